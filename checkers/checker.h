@@ -1,0 +1,38 @@
+/* checker.h -- history analysers behind one interface.
+ *
+ * A checker is a pure function of the history: it never talks to Redis, so
+ * it runs the same live and offline (`splitbrain check`). Its verdict is
+ * valid / invalid / unknown (unknown when the history cannot decide, e.g. no
+ * final read), with named figures and one summary line. */
+#ifndef SB_CHECKER_H
+#define SB_CHECKER_H
+
+#include "history.h"
+
+typedef enum { SB_VERDICT_VALID = 0, SB_VERDICT_INVALID, SB_VERDICT_UNKNOWN } sb_verdict;
+
+typedef struct sb_check_result {
+    char checker[64];
+    sb_verdict verdict;
+    json_t *figures;   /* owned JSON object: numbers, and lists/objects of detail */
+    char summary[512]; /* one line for people */
+} sb_check_result;
+
+typedef struct sb_checker {
+    const char *name;
+    const char *description;
+    /* NULL-terminated names of the numeric figures it reports: the only
+     * names an expect may bound ("allowed: ..." in validation errors). */
+    const char *const *figures;
+    /* Fills out (figures allocated by the checker); returns -1 only when the
+     * history is not one this checker can read at all, with err set. */
+    int (*check)(const sb_history *h, sb_check_result *out, char *err);
+} sb_checker;
+
+const sb_checker *checker_find(const char *name);
+/* The table, for --help and validation messages ("allowed: set, ..."). */
+const sb_checker *const *checker_table(size_t *n);
+const char *checker_verdict_name(sb_verdict v); /* "valid", "invalid", "unknown" */
+void check_result_free(sb_check_result *r);
+
+#endif

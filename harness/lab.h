@@ -1,0 +1,82 @@
+/* lab.h -- the local backend: a lab of hosts made of network namespaces.
+ *
+ * Every host is a network namespace "sb-<runid>-<host>" with one interface
+ * eth0 (address 10.77.0.<10+i>/24) and a loopback. The eth0s are veth peers
+ * of ports on a bridge that lives in a namespace of its own,
+ * "sb-<runid>-switch", so the machine's own network namespace is never
+ * changed. Because every run's namespaces are private, concurrent runs use
+ * the same addresses without meeting.
+ *
+ * Processes are children of the harness started inside a host's namespace
+ * (fork, setns, exec) with PR_SET_PDEATHSIG so they die with it. A run holds
+ * an flock on /run/splitbrain/<runid>.lock while alive; lab_clean() removes
+ * namespaces (and every process inside them) of runs whose lock is free. */
+#ifndef SB_LAB_H
+#define SB_LAB_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define SB_LAB_PREFIX "sb-"
+#define SB_LAB_LOCK_DIR "/run/splitbrain"
+
+typedef struct sb_lab sb_lab;
+typedef struct sb_proc sb_proc;
+
+/* Creates the namespaces, bridge and links; on failure removes whatever it
+ * had created and returns NULL with err. run_dir receives lab.log (the
+ * commands run, with their output). */
+sb_lab *lab_create(const char *const *host_names, size_t n_hosts, const char *run_dir, char *err);
+/* Kills and reaps every process the lab started, removes namespaces,
+ * releases the lock. Idempotent, safe on a half-built lab; frees. */
+void lab_destroy(sb_lab *lab);
+
+const char *lab_run_id(const sb_lab *lab);
+size_t lab_host_count(const sb_lab *lab);
+const char *lab_host_name(const sb_lab *lab, int host);
+const char *lab_host_addr(const sb_lab *lab, int host); /* "10.77.0.11" */
+const char *lab_host_netns(const sb_lab *lab, int host); /* "sb-ab12cd-n1" */
+int lab_host_by_addr(const sb_lab *lab, const char *addr); /* -1 if none */
+
+/* Moves the calling thread into the host's network namespace: sockets it
+ * opens afterwards live there. lab_leave() returns it to the namespace the
+ * lab was created from. */
+int lab_enter(const sb_lab *lab, int host, char *err);
+int lab_leave(const sb_lab *lab, char *err);
+
+/* Runs argv inside the host's namespace to completion (deadline timeout_ns;
+ * killed past it), stdin from stdin_text if non-NULL, output appended to
+ * lab.log. Returns 0 when it exited 0, else -1 with err holding the exit
+ * status and the last line it printed. */
+int lab_exec(sb_lab *lab, int host, char *const argv[], const char *stdin_text,
+             int64_t timeout_ns, char *err);
+
+/* Starts a long-running process in the host's namespace with cwd as its
+ * working directory and stdout/stderr appended to log_path. The lab owns the
+ * returned handle (freed by lab_destroy). */
+sb_proc *lab_spawn(sb_lab *lab, int host, char *const argv[], const char *cwd,
+                   const char *log_path, char *err);
+pid_t lab_proc_pid(const sb_proc *p);      /* 0 when not running */
+int lab_proc_host(const sb_proc *p);
+int lab_proc_running(sb_proc *p);          /* reaps it if it exited */
+int lab_proc_signal(sb_proc *p, int sig, char *err);
+/* SIGKILL and reap. */
+int lab_proc_kill(sb_proc *p, char *err);
+/* SIGTERM, wait up to grace_ns, then SIGKILL; reaps. */
+int lab_proc_stop(sb_proc *p, int64_t grace_ns, char *err);
+/* Starts the same command again (after kill/stop). */
+int lab_proc_restart(sb_proc *p, char *err);
+
+/* Firewall rules of a host: an nftables ruleset in table "inet splitbrain",
+ * replacing what was there. lab_firewall_clear removes the table. */
+int lab_firewall_set(sb_lab *lab, int host, const char *nft_ruleset, char *err);
+int lab_firewall_clear(sb_lab *lab, int host, char *err);
+
+/* Removes what killed runs left: namespaces named sb-* whose run's lock is
+ * free (or all of ours when force), every process inside them, stale lock
+ * files. Writes one line per removed thing to log (may be NULL). Returns the
+ * number of things removed, or -1 with err. */
+int lab_clean(int force, void (*log)(const char *line, void *arg), void *arg, char *err);
+
+#endif

@@ -1,0 +1,341 @@
+/* util.c -- monotonic time, durations, error buffers, files, string buffers. */
+#define _GNU_SOURCE
+#include "util.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ctype.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+int64_t sb_now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * SB_NS_PER_S + ts.tv_nsec;
+}
+
+int64_t sb_wall_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * SB_NS_PER_S + ts.tv_nsec;
+}
+
+void sb_sleep_ns(int64_t ns)
+{
+    if (ns <= 0)
+        return;
+    struct timespec ts = {.tv_sec = ns / SB_NS_PER_S, .tv_nsec = ns % SB_NS_PER_S};
+    while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
+        ;
+}
+
+void sb_err_set(char *err, const char *fmt, ...)
+{
+    if (!err)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, SB_ERR_LEN, fmt, ap);
+    va_end(ap);
+}
+
+/* ====== Durations ====== */
+
+static const struct {
+    const char *suffix;
+    int64_t ns;
+} duration_units[] = {
+    {"ns", 1}, {"us", SB_NS_PER_US}, {"ms", SB_NS_PER_MS}, {"s", SB_NS_PER_S},
+    {"m", 60 * SB_NS_PER_S}, {"h", 3600 * SB_NS_PER_S},
+};
+
+int sb_parse_duration(const char *s, int64_t *ns, char *err)
+{
+    const char *allowed = "a number with a unit ns, us, ms, s, m or h, e.g. \"500ms\" or \"1.5s\"";
+    if (!s || !*s) {
+        sb_err_set(err, "empty duration; expected %s", allowed);
+        return -1;
+    }
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (end == s || errno || v < 0 || !isfinite(v) || *s == '+' || *s == '-' || isspace((unsigned char)*s)) {
+        sb_err_set(err, "bad duration \"%s\"; expected %s", s, allowed);
+        return -1;
+    }
+    for (size_t i = 0; i < sizeof(duration_units) / sizeof(duration_units[0]); i++) {
+        if (strcmp(end, duration_units[i].suffix) == 0) {
+            double total = v * (double)duration_units[i].ns;
+            if (total > 9.0e18) {
+                sb_err_set(err, "duration \"%s\" is too long", s);
+                return -1;
+            }
+            *ns = (int64_t)llround(total);
+            return 0;
+        }
+    }
+    sb_err_set(err, "bad duration unit in \"%s\"; expected %s", s, allowed);
+    return -1;
+}
+
+void sb_format_duration(int64_t ns, char *buf, size_t len)
+{
+    if (ns % SB_NS_PER_S == 0)
+        snprintf(buf, len, "%llds", (long long)(ns / SB_NS_PER_S));
+    else if (ns >= SB_NS_PER_S)
+        snprintf(buf, len, "%.3gs", (double)ns / SB_NS_PER_S);
+    else if (ns % SB_NS_PER_MS == 0)
+        snprintf(buf, len, "%lldms", (long long)(ns / SB_NS_PER_MS));
+    else
+        snprintf(buf, len, "%.3gms", (double)ns / SB_NS_PER_MS);
+}
+
+/* ====== Files ====== */
+
+int sb_mkdir_p(const char *path, char *err)
+{
+    char tmp[4096];
+    if (snprintf(tmp, sizeof(tmp), "%s", path) >= (int)sizeof(tmp)) {
+        sb_err_set(err, "path too long: %s", path);
+        return -1;
+    }
+    for (char *p = tmp + 1; *p; p++) {
+        if (*p != '/')
+            continue;
+        *p = '\0';
+        if (mkdir(tmp, 0755) == -1 && errno != EEXIST) {
+            sb_err_set(err, "mkdir(%s): %s", tmp, strerror(errno));
+            return -1;
+        }
+        *p = '/';
+    }
+    if (mkdir(tmp, 0755) == -1 && errno != EEXIST) {
+        sb_err_set(err, "mkdir(%s): %s", tmp, strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+int sb_write_file(const char *path, const char *data, size_t len, char *err)
+{
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd == -1) {
+        sb_err_set(err, "open(%s): %s", path, strerror(errno));
+        return -1;
+    }
+    size_t off = 0;
+    while (off < len) {
+        ssize_t n = write(fd, data + off, len - off);
+        if (n == -1) {
+            if (errno == EINTR)
+                continue;
+            sb_err_set(err, "write(%s): %s", path, strerror(errno));
+            close(fd);
+            return -1;
+        }
+        off += (size_t)n;
+    }
+    if (close(fd) == -1) {
+        sb_err_set(err, "close(%s): %s", path, strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+char *sb_read_file(const char *path, size_t *len, char *err)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        sb_err_set(err, "cannot open %s: %s", path, strerror(errno));
+        return NULL;
+    }
+    sb_buf b;
+    sb_buf_init(&b);
+    char chunk[65536];
+    size_t n;
+    while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+        sb_buf_append(&b, chunk, n);
+    if (ferror(f)) {
+        sb_err_set(err, "read(%s): %s", path, strerror(errno));
+        fclose(f);
+        sb_buf_free(&b);
+        return NULL;
+    }
+    fclose(f);
+    sb_buf_append(&b, "", 0);
+    if (len)
+        *len = b.len;
+    return b.data;
+}
+
+int sb_rm_rf(const char *path, char *err)
+{
+    struct stat st;
+    if (lstat(path, &st) == -1)
+        return errno == ENOENT ? 0 : (sb_err_set(err, "lstat(%s): %s", path, strerror(errno)), -1);
+    if (S_ISDIR(st.st_mode)) {
+        DIR *d = opendir(path);
+        if (!d) {
+            sb_err_set(err, "opendir(%s): %s", path, strerror(errno));
+            return -1;
+        }
+        struct dirent *e;
+        int rc = 0;
+        while ((e = readdir(d))) {
+            if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+                continue;
+            char child[4096];
+            snprintf(child, sizeof(child), "%s/%s", path, e->d_name);
+            if (sb_rm_rf(child, err) == -1)
+                rc = -1;
+        }
+        closedir(d);
+        if (rc == 0 && rmdir(path) == -1) {
+            sb_err_set(err, "rmdir(%s): %s", path, strerror(errno));
+            return -1;
+        }
+        return rc;
+    }
+    if (unlink(path) == -1) {
+        sb_err_set(err, "unlink(%s): %s", path, strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+/* ====== String buffers ====== */
+
+void sb_buf_init(sb_buf *b)
+{
+    b->data = NULL;
+    b->len = b->cap = 0;
+}
+
+void sb_buf_free(sb_buf *b)
+{
+    free(b->data);
+    sb_buf_init(b);
+}
+
+void sb_buf_reset(sb_buf *b)
+{
+    b->len = 0;
+    if (b->data)
+        b->data[0] = '\0';
+}
+
+static void buf_reserve(sb_buf *b, size_t extra)
+{
+    if (b->len + extra + 1 <= b->cap)
+        return;
+    size_t cap = b->cap ? b->cap : 256;
+    while (cap < b->len + extra + 1)
+        cap *= 2;
+    char *p = realloc(b->data, cap);
+    if (!p)
+        abort(); /* out of memory: nothing sensible left to do */
+    b->data = p;
+    b->cap = cap;
+}
+
+void sb_buf_append(sb_buf *b, const char *s, size_t n)
+{
+    buf_reserve(b, n);
+    memcpy(b->data + b->len, s, n);
+    b->len += n;
+    b->data[b->len] = '\0';
+}
+
+void sb_buf_puts(sb_buf *b, const char *s)
+{
+    sb_buf_append(b, s, strlen(s));
+}
+
+void sb_buf_printf(sb_buf *b, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char small[256];
+    int n = vsnprintf(small, sizeof(small), fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        return;
+    if ((size_t)n < sizeof(small)) {
+        sb_buf_append(b, small, (size_t)n);
+        return;
+    }
+    buf_reserve(b, (size_t)n);
+    va_start(ap, fmt);
+    vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    b->len += (size_t)n;
+}
+
+void sb_buf_json_string(sb_buf *b, const char *s)
+{
+    sb_buf_append(b, "\"", 1);
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        switch (*p) {
+        case '"': sb_buf_append(b, "\\\"", 2); break;
+        case '\\': sb_buf_append(b, "\\\\", 2); break;
+        case '\n': sb_buf_append(b, "\\n", 2); break;
+        case '\r': sb_buf_append(b, "\\r", 2); break;
+        case '\t': sb_buf_append(b, "\\t", 2); break;
+        default:
+            if (*p < 0x20)
+                sb_buf_printf(b, "\\u%04x", *p);
+            else
+                sb_buf_append(b, (const char *)p, 1);
+        }
+    }
+    sb_buf_append(b, "\"", 1);
+}
+
+void sb_buf_xml_escape(sb_buf *b, const char *s)
+{
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        switch (*p) {
+        case '<': sb_buf_puts(b, "&lt;"); break;
+        case '>': sb_buf_puts(b, "&gt;"); break;
+        case '&': sb_buf_puts(b, "&amp;"); break;
+        case '"': sb_buf_puts(b, "&quot;"); break;
+        case '\'': sb_buf_puts(b, "&apos;"); break;
+        default:
+            if (*p < 0x20 && *p != '\n' && *p != '\t' && *p != '\r')
+                continue; /* not representable in XML 1.0 */
+            sb_buf_append(b, (const char *)p, 1);
+        }
+    }
+}
+
+/* ====== Deterministic randomness ====== */
+
+void sb_rng_seed(sb_rng *r, uint64_t seed)
+{
+    r->s = seed ^ 0x9E3779B97F4A7C15ULL;
+    if (r->s == 0)
+        r->s = 1;
+}
+
+/* splitmix64: good enough statistically and trivially reproducible. */
+uint64_t sb_rng_next(sb_rng *r)
+{
+    uint64_t z = (r->s += 0x9E3779B97F4A7C15ULL);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+    return z ^ (z >> 31);
+}
+
+double sb_rng_unit(sb_rng *r)
+{
+    return (double)(sb_rng_next(r) >> 11) * 0x1.0p-53;
+}

@@ -1,0 +1,65 @@
+/* util.h -- small shared helpers: monotonic time, durations, error buffers,
+ * files and directories. Nothing here knows about Redis or scenarios. */
+#ifndef SB_UTIL_H
+#define SB_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Every fallible function takes a caller-owned buffer of this size and
+ * fills it with one line naming the call that failed and the reason. */
+#define SB_ERR_LEN 512
+
+#define SB_NS_PER_US 1000LL
+#define SB_NS_PER_MS 1000000LL
+#define SB_NS_PER_S 1000000000LL
+
+/* Exit statuses of the CLI (DESIGN.md). */
+#define SB_EXIT_OK 0
+#define SB_EXIT_MISSED 1
+#define SB_EXIT_ERROR 2
+
+int64_t sb_now_ns(void); /* CLOCK_MONOTONIC */
+int64_t sb_wall_ns(void); /* CLOCK_REALTIME, only for naming and reports */
+void sb_sleep_ns(int64_t ns);
+
+void sb_err_set(char *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* "500ms", "10s", "1.5s", "2m", "250us", "100ns", "1h". Returns 0 or -1
+ * with err naming what is allowed. */
+int sb_parse_duration(const char *s, int64_t *ns, char *err);
+/* Shortest exact-enough human form: "500ms", "12.3s". */
+void sb_format_duration(int64_t ns, char *buf, size_t len);
+
+int sb_mkdir_p(const char *path, char *err);
+int sb_write_file(const char *path, const char *data, size_t len, char *err);
+/* Returns a NUL-terminated malloc'd buffer (caller frees) or NULL. */
+char *sb_read_file(const char *path, size_t *len, char *err);
+/* Removes a directory tree (used only on folders the harness created). */
+int sb_rm_rf(const char *path, char *err);
+
+/* Dynamic string buffer for building text (configs, JSON lines, XML). */
+typedef struct sb_buf {
+    char *data;
+    size_t len, cap;
+} sb_buf;
+void sb_buf_init(sb_buf *b);
+void sb_buf_free(sb_buf *b);
+void sb_buf_reset(sb_buf *b);
+void sb_buf_append(sb_buf *b, const char *s, size_t n);
+void sb_buf_puts(sb_buf *b, const char *s);
+void sb_buf_printf(sb_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Appends s as a JSON string literal, quotes included. */
+void sb_buf_json_string(sb_buf *b, const char *s);
+/* Appends s with XML/HTML special characters escaped. */
+void sb_buf_xml_escape(sb_buf *b, const char *s);
+
+/* xorshift-style deterministic PRNG for everything the seed controls. */
+typedef struct sb_rng {
+    uint64_t s;
+} sb_rng;
+void sb_rng_seed(sb_rng *r, uint64_t seed);
+uint64_t sb_rng_next(sb_rng *r);
+double sb_rng_unit(sb_rng *r); /* [0,1) */
+
+#endif

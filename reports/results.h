@@ -1,0 +1,59 @@
+/* results.h -- a run's outcome: checker verdicts held against the scenario's
+ * expect, and the writers that present it (results.json, text, JUnit XML).
+ *
+ * results_compute() is shared by `run` (after the history is complete) and
+ * `check` (offline, on a saved run folder): both give identical results. */
+#ifndef SB_RESULTS_H
+#define SB_RESULTS_H
+
+#include <stdio.h>
+
+#include "checker.h"
+#include "history.h"
+#include "scenario.h"
+
+typedef struct sb_expect_outcome {
+    int met;            /* 1 if the checker's result satisfies its expect */
+    char reason[512];   /* why not (empty when met) */
+} sb_expect_outcome;
+
+typedef struct sb_run_meta {
+    char run_id[32];        /* "" offline */
+    char run_dir[4096];     /* "" when checking a bare history file */
+    uint64_t seed;
+    int64_t started_wall_ns; /* 0 when unknown */
+    char command[1024];     /* the command line that reruns it ("" unknown) */
+} sb_run_meta;
+
+typedef struct sb_run_result {
+    char name[64];             /* scenario name, or the history file's name */
+    sb_run_meta meta;
+    int64_t duration_ns;       /* time of the last operation */
+    uint64_t n_ok, n_fail, n_info; /* completions of worker operations */
+    json_t *faults;            /* the fault timeline from the nemesis ops:
+                                  [{"time":ns,"type":"info|ok..","f":"partition","value":...}] */
+    sb_check_result *checks;
+    sb_expect_outcome *outcomes;
+    size_t n_checks;
+    int passed;                /* every outcome met */
+    char error[512];           /* non-empty: the harness could not run it */
+} sb_run_result;
+
+/* Runs the checkers named by checker_names over h and evaluates each against
+ * its expect from s (s may be NULL offline: then every checker is expected
+ * valid). Returns 0, or -1 with err (unknown checker). */
+int results_compute(const sb_scenario *s, const char *const *checker_names, size_t n_checkers,
+                    const sb_history *h, const sb_run_meta *meta, sb_run_result *out, char *err);
+void results_free(sb_run_result *r);
+
+/* Evaluates one expect against one result; writes the unmet reason. */
+int results_expect_met(const sb_expect *e, const sb_check_result *r, char *reason, size_t len);
+
+int report_results_json(const sb_run_result *r, const char *path, char *err);
+/* The short text summary (also written to summary.txt). */
+void report_text(const sb_run_result *r, FILE *out);
+/* One testsuite per run, one testcase per checker; failures carry the
+ * anomaly summary and the unmet expect. */
+int report_junit(const sb_run_result *runs, size_t n, const char *path, char *err);
+
+#endif
