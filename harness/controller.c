@@ -1,0 +1,470 @@
+/* controller.c -- the life of one run: lab, deployment, workers, nemesis
+ * schedule, heal, convergence, final read, teardown, results. */
+#define _GNU_SOURCE
+#include "controller.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "client.h"
+#include "deploy.h"
+#include "history.h"
+#include "lab.h"
+#include "nemesis.h"
+#include "workload.h"
+
+#define PROGRESS_TTY_NS (200 * SB_NS_PER_MS)
+#define PROGRESS_PLAIN_NS (5 * SB_NS_PER_S)
+#define TICK_NS (50 * SB_NS_PER_MS)
+/* After a failed master discovery a worker waits this long (or its
+ * timeout, if shorter) before trying again, so an unavailable deployment
+ * shows up as a steady trickle of fail operations, not a flood. */
+#define DISCOVERY_BACKOFF_NS (100 * SB_NS_PER_MS)
+/* A worker that falls this far behind its rate schedule restarts the
+ * schedule from now instead of bursting to catch up. */
+#define MAX_LAG_NS (1 * SB_NS_PER_S)
+
+typedef struct run run;
+
+typedef struct worker {
+    run *r;
+    int process;
+    const sb_client *spec;
+    pthread_t thread;
+    int started;
+} worker;
+
+struct run {
+    const sb_scenario *s;
+    const sb_run_opts *o;
+    const sb_workload_kind *wk;
+    sb_lab *lab;
+    sb_deploy *deploy;
+    sb_recorder *rec;
+    sb_nemesis *nemesis;
+    worker *workers;
+    int n_workers;
+    int64_t start_ns, end_ns; /* workload window, monotonic */
+    atomic_int workload_stop;
+    atomic_int aborted;       /* a signal or a fault that could not be applied */
+    pthread_mutex_t err_lock;
+    char err[SB_ERR_LEN];     /* first asynchronous error */
+    pthread_t nemesis_thread;
+    int nemesis_started;
+    atomic_int faults_applied;
+};
+
+static int stop_requested(run *r)
+{
+    return (r->o->stop && *r->o->stop) || atomic_load(&r->aborted);
+}
+
+static void run_fail(run *r, const char *msg)
+{
+    pthread_mutex_lock(&r->err_lock);
+    if (!r->err[0])
+        snprintf(r->err, sizeof(r->err), "%s", msg);
+    pthread_mutex_unlock(&r->err_lock);
+    atomic_store(&r->aborted, 1);
+}
+
+/* Sleeps until the monotonic time t or until the run is told to stop. */
+static void sleep_until(run *r, int64_t t)
+{
+    for (;;) {
+        int64_t now = sb_now_ns();
+        if (now >= t || atomic_load(&r->workload_stop) || stop_requested(r))
+            return;
+        sb_sleep_ns(t - now < TICK_NS ? t - now : TICK_NS);
+    }
+}
+
+/* ====== Workers ====== */
+
+static void *worker_main(void *arg)
+{
+    worker *w = arg;
+    run *r = w->r;
+    char err[SB_ERR_LEN];
+    if (lab_enter(r->lab, w->spec->host, err) == -1) {
+        run_fail(r, err);
+        return NULL;
+    }
+    const sb_deployment *dep = &r->s->deployment;
+    sb_client_cfg cfg = {
+        .lab = r->lab,
+        .sentinels = w->spec->sentinels.idx,
+        .n_sentinels = w->spec->sentinels.n,
+        .sentinel_port = dep->sentinel_port,
+        .master_name = dep->master_name,
+        .timeout_ns = w->spec->timeout_ns,
+        .connect_timeout_ns = w->spec->connect_timeout_ns,
+    };
+    sb_sentinel_client c;
+    client_init(&c, &cfg);
+    int64_t interval = r->s->workload.rate > 0
+                           ? (int64_t)((double)r->n_workers * 1e9 / r->s->workload.rate)
+                           : 0;
+    /* Stagger the workers over one interval so a rate is smooth. */
+    int64_t next = r->start_ns + (interval * w->process) / (r->n_workers ? r->n_workers : 1);
+    sb_buf out;
+    sb_buf_init(&out);
+    for (uint64_t seq = 0;; seq++) {
+        if (interval) {
+            int64_t now = sb_now_ns();
+            if (now - next > MAX_LAG_NS)
+                next = now;
+            sleep_until(r, next);
+            next += interval;
+        }
+        if (atomic_load(&r->workload_stop) || stop_requested(r) || sb_now_ns() >= r->end_ns)
+            break;
+        sb_wop op;
+        r->wk->generate(&r->s->workload, w->process, r->n_workers, seq, &op);
+        recorder_record(r->rec, w->process, SB_OP_INVOKE, op.f, op.value, NULL, NULL);
+        char why[512];
+        sb_buf_reset(&out);
+        sb_outcome o = r->wk->apply(&r->s->workload, &c, &op, &out, why, sizeof(why));
+        const char *node = client_node(&c);
+        sb_op_type t = o == SB_OUTCOME_OK ? SB_OP_OK : o == SB_OUTCOME_FAIL ? SB_OP_FAIL : SB_OP_INFO;
+        recorder_record(r->rec, w->process, t, op.f, out.len ? out.data : op.value,
+                        node[0] ? node : NULL, o == SB_OUTCOME_OK ? NULL : why);
+        if (o == SB_OUTCOME_FAIL && !node[0]) {
+            int64_t backoff = w->spec->timeout_ns < DISCOVERY_BACKOFF_NS ? w->spec->timeout_ns
+                                                                          : DISCOVERY_BACKOFF_NS;
+            sleep_until(r, sb_now_ns() + backoff);
+        }
+    }
+    sb_buf_free(&out);
+    client_close(&c);
+    return NULL;
+}
+
+static int start_workers(run *r, char *err)
+{
+    const sb_scenario *s = r->s;
+    for (size_t i = 0; i < s->n_clients; i++)
+        r->n_workers += s->clients[i].workers;
+    r->workers = calloc((size_t)r->n_workers, sizeof(worker));
+    int p = 0;
+    for (size_t i = 0; i < s->n_clients; i++)
+        for (int k = 0; k < s->clients[i].workers; k++, p++)
+            r->workers[p] = (worker){.r = r, .process = p, .spec = &s->clients[i]};
+    for (int i = 0; i < r->n_workers; i++) {
+        int e = pthread_create(&r->workers[i].thread, NULL, worker_main, &r->workers[i]);
+        if (e) {
+            sb_err_set(err, "pthread_create(worker %d): %s", i, strerror(e));
+            return -1;
+        }
+        r->workers[i].started = 1;
+    }
+    return 0;
+}
+
+static void join_workers(run *r)
+{
+    atomic_store(&r->workload_stop, 1);
+    for (int i = 0; i < r->n_workers; i++)
+        if (r->workers[i].started) {
+            pthread_join(r->workers[i].thread, NULL);
+            r->workers[i].started = 0;
+        }
+}
+
+/* ====== Nemesis schedule ====== */
+
+static void *nemesis_main(void *arg)
+{
+    run *r = arg;
+    for (size_t i = 0; i < r->s->n_faults; i++) {
+        const sb_fault *f = &r->s->faults[i];
+        /* Faults run on their own clock: the schedule holds even when the
+         * workload ended early, so every fault happens or the run aborts. */
+        while (sb_now_ns() < r->start_ns + f->at_ns && !stop_requested(r))
+            sb_sleep_ns(TICK_NS);
+        if (stop_requested(r))
+            return NULL;
+        char err[SB_ERR_LEN];
+        if (nemesis_apply(r->nemesis, f, err) == -1) {
+            char msg[SB_ERR_LEN];
+            snprintf(msg, sizeof(msg), "fault at line %d could not be applied: %s", f->line, err);
+            run_fail(r, msg);
+            return NULL;
+        }
+        atomic_fetch_add(&r->faults_applied, 1);
+    }
+    return NULL;
+}
+
+/* ====== Progress ====== */
+
+static void progress_line(run *r, int tty, int final)
+{
+    uint64_t ok, fail, info;
+    recorder_counts(r->rec, &ok, &fail, &info);
+    char faults[256];
+    nemesis_describe(r->nemesis, faults, sizeof(faults));
+    double el = (double)(sb_now_ns() - r->start_ns) / 1e9;
+    double total = (double)r->s->duration_ns / 1e9;
+    if (el > total)
+        el = total;
+    fprintf(stderr, "%s[%5.1fs/%.1fs] %s: ok %llu fail %llu info %llu%s%s%s", tty ? "\r\033[K" : "",
+            el, total, r->s->name, (unsigned long long)ok, (unsigned long long)fail,
+            (unsigned long long)info, faults[0] ? "  faults: " : "", faults,
+            tty && !final ? "" : "\n");
+    fflush(stderr);
+}
+
+static void watch_workload(run *r)
+{
+    int tty = r->o->progress_tty;
+    int64_t every = tty ? PROGRESS_TTY_NS : PROGRESS_PLAIN_NS;
+    int64_t next = r->start_ns + every;
+    int seen_faults = 0;
+    while (sb_now_ns() < r->end_ns && !stop_requested(r)) {
+        sb_sleep_ns(TICK_NS);
+        int applied = atomic_load(&r->faults_applied);
+        if (sb_now_ns() >= next || (!tty && applied != seen_faults)) {
+            progress_line(r, tty, 0);
+            next = sb_now_ns() + every;
+            seen_faults = applied;
+        }
+    }
+    progress_line(r, tty, 1);
+}
+
+/* ====== After the workload ====== */
+
+static void record_topology(run *r, const char *f, int ok, const char *json, const char *error)
+{
+    recorder_record(r->rec, SB_PROC_CONTROLLER, SB_OP_INVOKE, f, NULL, NULL, NULL);
+    recorder_record(r->rec, SB_PROC_CONTROLLER, ok ? SB_OP_OK : SB_OP_FAIL, f, json, NULL, error);
+}
+
+static void final_read(run *r, int master)
+{
+    char err[SB_ERR_LEN];
+    const char *node = lab_host_name(r->lab, master);
+    recorder_record(r->rec, SB_PROC_CONTROLLER, SB_OP_INVOKE, "read", NULL, node, NULL);
+    redisContext *rc = deploy_connect_oob(r->deploy, master, SB_PROC_REDIS, 10 * SB_NS_PER_S, err);
+    sb_buf value;
+    sb_buf_init(&value);
+    if (rc && r->wk->final_read(&r->s->workload, rc, &value, err) == 0)
+        recorder_record(r->rec, SB_PROC_CONTROLLER, SB_OP_OK, "read", value.data, node, NULL);
+    else
+        recorder_record(r->rec, SB_PROC_CONTROLLER, SB_OP_FAIL, "read", NULL, node, err);
+    sb_buf_free(&value);
+    if (rc)
+        redisFree(rc);
+}
+
+/* Heals, waits for convergence and reads the final state. Failures here are
+ * results (recorded in the history), not harness errors. */
+static void finish_workload(run *r)
+{
+    char err[SB_ERR_LEN];
+    recorder_record(r->rec, SB_PROC_CONTROLLER, SB_OP_OK, "workload-end", NULL, NULL, NULL);
+    if (nemesis_heal_all(r->nemesis, err) == -1) {
+        char msg[SB_ERR_LEN];
+        snprintf(msg, sizeof(msg), "could not heal the faults: %s", err);
+        run_fail(r, msg);
+        return;
+    }
+    sb_topology topo;
+    if (deploy_await_converged(r->deploy, r->s->deployment.converge_timeout_ns, &topo, err) == 0) {
+        record_topology(r, "converged", 1, topo.json, NULL);
+        final_read(r, topo.master);
+    } else {
+        record_topology(r, "converged", 0, NULL, err);
+    }
+}
+
+/* ====== Run folder ====== */
+
+static int make_run_dir(const sb_scenario *s, const char *out_dir, char *dir, size_t len,
+                        char *err)
+{
+    if (sb_mkdir_p(out_dir, err) == -1)
+        return -1;
+    time_t t = time(NULL);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    char stamp[32];
+    strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", &tm);
+    for (int n = 1; n < 1000; n++) {
+        if (n == 1)
+            snprintf(dir, len, "%s/%s-%s", out_dir, s->name, stamp);
+        else
+            snprintf(dir, len, "%s/%s-%s-%d", out_dir, s->name, stamp, n);
+        if (mkdir(dir, 0755) == 0) {
+            char latest[4096];
+            snprintf(latest, sizeof(latest), "%s/latest", out_dir);
+            unlink(latest);
+            if (symlink(strrchr(dir, '/') + 1, latest) == -1) {
+                /* only a convenience: the run goes on without it */
+            }
+            return 0;
+        }
+        if (errno != EEXIST) {
+            sb_err_set(err, "mkdir(%s): %s", dir, strerror(errno));
+            return -1;
+        }
+    }
+    sb_err_set(err, "cannot find a free run folder name under %s", out_dir);
+    return -1;
+}
+
+static void rerun_command(const sb_scenario *s, const sb_run_opts *o, uint64_t seed, char *buf,
+                          size_t len)
+{
+    snprintf(buf, len, "%s %s --seed %llu", o->rerun_prefix ? o->rerun_prefix : "splitbrain run",
+             s->path, (unsigned long long)seed);
+}
+
+/* ====== The run ====== */
+
+static void teardown(run *r)
+{
+    atomic_store(&r->workload_stop, 1);
+    if (r->nemesis_started) {
+        atomic_store(&r->aborted, 1); /* the schedule thread stops at its next tick */
+        pthread_join(r->nemesis_thread, NULL);
+        r->nemesis_started = 0;
+    }
+    join_workers(r);
+    nemesis_free(r->nemesis);
+    r->nemesis = NULL;
+    if (r->deploy)
+        deploy_free(r->deploy);
+    r->deploy = NULL;
+    if (r->lab)
+        lab_destroy(r->lab);
+    r->lab = NULL;
+    free(r->workers);
+    r->workers = NULL;
+}
+
+int controller_run(const sb_scenario *s, const sb_run_opts *o, sb_run_result *out, char *err)
+{
+    memset(out, 0, sizeof(*out));
+    snprintf(out->name, sizeof(out->name), "%s", s->name);
+    run rr = {.s = s, .o = o};
+    run *r = &rr;
+    pthread_mutex_init(&r->err_lock, NULL);
+    r->wk = workload_find(s->workload.kind);
+    uint64_t seed = o->has_seed ? o->seed : s->seed;
+    sb_run_meta meta = {.seed = seed, .started_wall_ns = sb_wall_ns()};
+    char run_dir[4096], path[4200], hist_path[4200];
+    int rc = -1;
+    err[0] = '\0';
+
+    if (make_run_dir(s, o->out_dir ? o->out_dir : "runs", run_dir, sizeof(run_dir), err) == -1)
+        goto out;
+    snprintf(meta.run_dir, sizeof(meta.run_dir), "%s", run_dir);
+    rerun_command(s, o, seed, meta.command, sizeof(meta.command));
+    snprintf(path, sizeof(path), "%s/scenario.json", run_dir);
+    if (sb_write_file(path, s->text, strlen(s->text), err) == -1)
+        goto out;
+
+    const char *names[SB_MAX_HOSTS];
+    for (size_t i = 0; i < s->n_hosts; i++)
+        names[i] = s->hosts[i].name;
+    if (!(r->lab = lab_create(names, s->n_hosts, run_dir, err)))
+        goto out;
+    snprintf(meta.run_id, sizeof(meta.run_id), "%s", lab_run_id(r->lab));
+    if (stop_requested(r))
+        goto interrupted;
+    r->deploy = deploy_start(r->lab, s, run_dir, o->redis_server ? o->redis_server
+                                                                 : "/usr/bin/redis-server",
+                             err);
+    if (!r->deploy)
+        goto out;
+    if (stop_requested(r))
+        goto interrupted;
+
+    sb_topology topo;
+    if (deploy_await_converged(r->deploy, s->deployment.ready_timeout_ns, &topo, err) == -1)
+        goto out;
+    /* History time 0 is the start of the workload, so a fault "at 5s"
+     * shows at 5.0s. */
+    snprintf(hist_path, sizeof(hist_path), "%s/history.jsonl", run_dir);
+    r->start_ns = sb_now_ns();
+    if (!(r->rec = recorder_open(hist_path, r->start_ns, err)))
+        goto out;
+    record_topology(r, "ready", 1, topo.json, NULL);
+    r->nemesis = nemesis_new(r->lab, r->deploy, s, r->rec);
+    r->end_ns = r->start_ns + s->duration_ns;
+    if (start_workers(r, err) == -1)
+        goto out;
+    int e = pthread_create(&r->nemesis_thread, NULL, nemesis_main, r);
+    if (e) {
+        sb_err_set(err, "pthread_create(nemesis): %s", strerror(e));
+        goto out;
+    }
+    r->nemesis_started = 1;
+    watch_workload(r);
+    join_workers(r);
+    pthread_join(r->nemesis_thread, NULL);
+    r->nemesis_started = 0;
+    if (stop_requested(r))
+        goto interrupted;
+    finish_workload(r);
+    if (stop_requested(r))
+        goto interrupted;
+    rc = 0;
+    goto out;
+
+interrupted:
+    if (!r->err[0])
+        snprintf(r->err, sizeof(r->err), "interrupted by a signal; the lab was removed");
+    sb_err_set(err, "%s", r->err);
+out:
+    if (rc == -1 && !err[0])
+        sb_err_set(err, "%s", r->err[0] ? r->err : "the run failed");
+    teardown(r);
+    if (r->rec) {
+        char cerr[SB_ERR_LEN];
+        if (recorder_close(r->rec, cerr) == -1 && rc == 0) {
+            sb_err_set(err, "%s", cerr);
+            rc = -1;
+        }
+    }
+    if (rc == 0) {
+        sb_history *h = history_load(hist_path, err);
+        if (!h) {
+            rc = -1;
+        } else {
+            const char *checkers[64];
+            size_t nc = s->n_checkers < 64 ? s->n_checkers : 64;
+            for (size_t i = 0; i < nc; i++)
+                checkers[i] = s->checkers[i];
+            rc = results_compute(s, checkers, nc, h, &meta, out, err);
+            history_free(h);
+        }
+    }
+    if (rc == -1) {
+        out->meta = meta;
+        snprintf(out->name, sizeof(out->name), "%s", s->name);
+        snprintf(out->error, sizeof(out->error), "%s", err);
+    }
+    if (meta.run_dir[0]) {
+        char rerr[SB_ERR_LEN];
+        snprintf(path, sizeof(path), "%s/results.json", meta.run_dir);
+        report_results_json(out, path, rerr);
+        snprintf(path, sizeof(path), "%s/summary.txt", meta.run_dir);
+        FILE *f = fopen(path, "w");
+        if (f) {
+            report_text(out, f);
+            fclose(f);
+        }
+    }
+    pthread_mutex_destroy(&r->err_lock);
+    return rc;
+}

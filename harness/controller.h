@@ -1,0 +1,33 @@
+/* controller.h -- one run of one scenario, from an empty machine to results
+ * and back to an empty machine.
+ *
+ * lab -> deployment -> recorder -> workers + nemesis schedule (+ progress)
+ * -> workload end -> heal everything -> await convergence -> final read ->
+ * close history -> remove lab -> checkers over the saved history -> reports.
+ * Teardown runs on every path: normal end, a signal, and a start-up that
+ * failed half way. */
+#ifndef SB_CONTROLLER_H
+#define SB_CONTROLLER_H
+
+#include <signal.h>
+
+#include "results.h"
+#include "scenario.h"
+
+typedef struct sb_run_opts {
+    const char *out_dir;      /* parent of run folders; default "runs" */
+    const char *redis_server; /* default "/usr/bin/redis-server" */
+    int has_seed;
+    uint64_t seed;
+    int progress_tty;         /* one live line (1) or plain lines (0) */
+    const char *rerun_prefix; /* e.g. "splitbrain run" for the rerun command */
+    const volatile sig_atomic_t *stop; /* set asynchronously by SIGINT/SIGTERM */
+} sb_run_opts;
+
+/* Runs s. Returns 0 when the run completed (out holds the results, the run
+ * folder holds history.jsonl, results.json, summary.txt and node logs), or
+ * -1 with err when the harness could not run it (out->error says the same,
+ * and whatever was created has been removed). */
+int controller_run(const sb_scenario *s, const sb_run_opts *o, sb_run_result *out, char *err);
+
+#endif

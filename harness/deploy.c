@@ -1,0 +1,436 @@
+/* deploy.c -- start a Sentinel deployment in a lab, wait for it to be
+ * ready, and wait for it to converge after faults. */
+#define _GNU_SOURCE
+#include "deploy.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "client.h"
+
+/* How often readiness and convergence conditions are polled. */
+#define DEPLOY_POLL_NS (20 * SB_NS_PER_MS)
+#define DEPLOY_OOB_TIMEOUT_NS (1000 * SB_NS_PER_MS)
+
+struct sb_deploy {
+    sb_lab *lab;
+    const sb_scenario *s;
+    sb_proc *redis[SB_MAX_HOSTS];
+    sb_proc *sentinel[SB_MAX_HOSTS];
+};
+
+/* Sentinel directives that belong to one monitored master and so take the
+ * form "sentinel <directive> <master-name> <value>". */
+static const char *const per_master_directives[] = {
+    "down-after-milliseconds", "failover-timeout", "parallel-syncs", "auth-pass", "auth-user",
+    "notification-script", "client-reconfig-script", "rename-command",
+    "master-reboot-down-after-period",
+};
+
+static int is_per_master(const char *name)
+{
+    for (size_t i = 0; i < sizeof(per_master_directives) / sizeof(per_master_directives[0]); i++)
+        if (strcmp(per_master_directives[i], name) == 0)
+            return 1;
+    return 0;
+}
+
+static void node_dir(const char *run_dir, const char *host, const char *kind, char *out,
+                     size_t len)
+{
+    snprintf(out, len, "%s/nodes/%s/%s", run_dir, host, kind);
+}
+
+static void append_directives(sb_buf *b, const sb_config *cfg, const char *master_name)
+{
+    for (size_t i = 0; i < cfg->n; i++) {
+        const sb_directive *d = &cfg->items[i];
+        if (master_name && is_per_master(d->name))
+            sb_buf_printf(b, "sentinel %s %s %s\n", d->name, master_name, d->value);
+        else
+            sb_buf_printf(b, "%s %s\n", d->name, d->value);
+    }
+}
+
+static int write_redis_conf(sb_deploy *d, int host, const char *dir, char *path, size_t pathlen,
+                            char *err)
+{
+    const sb_deployment *dep = &d->s->deployment;
+    sb_buf b;
+    sb_buf_init(&b);
+    sb_buf_printf(&b,
+                  "# written by splitbrain for host %s\n"
+                  "port %d\nbind %s 127.0.0.1\nprotected-mode no\ndaemonize no\n"
+                  "dir %s\nlogfile \"\"\n",
+                  lab_host_name(d->lab, host), dep->redis_port, lab_host_addr(d->lab, host), dir);
+    if (host != dep->master)
+        sb_buf_printf(&b, "replicaof %s %d\n", lab_host_addr(d->lab, dep->master),
+                      dep->redis_port);
+    append_directives(&b, &dep->redis_config, NULL);
+    snprintf(path, pathlen, "%s/redis.conf", dir);
+    int rc = sb_write_file(path, b.data, b.len, err);
+    sb_buf_free(&b);
+    return rc;
+}
+
+static int write_sentinel_conf(sb_deploy *d, int host, const char *dir, char *path,
+                               size_t pathlen, char *err)
+{
+    const sb_deployment *dep = &d->s->deployment;
+    sb_buf b;
+    sb_buf_init(&b);
+    sb_buf_printf(&b,
+                  "# written by splitbrain for host %s\n"
+                  "port %d\nbind %s 127.0.0.1\nprotected-mode no\ndaemonize no\n"
+                  "dir %s\nlogfile \"\"\n"
+                  "sentinel monitor %s %s %d %d\n",
+                  lab_host_name(d->lab, host), dep->sentinel_port, lab_host_addr(d->lab, host),
+                  dir, dep->master_name, lab_host_addr(d->lab, dep->master), dep->redis_port,
+                  dep->quorum);
+    append_directives(&b, &dep->sentinel_config, dep->master_name);
+    snprintf(path, pathlen, "%s/sentinel.conf", dir);
+    int rc = sb_write_file(path, b.data, b.len, err);
+    sb_buf_free(&b);
+    return rc;
+}
+
+static int start_node(sb_deploy *d, int host, sb_proc_kind kind, const char *run_dir,
+                      const char *redis_server, char *err)
+{
+    const char *kname = kind == SB_PROC_REDIS ? "redis" : "sentinel";
+    char dir[4096], conf[4200], log[4200];
+    node_dir(run_dir, lab_host_name(d->lab, host), kname, dir, sizeof(dir));
+    if (sb_mkdir_p(dir, err) == -1)
+        return -1;
+    int rc = kind == SB_PROC_REDIS ? write_redis_conf(d, host, dir, conf, sizeof(conf), err)
+                                   : write_sentinel_conf(d, host, dir, conf, sizeof(conf), err);
+    if (rc == -1)
+        return -1;
+    snprintf(log, sizeof(log), "%s/%s.log", dir, kname);
+    char *argv[] = {(char *)redis_server, conf, kind == SB_PROC_SENTINEL ? "--sentinel" : NULL,
+                    NULL};
+    sb_proc *p = lab_spawn(d->lab, host, argv, dir, log, err);
+    if (!p)
+        return -1;
+    if (kind == SB_PROC_REDIS)
+        d->redis[host] = p;
+    else
+        d->sentinel[host] = p;
+    return 0;
+}
+
+redisContext *deploy_connect_oob(const sb_deploy *d, int host, sb_proc_kind kind,
+                                 int64_t timeout_ns, char *err)
+{
+    const sb_deployment *dep = &d->s->deployment;
+    int port = kind == SB_PROC_REDIS ? dep->redis_port : dep->sentinel_port;
+    if (lab_enter(d->lab, host, err) == -1)
+        return NULL;
+    redisContext *rc = client_connect("127.0.0.1", port, timeout_ns, timeout_ns, err, SB_ERR_LEN);
+    char lerr[SB_ERR_LEN];
+    if (lab_leave(d->lab, lerr) == -1) {
+        /* A thread stuck in a host namespace would open later sockets in the
+         * wrong place: treat it as fatal for this call. */
+        if (rc)
+            redisFree(rc);
+        sb_err_set(err, "%s", lerr);
+        return NULL;
+    }
+    return rc;
+}
+
+/* ====== Reading replies ====== */
+
+/* Finds a field in a flat [name, value, name, value ...] array reply. */
+static const char *flat_field(const redisReply *r, const char *name)
+{
+    if (!r || r->type != REDIS_REPLY_ARRAY)
+        return NULL;
+    for (size_t i = 0; i + 1 < r->elements; i += 2)
+        if (r->element[i]->type == REDIS_REPLY_STRING && strcmp(r->element[i]->str, name) == 0 &&
+            r->element[i + 1]->type == REDIS_REPLY_STRING)
+            return r->element[i + 1]->str;
+    return NULL;
+}
+
+static redisReply *oob_command(const sb_deploy *d, int host, sb_proc_kind kind, char *err,
+                               const char *fmt, ...)
+{
+    redisContext *rc = deploy_connect_oob(d, host, kind, DEPLOY_OOB_TIMEOUT_NS, err);
+    if (!rc)
+        return NULL;
+    va_list ap;
+    va_start(ap, fmt);
+    redisReply *r = redisvCommand(rc, fmt, ap);
+    va_end(ap);
+    if (!r)
+        sb_err_set(err, "%s %s on %s: %s", kind == SB_PROC_REDIS ? "redis" : "sentinel", fmt,
+                   lab_host_name(d->lab, host), rc->errstr);
+    else if (r->type == REDIS_REPLY_ERROR) {
+        sb_err_set(err, "%s on %s: %s", fmt, lab_host_name(d->lab, host), r->str);
+        freeReplyObject(r);
+        r = NULL;
+    }
+    redisFree(rc);
+    return r;
+}
+
+/* ROLE of a redis node: "master", "slave" (with the master's address and
+ * link state) or NULL on error. */
+typedef struct node_role {
+    char role[16];
+    char master_addr[64]; /* replicas */
+    char state[32];       /* replicas: "connected" when the link is up */
+    long long offset;     /* master: its offset; replica: processed offset */
+    int n_replicas;       /* master */
+    long long min_replica_offset; /* master: lowest acknowledged offset */
+} node_role;
+
+static int read_role(const sb_deploy *d, int host, node_role *nr, char *err)
+{
+    memset(nr, 0, sizeof(*nr));
+    redisReply *r = oob_command(d, host, SB_PROC_REDIS, err, "ROLE");
+    if (!r)
+        return -1;
+    int rc = -1;
+    if (r->type == REDIS_REPLY_ARRAY && r->elements >= 3 &&
+        r->element[0]->type == REDIS_REPLY_STRING) {
+        snprintf(nr->role, sizeof(nr->role), "%s", r->element[0]->str);
+        if (strcmp(nr->role, "master") == 0) {
+            nr->offset = r->element[1]->integer;
+            const redisReply *reps = r->element[2];
+            nr->n_replicas = (int)reps->elements;
+            nr->min_replica_offset = -1;
+            for (size_t i = 0; i < reps->elements; i++) {
+                const redisReply *e = reps->element[i];
+                if (e->type != REDIS_REPLY_ARRAY || e->elements < 3)
+                    continue;
+                long long off = atoll(e->element[2]->str);
+                if (nr->min_replica_offset < 0 || off < nr->min_replica_offset)
+                    nr->min_replica_offset = off;
+            }
+            rc = 0;
+        } else if (strcmp(nr->role, "slave") == 0 && r->elements >= 5) {
+            snprintf(nr->master_addr, sizeof(nr->master_addr), "%s", r->element[1]->str);
+            snprintf(nr->state, sizeof(nr->state), "%s", r->element[3]->str);
+            nr->offset = r->element[4]->integer;
+            rc = 0;
+        } else {
+            rc = 0; /* sentinel or unknown role: caller decides */
+        }
+    }
+    if (rc == -1)
+        sb_err_set(err, "ROLE on %s: unexpected reply", lab_host_name(d->lab, host));
+    freeReplyObject(r);
+    return rc;
+}
+
+/* ====== Readiness ====== */
+
+/* One check of every start-up condition; 1 when all hold, 0 when not yet
+ * (why says what is missing), -1 on a hard error (a process died). */
+static int ready_once(sb_deploy *d, char *why)
+{
+    const sb_deployment *dep = &d->s->deployment;
+    for (size_t i = 0; i < dep->redis.n; i++) {
+        int h = dep->redis.idx[i];
+        if (!lab_proc_running(d->redis[h])) {
+            sb_err_set(why, "redis-server on %s exited during start-up; see %s's redis.log",
+                       lab_host_name(d->lab, h), lab_host_name(d->lab, h));
+            return -1;
+        }
+        node_role nr;
+        if (read_role(d, h, &nr, why) == -1)
+            return 0;
+        if (h == dep->master && nr.n_replicas != (int)dep->redis.n - 1) {
+            sb_err_set(why, "master %s has %d of %zu replicas", lab_host_name(d->lab, h),
+                       nr.n_replicas, dep->redis.n - 1);
+            return 0;
+        }
+        if (h != dep->master && strcmp(nr.state, "connected") != 0) {
+            sb_err_set(why, "replica %s link is %s", lab_host_name(d->lab, h),
+                       nr.state[0] ? nr.state : nr.role);
+            return 0;
+        }
+    }
+    for (size_t i = 0; i < dep->sentinels.n; i++) {
+        int h = dep->sentinels.idx[i];
+        if (!lab_proc_running(d->sentinel[h])) {
+            sb_err_set(why, "sentinel on %s exited during start-up; see its sentinel.log",
+                       lab_host_name(d->lab, h));
+            return -1;
+        }
+        redisReply *r =
+            oob_command(d, h, SB_PROC_SENTINEL, why, "SENTINEL master %s", dep->master_name);
+        if (!r)
+            return 0;
+        const char *slaves = flat_field(r, "num-slaves");
+        const char *others = flat_field(r, "num-other-sentinels");
+        int ok = slaves && others && atoi(slaves) == (int)dep->redis.n - 1 &&
+                 atoi(others) == (int)dep->sentinels.n - 1;
+        if (!ok)
+            sb_err_set(why, "sentinel on %s knows %s replicas and %s other sentinels",
+                       lab_host_name(d->lab, h), slaves ? slaves : "?", others ? others : "?");
+        freeReplyObject(r);
+        if (!ok)
+            return 0;
+    }
+    return 1;
+}
+
+sb_deploy *deploy_start(sb_lab *lab, const sb_scenario *s, const char *run_dir,
+                        const char *redis_server, char *err)
+{
+    sb_deploy *d = calloc(1, sizeof(*d));
+    d->lab = lab;
+    d->s = s;
+    const sb_deployment *dep = &s->deployment;
+    /* The master first, so replicas find it; sentinels last. */
+    if (start_node(d, dep->master, SB_PROC_REDIS, run_dir, redis_server, err) == -1)
+        goto fail;
+    for (size_t i = 0; i < dep->redis.n; i++)
+        if (dep->redis.idx[i] != dep->master &&
+            start_node(d, dep->redis.idx[i], SB_PROC_REDIS, run_dir, redis_server, err) == -1)
+            goto fail;
+    for (size_t i = 0; i < dep->sentinels.n; i++)
+        if (start_node(d, dep->sentinels.idx[i], SB_PROC_SENTINEL, run_dir, redis_server, err) ==
+            -1)
+            goto fail;
+
+    int64_t deadline = sb_now_ns() + dep->ready_timeout_ns;
+    char why[SB_ERR_LEN] = "";
+    for (;;) {
+        int r = ready_once(d, why);
+        if (r == 1)
+            return d;
+        if (r == -1) {
+            sb_err_set(err, "deployment failed to start: %s", why);
+            goto fail;
+        }
+        if (sb_now_ns() > deadline) {
+            char t[32];
+            sb_format_duration(dep->ready_timeout_ns, t, sizeof(t));
+            sb_err_set(err, "deployment not ready after %s: %s", t, why);
+            goto fail;
+        }
+        sb_sleep_ns(DEPLOY_POLL_NS);
+    }
+fail:
+    for (int h = 0; h < SB_MAX_HOSTS; h++) {
+        char ignored[SB_ERR_LEN];
+        if (d->redis[h])
+            lab_proc_kill(d->redis[h], ignored);
+        if (d->sentinel[h])
+            lab_proc_kill(d->sentinel[h], ignored);
+    }
+    free(d);
+    return NULL;
+}
+
+void deploy_free(sb_deploy *d)
+{
+    free(d);
+}
+
+sb_proc *deploy_proc(sb_deploy *d, int host, sb_proc_kind kind)
+{
+    if (host < 0 || host >= SB_MAX_HOSTS)
+        return NULL;
+    return kind == SB_PROC_REDIS ? d->redis[host] : d->sentinel[host];
+}
+
+/* ====== Convergence ====== */
+
+typedef struct converge_state {
+    int master;            /* the master of the previous check, -1 none */
+    long long target;      /* the master's offset when it was first seen */
+} converge_state;
+
+static int converged_once(sb_deploy *d, converge_state *cs, sb_topology *topo, char *why)
+{
+    const sb_deployment *dep = &d->s->deployment;
+    int master = -1;
+    for (size_t i = 0; i < dep->sentinels.n; i++) {
+        int h = dep->sentinels.idx[i];
+        redisReply *r = oob_command(d, h, SB_PROC_SENTINEL, why,
+                                    "SENTINEL get-master-addr-by-name %s", dep->master_name);
+        if (!r)
+            return 0;
+        int m = -1;
+        if (r->type == REDIS_REPLY_ARRAY && r->elements == 2)
+            m = lab_host_by_addr(d->lab, r->element[0]->str);
+        freeReplyObject(r);
+        if (m < 0 || (master >= 0 && m != master)) {
+            sb_err_set(why, "sentinels disagree on the master");
+            return 0;
+        }
+        master = m;
+    }
+    node_role mr;
+    if (read_role(d, master, &mr, why) == -1)
+        return 0;
+    if (strcmp(mr.role, "master") != 0) {
+        sb_err_set(why, "sentinels name %s as master but it is a %s",
+                   lab_host_name(d->lab, master), mr.role);
+        return 0;
+    }
+    if (cs->master != master) {
+        cs->master = master;
+        cs->target = mr.offset;
+    }
+    sb_buf b;
+    sb_buf_init(&b);
+    sb_buf_puts(&b, "{\"master\":");
+    sb_buf_json_string(&b, lab_host_name(d->lab, master));
+    sb_buf_puts(&b, ",\"replicas\":[");
+    int n = 0, ok = 1;
+    for (size_t i = 0; i < dep->redis.n && ok; i++) {
+        int h = dep->redis.idx[i];
+        if (h == master)
+            continue;
+        node_role nr;
+        if (read_role(d, h, &nr, why) == -1) {
+            ok = 0;
+            break;
+        }
+        if (strcmp(nr.role, "slave") != 0 ||
+            strcmp(nr.master_addr, lab_host_addr(d->lab, master)) != 0 ||
+            strcmp(nr.state, "connected") != 0 || nr.offset < cs->target) {
+            sb_err_set(why, "%s is %s of %s, link %s, offset %lld of %lld",
+                       lab_host_name(d->lab, h), nr.role, nr.master_addr[0] ? nr.master_addr : "-",
+                       nr.state[0] ? nr.state : "-", nr.offset, cs->target);
+            ok = 0;
+            break;
+        }
+        sb_buf_puts(&b, n++ ? "," : "");
+        sb_buf_json_string(&b, lab_host_name(d->lab, h));
+    }
+    sb_buf_puts(&b, "]}");
+    if (ok) {
+        topo->master = master;
+        snprintf(topo->json, sizeof(topo->json), "%s", b.data);
+    }
+    sb_buf_free(&b);
+    return ok;
+}
+
+int deploy_await_converged(sb_deploy *d, int64_t timeout_ns, sb_topology *topo, char *err)
+{
+    converge_state cs = {.master = -1, .target = 0};
+    int64_t deadline = sb_now_ns() + timeout_ns;
+    char why[SB_ERR_LEN] = "";
+    for (;;) {
+        if (converged_once(d, &cs, topo, why) == 1)
+            return 0;
+        if (sb_now_ns() > deadline) {
+            char t[32];
+            sb_format_duration(timeout_ns, t, sizeof(t));
+            sb_err_set(err, "not converged after %s: %s", t, why);
+            return -1;
+        }
+        sb_sleep_ns(DEPLOY_POLL_NS * 5);
+    }
+}

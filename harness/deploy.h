@@ -1,0 +1,48 @@
+/* deploy.h -- a Redis Sentinel deployment on a lab: N redis-servers (one
+ * master, the rest its replicas) and M sentinels with quorum q.
+ *
+ * The controller talks to every node out of band, through the loopback of
+ * the node's own namespace (each node binds its host address and
+ * 127.0.0.1), which partitions never cut. */
+#ifndef SB_DEPLOY_H
+#define SB_DEPLOY_H
+
+#include <hiredis/hiredis.h>
+
+#include "lab.h"
+#include "scenario.h"
+#include "util.h"
+
+typedef struct sb_deploy sb_deploy;
+
+/* Writes configs under run_dir/nodes/<host>/{redis,sentinel}/, starts every
+ * process and waits (deadline: deployment.ready_timeout) until the master
+ * answers, every replica's link is up and every sentinel knows the master,
+ * all replicas and all other sentinels. On failure stops what it started
+ * and returns NULL with err. */
+sb_deploy *deploy_start(sb_lab *lab, const sb_scenario *s, const char *run_dir,
+                        const char *redis_server, char *err);
+void deploy_free(sb_deploy *d); /* processes belong to the lab */
+
+/* The process of that kind on that host, or NULL. */
+sb_proc *deploy_proc(sb_deploy *d, int host, sb_proc_kind kind);
+
+/* Out-of-band connection from the controller to a node's loopback. */
+redisContext *deploy_connect_oob(const sb_deploy *d, int host, sb_proc_kind kind,
+                                 int64_t timeout_ns, char *err);
+
+/* The deployment's current shape as JSON text
+ * {"master":"n2","replicas":["n1","n3"]}, and the master's host index. */
+typedef struct sb_topology {
+    int master;
+    char json[1024];
+} sb_topology;
+
+/* Waits until the deployment converged: every sentinel names the same
+ * master, that node says it is master, every other redis node is its
+ * replica with the link up, and every replica has acknowledged the
+ * master's replication offset. -1 with err (what was still wrong) when
+ * the deadline passes first. */
+int deploy_await_converged(sb_deploy *d, int64_t timeout_ns, sb_topology *topo, char *err);
+
+#endif

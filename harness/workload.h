@@ -1,0 +1,43 @@
+/* workload.h -- workloads behind one interface, found by name in one table.
+ *
+ * A workload generates each worker's operations, applies them through the
+ * client, and after the run reads the final state from the converged master.
+ * The worker loop (controller.c) records invocations and completions; the
+ * workload only says what to do and what came back. */
+#ifndef SB_WORKLOAD_H
+#define SB_WORKLOAD_H
+
+#include <hiredis/hiredis.h>
+
+#include "client.h"
+#include "scenario.h"
+#include "util.h"
+
+/* One operation in flight: what is recorded as the invocation, and what
+ * the completion carries. */
+typedef struct sb_wop {
+    char f[32];
+    char value[128]; /* JSON text of the invocation's value */
+    int64_t arg;     /* workload-private */
+} sb_wop;
+
+typedef struct sb_workload_kind {
+    const char *name;
+    /* Next operation of worker `process` (0-based) of n_processes; seq counts
+     * this worker's operations from 0. Deterministic in its arguments. */
+    void (*generate)(const sb_workload *w, int process, int n_processes, uint64_t seq,
+                     sb_wop *op);
+    /* Applies op. On OK, may put the completion's value (JSON text) into
+     * out_value (left empty: the invocation's value is repeated). */
+    sb_outcome (*apply)(const sb_workload *w, sb_sentinel_client *c, const sb_wop *op, sb_buf *out_value,
+                        char *why, size_t whylen);
+    /* Reads the final state over rc (an out-of-band connection to the
+     * converged master) as JSON text into value. 0 or -1 with err. */
+    int (*final_read)(const sb_workload *w, redisContext *rc, sb_buf *value, char *err);
+} sb_workload_kind;
+
+const sb_workload_kind *workload_find(const char *name);
+/* "set" and friends, for validation messages. */
+const char *workload_names(void);
+
+#endif
