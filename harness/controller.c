@@ -468,3 +468,26 @@ out:
     pthread_mutex_destroy(&r->err_lock);
     return rc;
 }
+
+int controller_run_workload(const sb_scenario *s, sb_lab *lab, sb_deploy *d, sb_recorder *rec,
+                            int64_t start_ns, char *err)
+{
+    sb_run_opts quiet = {0};
+    run rr = {.s = s, .o = &quiet, .lab = lab, .deploy = d, .rec = rec};
+    run *r = &rr;
+    pthread_mutex_init(&r->err_lock, NULL);
+    r->wk = workload_find(s->workload.kind);
+    r->start_ns = start_ns;
+    r->end_ns = start_ns + s->duration_ns;
+    int rc = start_workers(r, err);
+    if (rc == 0)
+        sleep_until(r, r->end_ns);
+    join_workers(r);
+    free(r->workers);
+    if (rc == 0 && r->err[0]) {
+        sb_err_set(err, "%s", r->err);
+        rc = -1;
+    }
+    pthread_mutex_destroy(&r->err_lock);
+    return rc;
+}

@@ -11,6 +11,7 @@
 
 #include <signal.h>
 
+#include "lab.h"
 #include "results.h"
 #include "scenario.h"
 
@@ -29,5 +30,14 @@ typedef struct sb_run_opts {
  * -1 with err when the harness could not run it (out->error says the same,
  * and whatever was created has been removed). */
 int controller_run(const sb_scenario *s, const sb_run_opts *o, sb_run_result *out, char *err);
+
+/* Only the workload phase: s's workers against an already started
+ * deployment for s->duration_ns, recording into rec, no faults and no
+ * progress output. For the benchmark, which measures exactly the code the
+ * runs use. Returns 0 or -1 with err. */
+struct sb_deploy;
+struct sb_recorder;
+int controller_run_workload(const sb_scenario *s, sb_lab *lab, struct sb_deploy *d,
+                            struct sb_recorder *rec, int64_t start_ns, char *err);
 
 #endif

@@ -48,10 +48,12 @@ static void append_directives(sb_buf *b, const sb_config *cfg, const char *maste
 {
     for (size_t i = 0; i < cfg->n; i++) {
         const sb_directive *d = &cfg->items[i];
+        /* An empty value ("save": "") must reach Redis as "" to mean empty. */
+        const char *v = d->value[0] ? d->value : "\"\"";
         if (master_name && is_per_master(d->name))
-            sb_buf_printf(b, "sentinel %s %s %s\n", d->name, master_name, d->value);
+            sb_buf_printf(b, "sentinel %s %s %s\n", d->name, master_name, v);
         else
-            sb_buf_printf(b, "%s %s\n", d->name, d->value);
+            sb_buf_printf(b, "%s %s\n", d->name, v);
     }
 }
 

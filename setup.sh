@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# setup.sh -- install what is missing (apt), build, and run the demo or the
+# whole test suite. Run as root on Debian 12:
+#   ./setup.sh demo   # Case II of the background document, prints its report
+#   ./setup.sh test   # unit + integration tests, plain and under ASan/UBSan
+set -euo pipefail
+cd "$(dirname "$0")"
+
+PACKAGES=(cmake make gcc pkg-config iproute2 nftables python3
+          libhiredis-dev libjansson-dev libpcre2-dev libnl-3-dev libnl-route-3-dev
+          libcurl4-openssl-dev libcmocka-dev libmicrohttpd-dev
+          redis-server redis-sentinel redis-tools)
+
+need_root() {
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "setup.sh: run as root (network namespaces and apt need it), e.g. sudo ./setup.sh $1" >&2
+    exit 2
+  fi
+}
+
+install_deps() {
+  local missing=()
+  for p in "${PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  if [ ${#missing[@]} -gt 0 ]; then
+    echo "setup.sh: installing ${missing[*]}"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  fi
+}
+
+build() { # build DIR [cmake args...]
+  local dir=$1; shift
+  cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo "$@" >/dev/null
+  cmake --build "$dir" -j "$(nproc)" >/dev/null
+}
+
+case "${1:-}" in
+  demo)
+    need_root demo
+    install_deps
+    build build
+    set +e
+    ./build/splitbrain run scenarios/blog/sentinel-case2-partition.json
+    status=$?
+    set -e
+    echo
+    echo "run folder: runs/latest (history.jsonl, results.json, summary.txt, node logs)"
+    exit $status
+    ;;
+  test)
+    need_root test
+    install_deps
+    build build
+    build build-asan -DSPLITBRAIN_SANITIZE=ON
+    export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1
+    echo "== tests (plain build)"
+    ctest --test-dir build --output-on-failure
+    echo "== tests (ASan + UBSan build)"
+    ctest --test-dir build-asan --output-on-failure
+    ;;
+  *)
+    echo "usage: ./setup.sh demo|test" >&2
+    exit 2
+    ;;
+esac

@@ -1,0 +1,32 @@
+# A run killed with SIGKILL leaves its namespaces; `splitbrain clean` removes
+# them and everything inside, and leaves a live run alone.
+source "$(dirname "$0")/lib.sh"
+
+history_started() { [ -s "$(readlink -f "$WORK/runs/latest")/history.jsonl" ] 2>/dev/null; }
+
+before=$(our_namespaces | tr '\n' ' ')
+setsid "$SB_BIN" run "$SCEN/case2-short.json" --out "$WORK/runs" >"$WORK/out.txt" 2>&1 &
+pid=$!
+wait_for 60 history_started || { cat "$WORK/out.txt"; fail "run did not start"; }
+run=$(readlink -f "$WORK/runs/latest")
+runid=""
+for ns in $(our_namespaces); do
+  case " $before " in *" $ns "*) ;; *) runid=$(echo "$ns" | cut -d- -f2); break ;; esac
+done
+[ -n "$runid" ] || fail "no namespace of the new run found"
+
+# While it runs, clean must not touch it.
+"$SB_BIN" clean >"$WORK/clean0.txt"
+ip netns list | grep -q "sb-$runid-n1" || fail "clean removed a live run"
+
+kill -KILL "$pid"
+wait "$pid" 2>/dev/null || true
+ip netns list | grep -q "sb-$runid-" || fail "expected leftovers after SIGKILL"
+
+"$SB_BIN" clean >"$WORK/clean.txt" || fail "clean exited $?"
+cat "$WORK/clean.txt"
+! ip netns list | grep -q "sb-$runid-" || fail "namespaces of run $runid remain"
+[ ! -e "/run/splitbrain/$runid.lock" ] || fail "lock file remains"
+wait_for 10 bash -c "! pgrep -af 'redis-server .*$WORK' >/dev/null" || fail "redis processes remain"
+assert_nothing_left
+echo PASS
