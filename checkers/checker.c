@@ -1,0 +1,40 @@
+/* checker.c -- the table of checkers, found by name. */
+#include "checker.h"
+
+#include <string.h>
+
+extern const sb_checker sb_checker_set;
+extern const sb_checker sb_checker_convergence;
+
+static const sb_checker *const checkers[] = {&sb_checker_set, &sb_checker_convergence};
+
+const sb_checker *checker_find(const char *name)
+{
+    for (size_t i = 0; i < sizeof(checkers) / sizeof(checkers[0]); i++)
+        if (strcmp(checkers[i]->name, name) == 0)
+            return checkers[i];
+    return NULL;
+}
+
+const sb_checker *const *checker_table(size_t *n)
+{
+    *n = sizeof(checkers) / sizeof(checkers[0]);
+    return checkers;
+}
+
+const char *checker_verdict_name(sb_verdict v)
+{
+    switch (v) {
+    case SB_VERDICT_VALID: return "valid";
+    case SB_VERDICT_INVALID: return "invalid";
+    default: return "unknown";
+    }
+}
+
+void check_result_free(sb_check_result *r)
+{
+    if (r && r->figures) {
+        json_decref(r->figures);
+        r->figures = NULL;
+    }
+}

@@ -1,0 +1,210 @@
+/* report.c -- writers of a run's results: results.json, the text summary,
+ * JUnit XML. */
+#define _GNU_SOURCE
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "results.h"
+#include "util.h"
+
+/* "5.0s partition {n1} | {n2,n3}" / "12.0s heal" / "5.0s kill redis@n1" */
+static void describe_fault(const json_t *f, sb_buf *b)
+{
+    const char *name = json_string_value(json_object_get(f, "f"));
+    json_t *v = json_object_get(f, "value");
+    sb_buf_printf(b, "%.1fs %s", (double)json_integer_value(json_object_get(f, "time")) / 1e9,
+                  name ? name : "?");
+    json_t *groups = json_object_get(v, "groups");
+    if (json_is_array(groups)) {
+        for (size_t g = 0; g < json_array_size(groups); g++) {
+            sb_buf_puts(b, g ? " | {" : " {");
+            json_t *grp = json_array_get(groups, g);
+            for (size_t k = 0; k < json_array_size(grp); k++)
+                sb_buf_printf(b, "%s%s", k ? "," : "",
+                              json_string_value(json_array_get(grp, k)));
+            sb_buf_puts(b, "}");
+        }
+    } else if (json_object_get(v, "host")) {
+        sb_buf_printf(b, " %s@%s", json_string_value(json_object_get(v, "process")),
+                      json_string_value(json_object_get(v, "host")));
+    }
+    if (!strcmp(json_string_value(json_object_get(f, "type")), "fail"))
+        sb_buf_puts(b, " (FAILED)");
+}
+
+/* ====== results.json ====== */
+
+int report_results_json(const sb_run_result *r, const char *path, char *err)
+{
+    json_t *j = json_object();
+    json_object_set_new(j, "name", json_string(r->name));
+    json_object_set_new(j, "run_id", json_string(r->meta.run_id));
+    json_object_set_new(j, "run_dir", json_string(r->meta.run_dir));
+    json_object_set_new(j, "seed", json_integer((json_int_t)r->meta.seed));
+    if (r->meta.started_wall_ns) {
+        time_t t = (time_t)(r->meta.started_wall_ns / SB_NS_PER_S);
+        struct tm tm;
+        char iso[32];
+        gmtime_r(&t, &tm);
+        strftime(iso, sizeof(iso), "%Y-%m-%dT%H:%M:%SZ", &tm);
+        json_object_set_new(j, "started", json_string(iso));
+    } else {
+        json_object_set_new(j, "started", json_null());
+    }
+    json_object_set_new(j, "command", json_string(r->meta.command));
+    json_object_set_new(j, "duration_ns", json_integer((json_int_t)r->duration_ns));
+    json_object_set_new(j, "passed", json_boolean(r->passed && !r->error[0]));
+    json_object_set_new(j, "error", r->error[0] ? json_string(r->error) : json_null());
+    json_object_set_new(j, "operations", json_pack("{s:I,s:I,s:I}", "ok", (json_int_t)r->n_ok,
+                                                   "fail", (json_int_t)r->n_fail, "info",
+                                                   (json_int_t)r->n_info));
+    json_object_set_new(j, "faults", r->faults ? json_incref(r->faults) : json_array());
+    json_t *cs = json_object();
+    for (size_t i = 0; i < r->n_checks; i++) {
+        const sb_check_result *c = &r->checks[i];
+        json_t *o = json_object();
+        json_object_set_new(o, "verdict", json_string(checker_verdict_name(c->verdict)));
+        json_object_set_new(o, "summary", json_string(c->summary));
+        json_object_set_new(o, "figures", c->figures ? json_incref(c->figures) : json_object());
+        json_object_set_new(o, "expect", json_pack("{s:b,s:s}", "met", r->outcomes[i].met,
+                                                   "reason", r->outcomes[i].reason));
+        json_object_set_new(cs, c->checker, o);
+    }
+    json_object_set_new(j, "checkers", cs);
+    int rc = json_dump_file(j, path, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+    json_decref(j);
+    if (rc == -1) {
+        sb_err_set(err, "cannot write %s", path);
+        return -1;
+    }
+    return 0;
+}
+
+/* ====== Text ====== */
+
+void report_text(const sb_run_result *r, FILE *out)
+{
+    const char *verdict = r->error[0] ? "ERROR" : r->passed ? "PASS" : "FAIL";
+    fprintf(out, "%s  run %s  seed %llu  %.1fs  %s%s\n", r->name,
+            r->meta.run_id[0] ? r->meta.run_id : "-", (unsigned long long)r->meta.seed,
+            (double)r->duration_ns / 1e9, verdict,
+            r->error[0] ? "" : r->passed ? " (expectations met)" : " (expectations missed)");
+    if (r->error[0])
+        fprintf(out, "  error: %s\n", r->error);
+    fprintf(out, "  operations: %llu ok, %llu fail, %llu info\n", (unsigned long long)r->n_ok,
+            (unsigned long long)r->n_fail, (unsigned long long)r->n_info);
+    if (r->faults && json_array_size(r->faults)) {
+        sb_buf b;
+        sb_buf_init(&b);
+        for (size_t i = 0; i < json_array_size(r->faults); i++) {
+            if (i)
+                sb_buf_puts(&b, "; ");
+            describe_fault(json_array_get(r->faults, i), &b);
+        }
+        fprintf(out, "  faults: %s\n", b.data);
+        sb_buf_free(&b);
+    }
+    for (size_t i = 0; i < r->n_checks; i++) {
+        const sb_check_result *c = &r->checks[i];
+        fprintf(out, "  %-12s %-8s %s\n", c->checker, checker_verdict_name(c->verdict),
+                c->summary);
+        if (r->outcomes[i].met)
+            fprintf(out, "  %-12s          expect met\n", "");
+        else
+            fprintf(out, "  %-12s          EXPECT MISSED: %s\n", "", r->outcomes[i].reason);
+    }
+    if (r->meta.run_dir[0])
+        fprintf(out, "  run folder: %s\n", r->meta.run_dir);
+    if (r->meta.command[0])
+        fprintf(out, "  rerun: %s\n", r->meta.command);
+}
+
+/* ====== JUnit XML ====== */
+
+static void junit_attr(sb_buf *b, const char *name, const char *value)
+{
+    sb_buf_printf(b, " %s=\"", name);
+    sb_buf_xml_escape(b, value);
+    sb_buf_puts(b, "\"");
+}
+
+static void junit_suite(sb_buf *b, const sb_run_result *r)
+{
+    size_t failures = 0;
+    for (size_t i = 0; i < r->n_checks; i++)
+        failures += !r->outcomes[i].met;
+    char num[64], secs[32];
+    sb_buf_puts(b, "  <testsuite");
+    junit_attr(b, "name", r->name);
+    snprintf(num, sizeof(num), "%zu", r->error[0] ? r->n_checks + 1 : r->n_checks);
+    junit_attr(b, "tests", num);
+    snprintf(num, sizeof(num), "%zu", failures);
+    junit_attr(b, "failures", num);
+    junit_attr(b, "errors", r->error[0] ? "1" : "0");
+    snprintf(secs, sizeof(secs), "%.3f", (double)r->duration_ns / 1e9);
+    junit_attr(b, "time", secs);
+    sb_buf_puts(b, ">\n    <properties>\n      <property name=\"seed\"");
+    snprintf(num, sizeof(num), "%llu", (unsigned long long)r->meta.seed);
+    junit_attr(b, "value", num);
+    sb_buf_puts(b, "/>\n      <property name=\"run_id\"");
+    junit_attr(b, "value", r->meta.run_id);
+    sb_buf_puts(b, "/>\n      <property name=\"run_dir\"");
+    junit_attr(b, "value", r->meta.run_dir);
+    sb_buf_puts(b, "/>\n    </properties>\n");
+    char classname[128];
+    snprintf(classname, sizeof(classname), "splitbrain.%s", r->name);
+    if (r->error[0]) {
+        sb_buf_puts(b, "    <testcase name=\"run\"");
+        junit_attr(b, "classname", classname);
+        sb_buf_puts(b, ">\n      <error type=\"harness\"");
+        junit_attr(b, "message", r->error);
+        sb_buf_puts(b, "/>\n    </testcase>\n");
+    }
+    for (size_t i = 0; i < r->n_checks; i++) {
+        const sb_check_result *c = &r->checks[i];
+        sb_buf_puts(b, "    <testcase");
+        junit_attr(b, "name", c->checker);
+        junit_attr(b, "classname", classname);
+        junit_attr(b, "time", secs);
+        if (r->outcomes[i].met) {
+            sb_buf_puts(b, ">\n      <system-out>");
+            sb_buf_xml_escape(b, c->summary);
+            sb_buf_puts(b, "</system-out>\n    </testcase>\n");
+            continue;
+        }
+        sb_buf_puts(b, ">\n      <failure type=\"expect\"");
+        junit_attr(b, "message", r->outcomes[i].reason);
+        sb_buf_puts(b, ">");
+        sb_buf_xml_escape(b, c->summary);
+        sb_buf_puts(b, "\n");
+        sb_buf_xml_escape(b, r->outcomes[i].reason);
+        if (c->figures) {
+            char *fig = json_dumps(c->figures, JSON_COMPACT | JSON_PRESERVE_ORDER);
+            if (fig) {
+                sb_buf_puts(b, "\nfigures: ");
+                /* keep the message readable: long lists are in results.json */
+                if (strlen(fig) > 2000)
+                    strcpy(fig + 1990, " ...");
+                sb_buf_xml_escape(b, fig);
+                free(fig);
+            }
+        }
+        sb_buf_puts(b, "</failure>\n    </testcase>\n");
+    }
+    sb_buf_puts(b, "  </testsuite>\n");
+}
+
+int report_junit(const sb_run_result *runs, size_t n, const char *path, char *err)
+{
+    sb_buf b;
+    sb_buf_init(&b);
+    sb_buf_puts(&b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"splitbrain\">\n");
+    for (size_t i = 0; i < n; i++)
+        junit_suite(&b, &runs[i]);
+    sb_buf_puts(&b, "</testsuites>\n");
+    int rc = sb_write_file(path, b.data, b.len, err);
+    sb_buf_free(&b);
+    return rc;
+}
