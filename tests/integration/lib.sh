@@ -12,7 +12,7 @@ fail() { echo "FAIL: $*" >&2; exit 1; }
 our_namespaces() { ip netns list 2>/dev/null | awk '{print $1}' | grep '^sb-' || true; }
 
 # redis processes started from this test's work folder.
-our_processes() { pgrep -af "redis-server .*$WORK" || true; }
+our_processes() { pgrep -af "[r]edis-server .*$WORK" || true; }
 
 assert_nothing_left() {
   local ns procs

@@ -27,6 +27,6 @@ ip netns list | grep -q "sb-$runid-" || fail "expected leftovers after SIGKILL"
 cat "$WORK/clean.txt"
 ! ip netns list | grep -q "sb-$runid-" || fail "namespaces of run $runid remain"
 [ ! -e "/run/splitbrain/$runid.lock" ] || fail "lock file remains"
-wait_for 10 bash -c "! pgrep -af 'redis-server .*$WORK' >/dev/null" || fail "redis processes remain"
+wait_for 10 bash -c "! pgrep -af '[r]edis-server .*$WORK' >/dev/null" || fail "redis processes remain"
 assert_nothing_left
 echo PASS
