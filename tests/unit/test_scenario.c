@@ -1,0 +1,253 @@
+/* test_scenario.c -- scenario files become typed structs, and every kind of
+ * mistake is reported once, at the right line and column, with what is
+ * allowed. */
+#define _GNU_SOURCE
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "scenario.h"
+#include "util.h"
+
+/* A valid scenario; tests break it one way at a time with a replacement. */
+static const char *base =
+    "{\n"                                                               /* 1 */
+    "  \"name\": \"t\",\n"                                              /* 2 */
+    "  \"seed\": 7,\n"                                                  /* 3 */
+    "  \"duration\": \"10s\",\n"                                        /* 4 */
+    "  \"hosts\": [\"n1\", \"n2\", \"n3\"],\n"                          /* 5 */
+    "  \"deployment\": {\n"                                             /* 6 */
+    "    \"redis\": {\"hosts\": [\"n1\", \"n2\", \"n3\"], \"master\": \"n2\",\n" /* 7 */
+    "              \"config\": {\"appendonly\": true, \"save\": [\"900 1\", \"\"], \"maxmemory\": 1000}},\n" /* 8 */
+    "    \"sentinels\": {\"hosts\": [\"n1\", \"n3\"], \"quorum\": 2,\n" /* 9 */
+    "                  \"config\": {\"down-after-milliseconds\": 1000}}\n" /* 10 */
+    "  },\n"                                                            /* 11 */
+    "  \"clients\": [{\"host\": \"n1\", \"workers\": 3, \"sentinels\": [\"n1\"], \"timeout\": \"250ms\"},\n" /* 12 */
+    "              {\"host\": \"n3\"}],\n"                              /* 13 */
+    "  \"workload\": {\"kind\": \"set\", \"rate\": 100},\n"             /* 14 */
+    "  \"nemesis\": [{\"at\": \"6s\", \"fault\": \"heal\"},\n"          /* 15 */
+    "              {\"at\": \"2s\", \"fault\": \"partition\", \"groups\": [[\"n1\"], [\"n2\"]]},\n" /* 16 */
+    "              {\"at\": \"3s\", \"fault\": \"kill\", \"host\": \"n3\", \"process\": \"sentinel\"}],\n" /* 17 */
+    "  \"checkers\": [\"set\", \"convergence\"],\n"                     /* 18 */
+    "  \"expect\": {\"set\": {\"valid\": false, \"lost_count\": {\"min\": 1}}}\n" /* 19 */
+    "}\n";
+
+/* base with the first occurrence of from replaced by to. */
+static char *variant(const char *from, const char *to)
+{
+    const char *p = strstr(base, from);
+    assert_non_null(p);
+    char *out = malloc(strlen(base) + strlen(to) + 1);
+    sprintf(out, "%.*s%s%s", (int)(p - base), base, to, p + strlen(from));
+    return out;
+}
+
+/* Parses base-with-replacement, expects an error at line:col whose text
+ * contains phrase. */
+static void expect_error(const char *from, const char *to, int line, int col, const char *phrase)
+{
+    char *text = variant(from, to);
+    char err[SB_ERR_LEN] = "";
+    sb_scenario *s = scenario_parse("x.json", text, err);
+    if (s) {
+        scenario_free(s);
+        fail_msg("accepted: %s -> %s", from, to);
+    }
+    char where[64];
+    snprintf(where, sizeof(where), "x.json:%d:%d: ", line, col);
+    if (strncmp(err, where, strlen(where)) != 0 || !strstr(err, phrase))
+        fail_msg("expected %s...%s..., got: %s", where, phrase, err);
+    assert_null(strchr(err, '\n'));
+    free(text);
+}
+
+static void valid_scenario_becomes_structs(void **state)
+{
+    (void)state;
+    char err[SB_ERR_LEN];
+    sb_scenario *s = scenario_parse("x.json", base, err);
+    if (!s)
+        fail_msg("%s", err);
+    assert_string_equal(s->name, "t");
+    assert_int_equal(s->seed, 7);
+    assert_int_equal(s->duration_ns, 10 * SB_NS_PER_S);
+    assert_int_equal(s->n_hosts, 3);
+    const sb_deployment *d = &s->deployment;
+    assert_int_equal(d->master, 1);
+    assert_int_equal(d->redis.n, 3);
+    assert_int_equal(d->sentinels.n, 2);
+    assert_int_equal(d->sentinels.idx[1], 2);
+    assert_int_equal(d->quorum, 2);
+    assert_string_equal(d->master_name, "mymaster");
+    assert_int_equal(d->redis_port, 6379);
+    assert_int_equal(d->sentinel_port, 26379);
+    assert_int_equal(d->ready_timeout_ns, 30 * SB_NS_PER_S);
+    /* directives in file order, booleans as yes/no, arrays expanded */
+    assert_int_equal(d->redis_config.n, 4);
+    assert_string_equal(d->redis_config.items[0].name, "appendonly");
+    assert_string_equal(d->redis_config.items[0].value, "yes");
+    assert_string_equal(d->redis_config.items[1].value, "900 1");
+    assert_string_equal(d->redis_config.items[2].name, "save");
+    assert_string_equal(d->redis_config.items[2].value, "");
+    assert_string_equal(d->redis_config.items[3].value, "1000");
+    assert_string_equal(d->sentinel_config.items[0].value, "1000");
+    /* clients: explicit and default sentinels and timeouts */
+    assert_int_equal(s->n_clients, 2);
+    assert_int_equal(s->clients[0].workers, 3);
+    assert_int_equal(s->clients[0].sentinels.n, 1);
+    assert_int_equal(s->clients[0].timeout_ns, 250 * SB_NS_PER_MS);
+    assert_int_equal(s->clients[0].connect_timeout_ns, 250 * SB_NS_PER_MS);
+    assert_int_equal(s->clients[1].workers, 1);
+    assert_int_equal(s->clients[1].sentinels.n, 2);
+    assert_int_equal(s->clients[1].timeout_ns, SB_NS_PER_S);
+    assert_string_equal(s->workload.key, "splitbrain:set");
+    assert_true(s->workload.rate == 100.0);
+    /* faults sorted by time */
+    assert_int_equal(s->n_faults, 3);
+    assert_int_equal(s->faults[0].kind, SB_FAULT_PARTITION);
+    assert_int_equal(s->faults[0].n_groups, 2);
+    assert_int_equal(s->faults[0].line, 16);
+    assert_int_equal(s->faults[1].kind, SB_FAULT_KILL);
+    assert_int_equal(s->faults[1].process, SB_PROC_SENTINEL);
+    assert_int_equal(s->faults[1].host, 2);
+    assert_int_equal(s->faults[2].kind, SB_FAULT_HEAL);
+    /* one expect per checker, defaults filled in */
+    assert_int_equal(s->n_expects, 2);
+    const sb_expect *e = scenario_expect(s, "set");
+    assert_int_equal(e->valid, SB_VALID_FALSE);
+    assert_int_equal(e->n_bounds, 1);
+    assert_true(e->bounds[0].has_min && !e->bounds[0].has_max && e->bounds[0].min == 1);
+    assert_int_equal(scenario_expect(s, "convergence")->valid, SB_VALID_TRUE);
+    scenario_free(s);
+}
+
+static void unknown_keys_point_at_the_key(void **state)
+{
+    (void)state;
+    expect_error("\"seed\": 7", "\"sede\": 7", 3, 3,
+                 "unknown key \"sede\" in the top level; allowed: name, description, seed");
+    expect_error("\"workers\": 3", "\"wrokers\": 3", 12, 30,
+                 "unknown key \"wrokers\" in clients[0]; allowed: host, workers, sentinels");
+    expect_error("\"quorum\": 2,", "\"quorum\": 2, \"qourum\": 1,", 9, 55,
+                 "in deployment.sentinels; allowed: hosts, quorum");
+}
+
+static void wrong_types_say_what_was_expected(void **state)
+{
+    (void)state;
+    expect_error("\"duration\": \"10s\"", "\"duration\": 10", 4, 15,
+                 "duration must be a duration string like \"10s\"");
+    expect_error("\"duration\": \"10s\"", "\"duration\": \"10 sec\"", 4, 15, "bad duration");
+    expect_error("\"seed\": 7", "\"seed\": \"7\"", 3, 11, "seed must be an integer; got a string");
+    expect_error("\"workers\": 3", "\"workers\": 0", 12, 41, "allowed: 1..256");
+    expect_error("\"rate\": 100", "\"rate\": -1", 14, 39, "must be >= 0");
+    expect_error("{\"kind\": \"set\"", "{\"kind\": \"queue\"", 14, 24,
+                 "unknown workload \"queue\"; allowed: set");
+}
+
+static void missing_keys_point_at_the_object(void **state)
+{
+    (void)state;
+    expect_error("\"duration\": \"10s\",\n", "", 1, 1, "missing \"duration\"");
+    expect_error(", \"quorum\": 2", "", 9, 18, "missing \"quorum\" in deployment.sentinels");
+}
+
+static void impossible_topologies_are_rejected(void **state)
+{
+    (void)state;
+    expect_error("\"quorum\": 2", "\"quorum\": 3", 9, 52,
+                 "quorum 3 is larger than the 2 sentinels; allowed: 1..2");
+    expect_error("{\"host\": \"n3\"}", "{\"host\": \"n9\"}", 13, 24,
+                 "clients[1].host: host \"n9\" does not exist; allowed: n1, n2, n3");
+    expect_error("\"sentinels\": [\"n1\"]", "\"sentinels\": [\"n2\"]", 12, 58,
+                 "host \"n2\" runs no sentinel; allowed: n1, n3");
+    expect_error("\"master\": \"n2\"", "\"master\": \"n7\"", 7, 54, "does not exist");
+    expect_error("\"hosts\": [\"n1\", \"n2\", \"n3\"],", "\"hosts\": [\"n1\", \"n2\", \"n1\"],", 5,
+                 25, "listed twice");
+    expect_error("\"hosts\": [\"n1\", \"n2\", \"n3\"],", "\"hosts\": [\"n1\", \"N2\", \"n3\"],", 5,
+                 19, "bad host name");
+}
+
+static void bad_faults_are_rejected(void **state)
+{
+    (void)state;
+    expect_error("\"host\": \"n3\", \"process\"", "\"host\": \"n8\", \"process\"", 17, 53,
+                 "host \"n8\" does not exist");
+    expect_error("\"host\": \"n3\", \"process\": \"sentinel\"", "\"host\": \"n2\", \"process\": \"sentinel\"",
+                 17, 53, "runs no sentinel");
+    expect_error("[[\"n1\"], [\"n2\"]]", "[[\"n1\", \"n2\"], [\"n2\"]]", 16, 76,
+                 "host \"n2\" is in two partition groups");
+    expect_error("[[\"n1\"], [\"n2\"]]", "[[\"n1\", \"n2\", \"n3\"]]", 16, 60, "cuts nothing");
+    expect_error("{\"at\": \"6s\"", "{\"at\": \"16s\"", 15, 22, "after the end of the run");
+    expect_error("\"fault\": \"heal\"", "\"fault\": \"flood\"", 15, 37,
+                 "unknown fault \"flood\"; allowed: partition, heal, kill, restart");
+    expect_error("\"fault\": \"heal\"}", "\"fault\": \"heal\", \"groups\": []}", 15, 45,
+                 "unknown key \"groups\"");
+}
+
+static void bad_checkers_and_expects_are_rejected(void **state)
+{
+    (void)state;
+    expect_error("[\"set\", \"convergence\"]", "[\"set\", \"lock\"]", 18, 23,
+                 "unknown checker \"lock\"; allowed: set, convergence");
+    expect_error("[\"set\", \"convergence\"]", "[\"set\", \"set\"]", 18, 23, "listed twice");
+    expect_error("[\"set\", \"convergence\"]", "[\"convergence\"]", 19, 14,
+                 "expect names checker \"set\", which the scenario does not run");
+    expect_error("\"lost_count\": {\"min\": 1}", "\"lost_cnt\": {\"min\": 1}", 19, 38,
+                 "checker set has no figure \"lost_cnt\"; allowed: valid, attempted");
+    expect_error("{\"min\": 1}", "{\"min\": 2, \"max\": 1}", 19, 52, "min 2 is larger than max 1");
+    expect_error("\"valid\": false", "\"valid\": \"no\"", 19, 31, "valid must be true, false");
+}
+
+static void json_syntax_errors_have_positions(void **state)
+{
+    (void)state;
+    expect_error("\"seed\": 7,", "\"seed\": 7", 4, 12, "expected");
+    expect_error("\"seed\": 7,", "\"seed\": 7, \"seed\": 8,", 3, 19, "duplicate");
+}
+
+/* Every scenario the project ships must load. */
+static void shipped_scenarios_are_valid(void **state)
+{
+    (void)state;
+    const char *src = getenv("SB_SOURCE_DIR");
+    if (!src)
+        src = ".";
+    char cmd[4200];
+    snprintf(cmd, sizeof(cmd), "find %s/scenarios %s/bench -name '*.json' | sort", src, src);
+    FILE *f = popen(cmd, "r");
+    assert_non_null(f);
+    char path[4096];
+    int n = 0;
+    while (fgets(path, sizeof(path), f)) {
+        path[strcspn(path, "\n")] = '\0';
+        char err[SB_ERR_LEN];
+        sb_scenario *s = scenario_load(path, err);
+        if (!s)
+            fail_msg("%s", err);
+        scenario_free(s);
+        n++;
+    }
+    pclose(f);
+    assert_true(n >= 4);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(valid_scenario_becomes_structs),
+        cmocka_unit_test(unknown_keys_point_at_the_key),
+        cmocka_unit_test(wrong_types_say_what_was_expected),
+        cmocka_unit_test(missing_keys_point_at_the_object),
+        cmocka_unit_test(impossible_topologies_are_rejected),
+        cmocka_unit_test(bad_faults_are_rejected),
+        cmocka_unit_test(bad_checkers_and_expects_are_rejected),
+        cmocka_unit_test(json_syntax_errors_have_positions),
+        cmocka_unit_test(shipped_scenarios_are_valid),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
