@@ -1,0 +1,194 @@
+/* test_set_checker.c -- the set checker on hand-written histories: lost
+ * means acknowledged and absent; an operation of unknown outcome is never
+ * counted lost. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "checker.h"
+#include "util.h"
+
+static void op(sb_history *h, int process, sb_op_type t, const char *f, json_t *value,
+               int64_t time_ms, const char *node)
+{
+    sb_op o = {.process = process, .type = t, .time_ns = time_ms * SB_NS_PER_MS};
+    snprintf(o.f, sizeof(o.f), "%s", f);
+    if (node)
+        snprintf(o.node, sizeof(o.node), "%s", node);
+    o.value = value;
+    history_add(h, &o);
+    json_decref(value);
+}
+
+/* An add of v by process p completing with t at time ms, acknowledged by node. */
+static void add(sb_history *h, int p, int64_t v, sb_op_type t, int64_t ms, const char *node)
+{
+    op(h, p, SB_OP_INVOKE, "add", json_integer(v), ms, NULL);
+    if (t != SB_OP_INVOKE)
+        op(h, p, t, "add", json_integer(v), ms + 1, node);
+}
+
+static void final_read(sb_history *h, const char *values_json)
+{
+    op(h, SB_PROC_CONTROLLER, SB_OP_INVOKE, "read", NULL, 100000, "n2");
+    op(h, SB_PROC_CONTROLLER, SB_OP_OK, "read", json_loads(values_json, 0, NULL), 100001, "n2");
+}
+
+static sb_check_result check(sb_history *h)
+{
+    sb_check_result r;
+    memset(&r, 0, sizeof(r));
+    char err[SB_ERR_LEN];
+    assert_int_equal(checker_find("set")->check(h, &r, err), 0);
+    return r;
+}
+
+static int64_t fig(const sb_check_result *r, const char *name)
+{
+    json_t *v = json_object_get(r->figures, name);
+    assert_true(json_is_integer(v));
+    return json_integer_value(v);
+}
+
+static void all_acknowledged_present_is_valid(void **state)
+{
+    (void)state;
+    sb_history *h = history_new();
+    add(h, 0, 0, SB_OP_OK, 10, "n1");
+    add(h, 1, 1, SB_OP_OK, 11, "n1");
+    add(h, 0, 2, SB_OP_FAIL, 12, NULL);
+    final_read(h, "[1, 0]");
+    sb_check_result r = check(h);
+    assert_int_equal(r.verdict, SB_VERDICT_VALID);
+    assert_int_equal(fig(&r, "acknowledged"), 2);
+    assert_int_equal(fig(&r, "failed"), 1);
+    assert_int_equal(fig(&r, "lost_count"), 0);
+    assert_true(json_real_value(json_object_get(r.figures, "lost_fraction")) == 0.0);
+    check_result_free(&r);
+    history_free(h);
+}
+
+static void lost_acknowledged_write_is_reported_with_node_and_window(void **state)
+{
+    (void)state;
+    sb_history *h = history_new();
+    add(h, 0, 0, SB_OP_OK, 1000, "n1");
+    add(h, 1, 1, SB_OP_OK, 5000, "n1");   /* lost */
+    add(h, 0, 2, SB_OP_OK, 5500, "n1");   /* lost, same window */
+    add(h, 1, 3, SB_OP_OK, 9000, "n1");   /* lost, a new window (> 1 s gap) */
+    add(h, 0, 4, SB_OP_OK, 9100, "n3");   /* lost on another node */
+    add(h, 1, 5, SB_OP_OK, 12000, "n3");
+    final_read(h, "[0, 5]");
+    sb_check_result r = check(h);
+    assert_int_equal(r.verdict, SB_VERDICT_INVALID);
+    assert_int_equal(fig(&r, "lost_count"), 4);
+    json_t *lost = json_object_get(r.figures, "lost");
+    assert_int_equal(json_array_size(lost), 4);
+    assert_int_equal(json_integer_value(json_array_get(lost, 0)), 1);
+    assert_int_equal(json_integer_value(json_array_get(lost, 3)), 4);
+    json_t *by = json_object_get(r.figures, "lost_by_node");
+    assert_int_equal(json_integer_value(json_object_get(by, "n1")), 3);
+    assert_int_equal(json_integer_value(json_object_get(by, "n3")), 1);
+    json_t *w = json_object_get(r.figures, "lost_windows");
+    assert_int_equal(json_array_size(w), 3);
+    json_t *w0 = json_array_get(w, 0);
+    assert_string_equal(json_string_value(json_object_get(w0, "node")), "n1");
+    assert_int_equal(json_integer_value(json_object_get(w0, "count")), 2);
+    assert_int_equal(json_integer_value(json_object_get(w0, "start")), 5001 * SB_NS_PER_MS);
+    assert_int_equal(json_integer_value(json_object_get(w0, "end")), 5501 * SB_NS_PER_MS);
+    assert_true(json_real_value(json_object_get(r.figures, "lost_fraction")) == 4.0 / 6.0);
+    assert_non_null(strstr(r.summary, "lost 4 of 6"));
+    check_result_free(&r);
+    history_free(h);
+}
+
+static void indeterminate_writes_are_never_lost(void **state)
+{
+    (void)state;
+    sb_history *h = history_new();
+    add(h, 0, 0, SB_OP_OK, 10, "n1");
+    add(h, 1, 1, SB_OP_INFO, 20, "n1");   /* timed out, absent: fine */
+    add(h, 2, 2, SB_OP_INFO, 30, "n1");   /* timed out, present: recovered */
+    add(h, 3, 3, SB_OP_INVOKE, 40, NULL); /* never completed, present */
+    add(h, 4, 4, SB_OP_INVOKE, 50, NULL); /* never completed, absent */
+    final_read(h, "[0, 2, 3]");
+    sb_check_result r = check(h);
+    assert_int_equal(r.verdict, SB_VERDICT_VALID);
+    assert_int_equal(fig(&r, "lost_count"), 0);
+    assert_int_equal(fig(&r, "indeterminate"), 4);
+    assert_int_equal(fig(&r, "recovered_count"), 2);
+    check_result_free(&r);
+    history_free(h);
+}
+
+static void unexpected_and_failed_present_are_anomalies(void **state)
+{
+    (void)state;
+    sb_history *h = history_new();
+    add(h, 0, 0, SB_OP_OK, 10, "n1");
+    add(h, 1, 1, SB_OP_FAIL, 20, "n1");
+    final_read(h, "[0, 1, 99, \"junk\"]");
+    sb_check_result r = check(h);
+    assert_int_equal(r.verdict, SB_VERDICT_INVALID);
+    assert_int_equal(fig(&r, "lost_count"), 0);
+    assert_int_equal(fig(&r, "unexpected_count"), 2);
+    assert_int_equal(json_integer_value(json_array_get(json_object_get(r.figures, "unexpected"), 0)),
+                     99);
+    assert_int_equal(fig(&r, "failed_present_count"), 1);
+    check_result_free(&r);
+    history_free(h);
+}
+
+static void no_final_read_is_unknown(void **state)
+{
+    (void)state;
+    sb_history *h = history_new();
+    add(h, 0, 0, SB_OP_OK, 10, "n1");
+    op(h, SB_PROC_CONTROLLER, SB_OP_FAIL, "read", NULL, 50, "n1"); /* a failed read counts not */
+    sb_check_result r = check(h);
+    assert_int_equal(r.verdict, SB_VERDICT_UNKNOWN);
+    assert_non_null(strstr(r.summary, "no final read"));
+    check_result_free(&r);
+    history_free(h);
+}
+
+static void convergence_reports_the_master_change(void **state)
+{
+    (void)state;
+    sb_history *h = history_new();
+    op(h, SB_PROC_CONTROLLER, SB_OP_OK, "ready", json_loads("{\"master\":\"n1\"}", 0, NULL), 0,
+       NULL);
+    op(h, SB_PROC_NEMESIS, SB_OP_OK, "heal", NULL, 6000, NULL);
+    op(h, SB_PROC_CONTROLLER, SB_OP_OK, "workload-end", NULL, 9000, NULL);
+    op(h, SB_PROC_CONTROLLER, SB_OP_OK, "converged",
+       json_loads("{\"master\":\"n3\",\"replicas\":[\"n1\",\"n2\"]}", 0, NULL), 8500, NULL);
+    sb_check_result r;
+    memset(&r, 0, sizeof(r));
+    char err[SB_ERR_LEN];
+    assert_int_equal(checker_find("convergence")->check(h, &r, err), 0);
+    assert_int_equal(r.verdict, SB_VERDICT_VALID);
+    assert_int_equal(fig(&r, "master_changed"), 1);
+    assert_true(json_real_value(json_object_get(r.figures, "converge_seconds")) == 2.5);
+    check_result_free(&r);
+    /* a convergence that failed is invalid */
+    op(h, SB_PROC_CONTROLLER, SB_OP_FAIL, "converged", NULL, 70000, NULL);
+    assert_int_equal(checker_find("convergence")->check(h, &r, err), 0);
+    assert_int_equal(r.verdict, SB_VERDICT_INVALID);
+    check_result_free(&r);
+    history_free(h);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(all_acknowledged_present_is_valid),
+        cmocka_unit_test(lost_acknowledged_write_is_reported_with_node_and_window),
+        cmocka_unit_test(indeterminate_writes_are_never_lost),
+        cmocka_unit_test(unexpected_and_failed_present_are_anomalies),
+        cmocka_unit_test(no_final_read_is_unknown),
+        cmocka_unit_test(convergence_reports_the_master_change),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
