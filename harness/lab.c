@@ -31,6 +31,8 @@
 /* How long a helper command (ip, nft) may take before it is killed. */
 #define LAB_CMD_TIMEOUT_NS (10 * SB_NS_PER_S)
 
+typedef struct child_setup child_setup;
+
 typedef struct lab_host {
     char name[SB_NAME_MAX_LAB];
     char addr[16];
@@ -63,7 +65,24 @@ struct sb_lab {
     sb_proc **procs;
     size_t n_procs, cap_procs;
     FILE *log;
+    /* Every child is forked by this one thread: PR_SET_PDEATHSIG fires when
+     * the forking *thread* exits, so forking from a short-lived thread (the
+     * nemesis schedule) would kill a restarted server with it. */
+    pthread_t spawner;
+    int spawner_started;
+    pthread_mutex_t sp_lock;
+    pthread_cond_t sp_cond;
+    struct spawn_req *sp_req;
+    int sp_stop;
 };
+
+typedef struct spawn_req {
+    child_setup *cs;
+    char *const *argv;
+    char *err;
+    pid_t pid;
+    int done;
+} spawn_req;
 
 /* ====== Small helpers ====== */
 
@@ -124,13 +143,13 @@ static void argv_join(char *const argv[], char *buf, size_t len)
  * Everything a child needs is prepared before fork: after fork in a
  * multi-threaded process only async-signal-safe calls are allowed. */
 
-typedef struct child_setup {
+struct child_setup {
     int nsfd;         /* -1: stay in the caller's namespace */
     const char *cwd;  /* NULL: keep */
     int in_fd, out_fd; /* become stdin, stdout+stderr */
     int report_fd;    /* CLOEXEC pipe: errno of a failed step */
     int own_group;    /* setpgid(0,0): terminal signals reach only us */
-} child_setup;
+};
 
 static void child_fail(int report_fd, int stage)
 {
@@ -205,6 +224,42 @@ static pid_t child_start(child_setup *cs, char *const argv[], char *err)
     return pid;
 }
 
+static void *spawner_main(void *arg)
+{
+    sb_lab *lab = arg;
+    pthread_mutex_lock(&lab->sp_lock);
+    for (;;) {
+        while (!lab->sp_req && !lab->sp_stop)
+            pthread_cond_wait(&lab->sp_cond, &lab->sp_lock);
+        if (lab->sp_stop)
+            break;
+        spawn_req *r = lab->sp_req;
+        lab->sp_req = NULL;
+        pthread_mutex_unlock(&lab->sp_lock);
+        r->pid = child_start(r->cs, r->argv, r->err);
+        pthread_mutex_lock(&lab->sp_lock);
+        r->done = 1;
+        pthread_cond_broadcast(&lab->sp_cond);
+    }
+    pthread_mutex_unlock(&lab->sp_lock);
+    return NULL;
+}
+
+/* child_start, on the lab's spawner thread. */
+static pid_t lab_child_start(sb_lab *lab, child_setup *cs, char *const argv[], char *err)
+{
+    spawn_req r = {.cs = cs, .argv = argv, .err = err};
+    pthread_mutex_lock(&lab->sp_lock);
+    while (lab->sp_req) /* one request at a time */
+        pthread_cond_wait(&lab->sp_cond, &lab->sp_lock);
+    lab->sp_req = &r;
+    pthread_cond_broadcast(&lab->sp_cond);
+    while (!r.done)
+        pthread_cond_wait(&lab->sp_cond, &lab->sp_lock);
+    pthread_mutex_unlock(&lab->sp_lock);
+    return r.pid;
+}
+
 /* Waits for pid until deadline (monotonic ns); kills it past the deadline.
  * Returns the wait status, or -1 if it had to be killed. */
 static int child_wait(pid_t pid, int64_t deadline)
@@ -242,7 +297,7 @@ static int run_cmd(sb_lab *lab, int nsfd, const char *where, char *const argv[],
         lab_log(lab, "%s%s", stdin_text,
                 stdin_text[0] && stdin_text[strlen(stdin_text) - 1] == '\n' ? "" : "\n");
     child_setup cs = {.nsfd = nsfd, .in_fd = in[0], .out_fd = out[1], .own_group = 1};
-    pid_t pid = child_start(&cs, argv, err);
+    pid_t pid = lab_child_start(lab, &cs, argv, err);
     close(in[0]);
     close(out[1]);
     if (pid == -1) {
@@ -407,6 +462,8 @@ sb_lab *lab_create(const char *const *host_names, size_t n_hosts, const char *ru
     }
     sb_lab *lab = calloc(1, sizeof(*lab));
     pthread_mutex_init(&lab->lock, NULL);
+    pthread_mutex_init(&lab->sp_lock, NULL);
+    pthread_cond_init(&lab->sp_cond, NULL);
     lab->lock_fd = -1;
     lab->origin_fd = -1;
     snprintf(lab->run_dir, sizeof(lab->run_dir), "%s", run_dir);
@@ -427,6 +484,12 @@ sb_lab *lab_create(const char *const *host_names, size_t n_hosts, const char *ru
         sb_err_set(err, "open(/proc/thread-self/ns/net): %s", strerror(errno));
         goto fail;
     }
+    int e = pthread_create(&lab->spawner, NULL, spawner_main, lab);
+    if (e) {
+        sb_err_set(err, "pthread_create(spawner): %s", strerror(e));
+        goto fail;
+    }
+    lab->spawner_started = 1;
     snprintf(lab->switch_ns, sizeof(lab->switch_ns), "%s%s-switch", SB_LAB_PREFIX, lab->run_id);
     for (size_t i = 0; i < n_hosts; i++) {
         lab_host *h = &lab->hosts[i];
@@ -528,7 +591,7 @@ static int proc_start(sb_proc *p, char *err)
     }
     child_setup cs = {.nsfd = lab->hosts[p->host].fd, .cwd = p->cwd, .in_fd = in, .out_fd = out,
                       .own_group = 1};
-    pid_t pid = child_start(&cs, p->argv, err);
+    pid_t pid = lab_child_start(lab, &cs, p->argv, err);
     close(in);
     close(out);
     if (pid == -1)
@@ -714,6 +777,15 @@ void lab_destroy(sb_lab *lab)
             lab_log(lab, "# %s\n", err);
         else
             lab_log(lab, "# removed namespace %s\n", names[i]);
+    if (lab->spawner_started) {
+        pthread_mutex_lock(&lab->sp_lock);
+        lab->sp_stop = 1;
+        pthread_cond_broadcast(&lab->sp_cond);
+        pthread_mutex_unlock(&lab->sp_lock);
+        pthread_join(lab->spawner, NULL);
+    }
+    pthread_mutex_destroy(&lab->sp_lock);
+    pthread_cond_destroy(&lab->sp_cond);
     if (lab->origin_fd >= 0)
         close(lab->origin_fd);
     if (lab->lock_fd >= 0) {
