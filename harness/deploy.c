@@ -57,17 +57,25 @@ static void append_directives(sb_buf *b, const sb_config *cfg, const char *maste
     }
 }
 
+/* What every node's config starts with: its port and addresses (the host
+ * address for peers, loopback for the controller), no daemon, logs to
+ * stdout (the lab sends it to the node's log file). */
+static void conf_header(sb_buf *b, const sb_deploy *d, int host, int port, const char *dir)
+{
+    sb_buf_printf(b,
+                  "# written by splitbrain for host %s\n"
+                  "port %d\nbind %s 127.0.0.1\nprotected-mode no\ndaemonize no\n"
+                  "dir %s\nlogfile \"\"\n",
+                  lab_host_name(d->lab, host), port, lab_host_addr(d->lab, host), dir);
+}
+
 static int write_redis_conf(sb_deploy *d, int host, const char *dir, char *path, size_t pathlen,
                             char *err)
 {
     const sb_deployment *dep = &d->s->deployment;
     sb_buf b;
     sb_buf_init(&b);
-    sb_buf_printf(&b,
-                  "# written by splitbrain for host %s\n"
-                  "port %d\nbind %s 127.0.0.1\nprotected-mode no\ndaemonize no\n"
-                  "dir %s\nlogfile \"\"\n",
-                  lab_host_name(d->lab, host), dep->redis_port, lab_host_addr(d->lab, host), dir);
+    conf_header(&b, d, host, dep->redis_port, dir);
     if (host != dep->master)
         sb_buf_printf(&b, "replicaof %s %d\n", lab_host_addr(d->lab, dep->master),
                       dep->redis_port);
@@ -84,14 +92,9 @@ static int write_sentinel_conf(sb_deploy *d, int host, const char *dir, char *pa
     const sb_deployment *dep = &d->s->deployment;
     sb_buf b;
     sb_buf_init(&b);
-    sb_buf_printf(&b,
-                  "# written by splitbrain for host %s\n"
-                  "port %d\nbind %s 127.0.0.1\nprotected-mode no\ndaemonize no\n"
-                  "dir %s\nlogfile \"\"\n"
-                  "sentinel monitor %s %s %d %d\n",
-                  lab_host_name(d->lab, host), dep->sentinel_port, lab_host_addr(d->lab, host),
-                  dir, dep->master_name, lab_host_addr(d->lab, dep->master), dep->redis_port,
-                  dep->quorum);
+    conf_header(&b, d, host, dep->sentinel_port, dir);
+    sb_buf_printf(&b, "sentinel monitor %s %s %d %d\n", dep->master_name,
+                  lab_host_addr(d->lab, dep->master), dep->redis_port, dep->quorum);
     append_directives(&b, &dep->sentinel_config, dep->master_name);
     snprintf(path, pathlen, "%s/sentinel.conf", dir);
     int rc = sb_write_file(path, b.data, b.len, err);

@@ -161,14 +161,21 @@ static void process_json(const sb_scenario *s, const sb_fault *f, sb_buf *value)
     sb_buf_printf(value, ",\"process\":\"%s\"}", proc_kind_name(f->process));
 }
 
-static int kill_apply(sb_nemesis *n, const sb_fault *f, char *err)
+/* The process a kill/restart fault names, or NULL with err. */
+static sb_proc *fault_proc(sb_nemesis *n, const sb_fault *f, char *err)
 {
     sb_proc *p = deploy_proc(n->deploy, f->host, f->process);
-    if (!p) {
+    if (!p)
         sb_err_set(err, "no %s process on %s", proc_kind_name(f->process),
                    n->s->hosts[f->host].name);
+    return p;
+}
+
+static int kill_apply(sb_nemesis *n, const sb_fault *f, char *err)
+{
+    sb_proc *p = fault_proc(n, f, err);
+    if (!p)
         return -1;
-    }
     pthread_mutex_lock(&n->lock);
     int rc = lab_proc_kill(p, err);
     if (rc == 0)
@@ -179,12 +186,9 @@ static int kill_apply(sb_nemesis *n, const sb_fault *f, char *err)
 
 static int restart_apply(sb_nemesis *n, const sb_fault *f, char *err)
 {
-    sb_proc *p = deploy_proc(n->deploy, f->host, f->process);
-    if (!p) {
-        sb_err_set(err, "no %s process on %s", proc_kind_name(f->process),
-                   n->s->hosts[f->host].name);
+    sb_proc *p = fault_proc(n, f, err);
+    if (!p)
         return -1;
-    }
     pthread_mutex_lock(&n->lock);
     int rc = 0;
     if (!lab_proc_running(p))
