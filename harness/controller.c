@@ -400,6 +400,10 @@ int controller_run(const sb_scenario *s, const sb_run_opts *o, sb_run_result *ou
         goto out;
     record_topology(r, "ready", 1, topo.json, NULL);
     r->nemesis = nemesis_new(r->lab, r->deploy, s, r->rec);
+    if (nemesis_preflight(r->nemesis, err) == -1)
+        goto out;
+    fprintf(stderr, "%s: seed %llu, %zu scheduled fault%s; rerun: %s\n", s->name,
+            (unsigned long long)seed, s->n_faults, s->n_faults == 1 ? "" : "s", meta.command);
     r->end_ns = r->start_ns + s->duration_ns;
     if (start_workers(r, err) == -1)
         goto out;

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "client.h"
+#include "clockctl.h"
 
 /* How often readiness and convergence conditions are polled. */
 #define DEPLOY_POLL_NS (20 * SB_NS_PER_MS)
@@ -20,7 +21,26 @@ struct sb_deploy {
     const sb_scenario *s;
     sb_proc *redis[SB_MAX_HOSTS];
     sb_proc *sentinel[SB_MAX_HOSTS];
+    int active[SB_MAX_HOSTS];
+    int monitor;                 /* the master new sentinels are told to monitor */    /* the sentinel on the host is part of the deployment now */
+    char run_dir[4096];
+    char redis_server[1024];
+    char shim[4096];             /* libsbclock.so when the scenario has clock faults */
+    sb_clockctl *clock[SB_MAX_HOSTS][2];
 };
+
+/* Does any fault of the scenario (fixed or drawn at random) change clocks? */
+static int scenario_has_clock_faults(const sb_scenario *s)
+{
+    for (size_t i = 0; i < s->n_fixed; i++)
+        if (s->fixed[i].kind == SB_FAULT_CLOCK)
+            return 1;
+    for (size_t g = 0; g < s->n_generators; g++)
+        for (size_t i = 0; i < s->generators[g].n_templates; i++)
+            if (s->generators[g].templates[i].kind == SB_FAULT_CLOCK)
+                return 1;
+    return 0;
+}
 
 /* Sentinel directives that belong to one monitored master and so take the
  * form "sentinel <directive> <master-name> <value>". */
@@ -94,7 +114,7 @@ static int write_sentinel_conf(sb_deploy *d, int host, const char *dir, char *pa
     sb_buf_init(&b);
     conf_header(&b, d, host, dep->sentinel_port, dir);
     sb_buf_printf(&b, "sentinel monitor %s %s %d %d\n", dep->master_name,
-                  lab_host_addr(d->lab, dep->master), dep->redis_port, dep->quorum);
+                  lab_host_addr(d->lab, d->monitor), dep->redis_port, dep->quorum);
     append_directives(&b, &dep->sentinel_config, dep->master_name);
     snprintf(path, pathlen, "%s/sentinel.conf", dir);
     int rc = sb_write_file(path, b.data, b.len, err);
@@ -117,7 +137,24 @@ static int start_node(sb_deploy *d, int host, sb_proc_kind kind, const char *run
     snprintf(log, sizeof(log), "%s/%s.log", dir, kname);
     char *argv[] = {(char *)redis_server, conf, kind == SB_PROC_SENTINEL ? "--sentinel" : NULL,
                     NULL};
-    sb_proc *p = lab_spawn(d->lab, host, argv, dir, log, err);
+    char *env[3] = {NULL, NULL, NULL};
+    char preload[4200], ctl[4200];
+    if (d->shim[0]) {
+        /* Every node of a run with clock faults runs under the shim, with
+         * its own control file (offset 0 until a fault changes it). */
+        char path[4096];
+        snprintf(path, sizeof(path), "%s/clock-%s-%s", lab_runtime_dir(d->lab),
+                 lab_host_name(d->lab, host), kname);
+        sb_clockctl *c = clockctl_create(path, err);
+        if (!c)
+            return -1;
+        d->clock[host][kind] = c;
+        snprintf(preload, sizeof(preload), "LD_PRELOAD=%s", d->shim);
+        snprintf(ctl, sizeof(ctl), "SB_CLOCK_CTL=%s", path);
+        env[0] = preload;
+        env[1] = ctl;
+    }
+    sb_proc *p = lab_spawn_env(d->lab, host, argv, env, dir, log, err);
     if (!p)
         return -1;
     if (kind == SB_PROC_REDIS)
@@ -261,6 +298,7 @@ static int ready_once(sb_deploy *d, char *why)
             return 0;
         }
     }
+    int n_active = deploy_sentinel_count(d);
     for (size_t i = 0; i < dep->sentinels.n; i++) {
         int h = dep->sentinels.idx[i];
         if (!lab_proc_running(d->sentinel[h])) {
@@ -275,7 +313,7 @@ static int ready_once(sb_deploy *d, char *why)
         const char *slaves = flat_field(r, "num-slaves");
         const char *others = flat_field(r, "num-other-sentinels");
         int ok = slaves && others && atoi(slaves) == (int)dep->redis.n - 1 &&
-                 atoi(others) == (int)dep->sentinels.n - 1;
+                 atoi(others) == n_active - 1;
         if (!ok)
             sb_err_set(why, "sentinel on %s knows %s replicas and %s other sentinels",
                        lab_host_name(d->lab, h), slaves ? slaves : "?", others ? others : "?");
@@ -292,7 +330,14 @@ sb_deploy *deploy_start(sb_lab *lab, const sb_scenario *s, const char *run_dir,
     sb_deploy *d = calloc(1, sizeof(*d));
     d->lab = lab;
     d->s = s;
+    snprintf(d->run_dir, sizeof(d->run_dir), "%s", run_dir);
+    snprintf(d->redis_server, sizeof(d->redis_server), "%s", redis_server);
     const sb_deployment *dep = &s->deployment;
+    d->monitor = dep->master;
+    for (size_t i = 0; i < dep->sentinels.n; i++)
+        d->active[dep->sentinels.idx[i]] = 1;
+    if (scenario_has_clock_faults(s) && clockctl_shim_path(d->shim, sizeof(d->shim), err) == -1)
+        goto fail;
     /* The master first, so replicas find it; sentinels last. */
     if (start_node(d, dep->master, SB_PROC_REDIS, run_dir, redis_server, err) == -1)
         goto fail;
@@ -331,13 +376,25 @@ fail:
         if (d->sentinel[h])
             lab_proc_kill(d->sentinel[h], ignored);
     }
-    free(d);
+    deploy_free(d);
     return NULL;
 }
 
 void deploy_free(sb_deploy *d)
 {
+    if (!d)
+        return;
+    for (int h = 0; h < SB_MAX_HOSTS; h++)
+        for (int k = 0; k < 2; k++)
+            clockctl_close(d->clock[h][k], 1);
     free(d);
+}
+
+sb_clockctl *deploy_clock(sb_deploy *d, int host, sb_proc_kind kind)
+{
+    if (host < 0 || host >= SB_MAX_HOSTS || kind > SB_PROC_SENTINEL)
+        return NULL;
+    return d->clock[host][kind];
 }
 
 sb_proc *deploy_proc(sb_deploy *d, int host, sb_proc_kind kind)
@@ -358,8 +415,9 @@ static int converged_once(sb_deploy *d, converge_state *cs, sb_topology *topo, c
 {
     const sb_deployment *dep = &d->s->deployment;
     int master = -1;
-    for (size_t i = 0; i < dep->sentinels.n; i++) {
-        int h = dep->sentinels.idx[i];
+    for (int h = 0; h < (int)d->s->n_hosts; h++) {
+        if (!d->active[h])
+            continue;
         redisReply *r = oob_command(d, h, SB_PROC_SENTINEL, why,
                                     "SENTINEL get-master-addr-by-name %s", dep->master_name);
         if (!r)
@@ -438,4 +496,119 @@ int deploy_await_converged(sb_deploy *d, int64_t timeout_ns, sb_topology *topo, 
         }
         sb_sleep_ns(DEPLOY_POLL_NS * 5);
     }
+}
+
+/* ====== Current master and sentinel membership ====== */
+
+int deploy_current_master(sb_deploy *d, char *err)
+{
+    const sb_deployment *dep = &d->s->deployment;
+    int masters[SB_MAX_HOSTS], n = 0;
+    for (size_t i = 0; i < dep->redis.n; i++) {
+        int h = dep->redis.idx[i];
+        if (!d->redis[h] || !lab_proc_running(d->redis[h]))
+            continue;
+        node_role nr;
+        char e[SB_ERR_LEN];
+        if (read_role(d, h, &nr, e) == 0 && strcmp(nr.role, "master") == 0)
+            masters[n++] = h;
+    }
+    if (n == 1)
+        return masters[0];
+    if (n == 0) {
+        sb_err_set(err, "no redis node says it is master");
+        return -1;
+    }
+    /* Two masters (a split brain): the one most sentinels name. */
+    int votes[SB_MAX_HOSTS] = {0}, best = masters[0];
+    for (int h = 0; h < (int)d->s->n_hosts; h++) {
+        if (!d->active[h])
+            continue;
+        char e[SB_ERR_LEN];
+        redisReply *r = oob_command(d, h, SB_PROC_SENTINEL, e,
+                                    "SENTINEL get-master-addr-by-name %s", dep->master_name);
+        if (r && r->type == REDIS_REPLY_ARRAY && r->elements == 2) {
+            int m = lab_host_by_addr(d->lab, r->element[0]->str);
+            if (m >= 0)
+                votes[m]++;
+        }
+        if (r)
+            freeReplyObject(r);
+    }
+    for (int i = 0; i < n; i++)
+        if (votes[masters[i]] > votes[best])
+            best = masters[i];
+    return best;
+}
+
+int deploy_sentinel_count(const sb_deploy *d)
+{
+    int n = 0;
+    for (int h = 0; h < SB_MAX_HOSTS; h++)
+        n += d->active[h];
+    return n;
+}
+
+int deploy_sentinel_active(const sb_deploy *d, int host)
+{
+    return host >= 0 && host < SB_MAX_HOSTS && d->active[host];
+}
+
+int deploy_sentinel_start(sb_deploy *d, int host, char *err)
+{
+    if (d->active[host]) {
+        sb_err_set(err, "a sentinel already runs on %s", lab_host_name(d->lab, host));
+        return -1;
+    }
+    char e[SB_ERR_LEN];
+    int m = deploy_current_master(d, e);
+    d->monitor = m >= 0 ? m : d->s->deployment.master;
+    if (start_node(d, host, SB_PROC_SENTINEL, d->run_dir, d->redis_server, err) == -1)
+        return -1;
+    d->active[host] = 1;
+    return 0;
+}
+
+int deploy_sentinel_stop(sb_deploy *d, int host, char *err)
+{
+    if (!d->active[host] || !d->sentinel[host]) {
+        sb_err_set(err, "no sentinel runs on %s", lab_host_name(d->lab, host));
+        return -1;
+    }
+    if (lab_proc_stop(d->sentinel[host], SB_NS_PER_S, err) == -1)
+        return -1;
+    d->active[host] = 0;
+    return 0;
+}
+
+int deploy_sentinel_reset(sb_deploy *d, int host, char *err)
+{
+    redisReply *r = oob_command(d, host, SB_PROC_SENTINEL, err, "SENTINEL RESET *");
+    if (!r)
+        return -1;
+    freeReplyObject(r);
+    return 0;
+}
+
+int deploy_sentinels_agree(sb_deploy *d, char *why)
+{
+    const sb_deployment *dep = &d->s->deployment;
+    int n = deploy_sentinel_count(d);
+    for (int h = 0; h < (int)d->s->n_hosts; h++) {
+        if (!d->active[h])
+            continue;
+        redisReply *r =
+            oob_command(d, h, SB_PROC_SENTINEL, why, "SENTINEL master %s", dep->master_name);
+        if (!r)
+            return 0;
+        const char *others = flat_field(r, "num-other-sentinels");
+        int ok = others && atoi(others) == n - 1;
+        if (!ok)
+            sb_err_set(why, "sentinel on %s knows %s of %d other sentinels",
+                       lab_host_name(d->lab, h), others ? others : "?", n - 1);
+        freeReplyObject(r);
+        if (!ok)
+            return 0;
+    }
+    return 1;
 }

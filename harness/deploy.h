@@ -9,6 +9,7 @@
 
 #include <hiredis/hiredis.h>
 
+#include "clockctl.h"
 #include "lab.h"
 #include "scenario.h"
 #include "util.h"
@@ -44,5 +45,24 @@ typedef struct sb_topology {
  * master's replication offset. -1 with err (what was still wrong) when
  * the deadline passes first. */
 int deploy_await_converged(sb_deploy *d, int64_t timeout_ns, sb_topology *topo, char *err);
+
+/* The host of the current master: the one redis node that says it is
+ * master, or, when several do, the one most sentinels name. -1 with err. */
+int deploy_current_master(sb_deploy *d, char *err);
+
+/* Sentinel membership. A sentinel started later monitors the current
+ * master. Stopping one does not reset the others: that is the caller's
+ * next step (SENTINEL RESET * one by one, as Redis documents). */
+int deploy_sentinel_count(const sb_deploy *d);
+int deploy_sentinel_active(const sb_deploy *d, int host);
+int deploy_sentinel_start(sb_deploy *d, int host, char *err);
+int deploy_sentinel_stop(sb_deploy *d, int host, char *err);
+int deploy_sentinel_reset(sb_deploy *d, int host, char *err);
+/* 1 when every active sentinel knows every other one; 0 (why) if not yet. */
+int deploy_sentinels_agree(sb_deploy *d, char *why);
+
+/* The clock control of a node when the scenario has clock faults (every
+ * node then runs under the shim), else NULL. */
+sb_clockctl *deploy_clock(sb_deploy *d, int host, sb_proc_kind kind);
 
 #endif

@@ -46,6 +46,7 @@ struct sb_proc {
     sb_lab *lab;
     int host;
     char **argv;
+    char **env;       /* full environment for execve; NULL: inherit */
     char *cwd;
     char *log;
     pid_t pid; /* 0 when not running (reaped) */
@@ -61,6 +62,7 @@ struct sb_lab {
     int origin_fd; /* the creating thread's network namespace */
     int lock_fd;
     char lock_path[256];
+    char runtime_dir[256]; /* /run/splitbrain/<id>.d: clock control files */
     pthread_mutex_t lock; /* procs and log */
     sb_proc **procs;
     size_t n_procs, cap_procs;
@@ -149,6 +151,7 @@ struct child_setup {
     int in_fd, out_fd; /* become stdin, stdout+stderr */
     int report_fd;    /* CLOEXEC pipe: errno of a failed step */
     int own_group;    /* setpgid(0,0): terminal signals reach only us */
+    char *const *env; /* NULL: inherit the harness's environment */
 };
 
 static void child_fail(int report_fd, int stage)
@@ -186,7 +189,10 @@ static void child_exec(const child_setup *cs, pid_t parent, char *const argv[])
     for (int fd = 3; fd < 1024; fd++)
         if (fd != cs->report_fd)
             close(fd);
-    execv(argv[0], argv);
+    if (cs->env)
+        execve(argv[0], argv, cs->env);
+    else
+        execv(argv[0], argv);
     child_fail(cs->report_fd, STAGE_EXEC);
 }
 
@@ -382,7 +388,19 @@ static int lab_lock(sb_lab *lab, char *err)
     int n = snprintf(text, sizeof(text), "pid %d\nrun_dir %s\n", (int)getpid(), lab->run_dir);
     ssize_t ignored = write(lab->lock_fd, text, (size_t)n);
     (void)ignored;
+    snprintf(lab->runtime_dir, sizeof(lab->runtime_dir), "%s/%s.d", SB_LAB_LOCK_DIR,
+             lab->run_id);
+    if (mkdir(lab->runtime_dir, 0755) == -1) {
+        sb_err_set(err, "mkdir(%s): %s", lab->runtime_dir, strerror(errno));
+        lab->runtime_dir[0] = '\0';
+        return -1;
+    }
     return 0;
+}
+
+const char *lab_runtime_dir(const sb_lab *lab)
+{
+    return lab->runtime_dir;
 }
 
 static int new_run_id(char *out, char *err)
@@ -590,7 +608,7 @@ static int proc_start(sb_proc *p, char *err)
         return -1;
     }
     child_setup cs = {.nsfd = lab->hosts[p->host].fd, .cwd = p->cwd, .in_fd = in, .out_fd = out,
-                      .own_group = 1};
+                      .own_group = 1, .env = p->env};
     pid_t pid = lab_child_start(lab, &cs, p->argv, err);
     close(in);
     close(out);
@@ -603,8 +621,41 @@ static int proc_start(sb_proc *p, char *err)
     return 0;
 }
 
+/* The harness's environment with extra "NAME=value" entries replacing or
+ * adding to it; NULL when there are none. */
+static char **env_with(char *const extra[])
+{
+    extern char **environ;
+    if (!extra || !extra[0])
+        return NULL;
+    size_t n = 0, k = 0, ne = 0;
+    while (environ[n])
+        n++;
+    while (extra[ne])
+        ne++;
+    char **out = calloc(n + ne + 1, sizeof(char *));
+    for (size_t i = 0; i < n; i++) {
+        int replaced = 0;
+        for (size_t j = 0; j < ne && !replaced; j++) {
+            size_t len = strcspn(extra[j], "=");
+            replaced = strncmp(environ[i], extra[j], len) == 0 && environ[i][len] == '=';
+        }
+        if (!replaced)
+            out[k++] = strdup(environ[i]);
+    }
+    for (size_t j = 0; j < ne; j++)
+        out[k++] = strdup(extra[j]);
+    return out;
+}
+
 sb_proc *lab_spawn(sb_lab *lab, int host, char *const argv[], const char *cwd,
                    const char *log_path, char *err)
+{
+    return lab_spawn_env(lab, host, argv, NULL, cwd, log_path, err);
+}
+
+sb_proc *lab_spawn_env(sb_lab *lab, int host, char *const argv[], char *const env[],
+                       const char *cwd, const char *log_path, char *err)
 {
     if (host < 0 || (size_t)host >= lab->n_hosts) {
         sb_err_set(err, "no host %d in the lab", host);
@@ -614,10 +665,12 @@ sb_proc *lab_spawn(sb_lab *lab, int host, char *const argv[], const char *cwd,
     p->lab = lab;
     p->host = host;
     p->argv = argv_dup(argv);
+    p->env = env_with(env);
     p->cwd = strdup(cwd);
     p->log = strdup(log_path);
     if (proc_start(p, err) == -1) {
         argv_free(p->argv);
+        argv_free(p->env);
         free(p->cwd);
         free(p->log);
         free(p);
@@ -788,12 +841,15 @@ void lab_destroy(sb_lab *lab)
     pthread_cond_destroy(&lab->sp_cond);
     if (lab->origin_fd >= 0)
         close(lab->origin_fd);
+    if (lab->runtime_dir[0])
+        lab_rmdir_flat(lab->runtime_dir);
     if (lab->lock_fd >= 0) {
         unlink(lab->lock_path);
         close(lab->lock_fd);
     }
     for (size_t i = 0; i < lab->n_procs; i++) {
         argv_free(lab->procs[i]->argv);
+        argv_free(lab->procs[i]->env);
         free(lab->procs[i]->cwd);
         free(lab->procs[i]->log);
         free(lab->procs[i]);

@@ -38,6 +38,9 @@ const char *lab_host_name(const sb_lab *lab, int host);
 const char *lab_host_addr(const sb_lab *lab, int host); /* "10.77.0.11" */
 const char *lab_host_netns(const sb_lab *lab, int host); /* "sb-ab12cd-n1" */
 int lab_host_by_addr(const sb_lab *lab, const char *addr); /* -1 if none */
+/* /run/splitbrain/<runid>.d: files processes of the run share with the
+ * harness (clock control). Removed with the lab, and by lab_clean. */
+const char *lab_runtime_dir(const sb_lab *lab);
 
 /* Moves the calling thread into the host's network namespace: sockets it
  * opens afterwards live there. lab_leave() returns it to the namespace the
@@ -57,6 +60,9 @@ int lab_exec(sb_lab *lab, int host, char *const argv[], const char *stdin_text,
  * returned handle (freed by lab_destroy). */
 sb_proc *lab_spawn(sb_lab *lab, int host, char *const argv[], const char *cwd,
                    const char *log_path, char *err);
+/* Same, with extra "NAME=value" environment entries (NULL-terminated). */
+sb_proc *lab_spawn_env(sb_lab *lab, int host, char *const argv[], char *const env[],
+                       const char *cwd, const char *log_path, char *err);
 pid_t lab_proc_pid(const sb_proc *p);      /* 0 when not running */
 int lab_proc_host(const sb_proc *p);
 int lab_proc_running(sb_proc *p);          /* reaps it if it exited */

@@ -87,6 +87,23 @@ int lab_ns_delete(const char *name, char *err)
     return 0;
 }
 
+int lab_rmdir_flat(const char *path)
+{
+    DIR *d = opendir(path);
+    if (!d)
+        return -1;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+            continue;
+        char f[1024];
+        snprintf(f, sizeof(f), "%s/%s", path, e->d_name);
+        unlink(f);
+    }
+    closedir(d);
+    return rmdir(path);
+}
+
 /* 1 when a live run holds the lock of run_id. */
 static int run_alive(const char *run_id)
 {
@@ -152,6 +169,28 @@ int lab_clean(int force, void (*log)(const char *line, void *arg), void *arg, ch
             say(log, arg, "removed namespace %s (%d process%s killed)", e->d_name, killed,
                 killed == 1 ? "" : "es");
             removed++;
+        }
+        closedir(d);
+    }
+    /* Runtime folders (clock-shim control files) before the locks that say
+     * whether their run is alive. */
+    d = opendir(SB_LAB_LOCK_DIR);
+    if (d) {
+        struct dirent *e;
+        while ((e = readdir(d))) {
+            size_t n = strlen(e->d_name);
+            if (n < 3 || strcmp(e->d_name + n - 2, ".d") != 0)
+                continue;
+            char id[16];
+            snprintf(id, sizeof(id), "%.*s", (int)(n - 2 < 15 ? n - 2 : 15), e->d_name);
+            if (!force && run_alive(id))
+                continue;
+            char path[512];
+            snprintf(path, sizeof(path), SB_LAB_LOCK_DIR "/%s", e->d_name);
+            if (lab_rmdir_flat(path) == 0) {
+                say(log, arg, "removed runtime folder %s (clock control files)", path);
+                removed++;
+            }
         }
         closedir(d);
     }

@@ -17,5 +17,7 @@ int lab_ns_kill_all(const char *name, int64_t timeout_ns);
 
 /* Unmounts and removes /run/netns/<name>. */
 int lab_ns_delete(const char *name, char *err);
+/* Removes a folder and the files directly in it; 0 or -1. */
+int lab_rmdir_flat(const char *path);
 
 #endif

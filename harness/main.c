@@ -171,6 +171,8 @@ static int cmd_run(int argc, char **argv)
         if (!(sc[i] = scenario_load(argv[optind + (int)i], err))) {
             fprintf(stderr, "%s\n", err);
             status = SB_EXIT_ERROR;
+        } else if (ro.has_seed) {
+            scenario_set_seed(sc[i], ro.seed); /* random schedules are drawn again */
         }
     }
     if (status == SB_EXIT_OK && geteuid() != 0) {

@@ -12,19 +12,15 @@
 
 #include "checker.h"
 #include "jpos.h"
+#include "scenario_internal.h"
 #include "util.h"
 #include "workload.h"
 
-typedef struct pctx {
-    const char *file;
-    jpos_index pos;
-    char *err;
-} pctx;
 
 /* ====== Errors ====== */
 
 /* "/clients/0/host" -> "clients[0].host" */
-static void human_path(const char *path, char *out, size_t len)
+void sc_human_path(const char *path, char *out, size_t len)
 {
     size_t k = 0;
     out[0] = '\0';
@@ -48,9 +44,9 @@ static void human_path(const char *path, char *out, size_t len)
         snprintf(out, len, "the top level");
 }
 
-static int perr(pctx *c, const char *path, int key, const char *fmt, ...)
+int sc_perr(pctx *c, const char *path, int key, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
-static int perr(pctx *c, const char *path, int key, const char *fmt, ...)
+int sc_perr(pctx *c, const char *path, int key, const char *fmt, ...)
 {
     int line, col;
     jpos_find(&c->pos, path, key, &line, &col);
@@ -63,7 +59,7 @@ static int perr(pctx *c, const char *path, int key, const char *fmt, ...)
     return -1;
 }
 
-static const char *type_name(const json_t *v)
+const char *sc_type_name(const json_t *v)
 {
     switch (json_typeof(v)) {
     case JSON_OBJECT: return "an object";
@@ -84,14 +80,14 @@ static void join_names(const char *const *names, char *out, size_t len)
         snprintf(out + strlen(out), len - strlen(out), "%s%s", i ? ", " : "", names[i]);
 }
 
-static void child(char *out, size_t len, const char *path, const char *key)
+void sc_child(char *out, size_t len, const char *path, const char *key)
 {
     snprintf(out, len, "%s/%s", path, key);
 }
 
 /* ====== Generic readers ====== */
 
-static int check_keys(pctx *c, json_t *obj, const char *path, const char *const *allowed)
+int sc_check_keys(pctx *c, json_t *obj, const char *path, const char *const *allowed)
 {
     const char *key;
     json_t *v;
@@ -102,96 +98,96 @@ static int check_keys(pctx *c, json_t *obj, const char *path, const char *const 
             ok = strcmp(key, allowed[i]) == 0;
         if (!ok) {
             char p[512], where[256], list[512];
-            child(p, sizeof(p), path, key);
-            human_path(path, where, sizeof(where));
+            sc_child(p, sizeof(p), path, key);
+            sc_human_path(path, where, sizeof(where));
             join_names(allowed, list, sizeof(list));
-            return perr(c, p, 1, "unknown key \"%s\" in %s; allowed: %s", key, where, list);
+            return sc_perr(c, p, 1, "unknown key \"%s\" in %s; allowed: %s", key, where, list);
         }
     }
     return 0;
 }
 
-static int want_type(pctx *c, json_t *v, const char *path, int ok, const char *what)
+int sc_want_type(pctx *c, json_t *v, const char *path, int ok, const char *what)
 {
     if (ok)
         return 0;
     char where[256];
-    human_path(path, where, sizeof(where));
-    return perr(c, path, 0, "%s must be %s; got %s", where, what, type_name(v));
+    sc_human_path(path, where, sizeof(where));
+    return sc_perr(c, path, 0, "%s must be %s; got %s", where, what, sc_type_name(v));
 }
 
 /* Gets obj[key]; -1 with an error when required and missing. */
-static int member(pctx *c, json_t *obj, const char *path, const char *key, int required,
+int sc_member(pctx *c, json_t *obj, const char *path, const char *key, int required,
                   json_t **out)
 {
     *out = json_object_get(obj, key);
     if (!*out && required) {
         char where[256];
-        human_path(path, where, sizeof(where));
-        return perr(c, path, 0, "missing \"%s\" in %s", key, where);
+        sc_human_path(path, where, sizeof(where));
+        return sc_perr(c, path, 0, "missing \"%s\" in %s", key, where);
     }
     return 0;
 }
 
-static int get_string(pctx *c, json_t *obj, const char *path, const char *key, int required,
+int sc_get_string(pctx *c, json_t *obj, const char *path, const char *key, int required,
                       const char **out)
 {
     json_t *v;
     char p[512];
-    child(p, sizeof(p), path, key);
-    if (member(c, obj, path, key, required, &v) == -1)
+    sc_child(p, sizeof(p), path, key);
+    if (sc_member(c, obj, path, key, required, &v) == -1)
         return -1;
     if (!v)
         return 0;
-    if (want_type(c, v, p, json_is_string(v), "a string") == -1)
+    if (sc_want_type(c, v, p, json_is_string(v), "a string") == -1)
         return -1;
     *out = json_string_value(v);
     return 0;
 }
 
-static int get_int(pctx *c, json_t *obj, const char *path, const char *key, int required,
+int sc_get_int(pctx *c, json_t *obj, const char *path, const char *key, int required,
                    long long min, long long max, long long *out)
 {
     json_t *v;
     char p[512], where[256];
-    child(p, sizeof(p), path, key);
-    if (member(c, obj, path, key, required, &v) == -1)
+    sc_child(p, sizeof(p), path, key);
+    if (sc_member(c, obj, path, key, required, &v) == -1)
         return -1;
     if (!v)
         return 0;
-    if (want_type(c, v, p, json_is_integer(v), "an integer") == -1)
+    if (sc_want_type(c, v, p, json_is_integer(v), "an integer") == -1)
         return -1;
     long long x = json_integer_value(v);
     if (x < min || x > max) {
-        human_path(p, where, sizeof(where));
-        return perr(c, p, 0, "%s is %lld; allowed: %lld..%lld", where, x, min, max);
+        sc_human_path(p, where, sizeof(where));
+        return sc_perr(c, p, 0, "%s is %lld; allowed: %lld..%lld", where, x, min, max);
     }
     *out = x;
     return 0;
 }
 
-static int get_duration(pctx *c, json_t *obj, const char *path, const char *key, int required,
+int sc_get_duration(pctx *c, json_t *obj, const char *path, const char *key, int required,
                         int positive, int64_t *out)
 {
     json_t *v;
     char p[512], where[256], e[SB_ERR_LEN];
-    child(p, sizeof(p), path, key);
-    if (member(c, obj, path, key, required, &v) == -1)
+    sc_child(p, sizeof(p), path, key);
+    if (sc_member(c, obj, path, key, required, &v) == -1)
         return -1;
     if (!v)
         return 0;
-    human_path(p, where, sizeof(where));
+    sc_human_path(p, where, sizeof(where));
     if (!json_is_string(v))
-        return perr(c, p, 0, "%s must be a duration string like \"10s\" or \"500ms\"; got %s",
-                    where, type_name(v));
+        return sc_perr(c, p, 0, "%s must be a duration string like \"10s\" or \"500ms\"; got %s",
+                    where, sc_type_name(v));
     if (sb_parse_duration(json_string_value(v), out, e) == -1)
-        return perr(c, p, 0, "%s: %s", where, e);
+        return sc_perr(c, p, 0, "%s: %s", where, e);
     if (positive && *out <= 0)
-        return perr(c, p, 0, "%s must be longer than 0", where);
+        return sc_perr(c, p, 0, "%s must be longer than 0", where);
     return 0;
 }
 
-static int valid_name(const char *s, size_t max, const char *extra)
+int sc_valid_name(const char *s, size_t max, const char *extra)
 {
     size_t n = strlen(s);
     if (n == 0 || n > max)
@@ -204,7 +200,7 @@ static int valid_name(const char *s, size_t max, const char *extra)
 
 /* ====== Hosts ====== */
 
-static void host_list(const sb_scenario *s, const sb_hostset *within, char *out, size_t len)
+void sc_host_list(const sb_scenario *s, const sb_hostset *within, char *out, size_t len)
 {
     out[0] = '\0';
     size_t n = within ? within->n : s->n_hosts;
@@ -213,7 +209,7 @@ static void host_list(const sb_scenario *s, const sb_hostset *within, char *out,
                  s->hosts[within ? within->idx[i] : (int)i].name);
 }
 
-static int hostset_has(const sb_hostset *hs, int h)
+int sc_hostset_has(const sb_hostset *hs, int h)
 {
     for (size_t i = 0; i < hs->n; i++)
         if (hs->idx[i] == h)
@@ -223,22 +219,22 @@ static int hostset_has(const sb_hostset *hs, int h)
 
 /* Resolves a host name at path; within (optional) restricts which hosts
  * qualify, described by what ("runs a sentinel"). */
-static int resolve_host(pctx *c, const sb_scenario *s, json_t *v, const char *path,
+int sc_resolve_host(pctx *c, const sb_scenario *s, json_t *v, const char *path,
                         const sb_hostset *within, const char *what, int *out)
 {
     char where[256], list[1024];
-    human_path(path, where, sizeof(where));
-    if (want_type(c, v, path, json_is_string(v), "a host name") == -1)
+    sc_human_path(path, where, sizeof(where));
+    if (sc_want_type(c, v, path, json_is_string(v), "a host name") == -1)
         return -1;
     int h = scenario_host_index(s, json_string_value(v));
     if (h < 0) {
-        host_list(s, NULL, list, sizeof(list));
-        return perr(c, path, 0, "%s: host \"%s\" does not exist; allowed: %s", where,
+        sc_host_list(s, NULL, list, sizeof(list));
+        return sc_perr(c, path, 0, "%s: host \"%s\" does not exist; allowed: %s", where,
                     json_string_value(v), list);
     }
-    if (within && !hostset_has(within, h)) {
-        host_list(s, within, list, sizeof(list));
-        return perr(c, path, 0, "%s: host \"%s\" %s; allowed: %s", where, json_string_value(v),
+    if (within && !sc_hostset_has(within, h)) {
+        sc_host_list(s, within, list, sizeof(list));
+        return sc_perr(c, path, 0, "%s: host \"%s\" %s; allowed: %s", where, json_string_value(v),
                     what, list);
     }
     *out = h;
@@ -246,69 +242,69 @@ static int resolve_host(pctx *c, const sb_scenario *s, json_t *v, const char *pa
 }
 
 /* Reads an array of host names at path into out. */
-static int hostset_from(pctx *c, const sb_scenario *s, json_t *v, const char *p,
+int sc_hostset_from(pctx *c, const sb_scenario *s, json_t *v, const char *p,
                         const sb_hostset *within, const char *what, sb_hostset *out)
 {
     char ep[600], where[256];
-    if (want_type(c, v, p, json_is_array(v), "an array of host names") == -1)
+    if (sc_want_type(c, v, p, json_is_array(v), "an array of host names") == -1)
         return -1;
-    human_path(p, where, sizeof(where));
+    sc_human_path(p, where, sizeof(where));
     if (json_array_size(v) == 0)
-        return perr(c, p, 0, "%s is empty; name at least one host", where);
+        return sc_perr(c, p, 0, "%s is empty; name at least one host", where);
     out->idx = calloc(json_array_size(v), sizeof(int));
     out->n = 0;
     for (size_t i = 0; i < json_array_size(v); i++) {
         snprintf(ep, sizeof(ep), "%s/%zu", p, i);
         int h;
-        if (resolve_host(c, s, json_array_get(v, i), ep, within, what, &h) == -1)
+        if (sc_resolve_host(c, s, json_array_get(v, i), ep, within, what, &h) == -1)
             return -1;
-        if (hostset_has(out, h))
-            return perr(c, ep, 0, "%s names host \"%s\" twice", where, s->hosts[h].name);
+        if (sc_hostset_has(out, h))
+            return sc_perr(c, ep, 0, "%s names host \"%s\" twice", where, s->hosts[h].name);
         out->idx[out->n++] = h;
     }
     return 0;
 }
 
-static int get_hostset(pctx *c, const sb_scenario *s, json_t *obj, const char *path,
+int sc_get_hostset(pctx *c, const sb_scenario *s, json_t *obj, const char *path,
                        const char *key, int required, const sb_hostset *within, const char *what,
                        sb_hostset *out)
 {
     json_t *v;
     char p[512];
-    child(p, sizeof(p), path, key);
-    if (member(c, obj, path, key, required, &v) == -1)
+    sc_child(p, sizeof(p), path, key);
+    if (sc_member(c, obj, path, key, required, &v) == -1)
         return -1;
-    return v ? hostset_from(c, s, v, p, within, what, out) : 0;
+    return v ? sc_hostset_from(c, s, v, p, within, what, out) : 0;
 }
 
 static int parse_hosts(pctx *c, json_t *root, sb_scenario *s)
 {
     json_t *v;
-    if (member(c, root, "", "hosts", 1, &v) == -1)
+    if (sc_member(c, root, "", "hosts", 1, &v) == -1)
         return -1;
-    if (want_type(c, v, "/hosts", json_is_array(v), "an array of host names") == -1)
+    if (sc_want_type(c, v, "/hosts", json_is_array(v), "an array of host names") == -1)
         return -1;
     size_t n = json_array_size(v);
     if (n == 0 || n > SB_MAX_HOSTS)
-        return perr(c, "/hosts", 0, "hosts has %zu entries; allowed: 1..%d", n, SB_MAX_HOSTS);
+        return sc_perr(c, "/hosts", 0, "hosts has %zu entries; allowed: 1..%d", n, SB_MAX_HOSTS);
     s->hosts = calloc(n, sizeof(sb_host));
     for (size_t i = 0; i < n; i++) {
         char p[64];
         snprintf(p, sizeof(p), "/hosts/%zu", i);
         json_t *h = json_array_get(v, i);
-        if (want_type(c, h, p, json_is_string(h), "a host name") == -1)
+        if (sc_want_type(c, h, p, json_is_string(h), "a host name") == -1)
             return -1;
         const char *name = json_string_value(h);
-        int ok = valid_name(name, 15, "_-") && name[0] != '-' && name[0] != '_';
+        int ok = sc_valid_name(name, 15, "_-") && name[0] != '-' && name[0] != '_';
         for (const char *q = name; ok && *q; q++)
             ok = !isupper((unsigned char)*q);
         if (!ok)
-            return perr(c, p, 0,
+            return sc_perr(c, p, 0,
                         "bad host name \"%s\"; allowed: 1..15 characters of a-z, 0-9, _ and -, "
                         "starting with a letter or digit",
                         name);
         if (scenario_host_index(s, name) >= 0)
-            return perr(c, p, 0, "host \"%s\" is listed twice", name);
+            return sc_perr(c, p, 0, "host \"%s\" is listed twice", name);
         snprintf(s->hosts[s->n_hosts++].name, SB_NAME_LEN, "%s", name);
     }
     return 0;
@@ -327,9 +323,9 @@ static int directive_value(pctx *c, json_t *v, const char *path, char *out, size
     else if (json_is_boolean(v))
         snprintf(out, len, "%s", json_is_true(v) ? "yes" : "no");
     else
-        return want_type(c, v, path, 0, "a string, number or boolean");
+        return sc_want_type(c, v, path, 0, "a string, number or boolean");
     if (strchr(out, '\n'))
-        return perr(c, path, 0, "a directive value cannot contain a newline");
+        return sc_perr(c, path, 0, "a directive value cannot contain a newline");
     return 0;
 }
 
@@ -345,19 +341,19 @@ static int get_config(pctx *c, json_t *obj, const char *path, sb_config *cfg)
 {
     json_t *v;
     char p[512];
-    child(p, sizeof(p), path, "config");
-    if (member(c, obj, path, "config", 0, &v) == -1 || !v)
+    sc_child(p, sizeof(p), path, "config");
+    if (sc_member(c, obj, path, "config", 0, &v) == -1 || !v)
         return 0;
-    if (want_type(c, v, p, json_is_object(v), "an object of directives") == -1)
+    if (sc_want_type(c, v, p, json_is_object(v), "an object of directives") == -1)
         return -1;
     const char *key;
     json_t *val;
     json_object_foreach(v, key, val)
     {
         char kp[600], value[1024];
-        child(kp, sizeof(kp), p, key);
-        if (!valid_name(key, 64, "-_"))
-            return perr(c, kp, 1, "bad directive name \"%s\"; allowed: letters, digits, - and _",
+        sc_child(kp, sizeof(kp), p, key);
+        if (!sc_valid_name(key, 64, "-_"))
+            return sc_perr(c, kp, 1, "bad directive name \"%s\"; allowed: letters, digits, - and _",
                         key);
         if (json_is_array(val)) {
             for (size_t i = 0; i < json_array_size(val); i++) {
@@ -378,14 +374,14 @@ static int get_config(pctx *c, json_t *obj, const char *path, sb_config *cfg)
 
 /* ====== Deployment ====== */
 
-static int get_object(pctx *c, json_t *obj, const char *path, const char *key, int required,
+int sc_get_object(pctx *c, json_t *obj, const char *path, const char *key, int required,
                       json_t **out)
 {
     char p[512];
-    child(p, sizeof(p), path, key);
-    if (member(c, obj, path, key, required, out) == -1)
+    sc_child(p, sizeof(p), path, key);
+    if (sc_member(c, obj, path, key, required, out) == -1)
         return -1;
-    if (*out && want_type(c, *out, p, json_is_object(*out), "an object") == -1)
+    if (*out && sc_want_type(c, *out, p, json_is_object(*out), "an object") == -1)
         return -1;
     return 0;
 }
@@ -395,68 +391,79 @@ static int parse_deployment(pctx *c, json_t *root, sb_scenario *s)
     static const char *const keys[] = {"kind", "redis", "sentinels", "ready_timeout",
                                        "converge_timeout", NULL};
     static const char *const rkeys[] = {"hosts", "master", "config", "port", NULL};
-    static const char *const skeys[] = {"hosts", "quorum", "master_name", "config", "port", NULL};
+    static const char *const skeys[] = {"hosts", "standby", "quorum", "master_name", "config",
+                                        "port",  NULL};
     sb_deployment *d = &s->deployment;
     json_t *dep, *redis, *sent;
     const char *kind = "sentinel";
-    if (get_object(c, root, "", "deployment", 1, &dep) == -1 ||
-        check_keys(c, dep, "/deployment", keys) == -1 ||
-        get_string(c, dep, "/deployment", "kind", 0, &kind) == -1)
+    if (sc_get_object(c, root, "", "deployment", 1, &dep) == -1 ||
+        sc_check_keys(c, dep, "/deployment", keys) == -1 ||
+        sc_get_string(c, dep, "/deployment", "kind", 0, &kind) == -1)
         return -1;
     if (strcmp(kind, "sentinel") != 0)
-        return perr(c, "/deployment/kind", 0, "unknown deployment kind \"%s\"; allowed: sentinel",
+        return sc_perr(c, "/deployment/kind", 0, "unknown deployment kind \"%s\"; allowed: sentinel",
                     kind);
     d->kind = SB_DEPLOY_SENTINEL;
     d->ready_timeout_ns = 30 * SB_NS_PER_S;
     d->converge_timeout_ns = 60 * SB_NS_PER_S;
-    if (get_duration(c, dep, "/deployment", "ready_timeout", 0, 1, &d->ready_timeout_ns) == -1 ||
-        get_duration(c, dep, "/deployment", "converge_timeout", 0, 1, &d->converge_timeout_ns) ==
+    if (sc_get_duration(c, dep, "/deployment", "ready_timeout", 0, 1, &d->ready_timeout_ns) == -1 ||
+        sc_get_duration(c, dep, "/deployment", "converge_timeout", 0, 1, &d->converge_timeout_ns) ==
             -1)
         return -1;
 
-    if (get_object(c, dep, "/deployment", "redis", 1, &redis) == -1 ||
-        check_keys(c, redis, "/deployment/redis", rkeys) == -1 ||
-        get_hostset(c, s, redis, "/deployment/redis", "hosts", 1, NULL, NULL, &d->redis) == -1)
+    if (sc_get_object(c, dep, "/deployment", "redis", 1, &redis) == -1 ||
+        sc_check_keys(c, redis, "/deployment/redis", rkeys) == -1 ||
+        sc_get_hostset(c, s, redis, "/deployment/redis", "hosts", 1, NULL, NULL, &d->redis) == -1)
         return -1;
     json_t *m;
-    if (member(c, redis, "/deployment/redis", "master", 1, &m) == -1 ||
-        resolve_host(c, s, m, "/deployment/redis/master", &d->redis, "runs no redis", &d->master) ==
+    if (sc_member(c, redis, "/deployment/redis", "master", 1, &m) == -1 ||
+        sc_resolve_host(c, s, m, "/deployment/redis/master", &d->redis, "runs no redis", &d->master) ==
             -1)
         return -1;
     long long port = 6379;
-    if (get_int(c, redis, "/deployment/redis", "port", 0, 1, 65535, &port) == -1 ||
+    if (sc_get_int(c, redis, "/deployment/redis", "port", 0, 1, 65535, &port) == -1 ||
         get_config(c, redis, "/deployment/redis", &d->redis_config) == -1)
         return -1;
     d->redis_port = (int)port;
 
-    if (get_object(c, dep, "/deployment", "sentinels", 1, &sent) == -1 ||
-        check_keys(c, sent, "/deployment/sentinels", skeys) == -1 ||
-        get_hostset(c, s, sent, "/deployment/sentinels", "hosts", 1, NULL, NULL, &d->sentinels) ==
+    if (sc_get_object(c, dep, "/deployment", "sentinels", 1, &sent) == -1 ||
+        sc_check_keys(c, sent, "/deployment/sentinels", skeys) == -1 ||
+        sc_get_hostset(c, s, sent, "/deployment/sentinels", "hosts", 1, NULL, NULL, &d->sentinels) ==
             -1)
         return -1;
+    if (sc_get_hostset(c, s, sent, "/deployment/sentinels", "standby", 0, NULL, NULL,
+                       &d->standby) == -1)
+        return -1;
+    for (size_t i = 0; i < d->standby.n; i++)
+        if (sc_hostset_has(&d->sentinels, d->standby.idx[i])) {
+            char sp[96];
+            snprintf(sp, sizeof(sp), "/deployment/sentinels/standby/%zu", i);
+            return sc_perr(c, sp, 0, "host \"%s\" already runs a sentinel from the start",
+                           s->hosts[d->standby.idx[i]].name);
+        }
     long long q = 0;
     json_t *qv = json_object_get(sent, "quorum");
     if (qv && json_is_integer(qv) && json_integer_value(qv) > (long long)d->sentinels.n)
-        return perr(c, "/deployment/sentinels/quorum", 0,
+        return sc_perr(c, "/deployment/sentinels/quorum", 0,
                     "quorum %lld is larger than the %zu sentinels; allowed: 1..%zu",
                     (long long)json_integer_value(qv), d->sentinels.n, d->sentinels.n);
-    if (get_int(c, sent, "/deployment/sentinels", "quorum", 1, 1, (long long)d->sentinels.n, &q) ==
+    if (sc_get_int(c, sent, "/deployment/sentinels", "quorum", 1, 1, (long long)d->sentinels.n, &q) ==
         -1)
         return -1;
     d->quorum = (int)q;
     const char *mname = "mymaster";
-    if (get_string(c, sent, "/deployment/sentinels", "master_name", 0, &mname) == -1)
+    if (sc_get_string(c, sent, "/deployment/sentinels", "master_name", 0, &mname) == -1)
         return -1;
-    if (!valid_name(mname, SB_NAME_LEN - 1, "._-"))
-        return perr(c, "/deployment/sentinels/master_name", 0,
+    if (!sc_valid_name(mname, SB_NAME_LEN - 1, "._-"))
+        return sc_perr(c, "/deployment/sentinels/master_name", 0,
                     "bad master name \"%s\"; allowed: letters, digits, '.', '_' and '-'", mname);
     snprintf(d->master_name, sizeof(d->master_name), "%s", mname);
     port = 26379;
-    if (get_int(c, sent, "/deployment/sentinels", "port", 0, 1, 65535, &port) == -1 ||
+    if (sc_get_int(c, sent, "/deployment/sentinels", "port", 0, 1, 65535, &port) == -1 ||
         get_config(c, sent, "/deployment/sentinels", &d->sentinel_config) == -1)
         return -1;
     if (port == d->redis_port)
-        return perr(c, "/deployment/sentinels/port", 0,
+        return sc_perr(c, "/deployment/sentinels/port", 0,
                     "sentinel port %lld is the redis port; use another one", port);
     d->sentinel_port = (int)port;
     return 0;
@@ -469,31 +476,31 @@ static int parse_clients(pctx *c, json_t *root, sb_scenario *s)
     static const char *const keys[] = {"host", "workers", "sentinels", "timeout",
                                        "connect_timeout", NULL};
     json_t *v;
-    if (member(c, root, "", "clients", 1, &v) == -1 ||
-        want_type(c, v, "/clients", json_is_array(v), "an array of clients") == -1)
+    if (sc_member(c, root, "", "clients", 1, &v) == -1 ||
+        sc_want_type(c, v, "/clients", json_is_array(v), "an array of clients") == -1)
         return -1;
     if (json_array_size(v) == 0)
-        return perr(c, "/clients", 0, "clients is empty; give at least one client");
+        return sc_perr(c, "/clients", 0, "clients is empty; give at least one client");
     s->clients = calloc(json_array_size(v), sizeof(sb_client));
     for (size_t i = 0; i < json_array_size(v); i++) {
         char p[64];
         snprintf(p, sizeof(p), "/clients/%zu", i);
         json_t *o = json_array_get(v, i);
         sb_client *cl = &s->clients[s->n_clients++];
-        if (want_type(c, o, p, json_is_object(o), "an object") == -1 ||
-            check_keys(c, o, p, keys) == -1)
+        if (sc_want_type(c, o, p, json_is_object(o), "an object") == -1 ||
+            sc_check_keys(c, o, p, keys) == -1)
             return -1;
         json_t *h;
         char hp[96];
-        child(hp, sizeof(hp), p, "host");
-        if (member(c, o, p, "host", 1, &h) == -1 ||
-            resolve_host(c, s, h, hp, NULL, NULL, &cl->host) == -1)
+        sc_child(hp, sizeof(hp), p, "host");
+        if (sc_member(c, o, p, "host", 1, &h) == -1 ||
+            sc_resolve_host(c, s, h, hp, NULL, NULL, &cl->host) == -1)
             return -1;
         long long w = 1;
-        if (get_int(c, o, p, "workers", 0, 1, 256, &w) == -1)
+        if (sc_get_int(c, o, p, "workers", 0, 1, 256, &w) == -1)
             return -1;
         cl->workers = (int)w;
-        if (get_hostset(c, s, o, p, "sentinels", 0, &s->deployment.sentinels,
+        if (sc_get_hostset(c, s, o, p, "sentinels", 0, &s->deployment.sentinels,
                         "runs no sentinel", &cl->sentinels) == -1)
             return -1;
         if (!cl->sentinels.idx) {
@@ -502,10 +509,10 @@ static int parse_clients(pctx *c, json_t *root, sb_scenario *s)
             memcpy(cl->sentinels.idx, s->deployment.sentinels.idx, cl->sentinels.n * sizeof(int));
         }
         cl->timeout_ns = SB_NS_PER_S;
-        if (get_duration(c, o, p, "timeout", 0, 1, &cl->timeout_ns) == -1)
+        if (sc_get_duration(c, o, p, "timeout", 0, 1, &cl->timeout_ns) == -1)
             return -1;
         cl->connect_timeout_ns = cl->timeout_ns;
-        if (get_duration(c, o, p, "connect_timeout", 0, 1, &cl->connect_timeout_ns) == -1)
+        if (sc_get_duration(c, o, p, "connect_timeout", 0, 1, &cl->connect_timeout_ns) == -1)
             return -1;
     }
     return 0;
@@ -513,154 +520,45 @@ static int parse_clients(pctx *c, json_t *root, sb_scenario *s)
 
 static int parse_workload(pctx *c, json_t *root, sb_scenario *s)
 {
-    static const char *const keys[] = {"kind", "rate", "key", NULL};
+    static const char *const keys[] = {"kind", "rate", "key", "wait", NULL};
+    static const char *const wkeys[] = {"replicas", "timeout", NULL};
     json_t *o;
-    if (get_object(c, root, "", "workload", 1, &o) == -1 || check_keys(c, o, "/workload", keys) == -1)
+    if (sc_get_object(c, root, "", "workload", 1, &o) == -1 || sc_check_keys(c, o, "/workload", keys) == -1)
         return -1;
     const char *kind = NULL, *key = "splitbrain:set";
-    if (get_string(c, o, "/workload", "kind", 1, &kind) == -1)
+    if (sc_get_string(c, o, "/workload", "kind", 1, &kind) == -1)
         return -1;
     if (!workload_find(kind))
-        return perr(c, "/workload/kind", 0, "unknown workload \"%s\"; allowed: %s", kind,
+        return sc_perr(c, "/workload/kind", 0, "unknown workload \"%s\"; allowed: %s", kind,
                     workload_names());
     snprintf(s->workload.kind, sizeof(s->workload.kind), "%s", kind);
     json_t *r = json_object_get(o, "rate");
     if (r) {
-        if (want_type(c, r, "/workload/rate", json_is_number(r), "a number (operations/s)") == -1)
+        if (sc_want_type(c, r, "/workload/rate", json_is_number(r), "a number (operations/s)") == -1)
             return -1;
         s->workload.rate = json_number_value(r);
         if (s->workload.rate < 0 || !isfinite(s->workload.rate))
-            return perr(c, "/workload/rate", 0, "workload.rate must be >= 0 (0 = unlimited)");
+            return sc_perr(c, "/workload/rate", 0, "workload.rate must be >= 0 (0 = unlimited)");
     }
-    if (get_string(c, o, "/workload", "key", 0, &key) == -1)
+    if (sc_get_string(c, o, "/workload", "key", 0, &key) == -1)
         return -1;
     if (!*key || strlen(key) > 127)
-        return perr(c, "/workload/key", 0, "workload.key must have 1..127 characters");
+        return sc_perr(c, "/workload/key", 0, "workload.key must have 1..127 characters");
     snprintf(s->workload.key, sizeof(s->workload.key), "%s", key);
-    return 0;
-}
-
-/* ====== Nemesis ====== */
-
-static int parse_partition(pctx *c, const sb_scenario *s, json_t *o, const char *p, sb_fault *f)
-{
-    json_t *g;
-    char gp[96];
-    child(gp, sizeof(gp), p, "groups");
-    if (member(c, o, p, "groups", 1, &g) == -1 ||
-        want_type(c, g, gp, json_is_array(g), "an array of arrays of host names") == -1)
-        return -1;
-    if (json_array_size(g) == 0)
-        return perr(c, gp, 0, "groups is empty; give at least one group of hosts");
-    f->groups = calloc(json_array_size(g), sizeof(sb_hostset));
-    size_t named = 0;
-    for (size_t i = 0; i < json_array_size(g); i++) {
-        char ip[128];
-        snprintf(ip, sizeof(ip), "%s/%zu", gp, i);
-        sb_hostset *hs = &f->groups[f->n_groups++];
-        if (hostset_from(c, s, json_array_get(g, i), ip, NULL, NULL, hs) == -1)
+    json_t *w = json_object_get(o, "wait");
+    if (w) {
+        long long n = 0;
+        s->workload.wait_timeout_ns = 100 * SB_NS_PER_MS;
+        if (sc_want_type(c, w, "/workload/wait", json_is_object(w),
+                         "an object {\"replicas\": n, \"timeout\": \"100ms\"}") == -1 ||
+            sc_check_keys(c, w, "/workload/wait", wkeys) == -1 ||
+            sc_get_int(c, w, "/workload/wait", "replicas", 1, 1,
+                       (long long)s->deployment.redis.n - 1, &n) == -1 ||
+            sc_get_duration(c, w, "/workload/wait", "timeout", 0, 1,
+                            &s->workload.wait_timeout_ns) == -1)
             return -1;
-        for (size_t k = 0; k < hs->n; k++)
-            for (size_t j = 0; j + 1 < f->n_groups; j++)
-                if (hostset_has(&f->groups[j], hs->idx[k])) {
-                    char ep[160];
-                    snprintf(ep, sizeof(ep), "%s/%zu", ip, k);
-                    return perr(c, ep, 0, "host \"%s\" is in two partition groups",
-                                s->hosts[hs->idx[k]].name);
-                }
-        named += hs->n;
+        s->workload.wait_replicas = (int)n;
     }
-    size_t groups = f->n_groups + (named < s->n_hosts ? 1 : 0);
-    if (groups < 2)
-        return perr(c, gp, 0,
-                    "this partition cuts nothing: every host is in one group; name at least two "
-                    "groups or leave some hosts out");
-    return 0;
-}
-
-static int parse_fault(pctx *c, const sb_scenario *s, json_t *o, const char *p, sb_fault *f)
-{
-    static const char *const pkeys[] = {"at", "fault", "groups", NULL};
-    static const char *const hkeys[] = {"at", "fault", NULL};
-    static const char *const kkeys[] = {"at", "fault", "host", "process", NULL};
-    if (want_type(c, o, p, json_is_object(o), "an object") == -1)
-        return -1;
-    int line, col;
-    jpos_find(&c->pos, p, 0, &line, &col);
-    f->line = line;
-    if (get_duration(c, o, p, "at", 1, 0, &f->at_ns) == -1)
-        return -1;
-    if (f->at_ns > s->duration_ns) {
-        char ap[96];
-        child(ap, sizeof(ap), p, "at");
-        char dur[32];
-        sb_format_duration(s->duration_ns, dur, sizeof(dur));
-        return perr(c, ap, 0, "fault at %s is after the end of the run; allowed: 0..%s",
-                    json_string_value(json_object_get(o, "at")), dur);
-    }
-    const char *kind = NULL;
-    if (get_string(c, o, p, "fault", 1, &kind) == -1)
-        return -1;
-    char fp[96];
-    child(fp, sizeof(fp), p, "fault");
-    if (!strcmp(kind, "partition")) {
-        f->kind = SB_FAULT_PARTITION;
-        return check_keys(c, o, p, pkeys) == -1 ? -1 : parse_partition(c, s, o, p, f);
-    }
-    if (!strcmp(kind, "heal")) {
-        f->kind = SB_FAULT_HEAL;
-        return check_keys(c, o, p, hkeys);
-    }
-    if (strcmp(kind, "kill") && strcmp(kind, "restart"))
-        return perr(c, fp, 0, "unknown fault \"%s\"; allowed: partition, heal, kill, restart",
-                    kind);
-    f->kind = !strcmp(kind, "kill") ? SB_FAULT_KILL : SB_FAULT_RESTART;
-    if (check_keys(c, o, p, kkeys) == -1)
-        return -1;
-    const char *proc = "redis";
-    if (get_string(c, o, p, "process", 0, &proc) == -1)
-        return -1;
-    if (strcmp(proc, "redis") && strcmp(proc, "sentinel")) {
-        char pp[96];
-        child(pp, sizeof(pp), p, "process");
-        return perr(c, pp, 0, "unknown process \"%s\"; allowed: redis, sentinel", proc);
-    }
-    f->process = !strcmp(proc, "redis") ? SB_PROC_REDIS : SB_PROC_SENTINEL;
-    json_t *h;
-    char hp[96];
-    child(hp, sizeof(hp), p, "host");
-    const sb_hostset *runs =
-        f->process == SB_PROC_REDIS ? &s->deployment.redis : &s->deployment.sentinels;
-    return member(c, o, p, "host", 1, &h) == -1
-               ? -1
-               : resolve_host(c, s, h, hp, runs,
-                              f->process == SB_PROC_REDIS ? "runs no redis" : "runs no sentinel",
-                              &f->host);
-}
-
-static int cmp_fault(const void *a, const void *b)
-{
-    const sb_fault *x = a, *y = b;
-    if (x->at_ns != y->at_ns)
-        return x->at_ns < y->at_ns ? -1 : 1;
-    return x->line - y->line; /* stable: file order */
-}
-
-static int parse_nemesis(pctx *c, json_t *root, sb_scenario *s)
-{
-    json_t *v = json_object_get(root, "nemesis");
-    if (!v)
-        return 0;
-    if (want_type(c, v, "/nemesis", json_is_array(v), "an array of faults") == -1)
-        return -1;
-    s->faults = calloc(json_array_size(v) ? json_array_size(v) : 1, sizeof(sb_fault));
-    for (size_t i = 0; i < json_array_size(v); i++) {
-        char p[64];
-        snprintf(p, sizeof(p), "/nemesis/%zu", i);
-        if (parse_fault(c, s, json_array_get(v, i), p, &s->faults[s->n_faults++]) == -1)
-            return -1;
-    }
-    qsort(s->faults, s->n_faults, sizeof(sb_fault), cmp_fault);
     return 0;
 }
 
@@ -686,23 +584,23 @@ static int parse_checkers(pctx *c, json_t *root, sb_scenario *s)
         s->n_checkers = 1;
         return 0;
     }
-    if (want_type(c, v, "/checkers", json_is_array(v), "an array of checker names") == -1)
+    if (sc_want_type(c, v, "/checkers", json_is_array(v), "an array of checker names") == -1)
         return -1;
     if (json_array_size(v) == 0)
-        return perr(c, "/checkers", 0, "checkers is empty; allowed: %s", list);
+        return sc_perr(c, "/checkers", 0, "checkers is empty; allowed: %s", list);
     s->checkers = calloc(json_array_size(v), sizeof(*s->checkers));
     for (size_t i = 0; i < json_array_size(v); i++) {
         char p[64];
         snprintf(p, sizeof(p), "/checkers/%zu", i);
         json_t *n = json_array_get(v, i);
-        if (want_type(c, n, p, json_is_string(n), "a checker name") == -1)
+        if (sc_want_type(c, n, p, json_is_string(n), "a checker name") == -1)
             return -1;
         if (!checker_find(json_string_value(n)))
-            return perr(c, p, 0, "unknown checker \"%s\"; allowed: %s", json_string_value(n),
+            return sc_perr(c, p, 0, "unknown checker \"%s\"; allowed: %s", json_string_value(n),
                         list);
         for (size_t k = 0; k < s->n_checkers; k++)
             if (!strcmp(s->checkers[k], json_string_value(n)))
-                return perr(c, p, 0, "checker \"%s\" is listed twice", json_string_value(n));
+                return sc_perr(c, p, 0, "checker \"%s\" is listed twice", json_string_value(n));
         snprintf(s->checkers[s->n_checkers++], SB_NAME_LEN, "%s", json_string_value(n));
     }
     return 0;
@@ -718,47 +616,47 @@ static int parse_bound(pctx *c, const sb_checker *ck, const char *figure, json_t
     if (!known) {
         char list[512];
         join_names(ck->figures, list, sizeof(list));
-        return perr(c, p, 1, "checker %s has no figure \"%s\"; allowed: valid, %s", ck->name,
+        return sc_perr(c, p, 1, "checker %s has no figure \"%s\"; allowed: valid, %s", ck->name,
                     figure, list);
     }
-    if (want_type(c, v, p, json_is_object(v), "an object {\"min\": ..., \"max\": ...}") == -1 ||
-        check_keys(c, v, p, bkeys) == -1)
+    if (sc_want_type(c, v, p, json_is_object(v), "an object {\"min\": ..., \"max\": ...}") == -1 ||
+        sc_check_keys(c, v, p, bkeys) == -1)
         return -1;
     snprintf(b->figure, sizeof(b->figure), "%s", figure);
     json_t *mn = json_object_get(v, "min"), *mx = json_object_get(v, "max");
     if (!mn && !mx)
-        return perr(c, p, 0, "a bound needs \"min\", \"max\" or both");
+        return sc_perr(c, p, 0, "a bound needs \"min\", \"max\" or both");
     char q[600];
     if (mn) {
-        child(q, sizeof(q), p, "min");
-        if (want_type(c, mn, q, json_is_number(mn), "a number") == -1)
+        sc_child(q, sizeof(q), p, "min");
+        if (sc_want_type(c, mn, q, json_is_number(mn), "a number") == -1)
             return -1;
         b->has_min = 1;
         b->min = json_number_value(mn);
     }
     if (mx) {
-        child(q, sizeof(q), p, "max");
-        if (want_type(c, mx, q, json_is_number(mx), "a number") == -1)
+        sc_child(q, sizeof(q), p, "max");
+        if (sc_want_type(c, mx, q, json_is_number(mx), "a number") == -1)
             return -1;
         b->has_max = 1;
         b->max = json_number_value(mx);
     }
     if (mn && mx && b->min > b->max)
-        return perr(c, p, 0, "min %g is larger than max %g", b->min, b->max);
+        return sc_perr(c, p, 0, "min %g is larger than max %g", b->min, b->max);
     return 0;
 }
 
 static int parse_expect_entry(pctx *c, const sb_checker *ck, json_t *o, const char *p,
                               sb_expect *e)
 {
-    if (want_type(c, o, p, json_is_object(o), "an object") == -1)
+    if (sc_want_type(c, o, p, json_is_object(o), "an object") == -1)
         return -1;
     const char *figure;
     json_t *v;
     json_object_foreach(o, figure, v)
     {
         char fp[600];
-        child(fp, sizeof(fp), p, figure);
+        sc_child(fp, sizeof(fp), p, figure);
         if (!strcmp(figure, "valid")) {
             if (json_is_true(v))
                 e->valid = SB_VALID_TRUE;
@@ -769,7 +667,7 @@ static int parse_expect_entry(pctx *c, const sb_checker *ck, json_t *o, const ch
             else if (json_is_string(v) && !strcmp(json_string_value(v), "any"))
                 e->valid = SB_VALID_ANY;
             else
-                return perr(c, fp, 0, "valid must be true, false, \"unknown\" or \"any\"");
+                return sc_perr(c, fp, 0, "valid must be true, false, \"unknown\" or \"any\"");
             continue;
         }
         e->bounds = realloc(e->bounds, (e->n_bounds + 1) * sizeof(sb_bound));
@@ -792,14 +690,14 @@ static int parse_expect(pctx *c, json_t *root, sb_scenario *s)
     json_t *v = json_object_get(root, "expect");
     if (!v)
         return 0;
-    if (want_type(c, v, "/expect", json_is_object(v), "an object keyed by checker") == -1)
+    if (sc_want_type(c, v, "/expect", json_is_object(v), "an object keyed by checker") == -1)
         return -1;
     const char *name;
     json_t *o;
     json_object_foreach(v, name, o)
     {
         char p[256];
-        child(p, sizeof(p), "/expect", name);
+        sc_child(p, sizeof(p), "/expect", name);
         size_t i = 0;
         while (i < s->n_checkers && strcmp(s->checkers[i], name))
             i++;
@@ -808,7 +706,7 @@ static int parse_expect(pctx *c, json_t *root, sb_scenario *s)
             for (size_t k = 0; k < s->n_checkers; k++)
                 snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s", k ? ", " : "",
                          s->checkers[k]);
-            return perr(c, p, 1, "expect names checker \"%s\", which the scenario does not run; "
+            return sc_perr(c, p, 1, "expect names checker \"%s\", which the scenario does not run; "
                                  "allowed: %s",
                         name, list);
         }
@@ -825,29 +723,29 @@ static int parse_root(pctx *c, json_t *root, sb_scenario *s)
     static const char *const keys[] = {"name",    "description", "seed",     "duration",
                                        "hosts",   "deployment",  "clients",  "workload",
                                        "nemesis", "checkers",    "expect",   NULL};
-    if (want_type(c, root, "", json_is_object(root), "an object") == -1 ||
-        check_keys(c, root, "", keys) == -1)
+    if (sc_want_type(c, root, "", json_is_object(root), "an object") == -1 ||
+        sc_check_keys(c, root, "", keys) == -1)
         return -1;
     const char *name = NULL, *desc = NULL;
-    if (get_string(c, root, "", "name", 1, &name) == -1)
+    if (sc_get_string(c, root, "", "name", 1, &name) == -1)
         return -1;
-    if (!valid_name(name, SB_NAME_LEN - 1, "._-"))
-        return perr(c, "/name", 0,
+    if (!sc_valid_name(name, SB_NAME_LEN - 1, "._-"))
+        return sc_perr(c, "/name", 0,
                     "bad name \"%s\"; allowed: 1..63 characters of letters, digits, '.', '_', '-'",
                     name);
     snprintf(s->name, sizeof(s->name), "%s", name);
-    if (get_string(c, root, "", "description", 0, &desc) == -1)
+    if (sc_get_string(c, root, "", "description", 0, &desc) == -1)
         return -1;
     s->description = desc ? strdup(desc) : NULL;
     long long seed = 1;
-    if (get_int(c, root, "", "seed", 0, 0, INT64_MAX, &seed) == -1)
+    if (sc_get_int(c, root, "", "seed", 0, 0, INT64_MAX, &seed) == -1)
         return -1;
     s->seed = (uint64_t)seed;
-    if (get_duration(c, root, "", "duration", 1, 1, &s->duration_ns) == -1)
+    if (sc_get_duration(c, root, "", "duration", 1, 1, &s->duration_ns) == -1)
         return -1;
     return parse_hosts(c, root, s) == -1 || parse_deployment(c, root, s) == -1 ||
                    parse_clients(c, root, s) == -1 || parse_workload(c, root, s) == -1 ||
-                   parse_nemesis(c, root, s) == -1 || parse_checkers(c, root, s) == -1 ||
+                   sc_parse_nemesis(c, root, s) == -1 || parse_checkers(c, root, s) == -1 ||
                    parse_expect(c, root, s) == -1
                ? -1
                : 0;
@@ -874,6 +772,7 @@ sb_scenario *scenario_parse(const char *path, const char *text, char *err)
         scenario_free(s);
         return NULL;
     }
+    scenario_set_seed(s, s->seed);
     return s;
 }
 
@@ -914,12 +813,8 @@ void scenario_free(sb_scenario *s)
     for (size_t i = 0; i < s->n_clients; i++)
         free(s->clients[i].sentinels.idx);
     free(s->clients);
-    for (size_t i = 0; i < s->n_faults; i++) {
-        for (size_t g = 0; g < s->faults[i].n_groups; g++)
-            free(s->faults[i].groups[g].idx);
-        free(s->faults[i].groups);
-    }
-    free(s->faults);
+    free(s->deployment.standby.idx);
+    sc_free_nemesis(s);
     free(s->checkers);
     for (size_t i = 0; i < s->n_expects; i++)
         free(s->expects[i].bounds);

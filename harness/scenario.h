@@ -43,6 +43,8 @@ typedef struct sb_deployment {
     int master;                /* host index of the initial master (in redis) */
     sb_config redis_config;    /* extra redis.conf directives */
     sb_hostset sentinels;      /* hosts running one sentinel each */
+    sb_hostset standby;        /* hosts with a sentinel configured but not started:
+                                  the sentinel-add fault starts them */
     int quorum;                /* 1 <= quorum <= sentinels.n */
     char master_name[SB_NAME_LEN]; /* default "mymaster" */
     sb_config sentinel_config; /* per-master directives (down-after-milliseconds,
@@ -67,29 +69,104 @@ typedef struct sb_workload {
     char kind[SB_NAME_LEN]; /* "set" */
     double rate;            /* operations per second over all workers; 0 = unlimited */
     char key[128];          /* default "splitbrain:set" */
+    int wait_replicas;      /* > 0: every write is followed by WAIT n timeout */
+    int64_t wait_timeout_ns;
 } sb_workload;
 
 typedef enum {
-    SB_FAULT_PARTITION = 0, /* groups */
+    SB_FAULT_PARTITION = 0, /* cut hosts off from each other (nftables) */
     SB_FAULT_HEAL,          /* undo every network fault in force */
-    SB_FAULT_KILL,          /* SIGKILL a process: host + process */
-    SB_FAULT_RESTART,       /* start a killed process again: host + process */
+    SB_FAULT_KILL,          /* SIGKILL processes */
+    SB_FAULT_RESTART,       /* start killed processes again */
+    SB_FAULT_PAUSE,         /* SIGSTOP processes */
+    SB_FAULT_RESUME,        /* SIGCONT paused processes */
+    SB_FAULT_LOSS,          /* drop a share of packets (nftables numgen) */
+    SB_FAULT_BANDWIDTH,     /* limit a host's egress (TBF) */
+    SB_FAULT_NETEM,         /* delay, jitter, loss, duplication, reordering, corruption */
+    SB_FAULT_CLOCK,         /* bump / strobe / reset the clock of processes (shim) */
+    SB_FAULT_SENTINEL_ADD,  /* start standby sentinels */
+    SB_FAULT_SENTINEL_REMOVE, /* stop sentinels, SENTINEL RESET * on the others */
+    SB_FAULT_UNDO,          /* generated: undoes the fault whose id is undo_id */
 } sb_fault_kind;
 
-typedef enum { SB_PROC_REDIS = 0, SB_PROC_SENTINEL } sb_proc_kind;
+typedef enum { SB_PROC_REDIS = 0, SB_PROC_SENTINEL, SB_PROC_BOTH } sb_proc_kind;
+
+/* Partition shapes. */
+typedef enum {
+    SB_SHAPE_GROUPS = 0, /* explicit groups */
+    SB_SHAPE_HALVES,     /* random halves (seeded) */
+    SB_SHAPE_ISOLATE,    /* one host alone: named, random, or the current master */
+    SB_SHAPE_RING,       /* majorities ring: each host sees a majority, no two the same */
+    SB_SHAPE_BRIDGE,     /* two halves and one host that sees both */
+    SB_SHAPE_ONE_WAY,    /* packets from "from" to "to" dropped; the reverse delivered */
+} sb_shape;
+
+/* Which hosts a fault acts on, resolved when it fires. */
+typedef enum {
+    SB_TARGET_HOSTS = 0, /* the named hosts */
+    SB_TARGET_MASTER,    /* the current master (redis), or the host running it */
+    SB_TARGET_REPLICA,   /* one replica, chosen at random (seeded) */
+    SB_TARGET_RANDOM,    /* one of the hosts running the process, at random */
+    SB_TARGET_ALL,       /* every host running the process (or every host) */
+} sb_target_kind;
+
+typedef struct sb_target {
+    sb_target_kind kind;
+    sb_hostset hosts; /* SB_TARGET_HOSTS */
+} sb_target;
+
+typedef enum { SB_CLOCK_BUMP = 0, SB_CLOCK_STROBE, SB_CLOCK_RESET } sb_clock_op;
 
 typedef struct sb_fault {
     int64_t at_ns;      /* offset from the start of the workload */
     sb_fault_kind kind;
-    /* partition: groups[i] is a set of hosts; hosts in no group form one
-     * more group of their own. Every host appears in at most one group. */
-    sb_hostset *groups;
+    int id;             /* unique in the schedule; undo entries refer to it */
+    int line;           /* where the fault is in the file, for messages */
+    int generator;      /* -1: written in the file; else index of its random schedule */
+    int64_t for_ns;     /* > 0: undone automatically after this long */
+    int optional;       /* netem: skipped (and reported) when the kernel lacks it */
+    int borrowed;       /* hostsets belong to a generator's template */
+    /* partition */
+    sb_shape shape;
+    sb_hostset *groups; /* SB_SHAPE_GROUPS; hosts in no group form one more group */
     size_t n_groups;
-    /* kill / restart */
-    int host;
-    sb_proc_kind process; /* default redis */
-    int line;             /* where the fault is in the file, for messages */
+    sb_hostset universe; /* hosts a shape is drawn over; n == 0: every host */
+    sb_hostset from, to; /* SB_SHAPE_ONE_WAY */
+    /* process faults, clock faults, isolate */
+    sb_target target;
+    sb_proc_kind process; /* default redis (clock: both) */
+    /* loss, bandwidth, netem: hosts (n == 0: all) and, for loss, peers */
+    sb_hostset hosts;
+    sb_hostset peers;     /* loss only on packets from these (n == 0: from anyone) */
+    double probability;   /* loss */
+    uint64_t rate_bytes;  /* bandwidth: bytes per second */
+    uint32_t burst_bytes;
+    int64_t latency_ns;
+    int64_t delay_ns, jitter_ns; /* netem */
+    double loss, duplicate, reorder, corrupt;
+    /* clock */
+    sb_clock_op clock_op;
+    int64_t delta_ns, period_ns, duration_ns;
+    int monotonic;
+    /* sentinel membership */
+    int one_by_one;
+    int64_t reset_interval_ns;
+    /* undo */
+    int undo_id;
 } sb_fault;
+
+/* A random schedule: from start to end, one fault at a time drawn from
+ * templates (seeded), each lasting duration_min..max, with gap_min..max
+ * between the undo of one and the next. Several compose. */
+typedef struct sb_generator {
+    int64_t start_ns, end_ns;
+    int64_t gap_min_ns, gap_max_ns;
+    int64_t dur_min_ns, dur_max_ns;
+    int max_faults;     /* 0 = no limit */
+    sb_fault *templates;
+    size_t n_templates;
+    int line;
+} sb_generator;
 
 /* A bound on one numeric figure of a checker's result. */
 typedef struct sb_bound {
@@ -120,8 +197,13 @@ typedef struct sb_scenario {
     sb_client *clients;
     size_t n_clients;
     sb_workload workload;
-    sb_fault *faults; /* sorted by at_ns (stable) */
+    sb_fault *faults; /* the schedule: fixed faults, expanded random ones and
+                         undo entries, sorted by at_ns (stable) */
     size_t n_faults;
+    size_t n_fixed;   /* faults[0..n_fixed) as written, before expansion */
+    sb_fault *fixed;
+    sb_generator *generators;
+    size_t n_generators;
     char (*checkers)[SB_NAME_LEN]; /* checker names, in order */
     size_t n_checkers;
     sb_expect *expects; /* one per checker (defaults filled in) */
@@ -136,5 +218,12 @@ void scenario_free(sb_scenario *s);
 
 int scenario_host_index(const sb_scenario *s, const char *name); /* -1 if none */
 const sb_expect *scenario_expect(const sb_scenario *s, const char *checker);
+
+/* Sets the seed and rebuilds the schedule from it (random schedules are
+ * drawn again). scenario_load does this with the file's seed. */
+void scenario_set_seed(sb_scenario *s, uint64_t seed);
+
+const char *scenario_fault_name(sb_fault_kind k);
+const char *scenario_proc_name(sb_proc_kind k); /* "redis", "sentinel", "both" */
 
 #endif

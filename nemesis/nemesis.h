@@ -2,9 +2,15 @@
  *
  * A nemesis applies the faults of a scenario's schedule to a running lab
  * and deployment, records each as operations of process "nemesis" in the
- * history (an invoke, then ok, or fail when the fault could not be applied),
- * remembers what is in force, and undoes all of it on demand: the
- * controller always heals everything before the final reads. */
+ * history (an invoke, then ok, or fail when the fault could not be applied
+ * or was skipped), remembers what is in force, and undoes all of it on
+ * demand: the controller always heals everything before the final reads.
+ *
+ * Targets ("the current master", "a random replica", random partition
+ * halves) are resolved when the fault fires; random choices come from one
+ * generator seeded with the run's seed, so a seed gives the same choices
+ * as long as the deployment answers the same way. The resolved hosts are
+ * part of the recorded value. */
 #ifndef SB_NEMESIS_H
 #define SB_NEMESIS_H
 
@@ -18,38 +24,57 @@ typedef struct sb_nemesis sb_nemesis;
 sb_nemesis *nemesis_new(sb_lab *lab, sb_deploy *deploy, const sb_scenario *s, sb_recorder *rec);
 void nemesis_free(sb_nemesis *n);
 
-/* Applies one fault now. -1 with err when it could not be applied (the run
- * cannot mean what the scenario says, so the controller aborts it). */
+/* Checks, before the workload starts, that every fault can be carried out
+ * here (today: netem needs the kernel's sch_netem). -1 with err when a
+ * fault that is not optional cannot; optional ones are noted and skipped
+ * when they fire. */
+int nemesis_preflight(sb_nemesis *n, char *err);
+
+/* Applies one schedule entry now. -1 with err when it could not be applied
+ * (the run cannot mean what the scenario says, so the controller aborts
+ * it); 0 when applied or skipped (optional faults). */
 int nemesis_apply(sb_nemesis *n, const sb_fault *f, char *err);
 
-/* Undoes every fault in force: removes all firewall rules and restarts
- * every process a fault killed. Records what it did. */
+/* Undoes every fault in force: network faults (rules and qdiscs), paused
+ * and killed processes, clock offsets. Sentinel membership changes stay:
+ * they are the deployment's new shape. Records what it did. */
 int nemesis_heal_all(sb_nemesis *n, char *err);
 
 /* One line describing the faults in force ("" when none); thread-safe. */
 void nemesis_describe(sb_nemesis *n, char *buf, size_t len);
 
-/* ====== Fault kinds (one table; scenario.c parses their parameters) ====== */
+/* Number of faults skipped (optional faults this machine cannot do). */
+int nemesis_skipped(sb_nemesis *n);
 
-typedef struct sb_fault_impl {
-    sb_fault_kind kind;
-    const char *name;
-    /* The fault's value in the history (JSON text); NULL when it has none. */
-    void (*value)(const sb_scenario *s, const sb_fault *f, sb_buf *out);
-    int (*apply)(sb_nemesis *n, const sb_fault *f, char *err);
-} sb_fault_impl;
+/* ====== Pure parts, unit-tested ====== */
 
-const sb_fault_impl *nemesis_impl(sb_fault_kind kind);
+/* grudge[a][b] = 1: host a drops packets from host b. */
+typedef unsigned char sb_grudge[SB_MAX_HOSTS][SB_MAX_HOSTS];
 
-/* Writes the value of a partition as JSON {"groups":[["n1"],["n2","n3"]]},
- * the implicit group of unnamed hosts included. */
-void nemesis_partition_json(const sb_scenario *s, const sb_fault *f, sb_buf *out);
+/* The grudge of a partition fault. target: the resolved host for
+ * isolate (ignored otherwise); rng: for random shapes. Hosts outside the
+ * shape's universe are cut from no one. */
+void nemesis_grudge(const sb_scenario *s, const sb_fault *f, int target, sb_rng *rng,
+                    sb_grudge g);
 
-/* The nftables ruleset that cuts host h off from every host not in its
- * group (input drops on h; the peers' rules cut the other direction).
- * Pure; unit-tested. Returns 0 rules (empty string) when h is alone in
- * the lab. addrs[i] is host i's address. */
-void nemesis_partition_rules(const sb_scenario *s, const sb_fault *f, int h,
-                             const char *const *addrs, sb_buf *out);
+/* A packet-loss rule in force: packets arriving at a host in hosts from a
+ * host in peers (or from anyone on eth0 when all_peers) are dropped with
+ * probability p. */
+typedef struct sb_loss_rule {
+    int id;
+    unsigned char hosts[SB_MAX_HOSTS];
+    unsigned char peers[SB_MAX_HOSTS];
+    int all_peers;
+    double p;
+} sb_loss_rule;
+
+/* The nftables ruleset of host h for the grudge and loss rules in force;
+ * empty when nothing applies to h. addrs[i] is host i's address. */
+void nemesis_host_rules(size_t n_hosts, const sb_grudge g, const sb_loss_rule *loss,
+                        size_t n_loss, int h, const char *const *addrs, sb_buf *out);
+
+/* {"n1":["n2","n3"],...}: whom each host drops (hosts that drop no one
+ * are left out). */
+void nemesis_grudge_json(const sb_scenario *s, const sb_grudge g, sb_buf *out);
 
 #endif

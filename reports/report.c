@@ -9,7 +9,14 @@
 #include "results.h"
 #include "util.h"
 
-/* "5.0s partition {n1} | {n2,n3}" / "12.0s heal" / "5.0s kill redis@n1" */
+static void hosts_list(const json_t *a, sb_buf *b)
+{
+    for (size_t k = 0; k < json_array_size(a); k++)
+        sb_buf_printf(b, "%s%s", k ? "," : "", json_string_value(json_array_get(a, k)));
+}
+
+/* "5.0s partition {n1} | {n2,n3}" / "12.0s heal" / "5.0s kill redis@n1" /
+ * "7.0s clock bump +3.0s sentinel@n2" / "9.0s undo #3 (pause)" */
 static void describe_fault(const json_t *f, sb_buf *b)
 {
     const char *name = json_string_value(json_object_get(f, "f"));
@@ -17,20 +24,46 @@ static void describe_fault(const json_t *f, sb_buf *b)
     sb_buf_printf(b, "%.1fs %s", (double)json_integer_value(json_object_get(f, "time")) / 1e9,
                   name ? name : "?");
     json_t *groups = json_object_get(v, "groups");
+    json_t *targets = json_object_get(v, "targets");
+    const char *shape = json_string_value(json_object_get(v, "shape"));
+    const char *op = json_string_value(json_object_get(v, "op"));
     if (json_is_array(groups)) {
         for (size_t g = 0; g < json_array_size(groups); g++) {
             sb_buf_puts(b, g ? " | {" : " {");
-            json_t *grp = json_array_get(groups, g);
-            for (size_t k = 0; k < json_array_size(grp); k++)
-                sb_buf_printf(b, "%s%s", k ? "," : "",
-                              json_string_value(json_array_get(grp, k)));
+            hosts_list(json_array_get(groups, g), b);
             sb_buf_puts(b, "}");
         }
-    } else if (json_object_get(v, "host")) {
-        sb_buf_printf(b, " %s@%s", json_string_value(json_object_get(v, "process")),
-                      json_string_value(json_object_get(v, "host")));
+    } else if (shape) {
+        sb_buf_printf(b, " %s", shape);
+        if (json_object_get(v, "target"))
+            sb_buf_printf(b, " %s", json_string_value(json_object_get(v, "target")));
+    } else if (name && !strcmp(name, "undo")) {
+        sb_buf_printf(b, " #%lld (%s)", (long long)json_integer_value(json_object_get(v, "of")),
+                      json_string_value(json_object_get(v, "undoes")));
+    } else if (op) {
+        sb_buf_printf(b, " %s", op);
+        if (json_object_get(v, "delta_ms"))
+            sb_buf_printf(b, " %+.1fs",
+                          json_number_value(json_object_get(v, "delta_ms")) / 1000.0);
+    } else if (json_object_get(v, "probability")) {
+        sb_buf_printf(b, " %.0f%%",
+                      json_number_value(json_object_get(v, "probability")) * 100.0);
     }
-    if (!strcmp(json_string_value(json_object_get(f, "type")), "fail"))
+    if (json_is_array(targets) && !(name && !strcmp(name, "undo"))) {
+        sb_buf_puts(b, " ");
+        for (size_t k = 0; k < json_array_size(targets); k++) {
+            json_t *t = json_array_get(targets, k);
+            sb_buf_printf(b, "%s%s@%s", k ? "," : "",
+                          json_string_value(json_object_get(t, "process")),
+                          json_string_value(json_object_get(t, "host")));
+        }
+    } else if (json_is_array(json_object_get(v, "hosts")) && !shape) {
+        sb_buf_puts(b, " on ");
+        hosts_list(json_object_get(v, "hosts"), b);
+    }
+    if (json_is_true(json_object_get(v, "skipped")))
+        sb_buf_puts(b, " (SKIPPED)");
+    else if (!strcmp(json_string_value(json_object_get(f, "type")), "fail"))
         sb_buf_puts(b, " (FAILED)");
 }
 
@@ -98,11 +131,14 @@ void report_text(const sb_run_result *r, FILE *out)
     if (r->faults && json_array_size(r->faults)) {
         sb_buf b;
         sb_buf_init(&b);
-        for (size_t i = 0; i < json_array_size(r->faults); i++) {
+        size_t nf = json_array_size(r->faults), shown = nf > 16 ? 12 : nf;
+        for (size_t i = 0; i < shown; i++) {
             if (i)
                 sb_buf_puts(&b, "; ");
             describe_fault(json_array_get(r->faults, i), &b);
         }
+        if (shown < nf)
+            sb_buf_printf(&b, "; ... %zu more in results.json", nf - shown);
         fprintf(out, "  faults: %s\n", b.data);
         sb_buf_free(&b);
     }

@@ -113,7 +113,8 @@ static void valid_scenario_becomes_structs(void **state)
     assert_int_equal(s->faults[0].line, 16);
     assert_int_equal(s->faults[1].kind, SB_FAULT_KILL);
     assert_int_equal(s->faults[1].process, SB_PROC_SENTINEL);
-    assert_int_equal(s->faults[1].host, 2);
+    assert_int_equal(s->faults[1].target.kind, SB_TARGET_HOSTS);
+    assert_int_equal(s->faults[1].target.hosts.idx[0], 2);
     assert_int_equal(s->faults[2].kind, SB_FAULT_HEAL);
     /* one expect per checker, defaults filled in */
     assert_int_equal(s->n_expects, 2);
@@ -133,7 +134,7 @@ static void unknown_keys_point_at_the_key(void **state)
     expect_error("\"workers\": 3", "\"wrokers\": 3", 12, 30,
                  "unknown key \"wrokers\" in clients[0]; allowed: host, workers, sentinels");
     expect_error("\"quorum\": 2,", "\"quorum\": 2, \"qourum\": 1,", 9, 55,
-                 "in deployment.sentinels; allowed: hosts, quorum");
+                 "in deployment.sentinels; allowed: hosts, standby, quorum");
 }
 
 static void wrong_types_say_what_was_expected(void **state)
@@ -184,9 +185,122 @@ static void bad_faults_are_rejected(void **state)
     expect_error("[[\"n1\"], [\"n2\"]]", "[[\"n1\", \"n2\", \"n3\"]]", 16, 60, "cuts nothing");
     expect_error("{\"at\": \"6s\"", "{\"at\": \"16s\"", 15, 22, "after the end of the run");
     expect_error("\"fault\": \"heal\"", "\"fault\": \"flood\"", 15, 37,
-                 "unknown fault \"flood\"; allowed: partition, heal, kill, restart");
+                 "unknown fault \"flood\"; allowed: partition, heal, kill, restart, pause");
     expect_error("\"fault\": \"heal\"}", "\"fault\": \"heal\", \"groups\": []}", 15, 45,
                  "unknown key \"groups\"");
+}
+
+static void more_bad_faults_are_rejected(void **state)
+{
+    (void)state;
+    const char *heal = "{\"at\": \"6s\", \"fault\": \"heal\"}";
+    expect_error(heal, "{\"at\": \"6s\", \"fault\": \"partition\", \"shape\": \"donut\"}", 15, 59, "unknown partition shape \"donut\"; allowed: groups, halves");
+    expect_error(heal, "{\"at\": \"6s\", \"fault\": \"partition\", \"shape\": \"ring\"}", 15, 59,
+                 "needs at least 4 hosts");
+    expect_error(heal,
+                 "{\"at\": \"6s\", \"fault\": \"partition\", \"shape\": \"halves\", \"target\": \"n1\"}",
+                 15, 69, "\"target\" does not apply to the partition shape \"halves\"");
+    expect_error(heal,
+                 "{\"at\": \"6s\", \"fault\": \"partition\", \"shape\": \"one-way\", \"from\": [\"n1\"], \"to\": [\"n1\"]}",
+                 15, 92, "in both from and to");
+    expect_error(heal, "{\"at\": \"6s\", \"fault\": \"pause\", \"target\": \"leader\"}", 15, 56,
+                 "\"leader\" is neither a host nor a role; allowed: master, replica");
+    expect_error(heal,
+                 "{\"at\": \"6s\", \"fault\": \"pause\", \"process\": \"sentinel\", \"target\": \"master\"}",
+                 15, 79, "applies to redis processes only");
+    expect_error(heal, "{\"at\": \"6s\", \"fault\": \"loss\", \"probability\": 1.5}", 15, 60,
+                 "must be a probability");
+    expect_error(heal, "{\"at\": \"6s\", \"fault\": \"bandwidth\", \"rate\": \"fast\"}", 15, 58,
+                 "bad rate \"fast\"");
+    expect_error(heal, "{\"at\": \"6s\", \"fault\": \"netem\", \"jitter\": \"5ms\"}", 15, 15,
+                 "does nothing");
+    expect_error(heal, "{\"at\": \"6s\", \"fault\": \"clock\", \"op\": \"bump\", \"delta\": \"0s\"}",
+                 15, 69, "not a non-zero duration");
+    expect_error(heal, "{\"at\": \"6s\", \"fault\": \"clock\", \"op\": \"warp\"}", 15, 52,
+                 "unknown clock op \"warp\"; allowed: bump, strobe, reset");
+    expect_error(heal, "{\"at\": \"6s\", \"fault\": \"heal\", \"for\": \"1s\"}", 15, 45,
+                 "\"for\" needs a fault that stays in force");
+    expect_error(heal, "{\"at\": \"6s\", \"fault\": \"sentinel-add\", \"hosts\": [\"n2\"]}", 15, 15,
+                 "needs standby sentinels");
+    expect_error(heal, "{\"random\": {\"faults\": [{\"fault\": \"heal\"}]}}", 15, 48,
+                 "a random schedule needs faults it can undo");
+    expect_error(heal, "{\"random\": {\"start\": \"8s\", \"end\": \"4s\", \"faults\": [{\"fault\": \"heal\"}]}}",
+                 15, 26, "start < end");
+}
+
+/* The schedule of a random nemesis: deterministic for a seed, different
+ * across seeds, no overlap inside one schedule, every fault undone. */
+static void random_schedules_follow_the_seed(void **state)
+{
+    (void)state;
+    char *text = variant("{\"at\": \"6s\", \"fault\": \"heal\"}",
+                         "{\"random\": {\"start\": \"1s\", \"end\": \"9s\", "
+                         "\"duration\": {\"min\": \"200ms\", \"max\": \"1s\"}, "
+                         "\"gap\": {\"min\": \"0s\", \"max\": \"500ms\"}, "
+                         "\"faults\": [{\"fault\": \"partition\", \"shape\": \"halves\"}, "
+                         "{\"fault\": \"pause\", \"target\": \"random\"}]}}");
+    char err[SB_ERR_LEN];
+    sb_scenario *a = scenario_parse("x.json", text, err);
+    if (!a)
+        fail_msg("%s", err);
+    sb_scenario *b = scenario_parse("x.json", text, err);
+    assert_non_null(b);
+    assert_true(a->n_faults > 6);
+    assert_int_equal(a->n_faults, b->n_faults);
+    int64_t busy_until = 0;
+    size_t drawn = 0, undos = 0;
+    for (size_t i = 0; i < a->n_faults; i++) {
+        const sb_fault *f = &a->faults[i];
+        assert_int_equal(f->at_ns, b->faults[i].at_ns);
+        assert_int_equal(f->kind, b->faults[i].kind);
+        if (f->generator < 0)
+            continue;
+        if (f->kind == SB_FAULT_UNDO) {
+            undos++;
+            continue;
+        }
+        drawn++;
+        assert_true(f->at_ns >= busy_until); /* one at a time */
+        assert_true(f->for_ns <= SB_NS_PER_S);
+        assert_true(f->for_ns >= 200 * SB_NS_PER_MS || f->at_ns + f->for_ns == 9 * SB_NS_PER_S);
+        assert_true(f->at_ns + f->for_ns <= 9 * SB_NS_PER_S);
+        busy_until = f->at_ns + f->for_ns;
+    }
+    assert_int_equal(drawn, undos);
+    /* Another seed, another schedule. */
+    scenario_set_seed(b, 99);
+    int differ = a->n_faults != b->n_faults;
+    for (size_t i = 0; !differ && i < a->n_faults; i++)
+        differ = a->faults[i].at_ns != b->faults[i].at_ns || a->faults[i].kind != b->faults[i].kind;
+    assert_true(differ);
+    scenario_set_seed(b, 7);
+    assert_int_equal(a->n_faults, b->n_faults);
+    for (size_t i = 0; i < a->n_faults; i++)
+        assert_int_equal(a->faults[i].at_ns, b->faults[i].at_ns);
+    scenario_free(a);
+    scenario_free(b);
+    free(text);
+}
+
+static void fault_for_adds_an_undo(void **state)
+{
+    (void)state;
+    char *text = variant("{\"at\": \"6s\", \"fault\": \"heal\"}",
+                         "{\"at\": \"4s\", \"fault\": \"loss\", \"probability\": 0.25, "
+                         "\"hosts\": [\"n1\"], \"for\": \"2s\"}");
+    char err[SB_ERR_LEN];
+    sb_scenario *s = scenario_parse("x.json", text, err);
+    if (!s)
+        fail_msg("%s", err);
+    assert_int_equal(s->n_faults, 4);
+    const sb_fault *last = &s->faults[3];
+    assert_int_equal(last->kind, SB_FAULT_UNDO);
+    assert_int_equal(last->at_ns, 6 * SB_NS_PER_S);
+    assert_int_equal(s->faults[2].kind, SB_FAULT_LOSS);
+    assert_int_equal(last->undo_id, s->faults[2].id);
+    assert_true(s->faults[2].probability == 0.25);
+    scenario_free(s);
+    free(text);
 }
 
 static void bad_checkers_and_expects_are_rejected(void **state)
@@ -245,6 +359,9 @@ int main(void)
         cmocka_unit_test(missing_keys_point_at_the_object),
         cmocka_unit_test(impossible_topologies_are_rejected),
         cmocka_unit_test(bad_faults_are_rejected),
+        cmocka_unit_test(more_bad_faults_are_rejected),
+        cmocka_unit_test(random_schedules_follow_the_seed),
+        cmocka_unit_test(fault_for_adds_an_undo),
         cmocka_unit_test(bad_checkers_and_expects_are_rejected),
         cmocka_unit_test(json_syntax_errors_have_positions),
         cmocka_unit_test(shipped_scenarios_are_valid),

@@ -1,0 +1,238 @@
+/* clockctl.c -- the writer of the clock shim's control file: creation,
+ * seqlocked updates, and where to find libsbclock.so. */
+#define _GNU_SOURCE
+#include "clockctl.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "../shim/sbclock_ctl.h"
+#include "util.h"
+
+#define CLOCKCTL_FILE_MODE 0644 /* shimmed processes may run as another user */
+
+struct sb_clockctl {
+    char *path;
+    struct sb_clock_ctl *ctl; /* the shared page, mapped read-write */
+    size_t map_len;
+};
+
+/* ====== Creation ====== */
+
+/* Builds the file under a temporary name and renames it into place, so a
+ * process that starts meanwhile sees either no file, or a complete one;
+ * never a short file or a zero magic (which it would ignore for good). */
+sb_clockctl *clockctl_create(const char *path, char *err)
+{
+    if (!path || !*path) {
+        sb_err_set(err, "clockctl_create: empty control file path");
+        return NULL;
+    }
+    size_t map_len = (size_t)sysconf(_SC_PAGESIZE);
+    sb_clockctl *c = calloc(1, sizeof(*c));
+    char *tmp = malloc(strlen(path) + sizeof(".XXXXXX"));
+    if (!c || !tmp || !(c->path = strdup(path))) {
+        sb_err_set(err, "clockctl_create: out of memory");
+        goto fail;
+    }
+    strcpy(tmp, path);
+    strcat(tmp, ".XXXXXX");
+    int fd = mkostemp(tmp, O_CLOEXEC);
+    if (fd == -1) {
+        sb_err_set(err, "mkostemp(%s): %s", tmp, strerror(errno));
+        goto fail;
+    }
+    if (fchmod(fd, CLOCKCTL_FILE_MODE) == -1 || ftruncate(fd, (off_t)map_len) == -1) {
+        sb_err_set(err, "preparing %s: %s", tmp, strerror(errno));
+        close(fd);
+        goto fail_unlink;
+    }
+    void *map = mmap(NULL, map_len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    close(fd);
+    if (map == MAP_FAILED) {
+        sb_err_set(err, "mmap(%s): %s", tmp, strerror(errno));
+        goto fail_unlink;
+    }
+    c->ctl = map;
+    c->map_len = map_len;
+    /* ftruncate zeroed the page: only the magic is left to set. */
+    __atomic_store_n(&c->ctl->magic, SB_CLOCK_MAGIC, __ATOMIC_RELEASE);
+    if (rename(tmp, path) == -1) {
+        sb_err_set(err, "rename(%s, %s): %s", tmp, path, strerror(errno));
+        goto fail_unlink;
+    }
+    free(tmp);
+    return c;
+
+fail_unlink:
+    unlink(tmp);
+fail:
+    free(tmp);
+    clockctl_close(c, 0);
+    return NULL;
+}
+
+void clockctl_close(sb_clockctl *c, int unlink_file)
+{
+    if (!c)
+        return;
+    if (c->ctl)
+        munmap(c->ctl, c->map_len);
+    if (unlink_file && c->ctl && c->path)
+        unlink(c->path);
+    free(c->path);
+    free(c);
+}
+
+const char *clockctl_path(const sb_clockctl *c)
+{
+    return c->path;
+}
+
+/* ====== Seqlocked writes ====== */
+
+/* Makes seq odd. The compare-and-swap also makes writers of this process
+ * take turns: two threads bumping at once must not both see seq even. */
+static void clockctl_write_begin(struct sb_clock_ctl *m)
+{
+    uint32_t s = __atomic_load_n(&m->seq, __ATOMIC_RELAXED);
+    for (;;) {
+        if (s & 1u) {
+            s = __atomic_load_n(&m->seq, __ATOMIC_RELAXED);
+            continue;
+        }
+        if (__atomic_compare_exchange_n(&m->seq, &s, s + 1, 0, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+            break;
+    }
+    __atomic_thread_fence(__ATOMIC_RELEASE);
+}
+
+static void clockctl_write_end(struct sb_clock_ctl *m)
+{
+    __atomic_add_fetch(&m->seq, 1, __ATOMIC_RELEASE);
+}
+
+static void clockctl_store(int64_t *field, int64_t v)
+{
+    __atomic_store_n(field, v, __ATOMIC_RELAXED);
+}
+
+static int64_t clockctl_add_sat(int64_t a, int64_t b)
+{
+    int64_t r;
+    if (__builtin_add_overflow(a, b, &r))
+        return b > 0 ? INT64_MAX : INT64_MIN;
+    return r;
+}
+
+void clockctl_bump(sb_clockctl *c, int64_t delta_ns)
+{
+    struct sb_clock_ctl *m = c->ctl;
+    clockctl_write_begin(m);
+    clockctl_store(&m->offset_ns, clockctl_add_sat(m->offset_ns, delta_ns));
+    clockctl_write_end(m);
+}
+
+void clockctl_set(sb_clockctl *c, int64_t offset_ns)
+{
+    clockctl_write_begin(c->ctl);
+    clockctl_store(&c->ctl->offset_ns, offset_ns);
+    clockctl_write_end(c->ctl);
+}
+
+static void clockctl_store_strobe(struct sb_clock_ctl *m, int64_t delta_ns, int64_t period_ns,
+                                  int64_t start_ns, int64_t end_ns)
+{
+    clockctl_store(&m->strobe_delta_ns, delta_ns);
+    clockctl_store(&m->strobe_period_ns, period_ns);
+    clockctl_store(&m->strobe_start_ns, start_ns);
+    clockctl_store(&m->strobe_end_ns, end_ns);
+}
+
+void clockctl_strobe(sb_clockctl *c, int64_t delta_ns, int64_t period_ns, int64_t duration_ns)
+{
+    int64_t start_ns = sb_now_ns();
+    clockctl_write_begin(c->ctl);
+    if (period_ns <= 0 || duration_ns <= 0)
+        clockctl_store_strobe(c->ctl, 0, 0, 0, 0);
+    else
+        clockctl_store_strobe(c->ctl, delta_ns, period_ns, start_ns,
+                              clockctl_add_sat(start_ns, duration_ns));
+    clockctl_write_end(c->ctl);
+}
+
+void clockctl_reset(sb_clockctl *c)
+{
+    clockctl_write_begin(c->ctl);
+    clockctl_store(&c->ctl->offset_ns, 0);
+    clockctl_store_strobe(c->ctl, 0, 0, 0, 0);
+    clockctl_write_end(c->ctl);
+}
+
+void clockctl_set_monotonic(sb_clockctl *c, int on)
+{
+    struct sb_clock_ctl *m = c->ctl;
+    clockctl_write_begin(m);
+    uint32_t flags = on ? m->flags | SB_CLOCK_MONOTONIC : m->flags & ~SB_CLOCK_MONOTONIC;
+    __atomic_store_n(&m->flags, flags, __ATOMIC_RELAXED);
+    clockctl_write_end(m);
+}
+
+/* sb_now_ns() reads CLOCK_MONOTONIC through the vDSO; the shim reads it
+ * through the system call. Both are the same kernel clock. */
+int64_t clockctl_offset_now(const sb_clockctl *c)
+{
+    return sb_clock_effective_offset(c->ctl, sb_now_ns(), NULL);
+}
+
+/* ====== Finding the shim ====== */
+
+static int clockctl_check_shim(const char *path, const char *origin, char *err)
+{
+    if (access(path, R_OK) == -1) {
+        sb_err_set(err, "clock shim %s (%s): %s", path, origin, strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+int clockctl_shim_path(char *out, size_t len, char *err)
+{
+    const char *env = getenv(SB_CLOCK_SHIM_ENV);
+    if (env && *env) {
+        if (strlen(env) >= len) {
+            sb_err_set(err, "$%s is too long (%zu bytes, room for %zu)", SB_CLOCK_SHIM_ENV,
+                       strlen(env), len - 1);
+            return -1;
+        }
+        if (clockctl_check_shim(env, "from $" SB_CLOCK_SHIM_ENV, err) == -1)
+            return -1;
+        memcpy(out, env, strlen(env) + 1);
+        return 0;
+    }
+    char exe[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe));
+    if (n == -1 || (size_t)n >= sizeof(exe)) {
+        sb_err_set(err, "readlink(/proc/self/exe): %s",
+                   n == -1 ? strerror(errno) : "path too long");
+        return -1;
+    }
+    exe[n] = '\0';
+    char *slash = strrchr(exe, '/');
+    if (slash)
+        slash[slash == exe ? 1 : 0] = '\0';
+    int w = snprintf(out, len, "%s%s%s", exe, slash == exe ? "" : "/", SB_CLOCK_SHIM_NAME);
+    if (w < 0 || (size_t)w >= len) {
+        sb_err_set(err, "clock shim path in %s does not fit in %zu bytes", exe, len);
+        return -1;
+    }
+    return clockctl_check_shim(
+        out, "next to the binary; build target sbclock or set $" SB_CLOCK_SHIM_ENV, err);
+}

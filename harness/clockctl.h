@@ -1,0 +1,52 @@
+/* clockctl.h -- the controller's side of the clock-skew shim: creates the
+ * control file that libsbclock.so maps inside redis-server and sentinels
+ * (shim/sbclock_ctl.h) and changes the offset it publishes.
+ *
+ * A process started with LD_PRELOAD=<clockctl_shim_path()> and
+ * SB_CLOCK_CTL=<clockctl_path()> sees CLOCK_REALTIME, gettimeofday() and
+ * time() shifted by clockctl_offset_now(), and its monotonic clocks too
+ * after clockctl_set_monotonic(c, 1). Changes take effect at the process's
+ * next clock read. One control file may serve many processes; give each
+ * process its own file to skew them independently.
+ *
+ * All times are int64_t nanoseconds; a positive offset moves clocks ahead.
+ * The setters may be called from several threads at once. */
+#ifndef SB_CLOCKCTL_H
+#define SB_CLOCKCTL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define SB_CLOCK_SHIM_ENV "SB_CLOCK_SHIM" /* overrides where the shim is */
+#define SB_CLOCK_SHIM_NAME "libsbclock.so"
+
+typedef struct sb_clockctl sb_clockctl;
+
+/* Creates the control file at path (mode 0644): magic set, offset 0, no
+ * strobe, monotonic clocks untouched. An existing file is replaced by a
+ * rename, never truncated, so processes that still map it do not crash
+ * (they keep the old one). Returns NULL with err on failure. */
+sb_clockctl *clockctl_create(const char *path, char *err);
+/* Unmaps, removes the file if unlink_file, frees. Processes that mapped
+ * the file keep their last offset. NULL is a no-op. */
+void clockctl_close(sb_clockctl *c, int unlink_file);
+const char *clockctl_path(const sb_clockctl *c);
+
+void clockctl_bump(sb_clockctl *c, int64_t delta_ns); /* offset += delta (saturating) */
+void clockctl_set(sb_clockctl *c, int64_t offset_ns);
+/* From now for duration_ns, every other period_ns adds delta_ns on top of
+ * the offset: 0, delta, 0, delta, ... A period or duration <= 0 turns the
+ * strobe off. Replaces any strobe already running. */
+void clockctl_strobe(sb_clockctl *c, int64_t delta_ns, int64_t period_ns, int64_t duration_ns);
+void clockctl_reset(sb_clockctl *c); /* offset 0, strobe off; the monotonic flag stays */
+void clockctl_set_monotonic(sb_clockctl *c, int on);
+/* The offset a shimmed process applies to its realtime clock right now. */
+int64_t clockctl_offset_now(const sb_clockctl *c);
+
+/* Path of libsbclock.so: $SB_CLOCK_SHIM if set, else the directory of
+ * /proc/self/exe (the build puts the shim next to the binary). Returns 0,
+ * or -1 with err if the path does not fit in len or names no readable
+ * file. */
+int clockctl_shim_path(char *out, size_t len, char *err);
+
+#endif

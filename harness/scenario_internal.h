@@ -1,0 +1,52 @@
+/* scenario_internal.h -- the readers scenario.c and scenario_faults.c share.
+ * Every reader reports errors as "file:line:col: what; allowed" through
+ * sc_perr and returns -1; paths are JSON pointers ("/nemesis/0/at"). */
+#ifndef SB_SCENARIO_INTERNAL_H
+#define SB_SCENARIO_INTERNAL_H
+
+#include <jansson.h>
+
+#include "jpos.h"
+#include "scenario.h"
+
+typedef struct pctx {
+    const char *file;
+    jpos_index pos;
+    char *err;
+} pctx;
+
+void sc_human_path(const char *path, char *out, size_t len);
+int sc_perr(pctx *c, const char *path, int key, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+const char *sc_type_name(const json_t *v);
+void sc_child(char *out, size_t len, const char *path, const char *key);
+int sc_check_keys(pctx *c, json_t *obj, const char *path, const char *const *allowed);
+int sc_want_type(pctx *c, json_t *v, const char *path, int ok, const char *what);
+int sc_member(pctx *c, json_t *obj, const char *path, const char *key, int required,
+              json_t **out);
+int sc_get_string(pctx *c, json_t *obj, const char *path, const char *key, int required,
+                  const char **out);
+int sc_get_int(pctx *c, json_t *obj, const char *path, const char *key, int required,
+               long long min, long long max, long long *out);
+int sc_get_duration(pctx *c, json_t *obj, const char *path, const char *key, int required,
+                    int positive, int64_t *out);
+int sc_valid_name(const char *s, size_t max, const char *extra);
+void sc_host_list(const sb_scenario *s, const sb_hostset *within, char *out, size_t len);
+int sc_hostset_has(const sb_hostset *hs, int h);
+int sc_resolve_host(pctx *c, const sb_scenario *s, json_t *v, const char *path,
+                    const sb_hostset *within, const char *what, int *out);
+int sc_hostset_from(pctx *c, const sb_scenario *s, json_t *v, const char *p,
+                    const sb_hostset *within, const char *what, sb_hostset *out);
+int sc_get_hostset(pctx *c, const sb_scenario *s, json_t *obj, const char *path,
+                   const char *key, int required, const sb_hostset *within, const char *what,
+                   sb_hostset *out);
+int sc_get_object(pctx *c, json_t *obj, const char *path, const char *key, int required,
+                  json_t **out);
+
+/* scenario_faults.c */
+int sc_parse_nemesis(pctx *c, json_t *root, sb_scenario *s);
+void sc_free_nemesis(sb_scenario *s);
+/* "2mbit", "512kbit", "100kB" -> bytes per second; -1 if malformed. */
+int sb_parse_rate(const char *s, uint64_t *bytes_per_s);
+
+#endif
