@@ -484,7 +484,7 @@ static int logtail_file_open(logtail_file *f, int from_start, char *err)
     f->off = st.st_size;
     char last;
     if (pread(fd, &last, 1, st.st_size - 1) == 1 && last != '\n')
-        f->skipping = 0; /* the rest of that line is old too */
+        f->skipping = 1; /* the rest of that line is old too */
     return 0;
 }
 
