@@ -35,7 +35,10 @@ typedef struct logev_row {
 } logev_row;
 
 /* sentinelEvent() logs "<type> <message>"; the message is the detail. */
-#define LOGEV_SENTINEL(name, re) {name, SB_PROC_SENTINEL, "^" re "(?: (.*))?$", "$1"}
+#define LOGEV_SENTINEL(name, re)                                                                   \
+    {                                                                                              \
+        name, SB_PROC_SENTINEL, "^" re "(?: (.*))?$", "$1"                                         \
+    }
 
 static const logev_row logev_table[] = {
     /* Failure detection. */
@@ -80,7 +83,7 @@ static const logev_row logev_table[] = {
     LOGEV_SENTINEL("+role-change", "\\+role-change"),
     LOGEV_SENTINEL("-role-change", "-role-change"),
     LOGEV_SENTINEL("+sentinel", "\\+sentinel"),
-    LOGEV_SENTINEL("-dup-sentinel", "-dup-sentinel"), /* Redis < 3.2; kept for old logs */
+    LOGEV_SENTINEL("-dup-sentinel", "-dup-sentinel"), /* not in 7.0; older logs */
     LOGEV_SENTINEL("+sentinel-address-switch", "\\+sentinel-address-switch"),
     LOGEV_SENTINEL("+sentinel-invalid-addr", "\\+sentinel-invalid-addr"),
     LOGEV_SENTINEL("+sentinel-address-update", "\\+sentinel-address-update"),
@@ -91,7 +94,8 @@ static const logev_row logev_table[] = {
     /* Redis: role. "MASTER MODE enabled" is logged by REPLICAOF NO ONE (user)
      * and by FAILOVER (failover); the detail names who asked. */
     {"role-master", SB_PROC_REDIS,
-     "^MASTER MODE enabled \\((\\w+) request from '(?:[^']*?\\baddr=(\\S+))?", "$1 request from $2"},
+     "^MASTER MODE enabled \\((\\w+) request from '(?:[^']*?\\baddr=(\\S+))?",
+     "$1 request from $2"},
     {"role-replica", SB_PROC_REDIS, "^REPLICAOF (\\S+) enabled \\(", "$1"},
     /* Every attempt to reach the master: at start-up, after REPLICAOF, and
      * every second while the master is unreachable. */
@@ -104,8 +108,7 @@ static const logev_row logev_table[] = {
     {"full-resync", SB_PROC_REDIS, "^Partial resynchronization not accepted: (.*)$",
      "psync refused: $1"},
     {"full-resync", SB_PROC_REDIS,
-     "^Unable to partial resync with replica (.+?) for lack of backlog",
-     "replica $1: no backlog"},
+     "^Unable to partial resync with replica (.+?) for lack of backlog", "replica $1: no backlog"},
     {"full-resync", SB_PROC_REDIS, "^Full resync from master: (\\S+)$", "from master $1"},
     {"partial-resync", SB_PROC_REDIS, "^Partial resynchronization request from (.+?) accepted\\.",
      "replica $1"},
@@ -202,8 +205,8 @@ int logevents_init(char *err)
 
 const char *const *logevents_names(void)
 {
-    logevents_init(NULL);
-    return logev_names_list; /* all NULL when the table failed */
+    static const char *const none[] = {NULL};
+    return logevents_init(NULL) == 0 ? logev_names_list : none;
 }
 
 int logevents_known(const char *name)
@@ -294,8 +297,8 @@ typedef struct logtail_file {
     int fd; /* -1 until the file exists */
     dev_t dev;
     ino_t ino;
-    off_t off;    /* next byte to read */
-    char *buf;    /* the unfinished line: SB_LOGTAIL_LINE_MAX bytes and a NUL */
+    off_t off; /* next byte to read */
+    char *buf; /* the unfinished line: SB_LOGTAIL_LINE_MAX bytes and a NUL */
     size_t len;
     int skipping; /* drop everything up to the next newline */
 } logtail_file;
@@ -491,8 +494,10 @@ static int logtail_file_open(logtail_file *f, int from_start, char *err)
 int logtail_add(sb_logtail *t, const char *path, int host, sb_proc_kind kind, int from_start,
                 char *err)
 {
+    /* buf is zeroed: PCRE2's JIT may look a few bytes past the end of a
+     * subject (vectorised scans); defined bytes there keep valgrind quiet. */
     logtail_file *f = calloc(1, sizeof(*f));
-    if (!f || !(f->path = strdup(path)) || !(f->buf = malloc(SB_LOGTAIL_LINE_MAX + 1))) {
+    if (!f || !(f->path = strdup(path)) || !(f->buf = calloc(1, SB_LOGTAIL_LINE_MAX + 1))) {
         sb_err_set(err, "logtail_add(%s): out of memory", path);
         logtail_file_free(f);
         return -1;

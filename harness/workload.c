@@ -6,6 +6,39 @@
 #include <stdio.h>
 #include <string.h>
 
+/* ====== WAIT ====== */
+
+/* After a write the master applied: WAIT n timeout. The write counts as
+ * acknowledged only when n replicas confirmed it; otherwise it happened on
+ * the master but may or may not survive a failover, so it is info, never
+ * fail (the master already has it). */
+static sb_outcome wait_replicas(const sb_workload *w, sb_sentinel_client *c, char *why,
+                                size_t whylen)
+{
+    char n[16], ms[24];
+    snprintf(n, sizeof(n), "%d", w->wait_replicas);
+    snprintf(ms, sizeof(ms), "%lld", (long long)(w->wait_timeout_ns / SB_NS_PER_MS));
+    const char *argv[3] = {"WAIT", n, ms};
+    size_t lens[3] = {4, strlen(n), strlen(ms)};
+    redisReply *r = NULL;
+    char e[256];
+    sb_outcome o = client_call(c, 3, argv, lens, &r, e, sizeof(e));
+    if (o != SB_OUTCOME_OK) {
+        snprintf(why, whylen, "applied, then WAIT failed: %s", e);
+        return SB_OUTCOME_INFO;
+    }
+    if (r->type != REDIS_REPLY_INTEGER) {
+        snprintf(why, whylen, "applied, then WAIT answered type %d", r->type);
+        o = SB_OUTCOME_INFO;
+    } else if (r->integer < w->wait_replicas) {
+        snprintf(why, whylen, "applied, WAIT: %lld of %d replicas acknowledged", r->integer,
+                 w->wait_replicas);
+        o = SB_OUTCOME_INFO;
+    }
+    freeReplyObject(r);
+    return o;
+}
+
 /* ====== set ====== */
 
 /* Values are unique across workers without shared state: worker p of n
@@ -37,6 +70,8 @@ static sb_outcome set_apply(const sb_workload *w, sb_sentinel_client *c, const s
         o = SB_OUTCOME_INFO;
     }
     freeReplyObject(r);
+    if (o == SB_OUTCOME_OK && w->wait_replicas > 0)
+        o = wait_replicas(w, c, why, whylen);
     return o;
 }
 
