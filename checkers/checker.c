@@ -5,8 +5,10 @@
 
 extern const sb_checker sb_checker_set;
 extern const sb_checker sb_checker_convergence;
+extern const sb_checker sb_checker_events;
 
-static const sb_checker *const checkers[] = {&sb_checker_set, &sb_checker_convergence};
+static const sb_checker *const checkers[] = {&sb_checker_set, &sb_checker_convergence,
+                                             &sb_checker_events};
 
 const sb_checker *checker_find(const char *name)
 {

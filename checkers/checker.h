@@ -24,6 +24,10 @@ typedef struct sb_checker {
     /* NULL-terminated names of the numeric figures it reports: the only
      * names an expect may bound ("allowed: ..." in validation errors). */
     const char *const *figures;
+    /* Optional: figures named by pattern (e.g. "+tilt@n2"); a figure it
+     * accepts but the result lacks counts as 0. help says what is allowed. */
+    int (*figure_ok)(const char *figure);
+    const char *figure_help;
     /* Fills out (figures allocated by the checker); returns -1 only when the
      * history is not one this checker can read at all, with err set. */
     int (*check)(const sb_history *h, sb_check_result *out, char *err);

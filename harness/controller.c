@@ -17,6 +17,7 @@
 #include "deploy.h"
 #include "history.h"
 #include "lab.h"
+#include "logevents.h"
 #include "nemesis.h"
 #include "workload.h"
 
@@ -48,6 +49,10 @@ struct run {
     sb_lab *lab;
     sb_deploy *deploy;
     sb_recorder *rec;
+    sb_logtail *logtail; /* node log events into the history */
+    pthread_t observer;  /* records what each sentinel believes, every second */
+    int observer_started;
+    char run_dir[4096];
     sb_nemesis *nemesis;
     worker *workers;
     int n_workers;
@@ -168,9 +173,37 @@ static int start_workers(run *r, char *err)
     return 0;
 }
 
+#define OBSERVE_EVERY_NS (1000 * SB_NS_PER_MS)
+#define OBSERVE_TIMEOUT_NS (200 * SB_NS_PER_MS)
+
+/* Out of band, so partitions do not hide anything: which master each
+ * sentinel names, how many sentinels it knows, its epoch. */
+static void *observer_main(void *arg)
+{
+    run *r = arg;
+    int64_t next = sb_now_ns();
+    while (!atomic_load(&r->workload_stop)) {
+        if (sb_now_ns() >= next) {
+            sb_buf v;
+            sb_buf_init(&v);
+            deploy_sentinel_views(r->deploy, OBSERVE_TIMEOUT_NS, &v);
+            recorder_record(r->rec, SB_PROC_CONTROLLER, SB_OP_OK, "sentinel-views", v.data, NULL,
+                            NULL);
+            sb_buf_free(&v);
+            next += OBSERVE_EVERY_NS;
+        }
+        sb_sleep_ns(TICK_NS);
+    }
+    return NULL;
+}
+
 static void join_workers(run *r)
 {
     atomic_store(&r->workload_stop, 1);
+    if (r->observer_started) {
+        pthread_join(r->observer, NULL);
+        r->observer_started = 0;
+    }
     for (int i = 0; i < r->n_workers; i++)
         if (r->workers[i].started) {
             pthread_join(r->workers[i].thread, NULL);
@@ -330,6 +363,45 @@ static void rerun_command(const sb_scenario *s, const sb_run_opts *o, uint64_t s
 
 /* ====== The run ====== */
 
+/* ====== Node log events ====== */
+
+static void on_log_event(void *arg, int host, sb_proc_kind kind, const sb_log_event *ev,
+                         const char *line)
+{
+    (void)line;
+    run *r = arg;
+    sb_buf v;
+    sb_buf_init(&v);
+    sb_buf_printf(&v, "{\"process\":\"%s\",\"detail\":", scenario_proc_name(kind));
+    sb_buf_json_string(&v, ev->detail);
+    sb_buf_puts(&v, "}");
+    recorder_record(r->rec, SB_PROC_NODE, SB_OP_INFO, ev->name, v.data, r->s->hosts[host].name,
+                    NULL);
+    sb_buf_free(&v);
+}
+
+/* Tails every node's log from now on (start-up chatter is not part of the
+ * history); logs of sentinels that start later are read from their start. */
+static int start_logtail(run *r, char *err)
+{
+    if (!(r->logtail = logtail_start(on_log_event, r, err)))
+        return -1;
+    const sb_deployment *d = &r->s->deployment;
+    const sb_hostset *sets[] = {&d->redis, &d->sentinels, &d->standby};
+    for (size_t k = 0; k < 3; k++)
+        for (size_t i = 0; i < sets[k]->n; i++) {
+            int h = sets[k]->idx[i];
+            const char *kn = k == 0 ? "redis" : "sentinel";
+            char path[4400];
+            snprintf(path, sizeof(path), "%s/nodes/%s/%s/%s.log", r->run_dir, r->s->hosts[h].name,
+                     kn, kn);
+            if (logtail_add(r->logtail, path, h, k == 0 ? SB_PROC_REDIS : SB_PROC_SENTINEL, 0,
+                            err) == -1)
+                return -1;
+        }
+    return 0;
+}
+
 static void teardown(run *r)
 {
     atomic_store(&r->workload_stop, 1);
@@ -339,6 +411,8 @@ static void teardown(run *r)
         r->nemesis_started = 0;
     }
     join_workers(r);
+    logtail_stop(r->logtail); /* reads what the logs still hold */
+    r->logtail = NULL;
     nemesis_free(r->nemesis);
     r->nemesis = NULL;
     if (r->deploy)
@@ -399,6 +473,9 @@ int controller_run(const sb_scenario *s, const sb_run_opts *o, sb_run_result *ou
     if (!(r->rec = recorder_open(hist_path, r->start_ns, err)))
         goto out;
     record_topology(r, "ready", 1, topo.json, NULL);
+    snprintf(r->run_dir, sizeof(r->run_dir), "%s", run_dir);
+    if (start_logtail(r, err) == -1)
+        goto out;
     r->nemesis = nemesis_new(r->lab, r->deploy, s, r->rec);
     if (nemesis_preflight(r->nemesis, err) == -1)
         goto out;
@@ -407,6 +484,8 @@ int controller_run(const sb_scenario *s, const sb_run_opts *o, sb_run_result *ou
     r->end_ns = r->start_ns + s->duration_ns;
     if (start_workers(r, err) == -1)
         goto out;
+    if (pthread_create(&r->observer, NULL, observer_main, r) == 0)
+        r->observer_started = 1;
     int e = pthread_create(&r->nemesis_thread, NULL, nemesis_main, r);
     if (e) {
         sb_err_set(err, "pthread_create(nemesis): %s", strerror(e));

@@ -590,6 +590,43 @@ int deploy_sentinel_reset(sb_deploy *d, int host, char *err)
     return 0;
 }
 
+void deploy_sentinel_views(sb_deploy *d, int64_t timeout_ns, sb_buf *out)
+{
+    const sb_deployment *dep = &d->s->deployment;
+    sb_buf_puts(out, "{");
+    int first = 1;
+    for (int h = 0; h < (int)d->s->n_hosts; h++) {
+        if (!d->active[h])
+            continue;
+        sb_buf_puts(out, first ? "" : ",");
+        first = 0;
+        sb_buf_json_string(out, lab_host_name(d->lab, h));
+        char e[SB_ERR_LEN];
+        redisContext *c = deploy_connect_oob(d, h, SB_PROC_SENTINEL, timeout_ns, e);
+        redisReply *r = c ? redisCommand(c, "SENTINEL master %s", dep->master_name) : NULL;
+        if (!r || r->type != REDIS_REPLY_ARRAY) {
+            sb_buf_puts(out, ":null"); /* paused, killed or not answering */
+        } else {
+            const char *ip = flat_field(r, "ip");
+            const char *others = flat_field(r, "num-other-sentinels");
+            const char *epoch = flat_field(r, "config-epoch");
+            const char *flags = flat_field(r, "flags");
+            int m = ip ? lab_host_by_addr(d->lab, ip) : -1;
+            sb_buf_puts(out, ":{\"master\":");
+            sb_buf_json_string(out, m >= 0 ? lab_host_name(d->lab, m) : (ip ? ip : "?"));
+            sb_buf_printf(out, ",\"known_sentinels\":%d,\"epoch\":%lld,\"flags\":",
+                          others ? atoi(others) + 1 : 0, epoch ? atoll(epoch) : 0LL);
+            sb_buf_json_string(out, flags ? flags : "");
+            sb_buf_puts(out, "}");
+        }
+        if (r)
+            freeReplyObject(r);
+        if (c)
+            redisFree(c);
+    }
+    sb_buf_puts(out, "}");
+}
+
 int deploy_sentinels_agree(sb_deploy *d, char *why)
 {
     const sb_deployment *dep = &d->s->deployment;

@@ -58,6 +58,10 @@ int deploy_sentinel_active(const sb_deploy *d, int host);
 int deploy_sentinel_start(sb_deploy *d, int host, char *err);
 int deploy_sentinel_stop(sb_deploy *d, int host, char *err);
 int deploy_sentinel_reset(sb_deploy *d, int host, char *err);
+/* What every active sentinel believes now, as JSON
+ * {"s1":{"master":"s1","known_sentinels":7,"epoch":0,"flags":"master"},
+ *  "s2":null, ...} (null: it did not answer within timeout_ns). */
+void deploy_sentinel_views(sb_deploy *d, int64_t timeout_ns, sb_buf *out);
 /* 1 when every active sentinel knows every other one; 0 (why) if not yet. */
 int deploy_sentinels_agree(sb_deploy *d, char *why);
 

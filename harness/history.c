@@ -99,8 +99,10 @@ static int parse_op(json_t *j, sb_op *op, char *why, size_t whylen)
         op->process = SB_PROC_NEMESIS;
     } else if (json_is_string(v) && strcmp(json_string_value(v), "controller") == 0) {
         op->process = SB_PROC_CONTROLLER;
+    } else if (json_is_string(v) && strcmp(json_string_value(v), "node") == 0) {
+        op->process = SB_PROC_NODE;
     } else {
-        snprintf(why, whylen, "\"process\" must be an integer, \"nemesis\" or \"controller\"");
+        snprintf(why, whylen, "\"process\" must be an integer, \"nemesis\", \"controller\" or \"node\"");
         return -1;
     }
     v = json_object_get(j, "type");
@@ -277,7 +279,9 @@ int64_t recorder_record(sb_recorder *r, int process, sb_op_type type, const char
         snprintf(head, sizeof(head), "%d", process);
     else
         snprintf(head, sizeof(head), "\"%s\"",
-                 process == SB_PROC_NEMESIS ? "nemesis" : "controller");
+                 process == SB_PROC_NEMESIS ? "nemesis"
+                 : process == SB_PROC_NODE  ? "node"
+                                            : "controller");
     sb_buf tail;
     sb_buf_init(&tail);
     sb_buf_printf(&tail, ",\"type\":\"%s\",\"f\":", history_type_name(type));

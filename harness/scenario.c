@@ -613,9 +613,13 @@ static int parse_bound(pctx *c, const sb_checker *ck, const char *figure, json_t
     int known = 0;
     for (size_t i = 0; ck->figures && ck->figures[i] && !known; i++)
         known = !strcmp(ck->figures[i], figure);
+    if (!known && ck->figure_ok)
+        known = ck->figure_ok(figure);
     if (!known) {
         char list[512];
         join_names(ck->figures, list, sizeof(list));
+        if (ck->figure_help)
+            snprintf(list + strlen(list), sizeof(list) - strlen(list), ", %s", ck->figure_help);
         return sc_perr(c, p, 1, "checker %s has no figure \"%s\"; allowed: valid, %s", ck->name,
                     figure, list);
     }
