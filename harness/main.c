@@ -55,11 +55,16 @@ static const char *usage_run =
     "expect, 1 one missed it, 2 the harness could not run (reason on stderr).\n";
 
 static const char *usage_validate =
-    "usage: splitbrain validate SCENARIO...\n"
+    "usage: splitbrain validate SCENARIO... [--schedule] [--seed N]\n"
     "\n"
     "Parses and checks each scenario file; prints \"ok FILE\" or one line\n"
     "FILE:LINE:COL: what is wrong; what is allowed. Exit 0 when all are valid,\n"
-    "2 otherwise.\n";
+    "2 otherwise.\n"
+    "\n"
+    "  --schedule   also print the fault schedule the run will follow: fixed\n"
+    "               faults, random schedules drawn from the seed, and the undo\n"
+    "               of every fault with a duration\n"
+    "  --seed N     draw random schedules from N instead of the file's seed\n";
 
 static const char *usage_check =
     "usage: splitbrain check RUN_DIR|HISTORY [--checker NAME]... [--junit FILE]\n"
@@ -228,10 +233,32 @@ static int cmd_validate(int argc, char **argv)
         fputs(usage_validate, stdout);
         return SB_EXIT_OK;
     }
-    if (argc < 2)
+    static const struct option opts[] = {{"schedule", no_argument, 0, 'S'},
+                                         {"seed", required_argument, 0, 's'},
+                                         {0, 0, 0, 0}};
+    int schedule = 0, has_seed = 0, c;
+    uint64_t seed = 0;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        switch (c) {
+        case 'S': schedule = 1; break;
+        case 's': {
+            char *end;
+            errno = 0;
+            unsigned long long v = strtoull(optarg, &end, 10);
+            if (errno || *end || !*optarg || optarg[0] == '-')
+                return die_usage("validate", "--seed needs a non-negative integer");
+            seed = v;
+            has_seed = 1;
+            break;
+        }
+        default: return die_usage("validate", "unknown option");
+        }
+    }
+    if (optind >= argc)
         return die_usage("validate", "no scenario given");
     int status = SB_EXIT_OK;
-    for (int i = 1; i < argc; i++) {
+    for (int i = optind; i < argc; i++) {
         char err[SB_ERR_LEN];
         sb_scenario *s = scenario_load(argv[i], err);
         if (!s) {
@@ -239,7 +266,18 @@ static int cmd_validate(int argc, char **argv)
             status = SB_EXIT_ERROR;
             continue;
         }
+        if (has_seed)
+            scenario_set_seed(s, seed);
         printf("ok %s (%s)\n", argv[i], s->name);
+        if (schedule) {
+            printf("  seed %llu, %zu scheduled entries\n", (unsigned long long)s->seed,
+                   s->n_faults);
+            for (size_t k = 0; k < s->n_faults; k++) {
+                char line[512];
+                scenario_fault_describe(s, &s->faults[k], line, sizeof(line));
+                printf("  %s\n", line);
+            }
+        }
         scenario_free(s);
     }
     return status;

@@ -871,3 +871,53 @@ void sc_free_nemesis(sb_scenario *s)
     free(s->generators);
     free(s->faults);
 }
+
+void scenario_fault_describe(const sb_scenario *s, const sb_fault *f, char *buf, size_t len)
+{
+    static const char *const shapes[] = {"groups", "halves", "isolate", "ring", "bridge",
+                                         "one-way"};
+    static const char *const targets[] = {"", "master", "replica", "random", "all"};
+    static const char *const clock_ops[] = {"bump", "strobe", "reset"};
+    char what[256] = "";
+    switch (f->kind) {
+    case SB_FAULT_PARTITION:
+        snprintf(what, sizeof(what), " %s", shapes[f->shape]);
+        break;
+    case SB_FAULT_UNDO:
+        snprintf(what, sizeof(what), " #%d", f->undo_id);
+        break;
+    case SB_FAULT_CLOCK:
+        snprintf(what, sizeof(what), " %s", clock_ops[f->clock_op]);
+        if (f->clock_op != SB_CLOCK_RESET)
+            snprintf(what + strlen(what), sizeof(what) - strlen(what), " %+.3fs",
+                     f->delta_ns / 1e9);
+        break;
+    case SB_FAULT_LOSS:
+        snprintf(what, sizeof(what), " %g", f->probability);
+        break;
+    default:
+        break;
+    }
+    if ((f->kind >= SB_FAULT_KILL && f->kind <= SB_FAULT_RESUME) || f->kind == SB_FAULT_CLOCK ||
+        (f->kind == SB_FAULT_PARTITION && f->shape == SB_SHAPE_ISOLATE)) {
+        size_t k = strlen(what);
+        if (f->target.kind == SB_TARGET_HOSTS)
+            for (size_t i = 0; i < f->target.hosts.n; i++)
+                snprintf(what + strlen(what), sizeof(what) - strlen(what), "%s%s",
+                         i ? "," : " ", s->hosts[f->target.hosts.idx[i]].name);
+        else
+            snprintf(what + k, sizeof(what) - k, " %s", targets[f->target.kind]);
+        if (f->kind != SB_FAULT_PARTITION)
+            snprintf(what + strlen(what), sizeof(what) - strlen(what), " (%s)",
+                     scenario_proc_name(f->process));
+    }
+    char at[32], dur[32] = "";
+    sb_format_duration(f->at_ns, at, sizeof(at));
+    if (f->for_ns) {
+        char d[24];
+        sb_format_duration(f->for_ns, d, sizeof(d));
+        snprintf(dur, sizeof(dur), " for %s", d);
+    }
+    snprintf(buf, len, "#%-3d %8s  %s%s%s  (line %d%s)", f->id, at, scenario_fault_name(f->kind),
+             what, dur, f->line, f->generator >= 0 ? ", random schedule" : "");
+}
