@@ -177,7 +177,8 @@ static int start_workers(run *r, char *err)
 #define OBSERVE_TIMEOUT_NS (200 * SB_NS_PER_MS)
 
 /* Out of band, so partitions do not hide anything: which master each
- * sentinel names, how many sentinels it knows, its epoch. */
+ * sentinel names, how many sentinels it knows, its epoch; and the role each
+ * redis node says it has. */
 static void *observer_main(void *arg)
 {
     run *r = arg;
@@ -189,6 +190,9 @@ static void *observer_main(void *arg)
             deploy_sentinel_views(r->deploy, OBSERVE_TIMEOUT_NS, &v);
             recorder_record(r->rec, SB_PROC_CONTROLLER, SB_OP_OK, "sentinel-views", v.data, NULL,
                             NULL);
+            sb_buf_reset(&v);
+            deploy_redis_roles(r->deploy, OBSERVE_TIMEOUT_NS, &v);
+            recorder_record(r->rec, SB_PROC_CONTROLLER, SB_OP_OK, "roles", v.data, NULL, NULL);
             sb_buf_free(&v);
             next += OBSERVE_EVERY_NS;
         }

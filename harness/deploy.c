@@ -627,6 +627,34 @@ void deploy_sentinel_views(sb_deploy *d, int64_t timeout_ns, sb_buf *out)
     sb_buf_puts(out, "}");
 }
 
+void deploy_redis_roles(sb_deploy *d, int64_t timeout_ns, sb_buf *out)
+{
+    const sb_deployment *dep = &d->s->deployment;
+    sb_buf_puts(out, "{");
+    for (size_t i = 0; i < dep->redis.n; i++) {
+        int h = dep->redis.idx[i];
+        sb_buf_puts(out, i ? "," : "");
+        sb_buf_json_string(out, lab_host_name(d->lab, h));
+        char e[SB_ERR_LEN];
+        redisContext *c = d->redis[h] && lab_proc_running(d->redis[h])
+                              ? deploy_connect_oob(d, h, SB_PROC_REDIS, timeout_ns, e)
+                              : NULL;
+        redisReply *r = c ? redisCommand(c, "ROLE") : NULL;
+        if (r && r->type == REDIS_REPLY_ARRAY && r->elements >= 1 &&
+            r->element[0]->type == REDIS_REPLY_STRING) {
+            sb_buf_puts(out, ":");
+            sb_buf_json_string(out, r->element[0]->str);
+        } else {
+            sb_buf_puts(out, ":null");
+        }
+        if (r)
+            freeReplyObject(r);
+        if (c)
+            redisFree(c);
+    }
+    sb_buf_puts(out, "}");
+}
+
 int deploy_sentinels_agree(sb_deploy *d, char *why)
 {
     const sb_deployment *dep = &d->s->deployment;

@@ -62,6 +62,9 @@ int deploy_sentinel_reset(sb_deploy *d, int host, char *err);
  * {"s1":{"master":"s1","known_sentinels":7,"epoch":0,"flags":"master"},
  *  "s2":null, ...} (null: it did not answer within timeout_ns). */
 void deploy_sentinel_views(sb_deploy *d, int64_t timeout_ns, sb_buf *out);
+/* Every redis node's ROLE now: {"n1":"master","n2":"slave","n3":null}
+ * (null: down, paused or not answering within timeout_ns). */
+void deploy_redis_roles(sb_deploy *d, int64_t timeout_ns, sb_buf *out);
 /* 1 when every active sentinel knows every other one; 0 (why) if not yet. */
 int deploy_sentinels_agree(sb_deploy *d, char *why);
 

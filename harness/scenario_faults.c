@@ -838,7 +838,8 @@ void scenario_set_seed(sb_scenario *s, uint64_t seed)
     for (size_t i = 0; i < n; i++)
         if (s->faults[i].kind == SB_FAULT_UNDO)
             s->faults[i].id -= id;
-    qsort(s->faults, n, sizeof(sb_fault), cmp_fault);
+    if (n)
+        qsort(s->faults, n, sizeof(sb_fault), cmp_fault);
     for (size_t i = 0; i < n; i++)
         if (s->faults[i].kind == SB_FAULT_UNDO)
             s->faults[i].id += id;
