@@ -618,7 +618,9 @@ static int apply_qdisc(sb_nemesis *n, const sb_fault *f, resolved *r, sb_buf *v,
         int h = f->hosts.n ? f->hosts.idx[i] : (int)i;
         int rc = in_host(n, h, f->kind == SB_FAULT_NETEM ? do_netem : do_tbf, f, err);
         if (rc == SB_QDISC_UNSUPPORTED && f->optional) {
-            sb_err_set(err, "skipped (optional): %.900s", err);
+            char why[SB_ERR_LEN];
+            snprintf(why, sizeof(why), "%s", err);
+            sb_err_set(err, "skipped (optional): %.900s", why);
             return 1;
         }
         if (rc != 0)
@@ -851,12 +853,11 @@ static int apply_undo(sb_nemesis *n, const sb_fault *u, sb_buf *v, char *err)
         break;
     }
     case SB_FAULT_SENTINEL_ADD: {
-        sb_hostset hs = {.idx = r->host, .n = 0};
         int idx[SB_MAX_HOSTS];
+        sb_hostset hs = {.idx = idx, .n = 0};
         for (size_t i = 0; i < r->n; i++)
             if (deploy_sentinel_active(n->deploy, r->host[i]))
                 idx[hs.n++] = r->host[i];
-        hs.idx = idx;
         if (hs.n)
             rc = remove_sentinels(n, &hs, SB_NS_PER_S, err);
         break;
