@@ -17,7 +17,7 @@ assert r["set"]["figures"]["lost_fraction"] <= 0.05, r["set"]["figures"]
 PY
 grep -q '"f":"restart"' "$run/history.jsonl" || fail "no restart in the history"
 # Whichever sentinel sees the returned old master first reconfigures it.
-cat "$run"/nodes/*/sentinel/sentinel.log | grep -q '+convert-to-slave' || fail "no sentinel reconfigured the old master"
+grep -q -- '+convert-to-slave' "$run"/nodes/*/sentinel/sentinel.log || fail "no sentinel reconfigured the old master"
 read -r acked lost unexpected < <(recount "$run/history.jsonl")
 [ "$(json_get "$run/results.json" checkers.set.figures.lost_count)" = "$lost" ] || fail "lost_count disagrees with the recount"
 assert_nothing_left
