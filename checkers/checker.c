@@ -6,9 +6,10 @@
 extern const sb_checker sb_checker_set;
 extern const sb_checker sb_checker_convergence;
 extern const sb_checker sb_checker_events;
+extern const sb_checker sb_checker_linear;
 
 static const sb_checker *const checkers[] = {&sb_checker_set, &sb_checker_convergence,
-                                             &sb_checker_events};
+                                             &sb_checker_events, &sb_checker_linear};
 
 const sb_checker *checker_find(const char *name)
 {

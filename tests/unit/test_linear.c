@@ -1,0 +1,198 @@
+/* test_linear.c -- the linearizability checker on the classic small cases,
+ * with info operations at the tricky places, and its budget. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "linear.h"
+#include "util.h"
+
+/* A history from lines "process type f value", value as JSON. */
+static sb_history *hist(const char *const *lines)
+{
+    sb_history *h = history_new();
+    for (size_t i = 0; lines[i]; i++) {
+        char type[16], f[16], value[128] = "null";
+        int process;
+        int n = sscanf(lines[i], "%d %15s %15s %127[^\n]", &process, type, f, value);
+        assert_true(n >= 3);
+        sb_op op = {.process = process, .time_ns = (int64_t)i};
+        assert_int_equal(history_type_parse(type, &op.type), 0);
+        snprintf(op.f, sizeof(op.f), "%s", f);
+        json_error_t je;
+        op.value = json_loads(value, JSON_DECODE_ANY, &je);
+        assert_non_null(op.value);
+        history_add(h, &op);
+        json_decref(op.value);
+    }
+    return h;
+}
+
+static sb_linear_verdict verdict_of(const char *const *lines)
+{
+    sb_history *h = hist(lines);
+    sb_linear_result r;
+    char err[SB_ERR_LEN];
+    assert_int_equal(linear_check(h, NULL, &r, err), 0);
+    sb_linear_verdict v = r.verdict;
+    if (v == SB_LINEAR_VIOLATION)
+        assert_non_null(r.violation);
+    linear_result_free(&r);
+    history_free(h);
+    return v;
+}
+
+static void sequential_history_is_linearizable(void **state)
+{
+    (void)state;
+    const char *l[] = {"0 invoke read null", "0 ok read null", "0 invoke write 1", "0 ok write 1",
+                       "1 invoke read null", "1 ok read 1",    "1 invoke cas [1,2]", "1 ok cas [1,2]",
+                       "0 invoke read null", "0 ok read 2",    NULL};
+    assert_int_equal(verdict_of(l), SB_LINEAR_OK);
+}
+
+static void stale_read_after_a_completed_write_is_caught(void **state)
+{
+    (void)state;
+    const char *l[] = {"0 invoke write 1", "0 ok write 1", "0 invoke write 2", "0 ok write 2",
+                       "1 invoke read null", "1 ok read 1", NULL};
+    sb_history *h = hist(l);
+    sb_linear_result r;
+    char err[SB_ERR_LEN];
+    assert_int_equal(linear_check(h, NULL, &r, err), 0);
+    assert_int_equal(r.verdict, SB_LINEAR_VIOLATION);
+    json_t *op = json_object_get(r.violation, "op");
+    assert_string_equal(json_string_value(json_object_get(op, "f")), "read");
+    assert_int_equal(json_integer_value(json_object_get(op, "process")), 1);
+    json_t *vals = json_object_get(r.violation, "values_before");
+    assert_int_equal(json_array_size(vals), 1);
+    assert_int_equal(json_integer_value(json_array_get(vals, 0)), 2);
+    linear_result_free(&r);
+    history_free(h);
+}
+
+static void concurrent_writes_may_be_read_in_either_order(void **state)
+{
+    (void)state;
+    const char *a[] = {"0 invoke write 1", "1 invoke write 2", "0 ok write 1", "1 ok write 2",
+                       "2 invoke read null", "2 ok read 1", NULL};
+    const char *b[] = {"0 invoke write 1", "1 invoke write 2", "0 ok write 1", "1 ok write 2",
+                       "2 invoke read null", "2 ok read 2", NULL};
+    assert_int_equal(verdict_of(a), SB_LINEAR_OK);
+    assert_int_equal(verdict_of(b), SB_LINEAR_OK);
+    /* ... but not both orders one after the other. */
+    const char *c[] = {"0 invoke write 1", "1 invoke write 2", "0 ok write 1", "1 ok write 2",
+                       "2 invoke read null", "2 ok read 1", "2 invoke read null", "2 ok read 2",
+                       "2 invoke read null", "2 ok read 1", NULL};
+    assert_int_equal(verdict_of(c), SB_LINEAR_VIOLATION);
+}
+
+static void read_concurrent_with_a_write_sees_either_value(void **state)
+{
+    (void)state;
+    const char *l[] = {"0 invoke write 1", "0 ok write 1",  "0 invoke write 2", "1 invoke read null",
+                       "1 ok read 1",      "2 invoke read null", "2 ok read 2", "0 ok write 2", NULL};
+    assert_int_equal(verdict_of(l), SB_LINEAR_OK);
+    /* Once a read saw 2, a later read cannot see 1. */
+    const char *m[] = {"0 invoke write 1", "0 ok write 1",  "0 invoke write 2",
+                       "2 invoke read null", "2 ok read 2", "1 invoke read null", "1 ok read 1",
+                       "0 ok write 2", NULL};
+    assert_int_equal(verdict_of(m), SB_LINEAR_VIOLATION);
+}
+
+static void cas_that_needs_an_info_write(void **state)
+{
+    (void)state;
+    /* The cas can only succeed if the write whose outcome is unknown happened. */
+    const char *l[] = {"0 invoke write 1", "0 info write 1", "1 invoke cas [1,2]", "1 ok cas [1,2]",
+                       "1 invoke read null", "1 ok read 2", NULL};
+    assert_int_equal(verdict_of(l), SB_LINEAR_OK);
+    /* Without it, the register was never 1. */
+    const char *m[] = {"1 invoke cas [1,2]", "1 ok cas [1,2]", NULL};
+    assert_int_equal(verdict_of(m), SB_LINEAR_VIOLATION);
+    /* An info write may also never happen. */
+    const char *n[] = {"0 invoke write 1", "0 ok write 1", "1 invoke write 2", "1 info write 2",
+                       "2 invoke read null", "2 ok read 1", NULL};
+    assert_int_equal(verdict_of(n), SB_LINEAR_OK);
+    /* ... and may happen late, but not before its invocation. */
+    const char *o[] = {"2 invoke read null", "2 ok read 2", "1 invoke write 2", "1 info write 2",
+                       NULL};
+    assert_int_equal(verdict_of(o), SB_LINEAR_VIOLATION);
+    /* A process that never completed its write counts as info. */
+    const char *p[] = {"0 invoke write 5", "1 invoke read null", "1 ok read 5", NULL};
+    assert_int_equal(verdict_of(p), SB_LINEAR_OK);
+}
+
+static void failed_operations_are_left_out(void **state)
+{
+    (void)state;
+    const char *l[] = {"0 invoke write 2", "0 fail write 2", "1 invoke read null", "1 ok read 2",
+                       NULL};
+    assert_int_equal(verdict_of(l), SB_LINEAR_VIOLATION);
+    /* A failed cas says nothing about the value (it may have been refused). */
+    const char *m[] = {"0 invoke write 1", "0 ok write 1", "1 invoke cas [1,3]", "1 fail cas [1,3]",
+                       "1 invoke read null", "1 ok read 1", NULL};
+    assert_int_equal(verdict_of(m), SB_LINEAR_OK);
+    /* An info read constrains nothing. */
+    const char *n[] = {"0 invoke write 1", "0 ok write 1", "1 invoke read null", "1 info read 7",
+                       NULL};
+    assert_int_equal(verdict_of(n), SB_LINEAR_OK);
+}
+
+static void keys_are_checked_independently(void **state)
+{
+    (void)state;
+    const char *l[] = {"0 invoke write {\"k\":\"a\",\"v\":1}", "0 ok write {\"k\":\"a\",\"v\":1}",
+                       "1 invoke read {\"k\":\"b\",\"v\":null}", "1 ok read {\"k\":\"b\",\"v\":null}",
+                       "1 invoke read {\"k\":\"a\",\"v\":null}", "1 ok read {\"k\":\"a\",\"v\":1}", NULL};
+    assert_int_equal(verdict_of(l), SB_LINEAR_OK);
+    const char *m[] = {"0 invoke write {\"k\":\"a\",\"v\":1}", "0 ok write {\"k\":\"a\",\"v\":1}",
+                       "1 invoke read {\"k\":\"b\",\"v\":null}", "1 ok read {\"k\":\"b\",\"v\":1}", NULL};
+    assert_int_equal(verdict_of(m), SB_LINEAR_VIOLATION);
+}
+
+static void out_of_budget_is_unknown_never_a_verdict(void **state)
+{
+    (void)state;
+    const char *l[] = {"0 invoke write 1", "0 ok write 1", "1 invoke read null", "1 ok read 1",
+                       NULL};
+    sb_history *h = hist(l);
+    sb_linear_budget b = {.mem_bytes = 1};
+    sb_linear_result r;
+    char err[SB_ERR_LEN];
+    assert_int_equal(linear_check(h, &b, &r, err), 0);
+    assert_int_equal(r.verdict, SB_LINEAR_UNKNOWN);
+    assert_non_null(strstr(r.why, "memory"));
+    linear_result_free(&r);
+    history_free(h);
+}
+
+static void unreadable_values_are_an_error(void **state)
+{
+    (void)state;
+    const char *l[] = {"0 invoke write \"x\"", "0 ok write \"x\"", NULL};
+    sb_history *h = hist(l);
+    sb_linear_result r;
+    char err[SB_ERR_LEN] = "";
+    assert_int_equal(linear_check(h, NULL, &r, err), -1);
+    assert_non_null(strstr(err, "needs an integer"));
+    history_free(h);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(sequential_history_is_linearizable),
+        cmocka_unit_test(stale_read_after_a_completed_write_is_caught),
+        cmocka_unit_test(concurrent_writes_may_be_read_in_either_order),
+        cmocka_unit_test(read_concurrent_with_a_write_sees_either_value),
+        cmocka_unit_test(cas_that_needs_an_info_write),
+        cmocka_unit_test(failed_operations_are_left_out),
+        cmocka_unit_test(keys_are_checked_independently),
+        cmocka_unit_test(out_of_budget_is_unknown_never_a_verdict),
+        cmocka_unit_test(unreadable_values_are_an_error),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
