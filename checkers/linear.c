@@ -376,8 +376,10 @@ static json_t *op_json(const sb_history *h, const lop *o, const char *key)
 static int check_key(const sb_history *h, lop *ops, size_t n, const char *key, int64_t deadline,
                      uint64_t mem_budget, size_t *configs, json_t **viol)
 {
+    if (n == 0 || n > ((size_t)1 << 31))
+        return n == 0 ? 0 : 2; /* nothing to do / beyond any budget */
     size_t m = 0;
-    size_t(*ev)[3] = malloc(2 * n * sizeof(*ev) + 1);
+    size_t(*ev)[3] = calloc(2 * n + 1, sizeof(*ev));
     for (size_t i = 0; i < n; i++) {
         ev[m][0] = ops[i].call_pos, ev[m][1] = i, ev[m][2] = 1, m++;
         if (ops[i].has_ret)
@@ -402,13 +404,13 @@ static int check_key(const sb_history *h, lop *ops, size_t n, const char *key, i
     size_t words = (n + 63) / 64;
     uint64_t *bits = calloc(words ? words : 1, 8);
     size_t lo = 0, hi = (size_t)-1; /* first word not all ones; last word not zero */
-    uint64_t *zob = malloc(n * sizeof(uint64_t) + 1);
+    uint64_t *zob = calloc(n + 1, sizeof(uint64_t));
     for (size_t i = 0; i < n; i++)
         zob[i] = mix(i * 0x2545F4914F6CDD1DULL + 1);
     struct frame {
         int op;
         int64_t state;
-    } *stack = malloc((n + 1) * sizeof(*stack));
+    } *stack = calloc(n + 1, sizeof(*stack));
     size_t depth = 0, best_depth = 0;
     int best_op = -1;
     int64_t best_states[8];
