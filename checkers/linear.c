@@ -141,6 +141,26 @@ static int collect(const sb_history *h, collected *c, char *err)
     int rc = 0;
     for (size_t i = 0; i < h->n && rc == 0; i++) {
         const sb_op *op = &h->ops[i];
+        if (op->process == SB_PROC_CONTROLLER && op->type == SB_OP_OK && !strcmp(op->f, "read") &&
+            json_is_object(op->value)) {
+            /* The final read of every register ({"key": value, ...}),
+             * after everything else: a read by "process -1". */
+            const char *k;
+            json_t *v;
+            json_object_foreach(op->value, k, v)
+            {
+                int64_t x;
+                if (json_reg(v, &x) == -1)
+                    continue;
+                if (c->n == c->cap) {
+                    c->cap = c->cap ? c->cap * 2 : 1024;
+                    c->ops = realloc(c->ops, c->cap * sizeof(lop));
+                }
+                c->ops[c->n++] = (lop){.kind = L_READ, .has_ret = 1, .a = x, .call_pos = i,
+                                       .ret_pos = i, .process = -1, .key = key_id(c, k)};
+            }
+            continue;
+        }
         if (op->process < 0)
             continue;
         int kind = !strcmp(op->f, "read") ? L_READ : !strcmp(op->f, "write") ? L_WRITE
@@ -351,10 +371,14 @@ static void relink_ent(ent *e, int i)
         e[e[i].next].prev = i;
 }
 
+/* Events by position; at one position (the final read, invoked and
+ * completed at once) the call comes first. */
 static int cmp_pos(const void *a, const void *b)
 {
-    size_t x = ((const size_t *)a)[0], y = ((const size_t *)b)[0];
-    return x < y ? -1 : x > y;
+    const size_t *x = a, *y = b;
+    if (x[0] != y[0])
+        return x[0] < y[0] ? -1 : 1;
+    return (int)y[2] - (int)x[2];
 }
 
 static json_t *op_json(const sb_history *h, const lop *o, const char *key)
@@ -672,12 +696,17 @@ static int linear_checker(const sb_history *h, sb_check_result *out, char *err)
     case SB_LINEAR_VIOLATION: {
         json_t *op = json_object_get(r.violation, "op");
         out->verdict = SB_VERDICT_INVALID;
+        char who[64];
+        long long p = (long long)json_integer_value(json_object_get(op, "process"));
+        if (p < 0)
+            snprintf(who, sizeof(who), "the final read");
+        else
+            snprintf(who, sizeof(who), "%s by process %lld",
+                     json_string_value(json_object_get(op, "f")), p);
         snprintf(out->summary, sizeof(out->summary),
-                 "not linearizable: key \"%s\": %s by process %lld (operation %lld) cannot be "
+                 "not linearizable: key \"%s\": %s (operation %lld) cannot be "
                  "placed after %lld others",
-                 json_string_value(json_object_get(r.violation, "key")),
-                 json_string_value(json_object_get(op, "f")),
-                 (long long)json_integer_value(json_object_get(op, "process")),
+                 json_string_value(json_object_get(r.violation, "key")), who,
                  (long long)json_integer_value(json_object_get(op, "invoke_index")),
                  (long long)json_integer_value(json_object_get(r.violation, "placed_before")));
         break;

@@ -4,6 +4,7 @@
 
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* ====== WAIT ====== */
@@ -108,10 +109,153 @@ static int set_final_read(const sb_workload *w, redisContext *rc, sb_buf *value,
     return 0;
 }
 
+/* ====== register ======
+ * GET, SET and compare-and-set (a Lua script) on REGISTER_KEYS keys
+ * "<key>:0" .. ; every written value is unique (p + k*n + 1). The history
+ * values are {"k": "<i>", "v": ...}, as the linearizability checker reads
+ * them: read v = what GET returned (null: no key), write v = the value,
+ * cas v = [expected, new]. A cas whose compare failed is fail: the script
+ * changed nothing. The final read is {"<i>": value, ...} of every key. */
+
+#define REGISTER_KEYS 5
+
+static const char *const cas_script =
+    "local v = redis.call('GET', KEYS[1]) "
+    "if v == ARGV[1] then redis.call('SET', KEYS[1], ARGV[2]) return 1 end return 0";
+
+static uint64_t wl_mix(uint64_t x)
+{
+    x += 0x9E3779B97F4A7C15ULL;
+    x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ULL;
+    x = (x ^ (x >> 27)) * 0x94D049BB133111EBULL;
+    return x ^ (x >> 31);
+}
+
+enum { REG_READ = 0, REG_WRITE, REG_CAS };
+
+static void register_generate(const sb_workload *w, int process, int n_processes, uint64_t seq,
+                              sb_wop *op)
+{
+    (void)w;
+    uint64_t h = wl_mix(((uint64_t)process << 40) ^ seq);
+    int key = (int)(h % REGISTER_KEYS);
+    int kind = (int)((h >> 8) % 4); /* read twice as often as write or cas */
+    kind = kind == 3 ? REG_READ : kind;
+    int64_t v = (int64_t)(seq * (uint64_t)n_processes + (uint64_t)process) + 1;
+    op->arg = ((int64_t)kind << 8) | key;
+    switch (kind) {
+    case REG_READ:
+        snprintf(op->f, sizeof(op->f), "read");
+        snprintf(op->value, sizeof(op->value), "{\"k\":\"%d\",\"v\":null}", key);
+        break;
+    case REG_WRITE:
+        snprintf(op->f, sizeof(op->f), "write");
+        snprintf(op->value, sizeof(op->value), "{\"k\":\"%d\",\"v\":%" PRId64 "}", key, v);
+        break;
+    default: {
+        /* Expect a value written recently by some worker: the compare
+         * succeeds often enough to matter, and fails often too. */
+        uint64_t back = 1 + (h >> 16) % 3;
+        int64_t old = seq >= back ? (int64_t)((seq - back) * (uint64_t)n_processes +
+                                              (h >> 24) % (uint64_t)n_processes) + 1
+                                  : 1;
+        snprintf(op->f, sizeof(op->f), "cas");
+        snprintf(op->value, sizeof(op->value),
+                 "{\"k\":\"%d\",\"v\":[%" PRId64 ",%" PRId64 "]}", key, old, v);
+    }
+    }
+}
+
+static void register_key(const sb_workload *w, int key, char *out, size_t len)
+{
+    snprintf(out, len, "%s:%d", w->key, key);
+}
+
+static sb_outcome register_apply(const sb_workload *w, sb_sentinel_client *c, const sb_wop *op,
+                                 sb_buf *out_value, char *why, size_t whylen)
+{
+    int kind = (int)(op->arg >> 8), key = (int)(op->arg & 0xff);
+    char k[160], a[32], b[32];
+    register_key(w, key, k, sizeof(k));
+    const char *argv[6];
+    size_t lens[6];
+    int argc = 0;
+    long long x = 0, y = 0;
+    if (kind == REG_WRITE) {
+        sscanf(strstr(op->value, "\"v\":") + 4, "%lld", &x);
+        snprintf(a, sizeof(a), "%lld", x);
+        argv[0] = "SET", argv[1] = k, argv[2] = a, argc = 3;
+    } else if (kind == REG_CAS) {
+        sscanf(strstr(op->value, "\"v\":[") + 5, "%lld,%lld", &x, &y);
+        snprintf(a, sizeof(a), "%lld", x);
+        snprintf(b, sizeof(b), "%lld", y);
+        argv[0] = "EVAL", argv[1] = cas_script, argv[2] = "1", argv[3] = k, argv[4] = a,
+        argv[5] = b, argc = 6;
+    } else {
+        argv[0] = "GET", argv[1] = k, argc = 2;
+    }
+    for (int i = 0; i < argc; i++)
+        lens[i] = strlen(argv[i]);
+    redisReply *r = NULL;
+    sb_outcome o = client_call(c, argc, argv, lens, &r, why, whylen);
+    if (o != SB_OUTCOME_OK)
+        return o;
+    if (kind == REG_READ) {
+        if (r->type == REDIS_REPLY_NIL)
+            sb_buf_printf(out_value, "{\"k\":\"%d\",\"v\":null}", key);
+        else if (r->type == REDIS_REPLY_STRING)
+            sb_buf_printf(out_value, "{\"k\":\"%d\",\"v\":%lld}", key, atoll(r->str));
+        else {
+            snprintf(why, whylen, "unexpected reply type %d to GET", r->type);
+            o = SB_OUTCOME_INFO;
+        }
+    } else if (kind == REG_CAS) {
+        if (r->type != REDIS_REPLY_INTEGER) {
+            snprintf(why, whylen, "unexpected reply type %d to the cas script", r->type);
+            o = SB_OUTCOME_INFO;
+        } else if (r->integer == 0) {
+            snprintf(why, whylen, "compare failed");
+            o = SB_OUTCOME_FAIL;
+        }
+    } else if (r->type != REDIS_REPLY_STATUS) {
+        snprintf(why, whylen, "unexpected reply type %d to SET", r->type);
+        o = SB_OUTCOME_INFO;
+    }
+    freeReplyObject(r);
+    if (o == SB_OUTCOME_OK && kind != REG_READ && w->wait_replicas > 0)
+        o = wait_replicas(w, c, why, whylen);
+    return o;
+}
+
+static int register_final_read(const sb_workload *w, redisContext *rc, sb_buf *value, char *err)
+{
+    sb_buf_puts(value, "{");
+    for (int i = 0; i < REGISTER_KEYS; i++) {
+        char k[160];
+        register_key(w, i, k, sizeof(k));
+        redisReply *r = redisCommand(rc, "GET %s", k);
+        if (!r || (r->type != REDIS_REPLY_NIL && r->type != REDIS_REPLY_STRING)) {
+            sb_err_set(err, "GET %s: %s", k, r ? "unexpected reply" : rc->errstr);
+            if (r)
+                freeReplyObject(r);
+            return -1;
+        }
+        sb_buf_printf(value, "%s\"%d\":", i ? "," : "", i);
+        if (r->type == REDIS_REPLY_NIL)
+            sb_buf_puts(value, "null");
+        else
+            sb_buf_printf(value, "%lld", atoll(r->str));
+        freeReplyObject(r);
+    }
+    sb_buf_puts(value, "}");
+    return 0;
+}
+
 /* ====== Table ====== */
 
 static const sb_workload_kind workloads[] = {
     {"set", set_generate, set_apply, set_final_read},
+    {"register", register_generate, register_apply, register_final_read},
 };
 
 const sb_workload_kind *workload_find(const char *name)
@@ -124,5 +268,5 @@ const sb_workload_kind *workload_find(const char *name)
 
 const char *workload_names(void)
 {
-    return "set";
+    return "set, register";
 }
