@@ -251,11 +251,66 @@ static int register_final_read(const sb_workload *w, redisContext *rc, sb_buf *v
     return 0;
 }
 
+/* ====== counter ======
+ * INCR of one key (f "incr", three of four operations) and GET (f "read").
+ * The completion of an incr carries the value INCR returned. */
+
+static void counter_generate(const sb_workload *w, int process, int n_processes, uint64_t seq,
+                             sb_wop *op)
+{
+    (void)w;
+    (void)n_processes;
+    uint64_t h = wl_mix(((uint64_t)process << 40) ^ seq);
+    op->arg = (h % 4) == 0; /* 1: read */
+    snprintf(op->f, sizeof(op->f), "%s", op->arg ? "read" : "incr");
+    snprintf(op->value, sizeof(op->value), "%s", op->arg ? "null" : "1");
+}
+
+static sb_outcome counter_apply(const sb_workload *w, sb_sentinel_client *c, const sb_wop *op,
+                                sb_buf *out_value, char *why, size_t whylen)
+{
+    const char *argv[2] = {op->arg ? "GET" : "INCR", w->key};
+    size_t lens[2] = {strlen(argv[0]), strlen(w->key)};
+    redisReply *r = NULL;
+    sb_outcome o = client_call(c, 2, argv, lens, &r, why, whylen);
+    if (o != SB_OUTCOME_OK)
+        return o;
+    if (r->type == REDIS_REPLY_INTEGER)
+        sb_buf_printf(out_value, "%lld", r->integer);
+    else if (r->type == REDIS_REPLY_STRING)
+        sb_buf_printf(out_value, "%lld", atoll(r->str));
+    else if (r->type == REDIS_REPLY_NIL)
+        sb_buf_puts(out_value, "0");
+    else {
+        snprintf(why, whylen, "unexpected reply type %d to %s", r->type, argv[0]);
+        o = SB_OUTCOME_INFO;
+    }
+    freeReplyObject(r);
+    if (o == SB_OUTCOME_OK && !op->arg && w->wait_replicas > 0)
+        o = wait_replicas(w, c, why, whylen);
+    return o;
+}
+
+static int counter_final_read(const sb_workload *w, redisContext *rc, sb_buf *value, char *err)
+{
+    redisReply *r = redisCommand(rc, "GET %s", w->key);
+    if (!r || (r->type != REDIS_REPLY_NIL && r->type != REDIS_REPLY_STRING)) {
+        sb_err_set(err, "GET %s: %s", w->key, r ? "unexpected reply" : rc->errstr);
+        if (r)
+            freeReplyObject(r);
+        return -1;
+    }
+    sb_buf_printf(value, "%lld", r->type == REDIS_REPLY_NIL ? 0LL : atoll(r->str));
+    freeReplyObject(r);
+    return 0;
+}
+
 /* ====== Table ====== */
 
 static const sb_workload_kind workloads[] = {
     {"set", set_generate, set_apply, set_final_read},
     {"register", register_generate, register_apply, register_final_read},
+    {"counter", counter_generate, counter_apply, counter_final_read},
 };
 
 const sb_workload_kind *workload_find(const char *name)
@@ -268,5 +323,5 @@ const sb_workload_kind *workload_find(const char *name)
 
 const char *workload_names(void)
 {
-    return "set, register";
+    return "set, register, counter";
 }

@@ -1,0 +1,145 @@
+/* counter.c -- checker "counter": reads of an INCR counter.
+ *
+ * Worker ops f "incr" add 1; f "read" return the counter. A read (and the
+ * final read, by the controller) must lie between the increments
+ * acknowledged before it began and the increments invoked before it
+ * ended, leaving out increments that failed (certainly not applied).
+ * Increments of unknown outcome count in the upper bound only, so they are
+ * never taken as lost, and never as proof of anything. The final value
+ * also says how many acknowledged increments were lost, and how many
+ * applied though never acknowledged (as antirez's Cluster consistency test
+ * reports lost and not-acked writes). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "checker.h"
+#include "util.h"
+
+#define BAD_LIST_CAP 100
+
+typedef struct pending {
+    int process;
+    size_t at; /* index of the invocation */
+} pending;
+
+static int counter_check(const sb_history *h, sb_check_result *out, char *err)
+{
+    (void)err;
+    size_t n = h->n;
+    /* failed[i]: the incr invoked at i failed. The completion of a
+     * process's operation is its next op. */
+    unsigned char *failed = calloc(n + 1, 1);
+    long *last_invoke = NULL;
+    int max_proc = -1;
+    for (size_t i = 0; i < n; i++)
+        if (h->ops[i].process > max_proc)
+            max_proc = h->ops[i].process;
+    last_invoke = malloc(((size_t)max_proc + 2) * sizeof(long));
+    for (int p = 0; p <= max_proc; p++)
+        last_invoke[p] = -1;
+    for (size_t i = 0; i < n; i++) {
+        const sb_op *op = &h->ops[i];
+        if (op->process < 0 || strcmp(op->f, "incr"))
+            continue;
+        if (op->type == SB_OP_INVOKE)
+            last_invoke[op->process] = (long)i;
+        else if (last_invoke[op->process] >= 0) {
+            if (op->type == SB_OP_FAIL)
+                failed[last_invoke[op->process]] = 1;
+            last_invoke[op->process] = -1;
+        }
+    }
+    /* Walk: acked and attempted so far; reads remember the bound at their
+     * invocation. */
+    long long acked = 0, attempted = 0, info = 0, reads = 0, bad = 0;
+    long long *read_lower = malloc(((size_t)max_proc + 2) * sizeof(long long));
+    json_t *bad_list = json_array();
+    long long final = -1, final_lower = 0, final_upper = 0;
+    for (size_t i = 0; i < n; i++) {
+        const sb_op *op = &h->ops[i];
+        if (op->process == SB_PROC_CONTROLLER && !strcmp(op->f, "read") &&
+            op->type == SB_OP_OK && json_is_integer(op->value)) {
+            final = json_integer_value(op->value);
+            final_lower = acked;
+            final_upper = attempted;
+            continue;
+        }
+        if (op->process < 0)
+            continue;
+        if (!strcmp(op->f, "incr")) {
+            if (op->type == SB_OP_INVOKE && !failed[i])
+                attempted++;
+            else if (op->type == SB_OP_OK)
+                acked++;
+            else if (op->type == SB_OP_INFO)
+                info++;
+            continue;
+        }
+        if (strcmp(op->f, "read"))
+            continue;
+        if (op->type == SB_OP_INVOKE) {
+            read_lower[op->process] = acked;
+            continue;
+        }
+        if (op->type != SB_OP_OK || !json_is_integer(op->value))
+            continue;
+        reads++;
+        long long v = json_integer_value(op->value), lo = read_lower[op->process];
+        if (v < lo || v > attempted) {
+            bad++;
+            if (json_array_size(bad_list) < BAD_LIST_CAP)
+                json_array_append_new(
+                    bad_list, json_pack("{s:I,s:i,s:I,s:I,s:I,s:f}", "index", (json_int_t)op->index,
+                                        "process", op->process, "value", (json_int_t)v, "min",
+                                        (json_int_t)lo, "max", (json_int_t)attempted, "time_s",
+                                        op->time_ns / 1e9));
+        }
+    }
+    json_t *fig = json_object();
+    json_object_set_new(fig, "acknowledged", json_integer(acked));
+    json_object_set_new(fig, "attempted", json_integer(attempted));
+    json_object_set_new(fig, "indeterminate", json_integer(info));
+    json_object_set_new(fig, "reads", json_integer(reads));
+    json_object_set_new(fig, "bad_reads", json_integer(bad));
+    json_object_set_new(fig, "bad", bad_list);
+    long long lost = 0, unacked = 0;
+    if (final >= 0) {
+        lost = final < final_lower ? final_lower - final : 0;
+        unacked = final > final_lower ? final - final_lower : 0;
+        json_object_set_new(fig, "final", json_integer(final));
+        json_object_set_new(fig, "final_min", json_integer(final_lower));
+        json_object_set_new(fig, "final_max", json_integer(final_upper));
+        if (final > final_upper)
+            bad++;
+    }
+    json_object_set_new(fig, "lost", json_integer(lost));
+    json_object_set_new(fig, "unacknowledged_applied", json_integer(unacked));
+    out->figures = fig;
+    if (final < 0) {
+        out->verdict = SB_VERDICT_UNKNOWN;
+        snprintf(out->summary, sizeof(out->summary),
+                 "no final read; %lld of %lld reads out of bounds", bad, reads);
+    } else {
+        out->verdict = bad || lost ? SB_VERDICT_INVALID : SB_VERDICT_VALID;
+        snprintf(out->summary, sizeof(out->summary),
+                 "final %lld (acknowledged %lld, attempted %lld): %lld lost, %lld applied "
+                 "unacknowledged; %lld of %lld reads out of bounds",
+                 final, final_lower, final_upper, lost, unacked, bad, reads);
+    }
+    free(failed);
+    free(last_invoke);
+    free(read_lower);
+    return 0;
+}
+
+static const char *const counter_figures[] = {
+    "acknowledged", "attempted", "indeterminate", "reads", "bad_reads",
+    "final",        "lost",      "unacknowledged_applied", NULL};
+
+const sb_checker sb_checker_counter = {
+    .name = "counter",
+    .description = "reads of an INCR counter lie between acknowledged and attempted increments",
+    .figures = counter_figures,
+    .check = counter_check,
+};

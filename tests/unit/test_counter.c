@@ -1,0 +1,133 @@
+/* test_counter.c -- the counter checker on hand-written histories: reads
+ * within bounds, stale and impossible reads, lost increments in the final
+ * read, info increments never counted lost, failed ones never counted. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "checker.h"
+#include "util.h"
+
+/* Lines "process type f value"; process -2 is the controller. */
+static sb_history *hist(const char *const *lines)
+{
+    sb_history *h = history_new();
+    for (size_t i = 0; lines[i]; i++) {
+        char type[16], f[16], value[64] = "null";
+        int process;
+        assert_true(sscanf(lines[i], "%d %15s %15s %63s", &process, type, f, value) >= 3);
+        sb_op op = {.process = process, .time_ns = (int64_t)i, .index = (int64_t)i};
+        assert_int_equal(history_type_parse(type, &op.type), 0);
+        snprintf(op.f, sizeof(op.f), "%s", f);
+        json_error_t je;
+        op.value = json_loads(value, JSON_DECODE_ANY, &je);
+        history_add(h, &op);
+        json_decref(op.value);
+    }
+    return h;
+}
+
+static sb_check_result check(const char *const *lines)
+{
+    sb_history *h = hist(lines);
+    sb_check_result r = {0};
+    char err[SB_ERR_LEN];
+    assert_int_equal(checker_find("counter")->check(h, &r, err), 0);
+    history_free(h);
+    return r;
+}
+
+static long long fig(const sb_check_result *r, const char *name)
+{
+    return (long long)json_integer_value(json_object_get(r->figures, name));
+}
+
+static void reads_within_bounds_are_valid(void **state)
+{
+    (void)state;
+    const char *l[] = {"0 invoke incr 1", "0 ok incr 1", "1 invoke incr 1", "2 invoke read null",
+                       "2 ok read 2", /* the concurrent incr may have happened */
+                       "1 ok incr 2",  "2 invoke read null", "2 ok read 2", "-2 invoke read null",
+                       "-2 ok read 2", NULL};
+    sb_check_result r = check(l);
+    assert_int_equal(r.verdict, SB_VERDICT_VALID);
+    assert_int_equal(fig(&r, "bad_reads"), 0);
+    assert_int_equal(fig(&r, "lost"), 0);
+    check_result_free(&r);
+}
+
+static void stale_and_impossible_reads_are_caught(void **state)
+{
+    (void)state;
+    const char *stale[] = {"0 invoke incr 1", "0 ok incr 1", "0 invoke incr 1", "0 ok incr 2",
+                           "2 invoke read null", "2 ok read 1", "-2 invoke read null", "-2 ok read 2",
+                           NULL};
+    sb_check_result r = check(stale);
+    assert_int_equal(r.verdict, SB_VERDICT_INVALID);
+    assert_int_equal(fig(&r, "bad_reads"), 1);
+    check_result_free(&r);
+    const char *too_high[] = {"0 invoke incr 1", "0 ok incr 1", "2 invoke read null", "2 ok read 3",
+                              "-2 invoke read null", "-2 ok read 1", NULL};
+    r = check(too_high);
+    assert_int_equal(r.verdict, SB_VERDICT_INVALID);
+    check_result_free(&r);
+}
+
+static void lost_increments_show_in_the_final_read(void **state)
+{
+    (void)state;
+    const char *l[] = {"0 invoke incr 1", "0 ok incr 1", "0 invoke incr 1", "0 ok incr 2",
+                       "0 invoke incr 1", "0 ok incr 3", "-2 invoke read null", "-2 ok read 1",
+                       NULL};
+    sb_check_result r = check(l);
+    assert_int_equal(r.verdict, SB_VERDICT_INVALID);
+    assert_int_equal(fig(&r, "lost"), 2);
+    check_result_free(&r);
+}
+
+static void info_and_fail_increments(void **state)
+{
+    (void)state;
+    /* An info increment may or may not be applied: 1 or 2 are both fine. */
+    const char *a[] = {"0 invoke incr 1", "0 ok incr 1", "1 invoke incr 1", "1 info incr 1",
+                       "-2 invoke read null", "-2 ok read 2", NULL};
+    sb_check_result r = check(a);
+    assert_int_equal(r.verdict, SB_VERDICT_VALID);
+    assert_int_equal(fig(&r, "unacknowledged_applied"), 1);
+    check_result_free(&r);
+    const char *b[] = {"0 invoke incr 1", "0 ok incr 1", "1 invoke incr 1", "1 info incr 1",
+                       "-2 invoke read null", "-2 ok read 1", NULL};
+    r = check(b);
+    assert_int_equal(r.verdict, SB_VERDICT_VALID);
+    check_result_free(&r);
+    /* A failed increment cannot explain a higher value. */
+    const char *c[] = {"0 invoke incr 1", "0 ok incr 1", "1 invoke incr 1", "1 fail incr 1",
+                       "-2 invoke read null", "-2 ok read 2", NULL};
+    r = check(c);
+    assert_int_equal(r.verdict, SB_VERDICT_INVALID);
+    check_result_free(&r);
+}
+
+static void no_final_read_is_unknown(void **state)
+{
+    (void)state;
+    const char *l[] = {"0 invoke incr 1", "0 ok incr 1", NULL};
+    sb_check_result r = check(l);
+    assert_int_equal(r.verdict, SB_VERDICT_UNKNOWN);
+    check_result_free(&r);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(reads_within_bounds_are_valid),
+        cmocka_unit_test(stale_and_impossible_reads_are_caught),
+        cmocka_unit_test(lost_increments_show_in_the_final_read),
+        cmocka_unit_test(info_and_fail_increments),
+        cmocka_unit_test(no_final_read_is_unknown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
