@@ -8,10 +8,11 @@ extern const sb_checker sb_checker_convergence;
 extern const sb_checker sb_checker_events;
 extern const sb_checker sb_checker_linear;
 extern const sb_checker sb_checker_counter;
+extern const sb_checker sb_checker_splitbrain;
 
-static const sb_checker *const checkers[] = {&sb_checker_set, &sb_checker_convergence,
-                                             &sb_checker_events, &sb_checker_linear,
-                                             &sb_checker_counter};
+static const sb_checker *const checkers[] = {&sb_checker_set,     &sb_checker_convergence,
+                                             &sb_checker_events,  &sb_checker_linear,
+                                             &sb_checker_counter, &sb_checker_splitbrain};
 
 const sb_checker *checker_find(const char *name)
 {

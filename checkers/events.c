@@ -99,31 +99,10 @@ static int events_check(const sb_history *h, sb_check_result *out, char *err)
     json_t *by_host = json_object();
     json_t *timeline = json_array();
     json_int_t total = 0;
-    /* Roles polled every second: the most nodes saying "master" at once and
-     * for how long two or more did (approximate: polling resolution). */
-    json_int_t max_masters = 0;
-    int64_t multi_since = -1, multi_ns = 0, first_multi = -1;
     for (size_t i = 0; i < h->n; i++) {
         const sb_op *op = &h->ops[i];
         if (op->process == SB_PROC_CONTROLLER && !strcmp(op->f, "sentinel-views"))
             add_views(by_host, op->value);
-        if (op->process == SB_PROC_CONTROLLER && !strcmp(op->f, "roles")) {
-            const char *node;
-            json_t *role;
-            json_int_t masters = 0;
-            json_object_foreach(op->value, node, role)
-            masters += json_is_string(role) && !strcmp(json_string_value(role), "master");
-            if (masters > max_masters)
-                max_masters = masters;
-            if (masters >= 2 && multi_since < 0) {
-                multi_since = op->time_ns;
-                if (first_multi < 0)
-                    first_multi = op->time_ns;
-            } else if (masters < 2 && multi_since >= 0) {
-                multi_ns += op->time_ns - multi_since;
-                multi_since = -1;
-            }
-        }
         if (op->process != SB_PROC_NODE)
             continue;
         total++;
@@ -168,13 +147,7 @@ static int events_check(const sb_history *h, sb_check_result *out, char *err)
                 json_array_append_new(timeline, t);
             }
     }
-    if (multi_since >= 0 && h->n)
-        multi_ns += h->ops[h->n - 1].time_ns - multi_since;
     json_object_set_new(figs, "events", json_integer(total));
-    json_object_set_new(figs, "max_masters", json_integer(max_masters));
-    json_object_set_new(figs, "two_masters_s", json_real(multi_ns / 1e9));
-    json_object_set_new(figs, "two_masters_from_s",
-                        first_multi >= 0 ? json_real(first_multi / 1e9) : json_null());
     json_object_set_new(figs, "by_host", by_host);
     json_object_set_new(figs, "timeline", timeline);
     out->figures = figs;
@@ -193,10 +166,6 @@ static int events_check(const sb_history *h, sb_check_result *out, char *err)
                  (long long)json_integer_value(v));
         strncat(buf, part, sizeof(buf) - strlen(buf) - 1);
     }
-    if (max_masters >= 2)
-        snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf),
-                 "; %lld nodes said master at once for ~%.1fs from %.1fs", (long long)max_masters,
-                 multi_ns / 1e9, first_multi / 1e9);
     if (total)
         snprintf(out->summary, sizeof(out->summary), "%lld node log events%s%s",
                  (long long)total, buf[0] ? ": " : "", buf);
@@ -205,7 +174,7 @@ static int events_check(const sb_history *h, sb_check_result *out, char *err)
     return 0;
 }
 
-static const char *const events_figures[] = {"events", "max_masters", "two_masters_s", NULL};
+static const char *const events_figures[] = {"events", NULL};
 
 const sb_checker sb_checker_events = {
     .name = "events",

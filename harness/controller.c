@@ -173,7 +173,8 @@ static int start_workers(run *r, char *err)
     return 0;
 }
 
-#define OBSERVE_EVERY_NS (1000 * SB_NS_PER_MS)
+#define OBSERVE_VIEWS_EVERY_NS (1000 * SB_NS_PER_MS)
+#define OBSERVE_ROLES_EVERY_NS (100 * SB_NS_PER_MS)
 #define OBSERVE_TIMEOUT_NS (200 * SB_NS_PER_MS)
 
 /* Out of band, so partitions do not hide anything: which master each
@@ -182,22 +183,27 @@ static int start_workers(run *r, char *err)
 static void *observer_main(void *arg)
 {
     run *r = arg;
-    int64_t next = sb_now_ns();
+    int64_t next_views = sb_now_ns(), next_roles = next_views;
+    sb_buf v;
+    sb_buf_init(&v);
     while (!atomic_load(&r->workload_stop)) {
-        if (sb_now_ns() >= next) {
-            sb_buf v;
-            sb_buf_init(&v);
-            deploy_sentinel_views(r->deploy, OBSERVE_TIMEOUT_NS, &v);
-            recorder_record(r->rec, SB_PROC_CONTROLLER, SB_OP_OK, "sentinel-views", v.data, NULL,
-                            NULL);
+        int64_t now = sb_now_ns();
+        if (now >= next_roles) {
             sb_buf_reset(&v);
             deploy_redis_roles(r->deploy, OBSERVE_TIMEOUT_NS, &v);
             recorder_record(r->rec, SB_PROC_CONTROLLER, SB_OP_OK, "roles", v.data, NULL, NULL);
-            sb_buf_free(&v);
-            next += OBSERVE_EVERY_NS;
+            next_roles = now + OBSERVE_ROLES_EVERY_NS;
         }
-        sb_sleep_ns(TICK_NS);
+        if (now >= next_views) {
+            sb_buf_reset(&v);
+            deploy_sentinel_views(r->deploy, OBSERVE_TIMEOUT_NS, &v);
+            recorder_record(r->rec, SB_PROC_CONTROLLER, SB_OP_OK, "sentinel-views", v.data, NULL,
+                            NULL);
+            next_views = now + OBSERVE_VIEWS_EVERY_NS;
+        }
+        sb_sleep_ns(10 * SB_NS_PER_MS);
     }
+    sb_buf_free(&v);
     return NULL;
 }
 
