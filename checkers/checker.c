@@ -9,10 +9,11 @@ extern const sb_checker sb_checker_events;
 extern const sb_checker sb_checker_linear;
 extern const sb_checker sb_checker_counter;
 extern const sb_checker sb_checker_splitbrain;
+extern const sb_checker sb_checker_perf;
 
-static const sb_checker *const checkers[] = {&sb_checker_set,     &sb_checker_convergence,
-                                             &sb_checker_events,  &sb_checker_linear,
-                                             &sb_checker_counter, &sb_checker_splitbrain};
+static const sb_checker *const checkers[] = {
+    &sb_checker_set,     &sb_checker_convergence, &sb_checker_events, &sb_checker_linear,
+    &sb_checker_counter, &sb_checker_splitbrain,  &sb_checker_perf};
 
 const sb_checker *checker_find(const char *name)
 {

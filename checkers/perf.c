@@ -1,0 +1,184 @@
+/* perf.c -- checker "perf": latency, throughput and availability, the
+ * figures the reports plot. It finds no anomaly (verdict valid, unknown
+ * without client operations); scenarios bound its figures, e.g.
+ * {"availability_outside_faults": {"min": 0.99}}.
+ *
+ * Latency is completion time minus invocation time of operations that
+ * completed ok, per operation kind (p50, p90, p99, max in ms). Throughput
+ * is ok completions per second of the run. Availability is the share of
+ * completions that were ok, separately while some fault was in force and
+ * while none was. A fault is in force from its ok until its undo: heal ends
+ * network faults, restart ends kills, resume ends pauses, a clock reset
+ * ends clock faults, and "undo" ends the fault it names. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "checker.h"
+#include "util.h"
+
+enum { F_NET = 1, F_KILL, F_PAUSE, F_CLOCK };
+
+static int fault_class(const char *f)
+{
+    if (!strcmp(f, "partition") || !strcmp(f, "loss") || !strcmp(f, "bandwidth") ||
+        !strcmp(f, "netem"))
+        return F_NET;
+    if (!strcmp(f, "kill"))
+        return F_KILL;
+    if (!strcmp(f, "pause"))
+        return F_PAUSE;
+    if (!strcmp(f, "clock"))
+        return F_CLOCK;
+    return 0;
+}
+
+typedef struct active {
+    long long id;
+    int cls;
+} active;
+
+static int cmp_i64(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+static double pct(const int64_t *v, size_t n, double p)
+{
+    if (!n)
+        return 0;
+    size_t k = (size_t)ceil(p * (double)n);
+    return v[k ? k - 1 : 0] / 1e6;
+}
+
+typedef struct kind_lat {
+    char f[48];
+    int64_t *v;
+    size_t n, cap;
+} kind_lat;
+
+static int perf_check(const sb_history *h, sb_check_result *out, char *err)
+{
+    (void)err;
+    int max_proc = -1;
+    for (size_t i = 0; i < h->n; i++)
+        if (h->ops[i].process > max_proc)
+            max_proc = h->ops[i].process;
+    int64_t *inv = calloc((size_t)max_proc + 2, sizeof(int64_t));
+    kind_lat kinds[16];
+    size_t nk = 0;
+    active act[256];
+    size_t na = 0;
+    long long ok_in = 0, all_in = 0, ok_out = 0, all_out = 0;
+    int64_t end = h->n ? h->ops[h->n - 1].time_ns : 0;
+    size_t secs = (size_t)(end / SB_NS_PER_S) + 1;
+    json_int_t *tput = calloc(secs, sizeof(json_int_t));
+    for (size_t i = 0; i < h->n; i++) {
+        const sb_op *op = &h->ops[i];
+        if (op->process == SB_PROC_NEMESIS && op->type == SB_OP_OK) {
+            int cls = fault_class(op->f);
+            const char *opn = json_string_value(json_object_get(op->value, "op"));
+            long long id = json_integer_value(json_object_get(op->value, "id"));
+            if (cls && !(cls == F_CLOCK && opn && !strcmp(opn, "reset"))) {
+                if (na < 256)
+                    act[na++] = (active){id, cls};
+                continue;
+            }
+            int ends = !strcmp(op->f, "heal")      ? F_NET
+                       : !strcmp(op->f, "restart") ? F_KILL
+                       : !strcmp(op->f, "resume")  ? F_PAUSE
+                       : cls == F_CLOCK            ? F_CLOCK
+                                                   : 0;
+            long long of = !strcmp(op->f, "undo")
+                               ? (long long)json_integer_value(json_object_get(op->value, "of"))
+                               : -1;
+            size_t k = 0;
+            for (size_t j = 0; j < na; j++)
+                if (act[j].cls != ends && act[j].id != of)
+                    act[k++] = act[j];
+            na = k;
+            continue;
+        }
+        if (op->process < 0)
+            continue;
+        if (op->type == SB_OP_INVOKE) {
+            inv[op->process] = op->time_ns;
+            continue;
+        }
+        int ok = op->type == SB_OP_OK;
+        if (na) {
+            all_in++;
+            ok_in += ok;
+        } else {
+            all_out++;
+            ok_out += ok;
+        }
+        if (!ok)
+            continue;
+        tput[op->time_ns / SB_NS_PER_S]++;
+        size_t k = 0;
+        while (k < nk && strcmp(kinds[k].f, op->f))
+            k++;
+        if (k == nk) {
+            if (nk == 16)
+                continue;
+            memset(&kinds[nk], 0, sizeof(kinds[nk]));
+            snprintf(kinds[nk].f, sizeof(kinds[nk].f), "%s", op->f);
+            nk++;
+        }
+        kind_lat *kl = &kinds[k];
+        if (kl->n == kl->cap) {
+            kl->cap = kl->cap ? kl->cap * 2 : 1024;
+            kl->v = realloc(kl->v, kl->cap * sizeof(int64_t));
+        }
+        kl->v[kl->n++] = op->time_ns - inv[op->process];
+    }
+    json_t *fig = json_object();
+    json_t *lat = json_object();
+    double p99_max = 0;
+    for (size_t k = 0; k < nk; k++) {
+        kind_lat *kl = &kinds[k];
+        qsort(kl->v, kl->n, sizeof(int64_t), cmp_i64);
+        double p99 = pct(kl->v, kl->n, 0.99);
+        if (p99 > p99_max)
+            p99_max = p99;
+        json_object_set_new(lat, kl->f,
+                            json_pack("{s:I,s:f,s:f,s:f,s:f}", "count", (json_int_t)kl->n,
+                                      "p50_ms", pct(kl->v, kl->n, 0.5), "p90_ms",
+                                      pct(kl->v, kl->n, 0.9), "p99_ms", p99, "max_ms",
+                                      kl->n ? kl->v[kl->n - 1] / 1e6 : 0.0));
+        free(kl->v);
+    }
+    json_t *tp = json_array();
+    for (size_t s = 0; s < secs; s++)
+        json_array_append_new(tp, json_integer(tput[s]));
+    json_object_set_new(fig, "latency", lat);
+    json_object_set_new(fig, "p99_ms", json_real(p99_max));
+    json_object_set_new(fig, "throughput_per_s", tp);
+    double av_in = all_in ? (double)ok_in / (double)all_in : 1.0;
+    double av_out = all_out ? (double)ok_out / (double)all_out : 1.0;
+    json_object_set_new(fig, "availability_in_faults", json_real(av_in));
+    json_object_set_new(fig, "availability_outside_faults", json_real(av_out));
+    json_object_set_new(fig, "completions_in_faults", json_integer(all_in));
+    json_object_set_new(fig, "completions_outside_faults", json_integer(all_out));
+    out->figures = fig;
+    out->verdict = all_in + all_out ? SB_VERDICT_VALID : SB_VERDICT_UNKNOWN;
+    snprintf(out->summary, sizeof(out->summary),
+             "available %.1f%% outside faults (%lld), %.1f%% in faults (%lld); p99 latency %.1f ms",
+             av_out * 100, all_out, av_in * 100, all_in, p99_max);
+    free(inv);
+    free(tput);
+    return 0;
+}
+
+static const char *const perf_figures[] = {"p99_ms", "availability_in_faults",
+                                           "availability_outside_faults", NULL};
+
+const sb_checker sb_checker_perf = {
+    .name = "perf",
+    .description = "latency percentiles, throughput, availability in and outside faults",
+    .figures = perf_figures,
+    .check = perf_check,
+};
