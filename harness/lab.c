@@ -825,11 +825,20 @@ void lab_destroy(sb_lab *lab)
     for (size_t i = 0; i < lab->n_hosts; i++)
         if (lab->hosts[i].fd >= 0)
             close(lab->hosts[i].fd);
-    for (size_t i = 0; i < nn; i++)
-        if (lab_ns_delete(names[i], err) == -1)
+    for (size_t i = 0; i < nn; i++) {
+        /* A busy mount point can refuse for a moment (a process that was
+         * just killed still holds it): retry for up to 2 s, then say so. */
+        int rc = -1;
+        for (int attempt = 0; attempt < 20 && (rc = lab_ns_delete(names[i], err)) == -1; attempt++)
+            sb_sleep_ns(100 * 1000 * 1000);
+        if (rc == -1) {
             lab_log(lab, "# %s\n", err);
-        else
+            fprintf(stderr, "splitbrain: cannot remove namespace %s: %s (run `splitbrain clean`)\n",
+                    names[i], err);
+        } else {
             lab_log(lab, "# removed namespace %s\n", names[i]);
+        }
+    }
     if (lab->spawner_started) {
         pthread_mutex_lock(&lab->sp_lock);
         lab->sp_stop = 1;

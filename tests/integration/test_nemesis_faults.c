@@ -107,6 +107,8 @@ static int setup(void **state)
     return F.rec ? 0 : -1;
 }
 
+static int teardown_failed;
+
 static int teardown(void **state)
 {
     (void)state;
@@ -127,7 +129,13 @@ static int teardown(void **state)
     if (p)
         pclose(p);
     if (left) {
-        print_error("%d namespaces or runtime files of run %s remain\n", left, F.run_id);
+        /* cmocka does not fail the program on a failed group teardown:
+         * main() does, and the lab's own log says what went wrong. */
+        print_error("%d namespaces or runtime files of run %s remain; lab log:\n", left, F.run_id);
+        snprintf(cmd, sizeof(cmd), "cat %s/lab.log >&2", F.dir);
+        if (system(cmd) != 0)
+            print_error("(no lab log)\n");
+        teardown_failed = 1;
         return -1;
     }
     snprintf(cmd, sizeof(cmd), "rm -rf %s", F.dir);
@@ -419,5 +427,6 @@ int main(void)
         cmocka_unit_test(netem_without_kernel_support_is_reported),
         cmocka_unit_test(heal_all_undoes_everything_in_force),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    int failed = cmocka_run_group_tests(tests, setup, teardown);
+    return failed || teardown_failed;
 }

@@ -657,6 +657,8 @@ static int namespaces_left(const char *run_id)
     return pclose(f) == 0 ? left : -1;
 }
 
+static int teardown_failed; /* cmocka ignores a failed group teardown */
+
 static int lab_teardown(void **state)
 {
     qt_state *st = *state;
@@ -672,6 +674,7 @@ static int lab_teardown(void **state)
         if (left != 0) {
             print_error("namespaces of run %s remain after lab_destroy (%d)\n", st->run_id, left);
             rc = -1;
+            teardown_failed = 1;
         }
     }
     char err[SB_ERR_LEN];
@@ -724,5 +727,6 @@ int main(void)
         cmocka_unit_test(netem_probe_leaves_a_fault_in_force_alone),
         cmocka_unit_test(bad_interface_or_parameters_are_clear_errors),
     };
-    return cmocka_run_group_tests(tests, lab_setup, lab_teardown);
+    int failed = cmocka_run_group_tests(tests, lab_setup, lab_teardown);
+    return failed || teardown_failed;
 }
