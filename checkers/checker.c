@@ -11,9 +11,18 @@ extern const sb_checker sb_checker_counter;
 extern const sb_checker sb_checker_splitbrain;
 extern const sb_checker sb_checker_perf;
 
+/* One entry per line (clang-format off), so additions never collide. */
+// clang-format off
 static const sb_checker *const checkers[] = {
-    &sb_checker_set,     &sb_checker_convergence, &sb_checker_events, &sb_checker_linear,
-    &sb_checker_counter, &sb_checker_splitbrain,  &sb_checker_perf};
+    &sb_checker_set,
+    &sb_checker_convergence,
+    &sb_checker_events,
+    &sb_checker_linear,
+    &sb_checker_counter,
+    &sb_checker_splitbrain,
+    &sb_checker_perf,
+};
+// clang-format on
 
 const sb_checker *checker_find(const char *name)
 {
