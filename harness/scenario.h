@@ -226,6 +226,9 @@ void scenario_set_seed(sb_scenario *s, uint64_t seed);
 const char *scenario_fault_name(sb_fault_kind k);
 /* One line for people: "#3     5s  pause random (redis) for 1.2s  (line 12)". */
 void scenario_fault_describe(const sb_scenario *s, const sb_fault *f, char *buf, size_t len);
+/* Whether hosts a and b see each other under a "groups" partition: they
+ * share a group, or neither is named in any. */
+int scenario_groups_connect(const sb_fault *f, int a, int b);
 const char *scenario_proc_name(sb_proc_kind k); /* "redis", "sentinel", "both" */
 
 #endif

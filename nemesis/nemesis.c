@@ -62,15 +62,6 @@ static const char *host_name(const sb_nemesis *n, int h)
 
 /* ====== Partitions (pure) ====== */
 
-static size_t group_of(const sb_fault *f, int h)
-{
-    for (size_t g = 0; g < f->n_groups; g++)
-        for (size_t i = 0; i < f->groups[g].n; i++)
-            if (f->groups[g].idx[i] == h)
-                return g;
-    return f->n_groups;
-}
-
 static void cut(sb_grudge g, int a, int b)
 {
     g[a][b] = 1;
@@ -107,7 +98,7 @@ void nemesis_grudge(const sb_scenario *s, const sb_fault *f, int target, sb_rng 
     case SB_SHAPE_GROUPS:
         for (size_t a = 0; a < s->n_hosts; a++)
             for (size_t b = 0; b < s->n_hosts; b++)
-                if (group_of(f, (int)a) != group_of(f, (int)b))
+                if (!scenario_groups_connect(f, (int)a, (int)b))
                     g[a][b] = 1;
         break;
     case SB_SHAPE_HALVES:
@@ -490,21 +481,48 @@ static void targets_json(const sb_nemesis *n, const resolved *r, sb_buf *out)
 static const char *const shape_names[] = {"groups", "halves", "isolate",
                                           "ring",   "bridge", "one-way"};
 
-static void partition_groups_json(const sb_scenario *s, const sb_fault *f, sb_buf *out)
+static int in_hostset(const sb_hostset *hs, int h)
 {
-    sb_buf_puts(out, ",\"groups\":[");
+    for (size_t i = 0; i < hs->n; i++)
+        if (hs->idx[i] == h)
+            return 1;
+    return 0;
+}
+
+/* The groups as given, then the hosts named in none (one more group). */
+static void groups_text(const sb_scenario *s, const sb_fault *f, int json, sb_buf *out)
+{
+    int listed[SB_MAX_HOSTS] = {0};
+    size_t shown = 0;
     for (size_t g = 0; g <= f->n_groups; g++) {
         int first = 1;
         for (size_t h = 0; h < s->n_hosts; h++) {
-            if (group_of(f, (int)h) != g)
+            int in = g < f->n_groups ? in_hostset(&f->groups[g], (int)h) : !listed[h];
+            if (!in)
                 continue;
-            sb_buf_puts(out, first ? (g ? ",[" : "[") : ",");
-            sb_buf_json_string(out, s->hosts[h].name);
+            if (g < f->n_groups)
+                listed[h] = 1;
+            if (first)
+                sb_buf_puts(out, json ? (shown ? ",[" : "[") : (shown ? " | {" : "{"));
+            else
+                sb_buf_puts(out, ",");
+            if (json)
+                sb_buf_json_string(out, s->hosts[h].name);
+            else
+                sb_buf_puts(out, s->hosts[h].name);
             first = 0;
         }
-        if (!first)
-            sb_buf_puts(out, "]");
+        if (!first) {
+            sb_buf_puts(out, json ? "]" : "}");
+            shown++;
+        }
     }
+}
+
+static void partition_groups_json(const sb_scenario *s, const sb_fault *f, sb_buf *out)
+{
+    sb_buf_puts(out, ",\"groups\":[");
+    groups_text(s, f, 1, out);
     sb_buf_puts(out, "]");
 }
 
@@ -540,18 +558,7 @@ static int apply_partition(sb_nemesis *n, const sb_fault *f, resolved *r, sb_buf
         sb_buf d;
         sb_buf_init(&d);
         sb_buf_puts(&d, "partition ");
-        for (size_t gi = 0; gi <= f->n_groups; gi++) {
-            int first = 1;
-            for (size_t h = 0; h < n->s->n_hosts; h++) {
-                if (group_of(f, (int)h) != gi)
-                    continue;
-                sb_buf_puts(&d, first ? (gi ? " | {" : "{") : ",");
-                sb_buf_puts(&d, host_name(n, (int)h));
-                first = 0;
-            }
-            if (!first)
-                sb_buf_puts(&d, "}");
-        }
+        groups_text(n->s, f, 0, &d);
         snprintf(n->part_desc, sizeof(n->part_desc), "%s", d.data);
         sb_buf_free(&d);
     }

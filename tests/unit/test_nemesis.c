@@ -57,6 +57,26 @@ static void explicit_groups_cut_both_ways(void **state)
     sb_buf_free(&b);
 }
 
+/* Kleppmann's Redlock picture: n1 and n5 each see the middle host n3, and
+ * n2 / n4 on their own side; a host in two groups bridges them. */
+static void a_host_in_two_groups_bridges_them(void **state)
+{
+    (void)state;
+    int g1[] = {0, 1, 2}, g2[] = {2, 3, 4};
+    sb_hostset groups[] = {{g1, 3}, {g2, 3}};
+    sb_fault f = {.kind = SB_FAULT_PARTITION, .groups = groups, .n_groups = 2};
+    sb_grudge g;
+    nemesis_grudge(&s5, &f, -1, NULL, g);
+    assert_true(symmetric(g));
+    assert_int_equal(sees(g, 2), 5);
+    assert_int_equal(sees(g, 0), 3);
+    assert_int_equal(sees(g, 4), 3);
+    assert_int_equal(g[0][3], 1);
+    assert_int_equal(g[1][4], 1);
+    assert_int_equal(g[0][1], 0);
+    assert_int_equal(g[3][4], 0);
+}
+
 static void unnamed_hosts_form_their_own_group(void **state)
 {
     (void)state;
@@ -223,6 +243,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(explicit_groups_cut_both_ways),
         cmocka_unit_test(unnamed_hosts_form_their_own_group),
+        cmocka_unit_test(a_host_in_two_groups_bridges_them),
         cmocka_unit_test(halves_split_three_two_and_follow_the_seed),
         cmocka_unit_test(isolate_cuts_one_host_from_all),
         cmocka_unit_test(ring_gives_every_host_a_different_majority),

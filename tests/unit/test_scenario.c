@@ -180,8 +180,8 @@ static void bad_faults_are_rejected(void **state)
                  "host \"n8\" does not exist");
     expect_error("\"host\": \"n3\", \"process\": \"sentinel\"", "\"host\": \"n2\", \"process\": \"sentinel\"",
                  17, 53, "runs no sentinel");
-    expect_error("[[\"n1\"], [\"n2\"]]", "[[\"n1\", \"n2\"], [\"n2\"]]", 16, 76,
-                 "host \"n2\" is in two partition groups");
+    expect_error("[[\"n1\"], [\"n2\"]]", "[[\"n1\", \"n2\", \"n3\"], [\"n2\"]]", 16, 60,
+                 "cuts nothing");
     expect_error("[[\"n1\"], [\"n2\"]]", "[[\"n1\", \"n2\", \"n3\"]]", 16, 60, "cuts nothing");
     expect_error("{\"at\": \"6s\"", "{\"at\": \"16s\"", 15, 22, "after the end of the run");
     expect_error("\"fault\": \"heal\"", "\"fault\": \"flood\"", 15, 37,
