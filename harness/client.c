@@ -221,6 +221,9 @@ static int connect_master(sb_sentinel_client *c, const char *addr, int port, cha
 
 static int discover(sb_sentinel_client *c, char *why, size_t whylen)
 {
+    if (c->cfg.n_sentinels == 0) /* an independent deployment: no discovery */
+        return connect_master(c, lab_host_addr(c->cfg.lab, c->cfg.direct_host), c->cfg.redis_port,
+                              why, whylen);
     for (size_t k = 0; k < c->cfg.n_sentinels; k++) {
         size_t i = (c->next_sentinel + k) % c->cfg.n_sentinels;
         char addr[64];

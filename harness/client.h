@@ -34,6 +34,8 @@ typedef struct sb_client_cfg {
     const char *master_name;
     int64_t timeout_ns;         /* per command */
     int64_t connect_timeout_ns; /* per connection attempt */
+    int direct_host;            /* no sentinels: this host's redis is the master */
+    int redis_port;
 } sb_client_cfg;
 
 typedef struct sb_sentinel_client {

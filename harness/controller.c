@@ -111,9 +111,14 @@ static void *worker_main(void *arg)
         .master_name = dep->master_name,
         .timeout_ns = w->spec->timeout_ns,
         .connect_timeout_ns = w->spec->connect_timeout_ns,
+        .direct_host = dep->master,
+        .redis_port = dep->redis_port,
     };
     sb_sentinel_client c;
     client_init(&c, &cfg);
+    sb_wctx x = {.c = &c, .s = r->s, .lab = r->lab, .process = w->process, .rec = r->rec};
+    if (r->wk->worker_new)
+        x.state = r->wk->worker_new(r->s, w->process);
     int64_t interval = r->s->workload.rate > 0
                            ? (int64_t)((double)r->n_workers * 1e9 / r->s->workload.rate)
                            : 0;
@@ -136,8 +141,11 @@ static void *worker_main(void *arg)
         recorder_record(r->rec, w->process, SB_OP_INVOKE, op.f, op.value, NULL, NULL);
         char why[512];
         sb_buf_reset(&out);
-        sb_outcome o = r->wk->apply(&r->s->workload, &c, &op, &out, why, sizeof(why));
+        sb_outcome o = r->wk->apply(&r->s->workload, &x, &op, &out, why, sizeof(why));
         const char *node = client_node(&c);
+        const char *wnode = r->wk->node ? r->wk->node(x.state, r->lab) : NULL;
+        if (wnode)
+            node = wnode;
         sb_op_type t = o == SB_OUTCOME_OK ? SB_OP_OK : o == SB_OUTCOME_FAIL ? SB_OP_FAIL : SB_OP_INFO;
         recorder_record(r->rec, w->process, t, op.f, out.len ? out.data : op.value,
                         node[0] ? node : NULL, o == SB_OUTCOME_OK ? NULL : why);
@@ -148,6 +156,8 @@ static void *worker_main(void *arg)
         }
     }
     sb_buf_free(&out);
+    if (r->wk->worker_free)
+        r->wk->worker_free(x.state);
     client_close(&c);
     return NULL;
 }

@@ -96,7 +96,7 @@ static int write_redis_conf(sb_deploy *d, int host, const char *dir, char *path,
     sb_buf b;
     sb_buf_init(&b);
     conf_header(&b, d, host, dep->redis_port, dir);
-    if (host != dep->master)
+    if (host != dep->master && dep->kind == SB_DEPLOY_SENTINEL)
         sb_buf_printf(&b, "replicaof %s %d\n", lab_host_addr(d->lab, dep->master),
                       dep->redis_port);
     append_directives(&b, &dep->redis_config, NULL);
@@ -287,6 +287,13 @@ static int ready_once(sb_deploy *d, char *why)
         node_role nr;
         if (read_role(d, h, &nr, why) == -1)
             return 0;
+        if (dep->kind == SB_DEPLOY_INDEPENDENT) {
+            if (strcmp(nr.role, "master") != 0) {
+                sb_err_set(why, "%s is a %s, not a master", lab_host_name(d->lab, h), nr.role);
+                return 0;
+            }
+            continue;
+        }
         if (h == dep->master && nr.n_replicas != (int)dep->redis.n - 1) {
             sb_err_set(why, "master %s has %d of %zu replicas", lab_host_name(d->lab, h),
                        nr.n_replicas, dep->redis.n - 1);
@@ -411,9 +418,43 @@ typedef struct converge_state {
     long long target;      /* the master's offset when it was first seen */
 } converge_state;
 
+/* Independent masters: converged when every one answers as a master. */
+static int independent_converged(sb_deploy *d, sb_topology *topo, char *why)
+{
+    const sb_deployment *dep = &d->s->deployment;
+    sb_buf b;
+    sb_buf_init(&b);
+    sb_buf_puts(&b, "{\"master\":");
+    sb_buf_json_string(&b, lab_host_name(d->lab, dep->master));
+    sb_buf_puts(&b, ",\"masters\":[");
+    int ok = 1;
+    for (size_t i = 0; i < dep->redis.n && ok; i++) {
+        int h = dep->redis.idx[i];
+        node_role nr;
+        if (read_role(d, h, &nr, why) == -1) {
+            ok = 0;
+        } else if (strcmp(nr.role, "master") != 0) {
+            sb_err_set(why, "%s is a %s, not a master", lab_host_name(d->lab, h), nr.role);
+            ok = 0;
+        } else {
+            sb_buf_puts(&b, i ? "," : "");
+            sb_buf_json_string(&b, lab_host_name(d->lab, h));
+        }
+    }
+    sb_buf_puts(&b, "]}");
+    if (ok) {
+        topo->master = dep->master;
+        snprintf(topo->json, sizeof(topo->json), "%s", b.data);
+    }
+    sb_buf_free(&b);
+    return ok;
+}
+
 static int converged_once(sb_deploy *d, converge_state *cs, sb_topology *topo, char *why)
 {
     const sb_deployment *dep = &d->s->deployment;
+    if (dep->kind == SB_DEPLOY_INDEPENDENT)
+        return independent_converged(d, topo, why);
     int master = -1;
     for (int h = 0; h < (int)d->s->n_hosts; h++) {
         if (!d->active[h])
@@ -503,6 +544,8 @@ int deploy_await_converged(sb_deploy *d, int64_t timeout_ns, sb_topology *topo, 
 int deploy_current_master(sb_deploy *d, char *err)
 {
     const sb_deployment *dep = &d->s->deployment;
+    if (dep->kind == SB_DEPLOY_INDEPENDENT)
+        return dep->master; /* the primary: every node is a master */
     int masters[SB_MAX_HOSTS], n = 0;
     for (size_t i = 0; i < dep->redis.n; i++) {
         int h = dep->redis.idx[i];

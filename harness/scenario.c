@@ -400,10 +400,10 @@ static int parse_deployment(pctx *c, json_t *root, sb_scenario *s)
         sc_check_keys(c, dep, "/deployment", keys) == -1 ||
         sc_get_string(c, dep, "/deployment", "kind", 0, &kind) == -1)
         return -1;
-    if (strcmp(kind, "sentinel") != 0)
-        return sc_perr(c, "/deployment/kind", 0, "unknown deployment kind \"%s\"; allowed: sentinel",
-                    kind);
-    d->kind = SB_DEPLOY_SENTINEL;
+    if (strcmp(kind, "sentinel") != 0 && strcmp(kind, "independent") != 0)
+        return sc_perr(c, "/deployment/kind", 0,
+                       "unknown deployment kind \"%s\"; allowed: sentinel, independent", kind);
+    d->kind = strcmp(kind, "independent") == 0 ? SB_DEPLOY_INDEPENDENT : SB_DEPLOY_SENTINEL;
     d->ready_timeout_ns = 30 * SB_NS_PER_S;
     d->converge_timeout_ns = 60 * SB_NS_PER_S;
     if (sc_get_duration(c, dep, "/deployment", "ready_timeout", 0, 1, &d->ready_timeout_ns) == -1 ||
@@ -416,15 +416,28 @@ static int parse_deployment(pctx *c, json_t *root, sb_scenario *s)
         sc_get_hostset(c, s, redis, "/deployment/redis", "hosts", 1, NULL, NULL, &d->redis) == -1)
         return -1;
     json_t *m;
-    if (sc_member(c, redis, "/deployment/redis", "master", 1, &m) == -1 ||
-        sc_resolve_host(c, s, m, "/deployment/redis/master", &d->redis, "runs no redis", &d->master) ==
-            -1)
+    int indep = d->kind == SB_DEPLOY_INDEPENDENT;
+    if (sc_member(c, redis, "/deployment/redis", "master", !indep, &m) == -1)
+        return -1;
+    if (!m)
+        d->master = d->redis.idx[0];
+    else if (sc_resolve_host(c, s, m, "/deployment/redis/master", &d->redis, "runs no redis",
+                             &d->master) == -1)
         return -1;
     long long port = 6379;
     if (sc_get_int(c, redis, "/deployment/redis", "port", 0, 1, 65535, &port) == -1 ||
         get_config(c, redis, "/deployment/redis", &d->redis_config) == -1)
         return -1;
     d->redis_port = (int)port;
+    snprintf(d->master_name, sizeof(d->master_name), "mymaster");
+    d->sentinel_port = 26379;
+    if (indep) {
+        if (json_object_get(dep, "sentinels"))
+            return sc_perr(c, "/deployment/sentinels", 0,
+                           "an independent deployment runs no sentinels; remove \"sentinels\" "
+                           "or use kind \"sentinel\"");
+        return 0;
+    }
 
     if (sc_get_object(c, dep, "/deployment", "sentinels", 1, &sent) == -1 ||
         sc_check_keys(c, sent, "/deployment/sentinels", skeys) == -1 ||
@@ -518,9 +531,70 @@ static int parse_clients(pctx *c, json_t *root, sb_scenario *s)
     return 0;
 }
 
+static int parse_lock(pctx *c, json_t *l, sb_scenario *s)
+{
+    static const char *const keys[] = {"mode", "nodes", "ttl", "hold", "drift", "pause", NULL};
+    static const char *const pkeys[] = {"process", "every", "duration", NULL};
+    sb_lock_cfg *k = &s->workload.lock;
+    const sb_deployment *d = &s->deployment;
+    k->ttl_ns = 2 * SB_NS_PER_S;
+    k->hold_ns = 100 * SB_NS_PER_MS;
+    k->drift_ns = -1;
+    const char *mode = "single";
+    if (l && (sc_want_type(c, l, "/workload/lock", json_is_object(l),
+                           "an object {\"mode\": \"single\"|\"redlock\", \"ttl\": \"2s\", ...}") == -1 ||
+              sc_check_keys(c, l, "/workload/lock", keys) == -1 ||
+              sc_get_string(c, l, "/workload/lock", "mode", 0, &mode) == -1 ||
+              sc_get_duration(c, l, "/workload/lock", "ttl", 0, 1, &k->ttl_ns) == -1 ||
+              sc_get_duration(c, l, "/workload/lock", "hold", 0, 0, &k->hold_ns) == -1 ||
+              sc_get_duration(c, l, "/workload/lock", "drift", 0, 0, &k->drift_ns) == -1))
+        return -1;
+    if (strcmp(mode, "single") != 0 && strcmp(mode, "redlock") != 0)
+        return sc_perr(c, "/workload/lock/mode", 0, "unknown lock mode \"%s\"; allowed: single, redlock",
+                       mode);
+    k->redlock = strcmp(mode, "redlock") == 0;
+    if (k->drift_ns < 0)
+        k->drift_ns = k->ttl_ns / 100 + 2 * SB_NS_PER_MS;
+    if (k->hold_ns >= k->ttl_ns)
+        return sc_perr(c, "/workload/lock/hold", 0,
+                       "hold must be shorter than ttl, or every hold outlives its lock");
+    if (k->redlock) {
+        if (d->kind != SB_DEPLOY_INDEPENDENT)
+            return sc_perr(c, "/workload/lock/mode", 0,
+                           "redlock needs independent masters: use deployment kind \"independent\"");
+        if (l && json_object_get(l, "nodes")) {
+            if (sc_get_hostset(c, s, l, "/workload/lock", "nodes", 1, &d->redis, "runs no redis",
+                               &k->nodes) == -1)
+                return -1;
+        } else {
+            k->nodes.idx = calloc(d->redis.n, sizeof(int));
+            for (size_t i = 0; i < d->redis.n; i++)
+                if (d->redis.idx[i] != d->master || d->redis.n == 1)
+                    k->nodes.idx[k->nodes.n++] = d->redis.idx[i];
+        }
+    } else if (l && json_object_get(l, "nodes")) {
+        return sc_perr(c, "/workload/lock/nodes", 0,
+                       "nodes are for mode \"redlock\"; a single-instance lock lives on the master");
+    }
+    json_t *p = l ? json_object_get(l, "pause") : NULL;
+    if (p) {
+        long long proc = 0, every = 1;
+        if (sc_want_type(c, p, "/workload/lock/pause", json_is_object(p),
+                         "an object {\"process\": 0, \"every\": 5, \"duration\": \"3s\"}") == -1 ||
+            sc_check_keys(c, p, "/workload/lock/pause", pkeys) == -1 ||
+            sc_get_int(c, p, "/workload/lock/pause", "process", 1, 0, 1 << 20, &proc) == -1 ||
+            sc_get_int(c, p, "/workload/lock/pause", "every", 0, 1, 1 << 20, &every) == -1 ||
+            sc_get_duration(c, p, "/workload/lock/pause", "duration", 1, 1, &k->pause_ns) == -1)
+            return -1;
+        k->pause_process = (int)proc;
+        k->pause_every = (int)every;
+    }
+    return 0;
+}
+
 static int parse_workload(pctx *c, json_t *root, sb_scenario *s)
 {
-    static const char *const keys[] = {"kind", "rate", "key", "wait", NULL};
+    static const char *const keys[] = {"kind", "rate", "key", "wait", "lock", NULL};
     static const char *const wkeys[] = {"replicas", "timeout", NULL};
     json_t *o;
     if (sc_get_object(c, root, "", "workload", 1, &o) == -1 || sc_check_keys(c, o, "/workload", keys) == -1)
@@ -559,6 +633,13 @@ static int parse_workload(pctx *c, json_t *root, sb_scenario *s)
             return -1;
         s->workload.wait_replicas = (int)n;
     }
+    s->workload.lock.pause_process = -1;
+    json_t *l = json_object_get(o, "lock");
+    if (l && strcmp(kind, "lock") != 0)
+        return sc_perr(c, "/workload/lock", 0, "\"lock\" is for the lock workload, not \"%s\"",
+                       kind);
+    if (strcmp(kind, "lock") == 0)
+        return parse_lock(c, l, s);
     return 0;
 }
 
@@ -812,6 +893,7 @@ void scenario_free(sb_scenario *s)
     free(s->hosts);
     free(s->deployment.redis.idx);
     free(s->deployment.sentinels.idx);
+    free(s->workload.lock.nodes.idx);
     config_free(&s->deployment.redis_config);
     config_free(&s->deployment.sentinel_config);
     for (size_t i = 0; i < s->n_clients; i++)

@@ -35,7 +35,10 @@ typedef struct sb_hostset {
     size_t n;
 } sb_hostset;
 
-typedef enum { SB_DEPLOY_SENTINEL = 0 } sb_deploy_kind;
+/* sentinel: one master, its replicas, sentinels. independent: standalone
+ * masters with no replication and no sentinels (Redlock's N masters);
+ * "master" is then the primary, where other workloads' keys live. */
+typedef enum { SB_DEPLOY_SENTINEL = 0, SB_DEPLOY_INDEPENDENT } sb_deploy_kind;
 
 typedef struct sb_deployment {
     sb_deploy_kind kind;
@@ -65,12 +68,27 @@ typedef struct sb_client {
     int64_t connect_timeout_ns; /* default: timeout_ns */
 } sb_client;
 
+/* The lock workload: single instance (SET NX PX on the master) or Redlock
+ * over independent masters; each hold takes a fencing token (INCR), appends
+ * "process:fence" to a resource list, holds, and releases (compare-and-delete). */
+typedef struct sb_lock_cfg {
+    int redlock;         /* 0: single instance */
+    sb_hostset nodes;    /* redlock: the masters (default: every redis host but the primary) */
+    int64_t ttl_ns;      /* default 2s */
+    int64_t hold_ns;     /* time in the critical section; default 100ms */
+    int64_t drift_ns;    /* redlock clock drift allowance; default 1% of ttl + 2ms */
+    int pause_process;   /* -1: none. That worker stalls (a GC pause) inside its */
+    int pause_every;     /* critical section, after taking its fence and before */
+    int64_t pause_ns;    /* appending, on every pause_every-th hold */
+} sb_lock_cfg;
+
 typedef struct sb_workload {
     char kind[SB_NAME_LEN]; /* "set" */
     double rate;            /* operations per second over all workers; 0 = unlimited */
     char key[128];          /* default "splitbrain:set" */
     int wait_replicas;      /* > 0: every write is followed by WAIT n timeout */
     int64_t wait_timeout_ns;
+    sb_lock_cfg lock;
 } sb_workload;
 
 typedef enum {

@@ -54,9 +54,10 @@ static void set_generate(const sb_workload *w, int process, int n_processes, uin
     op->arg = v;
 }
 
-static sb_outcome set_apply(const sb_workload *w, sb_sentinel_client *c, const sb_wop *op,
+static sb_outcome set_apply(const sb_workload *w, sb_wctx *x, const sb_wop *op,
                             sb_buf *out_value, char *why, size_t whylen)
 {
+    sb_sentinel_client *c = x->c;
     (void)out_value;
     const char *argv[3] = {"SADD", w->key, op->value};
     size_t lens[3] = {4, strlen(w->key), strlen(op->value)};
@@ -171,9 +172,10 @@ static void register_key(const sb_workload *w, int key, char *out, size_t len)
     snprintf(out, len, "%s:%d", w->key, key);
 }
 
-static sb_outcome register_apply(const sb_workload *w, sb_sentinel_client *c, const sb_wop *op,
+static sb_outcome register_apply(const sb_workload *w, sb_wctx *ctx, const sb_wop *op,
                                  sb_buf *out_value, char *why, size_t whylen)
 {
+    sb_sentinel_client *c = ctx->c;
     int kind = (int)(op->arg >> 8), key = (int)(op->arg & 0xff);
     char k[160], a[32], b[32];
     register_key(w, key, k, sizeof(k));
@@ -266,9 +268,10 @@ static void counter_generate(const sb_workload *w, int process, int n_processes,
     snprintf(op->value, sizeof(op->value), "%s", op->arg ? "null" : "1");
 }
 
-static sb_outcome counter_apply(const sb_workload *w, sb_sentinel_client *c, const sb_wop *op,
+static sb_outcome counter_apply(const sb_workload *w, sb_wctx *x, const sb_wop *op,
                                 sb_buf *out_value, char *why, size_t whylen)
 {
+    sb_sentinel_client *c = x->c;
     const char *argv[2] = {op->arg ? "GET" : "INCR", w->key};
     size_t lens[2] = {strlen(argv[0]), strlen(w->key)};
     redisReply *r = NULL;
@@ -307,10 +310,36 @@ static int counter_final_read(const sb_workload *w, redisContext *rc, sb_buf *va
 
 /* ====== Table ====== */
 
+/* workload_lock.c */
+void *lock_worker_new(const sb_scenario *s, int process);
+void lock_worker_free(void *state);
+void lock_generate(const sb_workload *w, int process, int n_processes, uint64_t seq, sb_wop *op);
+sb_outcome lock_apply(const sb_workload *w, sb_wctx *x, const sb_wop *op, sb_buf *out_value,
+                      char *why, size_t whylen);
+int lock_final_read(const sb_workload *w, redisContext *rc, sb_buf *value, char *err);
+/* workload_listappend.c */
+void listappend_generate(const sb_workload *w, int process, int n_processes, uint64_t seq,
+                         sb_wop *op);
+sb_outcome listappend_apply(const sb_workload *w, sb_wctx *x, const sb_wop *op, sb_buf *out_value,
+                            char *why, size_t whylen);
+int listappend_final_read(const sb_workload *w, redisContext *rc, sb_buf *value, char *err);
+/* workload_stale.c */
+void *stale_worker_new(const sb_scenario *s, int process);
+void stale_worker_free(void *state);
+void stale_generate(const sb_workload *w, int process, int n_processes, uint64_t seq, sb_wop *op);
+sb_outcome stale_apply(const sb_workload *w, sb_wctx *x, const sb_wop *op, sb_buf *out_value,
+                       char *why, size_t whylen);
+int stale_final_read(const sb_workload *w, redisContext *rc, sb_buf *value, char *err);
+const char *stale_node(void *state, const sb_lab *lab);
+
 static const sb_workload_kind workloads[] = {
-    {"set", set_generate, set_apply, set_final_read},
-    {"register", register_generate, register_apply, register_final_read},
-    {"counter", counter_generate, counter_apply, counter_final_read},
+    {"set", set_generate, set_apply, set_final_read, NULL, NULL, NULL},
+    {"register", register_generate, register_apply, register_final_read, NULL, NULL, NULL},
+    {"counter", counter_generate, counter_apply, counter_final_read, NULL, NULL, NULL},
+    {"lock", lock_generate, lock_apply, lock_final_read, lock_worker_new, lock_worker_free, NULL},
+    {"list-append", listappend_generate, listappend_apply, listappend_final_read, NULL, NULL, NULL},
+    {"stale-read", stale_generate, stale_apply, stale_final_read, stale_worker_new, stale_worker_free,
+     stale_node},
 };
 
 const sb_workload_kind *workload_find(const char *name)
@@ -323,5 +352,5 @@ const sb_workload_kind *workload_find(const char *name)
 
 const char *workload_names(void)
 {
-    return "set, register, counter";
+    return "set, register, counter, lock, list-append, stale-read";
 }

@@ -10,6 +10,7 @@
 #include <hiredis/hiredis.h>
 
 #include "client.h"
+#include "history.h"
 #include "scenario.h"
 #include "util.h"
 
@@ -17,9 +18,19 @@
  * the completion carries. */
 typedef struct sb_wop {
     char f[32];
-    char value[128]; /* JSON text of the invocation's value */
+    char value[256]; /* JSON text of the invocation's value */
     int64_t arg;     /* workload-private */
 } sb_wop;
+
+/* What a worker hands its workload on each operation. */
+typedef struct sb_wctx {
+    sb_sentinel_client *c;     /* the master (via the sentinels, or the primary) */
+    const sb_scenario *s;
+    const sb_lab *lab;         /* the worker is already in its host's namespace */
+    int process;
+    const sb_recorder *rec;    /* recorder_elapsed_ns(): times on the history's clock */
+    void *state;               /* the workload's own, from worker_new (or NULL) */
+} sb_wctx;
 
 typedef struct sb_workload_kind {
     const char *name;
@@ -29,11 +40,17 @@ typedef struct sb_workload_kind {
                      sb_wop *op);
     /* Applies op. On OK, may put the completion's value (JSON text) into
      * out_value (left empty: the invocation's value is repeated). */
-    sb_outcome (*apply)(const sb_workload *w, sb_sentinel_client *c, const sb_wop *op, sb_buf *out_value,
+    sb_outcome (*apply)(const sb_workload *w, sb_wctx *x, const sb_wop *op, sb_buf *out_value,
                         char *why, size_t whylen);
     /* Reads the final state over rc (an out-of-band connection to the
      * converged master) as JSON text into value. 0 or -1 with err. */
     int (*final_read)(const sb_workload *w, redisContext *rc, sb_buf *value, char *err);
+    /* Optional per-worker state (connections of its own, ...). */
+    void *(*worker_new)(const sb_scenario *s, int process);
+    void (*worker_free)(void *state);
+    /* Optional: the host that answered the last operation when it was not
+     * the client's master (a replica read); NULL: the client's master. */
+    const char *(*node)(void *state, const sb_lab *lab);
 } sb_workload_kind;
 
 const sb_workload_kind *workload_find(const char *name);
