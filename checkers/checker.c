@@ -10,6 +10,7 @@ extern const sb_checker sb_checker_linear;
 extern const sb_checker sb_checker_counter;
 extern const sb_checker sb_checker_splitbrain;
 extern const sb_checker sb_checker_perf;
+extern const sb_checker sb_checker_listappend;
 
 /* One entry per line (clang-format off), so additions never collide. */
 // clang-format off
@@ -21,6 +22,7 @@ static const sb_checker *const checkers[] = {
     &sb_checker_counter,
     &sb_checker_splitbrain,
     &sb_checker_perf,
+    &sb_checker_listappend,
 };
 // clang-format on
 

@@ -533,13 +533,15 @@ static int parse_clients(pctx *c, json_t *root, sb_scenario *s)
 
 static int parse_lock(pctx *c, json_t *l, sb_scenario *s)
 {
-    static const char *const keys[] = {"mode", "nodes", "ttl", "hold", "drift", "pause", NULL};
+    static const char *const keys[] = {"mode", "nodes", "ttl", "hold", "drift", "retry", "pause",
+                                       NULL};
     static const char *const pkeys[] = {"process", "every", "duration", NULL};
     sb_lock_cfg *k = &s->workload.lock;
     const sb_deployment *d = &s->deployment;
     k->ttl_ns = 2 * SB_NS_PER_S;
     k->hold_ns = 100 * SB_NS_PER_MS;
     k->drift_ns = -1;
+    k->retry_ns = 10 * SB_NS_PER_MS;
     const char *mode = "single";
     if (l && (sc_want_type(c, l, "/workload/lock", json_is_object(l),
                            "an object {\"mode\": \"single\"|\"redlock\", \"ttl\": \"2s\", ...}") == -1 ||
@@ -547,7 +549,8 @@ static int parse_lock(pctx *c, json_t *l, sb_scenario *s)
               sc_get_string(c, l, "/workload/lock", "mode", 0, &mode) == -1 ||
               sc_get_duration(c, l, "/workload/lock", "ttl", 0, 1, &k->ttl_ns) == -1 ||
               sc_get_duration(c, l, "/workload/lock", "hold", 0, 0, &k->hold_ns) == -1 ||
-              sc_get_duration(c, l, "/workload/lock", "drift", 0, 0, &k->drift_ns) == -1))
+              sc_get_duration(c, l, "/workload/lock", "drift", 0, 0, &k->drift_ns) == -1 ||
+              sc_get_duration(c, l, "/workload/lock", "retry", 0, 0, &k->retry_ns) == -1))
         return -1;
     if (strcmp(mode, "single") != 0 && strcmp(mode, "redlock") != 0)
         return sc_perr(c, "/workload/lock/mode", 0, "unknown lock mode \"%s\"; allowed: single, redlock",
@@ -614,6 +617,9 @@ static int parse_workload(pctx *c, json_t *root, sb_scenario *s)
         if (s->workload.rate < 0 || !isfinite(s->workload.rate))
             return sc_perr(c, "/workload/rate", 0, "workload.rate must be >= 0 (0 = unlimited)");
     }
+    char default_key[SB_NAME_LEN + 16];
+    snprintf(default_key, sizeof(default_key), "splitbrain:%s", kind);
+    key = default_key;
     if (sc_get_string(c, o, "/workload", "key", 0, &key) == -1)
         return -1;
     if (!*key || strlen(key) > 127)

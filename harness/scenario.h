@@ -77,6 +77,7 @@ typedef struct sb_lock_cfg {
     int64_t ttl_ns;      /* default 2s */
     int64_t hold_ns;     /* time in the critical section; default 100ms */
     int64_t drift_ns;    /* redlock clock drift allowance; default 1% of ttl + 2ms */
+    int64_t retry_ns;    /* a refused client waits this long; default 10ms */
     int pause_process;   /* -1: none. That worker stalls (a GC pause) inside its */
     int pause_every;     /* critical section, after taking its fence and before */
     int64_t pause_ns;    /* appending, on every pause_every-th hold */

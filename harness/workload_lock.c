@@ -14,6 +14,7 @@
  *   append    RPUSH <key>:resource "process:fence";
  *   hold      sleep `hold`;
  *   release   compare-and-delete by Lua on every node that may hold it.
+ * A refused attempt waits `retry` (default 10 ms) before it returns.
  * The completion carries the times of the steps on the history's clock, for
  * the lock checker: {"lock", "ttl_ms", "acquired", "validity_ms", "fence",
  * "appended", "released", "release_ok"}. Not acquired: fail when every
@@ -209,10 +210,11 @@ sb_outcome lock_apply(const sb_workload *w, sb_wctx *x, const sb_wop *op, sb_buf
     unsigned char maybe[SB_MAX_HOSTS] = {0};
     int64_t validity = 0;
     int a = acquire(lw, x, lockkey, token, &validity, maybe, why, whylen);
-    if (a == 0)
-        return SB_OUTCOME_FAIL;
-    if (a == -1)
-        return SB_OUTCOME_INFO;
+    if (a != 1) {
+        /* Back off before the next attempt, as Redlock's clients do. */
+        sb_sleep_ns(k->retry_ns);
+        return a == 0 ? SB_OUTCOME_FAIL : SB_OUTCOME_INFO;
+    }
     int64_t acquired = now_rel(x);
     sb_buf_printf(out_value, "{\"lock\":\"%s\",\"ttl_ms\":%lld,\"acquired\":%lld,\"validity_ms\":%lld",
                   w->key, (long long)(k->ttl_ns / SB_NS_PER_MS), (long long)acquired,
