@@ -12,7 +12,8 @@
  *   elements, elements nobody appended (garbage), elements only a failed
  *   transaction appended (G1a) and a transaction whose reads disagree with
  *   its own appends (internal) break this.
- * - An acknowledged append absent from the final read is lost. Without a
+ * - An acknowledged append absent from the final read is lost (the final
+ *   read names every key that exists: one it does not name is empty). Without a
  *   final read of the key, one absent from every read although an ok read
  *   of the key began after the append was acknowledged is lost too.
  * - Keys with a clean version order give dependencies between committed
@@ -503,8 +504,12 @@ static int collect_refs(la *a)
             if (k == NONE || GROW(a, a->refs, a->caprefs, a->nrefs + 1))
                 return -1;
             a->refs[a->nrefs++] = (ref){.key = k, .txn = NONE, .list = list};
-            a->keys[k].has_final = 1;
         }
+        /* The final read is complete: a key it does not name is empty (the
+         * workload reads every key that exists), so an acknowledged append
+         * to it is lost too. */
+        for (size_t k = 0; k < a->nkeys; k++)
+            a->keys[k].has_final = 1;
     }
     /* Group by key (counting sort, stable). */
     ref *sorted = malloc((a->nrefs ? a->nrefs : 1) * sizeof(ref));

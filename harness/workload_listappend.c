@@ -1,7 +1,11 @@
 /* workload_listappend.c -- the list-append workload (Elle's): transactions
  * of 1..4 micro-ops over LISTAPPEND_KEYS lists, each an append (RPUSH of a
  * value unique in the whole run) or a read (LRANGE k 0 -1), run atomically
- * as MULTI ... EXEC on the master.
+ * as MULTI ... EXEC on the master. As in Elle, keys rotate so lists stay
+ * short: a worker's transaction seq uses generation seq / TXNS_PER_GEN of
+ * each of the LISTAPPEND_KEYS slots, key "slot.generation" (workers run at
+ * about the same pace, so they mostly share a generation; when one lags it
+ * just uses an older key, which is as valid).
  *
  * History values are Elle's: the invocation is
  *   [["append","3",17],["r","1",null]]
@@ -10,7 +14,7 @@
  * before that drops the connection (the server discards a MULTI whose
  * connection closes), so it is fail; an EXEC without a reply is info; an
  * EXEC answered nil or with an error refusing it is fail. The final read is
- * {"0": [...], "1": [...], ...} of every list. */
+ * {"0.0": [...], "1.0": [...], ...} of every list the run wrote. */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +24,7 @@
 
 #define LISTAPPEND_KEYS 8
 #define MAX_MOPS 4
+#define TXNS_PER_GEN 64
 
 void listappend_generate(const sb_workload *w, int process, int n_processes, uint64_t seq,
                          sb_wop *op);
@@ -38,6 +43,7 @@ static uint64_t mix(uint64_t v)
 /* The micro-ops of (process, seq): n, and per op its kind, key and value. */
 typedef struct mops {
     int n;
+    unsigned long long gen;
     int append[MAX_MOPS], key[MAX_MOPS];
     int64_t value[MAX_MOPS];
 } mops;
@@ -46,6 +52,7 @@ static void plan(int process, int n_processes, uint64_t seq, mops *m)
 {
     uint64_t h = mix(((uint64_t)process << 40) ^ seq);
     m->n = 1 + (int)(h % MAX_MOPS);
+    m->gen = (unsigned long long)(seq / TXNS_PER_GEN);
     h = mix(h);
     for (int i = 0; i < m->n; i++) {
         m->key[i] = (int)(h % LISTAPPEND_KEYS);
@@ -70,11 +77,11 @@ void listappend_generate(const sb_workload *w, int process, int n_processes, uin
     for (int i = 0; i < m.n; i++) {
         if (m.append[i])
             off += (size_t)snprintf(op->value + off, sizeof(op->value) - off,
-                                    "%s[\"append\",\"%d\",%" PRId64 "]", i ? "," : "", m.key[i],
-                                    m.value[i]);
+                                    "%s[\"append\",\"%d.%llu\",%" PRId64 "]", i ? "," : "",
+                                    m.key[i], m.gen, m.value[i]);
         else
             off += (size_t)snprintf(op->value + off, sizeof(op->value) - off,
-                                    "%s[\"r\",\"%d\",null]", i ? "," : "", m.key[i]);
+                                    "%s[\"r\",\"%d.%llu\",null]", i ? "," : "", m.key[i], m.gen);
     }
     snprintf(op->value + off, sizeof(op->value) - off, "]");
     op->arg = (int64_t)seq; /* apply re-plans from (process, seq) */
@@ -122,7 +129,7 @@ sb_outcome listappend_apply(const sb_workload *w, sb_wctx *x, const sb_wop *op, 
     freeReplyObject(r);
     for (int i = 0; i < m.n; i++) {
         char key[160], val[24];
-        snprintf(key, sizeof(key), "%s:%d", w->key, m.key[i]);
+        snprintf(key, sizeof(key), "%s:%d.%llu", w->key, m.key[i], m.gen);
         snprintf(val, sizeof(val), "%" PRId64, m.value[i]);
         const char *rpush[3] = {"RPUSH", key, val};
         const char *lrange[4] = {"LRANGE", key, "0", "-1"};
@@ -165,9 +172,10 @@ sb_outcome listappend_apply(const sb_workload *w, sb_wctx *x, const sb_wop *op, 
         const redisReply *e = r->element[i];
         sb_buf_puts(out_value, i ? "," : "");
         if (m.append[i]) {
-            sb_buf_printf(out_value, "[\"append\",\"%d\",%" PRId64 "]", m.key[i], m.value[i]);
+            sb_buf_printf(out_value, "[\"append\",\"%d.%llu\",%" PRId64 "]", m.key[i], m.gen,
+                          m.value[i]);
         } else {
-            sb_buf_printf(out_value, "[\"r\",\"%d\",", m.key[i]);
+            sb_buf_printf(out_value, "[\"r\",\"%d.%llu\",", m.key[i], m.gen);
             if (e->type == REDIS_REPLY_ARRAY)
                 list_json(e, out_value);
             else
@@ -182,22 +190,34 @@ sb_outcome listappend_apply(const sb_workload *w, sb_wctx *x, const sb_wop *op, 
 
 int listappend_final_read(const sb_workload *w, redisContext *rc, sb_buf *value, char *err)
 {
+    char pattern[170];
+    snprintf(pattern, sizeof(pattern), "%s:*", w->key);
+    redisReply *keys = redisCommand(rc, "KEYS %s", pattern);
+    if (!keys || keys->type != REDIS_REPLY_ARRAY) {
+        sb_err_set(err, "KEYS %s: %s", pattern, keys ? "unexpected reply" : rc->errstr);
+        if (keys)
+            freeReplyObject(keys);
+        return -1;
+    }
     sb_buf_puts(value, "{");
-    for (int i = 0; i < LISTAPPEND_KEYS; i++) {
-        char key[160];
-        snprintf(key, sizeof(key), "%s:%d", w->key, i);
+    int status = 0;
+    for (size_t i = 0; i < keys->elements && status == 0; i++) {
+        const char *key = keys->element[i]->str;
         redisReply *r = redisCommand(rc, "LRANGE %s 0 -1", key);
         if (!r || r->type != REDIS_REPLY_ARRAY) {
             sb_err_set(err, "LRANGE %s: %s", key,
                        !r ? rc->errstr : r->type == REDIS_REPLY_ERROR ? r->str : "not an array");
-            if (r)
-                freeReplyObject(r);
-            return -1;
+            status = -1;
+        } else {
+            sb_buf_puts(value, i ? "," : "");
+            sb_buf_json_string(value, key + strlen(w->key) + 1);
+            sb_buf_puts(value, ":");
+            list_json(r, value);
         }
-        sb_buf_printf(value, "%s\"%d\":", i ? "," : "", i);
-        list_json(r, value);
-        freeReplyObject(r);
+        if (r)
+            freeReplyObject(r);
     }
     sb_buf_puts(value, "}");
-    return 0;
+    freeReplyObject(keys);
+    return status;
 }

@@ -150,6 +150,20 @@ static void ok_append_missing_from_final_read_is_lost(void **state)
     check_result_free(&r);
 }
 
+/* The final read names every key that exists: an acknowledged append to a
+ * key it does not name is lost (the key is empty in the final state). */
+static void key_missing_from_final_read_is_empty(void **state)
+{
+    (void)state;
+    const line l[] = {
+        TX(0, "invoke", "[['append','x',1]]"), TX(0, "ok", "[['append','x',1]]"),
+        TX(1, "invoke", "[['append','y',2]]"), TX(1, "ok", "[['append','y',2]]"),
+        FINAL("{'x':[1]}"),                    END};
+    sb_check_result r = check(l);
+    only(&r, "lost_count", 1);
+    check_result_free(&r);
+}
+
 static void without_final_read_later_reads_show_lost_appends(void **state)
 {
     (void)state;
@@ -376,6 +390,7 @@ int main(void)
         cmocka_unit_test(serial_history_is_valid),
         cmocka_unit_test(concurrent_txns_are_valid),
         cmocka_unit_test(ok_append_missing_from_final_read_is_lost),
+        cmocka_unit_test(key_missing_from_final_read_is_empty),
         cmocka_unit_test(without_final_read_later_reads_show_lost_appends),
         cmocka_unit_test(duplicated_element_is_reported),
         cmocka_unit_test(diverging_reads_are_incompatible),
