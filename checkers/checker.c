@@ -11,6 +11,7 @@ extern const sb_checker sb_checker_counter;
 extern const sb_checker sb_checker_splitbrain;
 extern const sb_checker sb_checker_perf;
 extern const sb_checker sb_checker_listappend;
+extern const sb_checker sb_checker_stale;
 
 /* One entry per line (clang-format off), so additions never collide. */
 // clang-format off
@@ -23,6 +24,7 @@ static const sb_checker *const checkers[] = {
     &sb_checker_splitbrain,
     &sb_checker_perf,
     &sb_checker_listappend,
+    &sb_checker_stale,
 };
 // clang-format on
 

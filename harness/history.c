@@ -135,19 +135,15 @@ static int parse_op(json_t *j, sb_op *op, char *why, size_t whylen)
     return 0;
 }
 
-sb_history *history_load(const char *path, char *err)
+sb_history *history_parse(const char *name, const char *text, size_t len, char *err)
 {
-    size_t len;
-    char *text = sb_read_file(path, &len, err);
-    if (!text)
-        return NULL;
     sb_history *h = history_new();
     size_t lineno = 0;
-    char *p = text, *end = text + len;
+    const char *p = text, *end = text + len;
     while (p < end) {
-        char *nl = memchr(p, '\n', (size_t)(end - p));
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
         int last_unterminated = nl == NULL;
-        char *eol = nl ? nl : end;
+        const char *eol = nl ? nl : end;
         lineno++;
         size_t n = (size_t)(eol - p);
         if (n == 0 || (n == 1 && *p == '\r')) {
@@ -159,7 +155,7 @@ sb_history *history_load(const char *path, char *err)
         if (!j) {
             if (last_unterminated)
                 break; /* a run that died mid-line: keep the prefix */
-            sb_err_set(err, "%s:%zu: not JSON: %s", path, lineno, je.text);
+            sb_err_set(err, "%s:%zu: not JSON: %s", name, lineno, je.text);
             goto fail;
         }
         sb_op *op = history_push(h);
@@ -170,17 +166,26 @@ sb_history *history_load(const char *path, char *err)
             h->n--;
             json_decref(op->value);
             free(op->error);
-            sb_err_set(err, "%s:%zu: %s", path, lineno, why);
+            sb_err_set(err, "%s:%zu: %s", name, lineno, why);
             goto fail;
         }
         p = eol + 1;
     }
-    free(text);
     return h;
 fail:
-    free(text);
     history_free(h);
     return NULL;
+}
+
+sb_history *history_load(const char *path, char *err)
+{
+    size_t len;
+    char *text = sb_read_file(path, &len, err);
+    if (!text)
+        return NULL;
+    sb_history *h = history_parse(path, text, len, err);
+    free(text);
+    return h;
 }
 
 /* ====== Recording ====== */

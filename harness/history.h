@@ -43,6 +43,9 @@ int history_type_parse(const char *s, sb_op_type *t);
 /* Loads a JSONL history. A truncated last line (a crashed run) is ignored;
  * any other malformed line is an error "path:line: ...". */
 sb_history *history_load(const char *path, char *err);
+/* The same from memory: text[0..len) need not be NUL-terminated; name
+ * stands for the path in errors. */
+sb_history *history_parse(const char *name, const char *text, size_t len, char *err);
 sb_history *history_new(void);
 /* Appends a copy of op (value is increfed, error strdup'd); index = n. */
 void history_add(sb_history *h, const sb_op *op);

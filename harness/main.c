@@ -13,6 +13,7 @@
 #include "checker.h"
 #include "controller.h"
 #include "history.h"
+#include "jepsen_history.h"
 #include "lab.h"
 #include "results.h"
 #include "scenario.h"
@@ -68,11 +69,18 @@ static const char *usage_validate =
 
 static const char *usage_check =
     "usage: splitbrain check RUN_DIR|HISTORY [--checker NAME]... [--junit FILE]\n"
-    "                        [--json FILE]\n"
+    "                        [--json FILE] [--format native|jepsen]\n"
     "\n"
     "Re-runs the checkers offline. Given a run folder, uses its scenario.json\n"
     "(checkers and expect) and history.jsonl; given a history file, runs the\n"
     "checkers named with --checker (default: all) and expects each valid.\n"
+    "\n"
+    "  --format jepsen   HISTORY is a Jepsen register history: EDN op maps\n"
+    "                    (history.edn; a folder means its history.edn) or\n"
+    "                    jepsen.util log lines; jepsen.independent [key value]\n"
+    "                    tuples are checked per key. Default checker:\n"
+    "                    linearizable. (default format: native, our JSONL)\n"
+    "\n"
     "Exit 0 when every expect is met, 1 otherwise, 2 on unreadable input.\n";
 
 static const char *usage_clean =
@@ -294,10 +302,12 @@ static int cmd_check(int argc, char **argv)
     static const struct option opts[] = {{"checker", required_argument, 0, 'c'},
                                          {"junit", required_argument, 0, 'j'},
                                          {"json", required_argument, 0, 'J'},
+                                         {"format", required_argument, 0, 'f'},
                                          {0, 0, 0, 0}};
     const char *names[64];
     size_t n_names = 0;
     const char *junit = NULL, *json = NULL;
+    int jepsen = 0;
     int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -319,6 +329,14 @@ static int cmd_check(int argc, char **argv)
             break;
         case 'j': junit = optarg; break;
         case 'J': json = optarg; break;
+        case 'f':
+            if (strcmp(optarg, "native") && strcmp(optarg, "jepsen")) {
+                fprintf(stderr, "splitbrain check: unknown format \"%s\"; allowed: native, jepsen\n",
+                        optarg);
+                return SB_EXIT_ERROR;
+            }
+            jepsen = !strcmp(optarg, "jepsen");
+            break;
         default: return die_usage("check", "unknown option");
         }
     }
@@ -333,7 +351,9 @@ static int cmd_check(int argc, char **argv)
     }
     sb_scenario *s = NULL;
     sb_run_meta meta = {0};
-    if (S_ISDIR(st.st_mode)) {
+    if (S_ISDIR(st.st_mode) && jepsen) {
+        snprintf(hist, sizeof(hist), "%s/history.edn", target); /* a Jepsen store folder */
+    } else if (S_ISDIR(st.st_mode)) {
         snprintf(hist, sizeof(hist), "%s/history.jsonl", target);
         snprintf(scen, sizeof(scen), "%s/scenario.json", target);
         if (!(s = scenario_load(scen, err))) {
@@ -349,6 +369,8 @@ static int cmd_check(int argc, char **argv)
         if (s) {
             for (size_t i = 0; i < s->n_checkers && i < 64; i++)
                 names[n_names++] = s->checkers[i];
+        } else if (jepsen) {
+            names[n_names++] = "linearizable"; /* Jepsen histories here are registers */
         } else {
             size_t nt;
             const sb_checker *const *t = checker_table(&nt);
@@ -356,7 +378,7 @@ static int cmd_check(int argc, char **argv)
                 names[n_names++] = t[i]->name;
         }
     }
-    sb_history *h = history_load(hist, err);
+    sb_history *h = jepsen ? jepsen_history_load(hist, err) : history_load(hist, err);
     if (!h) {
         fprintf(stderr, "%s\n", err);
         scenario_free(s);

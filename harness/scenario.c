@@ -518,8 +518,10 @@ static int parse_clients(pctx *c, json_t *root, sb_scenario *s)
             return -1;
         if (!cl->sentinels.idx) {
             cl->sentinels.n = s->deployment.sentinels.n;
-            cl->sentinels.idx = calloc(cl->sentinels.n, sizeof(int));
-            memcpy(cl->sentinels.idx, s->deployment.sentinels.idx, cl->sentinels.n * sizeof(int));
+            cl->sentinels.idx = calloc(cl->sentinels.n + 1, sizeof(int));
+            if (cl->sentinels.n) /* none in an independent deployment */
+                memcpy(cl->sentinels.idx, s->deployment.sentinels.idx,
+                       cl->sentinels.n * sizeof(int));
         }
         cl->timeout_ns = SB_NS_PER_S;
         if (sc_get_duration(c, o, p, "timeout", 0, 1, &cl->timeout_ns) == -1)
