@@ -12,6 +12,7 @@ extern const sb_checker sb_checker_splitbrain;
 extern const sb_checker sb_checker_perf;
 extern const sb_checker sb_checker_listappend;
 extern const sb_checker sb_checker_stale;
+extern const sb_checker sb_checker_lock;
 
 /* One entry per line (clang-format off), so additions never collide. */
 // clang-format off
@@ -25,6 +26,7 @@ static const sb_checker *const checkers[] = {
     &sb_checker_perf,
     &sb_checker_listappend,
     &sb_checker_stale,
+    &sb_checker_lock,
 };
 // clang-format on
 

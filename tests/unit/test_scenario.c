@@ -306,8 +306,8 @@ static void fault_for_adds_an_undo(void **state)
 static void bad_checkers_and_expects_are_rejected(void **state)
 {
     (void)state;
-    expect_error("[\"set\", \"convergence\"]", "[\"set\", \"lock\"]", 18, 23,
-                 "unknown checker \"lock\"; allowed: set, convergence");
+    expect_error("[\"set\", \"convergence\"]", "[\"set\", \"nosuch\"]", 18, 23,
+                 "unknown checker \"nosuch\"; allowed: set, convergence");
     expect_error("[\"set\", \"convergence\"]", "[\"set\", \"set\"]", 18, 23, "listed twice");
     expect_error("[\"set\", \"convergence\"]", "[\"convergence\"]", 19, 14,
                  "expect names checker \"set\", which the scenario does not run");
