@@ -2,14 +2,15 @@
 # setup.sh -- install what is missing (apt), build, and run the demo or the
 # whole test suite. Run as root on Debian 12:
 #   ./setup.sh demo   # Case II of the background document, prints its report
-#   ./setup.sh test   # unit + integration tests, plain and under ASan/UBSan
+#   ./setup.sh test   # unit + integration tests, plain and under ASan/UBSan,
+#                     # then each fuzz target for 20 s
 set -euo pipefail
 cd "$(dirname "$0")"
 
 PACKAGES=(cmake make gcc pkg-config iproute2 nftables python3
           libhiredis-dev libjansson-dev libpcre2-dev libnl-3-dev libnl-route-3-dev
           libcurl4-openssl-dev libcmocka-dev libmicrohttpd-dev
-          redis-server redis-sentinel redis-tools)
+          redis-server redis-sentinel redis-tools clang libclang-rt-14-dev)
 
 need_root() {
   if [ "$(id -u)" -ne 0 ]; then
@@ -59,6 +60,20 @@ case "${1:-}" in
     ctest --test-dir build --output-on-failure
     echo "== tests (ASan + UBSan build)"
     ctest --test-dir build-asan --output-on-failure
+    echo "== fuzzing (clang, libFuzzer + ASan + UBSan, 20 s per target)"
+    build build-fuzz -DCMAKE_C_COMPILER=clang -DSPLITBRAIN_FUZZ=ON -DSPLITBRAIN_TESTS=OFF
+    for src in fuzz/fuzz_*.c; do
+      name=$(basename "$src" .c)
+      work=$(mktemp -d) # the fuzzer adds to its corpus: run it on a copy
+      cp fuzz/corpus/"${name#fuzz_}"/* "$work"/
+      if ! ./build-fuzz/"$name" -max_total_time=20 -artifact_prefix="$work/" "$work" >"$work.log" 2>&1; then
+        tail -n 40 "$work.log" >&2
+        echo "setup.sh: $name crashed; the input is in $work (crash-*), the log in $work.log" >&2
+        exit 1
+      fi
+      echo "$name: $(grep -o 'Done [0-9]* runs in [0-9]* second(s)' "$work.log"), no crash"
+      rm -rf "$work" "$work.log"
+    done
     ;;
   *)
     echo "usage: ./setup.sh demo|test" >&2

@@ -636,7 +636,8 @@ int linear_check(const sb_history *h, const sb_linear_budget *budget, sb_linear_
             if (c.ops[i].kind >= 0)
                 c.ops[k++] = c.ops[i];
         c.n = k;
-        qsort(c.ops, c.n, sizeof(lop), cmp_key);
+        if (c.n) /* qsort(NULL, 0) is undefined (found by fuzz_jepsen) */
+            qsort(c.ops, c.n, sizeof(lop), cmp_key);
         out->ops = c.n;
         out->keys = c.n_keys;
         int64_t deadline = sb_now_ns() + tb;

@@ -1,0 +1,1142 @@
+/* jepsen_history.c -- Jepsen register histories (EDN op maps or
+ * jepsen.util log lines) read into sb_history; see jepsen_history.h.
+ *
+ * The EDN reader is small and strict: it reads one line at a time into a
+ * tree allocated from an arena that is reset for every line, so error paths
+ * free nothing by hand. It knows maps, vectors, lists, sets, keywords,
+ * symbols, strings (with \" \\ \/ \b \f \n \r \t \uXXXX escapes),
+ * characters, integers (64-bit, optional N suffix), floats (optional M),
+ * ##Inf/##-Inf/##NaN, nil, true, false, ; comments and #_ discards.
+ * Tagged literals: #inst and #uuid are read as their string,
+ * #jepsen.independent.Tuple{:key k :value v} as [k v],
+ * #jepsen.history.Op{...} as the map; any other tag is an error.
+ * Nesting is limited to EDN_MAX_DEPTH. */
+#define _GNU_SOURCE
+#include "jepsen_history.h"
+
+#include <limits.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util.h"
+
+#define EDN_MAX_DEPTH 100
+#define LOG_MARKER "jepsen.util"
+
+/* ====== Arena ====== */
+
+typedef struct chunk {
+    struct chunk *next;
+    size_t used, cap;
+    size_t pad; /* header of 32 bytes keeps the data 16-aligned */
+} chunk;
+
+typedef struct arena {
+    chunk *head;
+} arena;
+
+static void *arena_alloc(arena *a, size_t n)
+{
+    n = (n + 15) & ~(size_t)15;
+    chunk *c = a->head;
+    if (!c || c->cap - c->used < n) {
+        size_t cap = n > 65536 ? n : 65536;
+        c = malloc(sizeof(chunk) + cap);
+        if (!c)
+            abort();
+        c->next = a->head;
+        c->used = 0;
+        c->cap = cap;
+        a->head = c;
+    }
+    void *p = (char *)(c + 1) + c->used;
+    c->used += n;
+    return p;
+}
+
+/* Keeps the newest chunk for the next line. */
+static void arena_reset(arena *a)
+{
+    if (!a->head)
+        return;
+    chunk *c = a->head->next;
+    while (c) {
+        chunk *nx = c->next;
+        free(c);
+        c = nx;
+    }
+    a->head->next = NULL;
+    a->head->used = 0;
+}
+
+static void arena_free(arena *a)
+{
+    arena_reset(a);
+    free(a->head);
+    a->head = NULL;
+}
+
+/* ====== EDN values ====== */
+
+typedef enum {
+    E_NIL,
+    E_BOOL,
+    E_INT,
+    E_FLOAT,
+    E_STR,
+    E_KW,
+    E_SYM,
+    E_CHAR,
+    E_VEC,
+    E_LIST,
+    E_SET,
+    E_MAP
+} ekind;
+
+typedef struct edn {
+    ekind kind;
+    int b;
+    int64_t i;
+    double d;
+    const char *s; /* STR contents, KW/SYM name (no ':'), CHAR as UTF-8; NUL-terminated */
+    size_t slen;
+    struct edn *first, *next; /* children; a map's are key, value, key, value, ... */
+    size_t n;                 /* number of children */
+    size_t start, end;        /* source span within the line */
+} edn;
+
+static const char *kind_name(ekind k)
+{
+    static const char *const names[] = {"nil",     "boolean",   "integer", "float",
+                                        "string",  "keyword",   "symbol",  "character",
+                                        "vector",  "list",      "set",     "map"};
+    return (unsigned)k < sizeof(names) / sizeof(names[0]) ? names[k] : "?";
+}
+
+typedef struct rd {
+    const char *s; /* the line */
+    size_t n, pos;
+    arena *a;
+    int depth;
+    char why[300];
+} rd;
+
+static edn *fail(rd *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static edn *fail(rd *r, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(r->why, sizeof(r->why), fmt, ap);
+    va_end(ap);
+    return NULL;
+}
+
+static edn *node(rd *r, ekind k, size_t start)
+{
+    edn *e = arena_alloc(r->a, sizeof(edn));
+    memset(e, 0, sizeof(*e));
+    e->kind = k;
+    e->start = start;
+    e->end = start;
+    return e;
+}
+
+static char *arena_strndup(arena *a, const char *s, size_t n)
+{
+    char *d = arena_alloc(a, n + 1);
+    memcpy(d, s, n);
+    d[n] = '\0';
+    return d;
+}
+
+static int is_ws(int c)
+{
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v' || c == ',';
+}
+
+static int is_digit(int c)
+{
+    return c >= '0' && c <= '9';
+}
+
+static int is_alpha(int c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+/* Character classes: 1 symbol constituent, 2 delimiter (what may follow a
+ * token). Bytes >= 0x80 (UTF-8) are constituents. */
+static unsigned char char_class[256];
+
+static void init_classes(void)
+{
+    for (int c = 1; c < 256; c++) {
+        if (is_alpha(c) || is_digit(c) || strchr(".*+!-_?$%&=<>/:#'", c) || c >= 0x80)
+            char_class[c] = 1;
+        else if (is_ws(c) || strchr("()[]{}\";\\", c))
+            char_class[c] = 2;
+    }
+}
+
+static int is_sym_char(int c)
+{
+    return char_class[c & 0xFF] == 1;
+}
+
+static int is_delim(int c)
+{
+    return char_class[c & 0xFF] == 2;
+}
+
+/* "'x'" for printable ASCII, "byte 0xNN" otherwise. */
+static const char *show_char(unsigned char c, char *buf, size_t len)
+{
+    if (c >= 0x20 && c < 0x7f)
+        snprintf(buf, len, "'%c'", c);
+    else
+        snprintf(buf, len, "byte 0x%02x", c);
+    return buf;
+}
+
+static edn *read_form(rd *r);
+
+static int skip_ws(rd *r)
+{
+    for (;;) {
+        while (r->pos < r->n && is_ws((unsigned char)r->s[r->pos]))
+            r->pos++;
+        if (r->pos < r->n && r->s[r->pos] == ';') {
+            r->pos = r->n; /* a comment runs to the end of the line */
+            continue;
+        }
+        if (r->pos + 1 < r->n && r->s[r->pos] == '#' && r->s[r->pos + 1] == '_') {
+            size_t at = r->pos;
+            r->pos += 2;
+            if (r->pos >= r->n || !read_form(r)) {
+                if (r->pos >= r->n && !r->why[0])
+                    fail(r, "column %zu: #_ discards nothing", at + 1);
+                return -1;
+            }
+            continue;
+        }
+        return 0;
+    }
+}
+
+static size_t token_end(rd *r, size_t from)
+{
+    size_t j = from;
+    while (j < r->n && is_sym_char((unsigned char)r->s[j]))
+        j++;
+    return j;
+}
+
+/* After a token: the end of the line or a delimiter. */
+static int token_ends_well(rd *r, size_t end, size_t start)
+{
+    if (end >= r->n || is_delim((unsigned char)r->s[end]))
+        return 0;
+    char b[16];
+    fail(r, "column %zu: unexpected %s after \"%.*s\"", end + 1,
+         show_char((unsigned char)r->s[end], b, sizeof(b)), (int)(end - start), r->s + start);
+    return -1;
+}
+
+static edn *read_number(rd *r, size_t start, size_t end)
+{
+    const char *t = r->s + start;
+    size_t len = end - start, k = 0;
+    int neg = 0;
+    if (t[0] == '+' || t[0] == '-') {
+        neg = t[0] == '-';
+        k = 1;
+    }
+    size_t j = k;
+    uint64_t v = 0;
+    int ovf = 0;
+    while (j < len && is_digit((unsigned char)t[j])) {
+        unsigned d = (unsigned)(t[j] - '0');
+        if (v > (UINT64_MAX - d) / 10)
+            ovf = 1;
+        else
+            v = v * 10 + d;
+        j++;
+    }
+    edn *e;
+    if (j == len || (j + 1 == len && t[j] == 'N')) {
+        uint64_t lim = neg ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX;
+        if (ovf || v > lim)
+            return fail(r, "column %zu: integer %.*s is out of the 64-bit range", start + 1,
+                        (int)len, t);
+        e = node(r, E_INT, start);
+        if (neg)
+            e->i = v == (uint64_t)INT64_MAX + 1 ? INT64_MIN : -(int64_t)v;
+        else
+            e->i = (int64_t)v;
+        e->end = end;
+        return e;
+    }
+    /* A float: digits [. digits*] [e [+-] digits+] [M], with at least one
+     * of the three. */
+    int frac = 0, exp = 0, big = 0;
+    if (j < len && t[j] == '.') {
+        frac = 1;
+        j++;
+        while (j < len && is_digit((unsigned char)t[j]))
+            j++;
+    }
+    if (j < len && (t[j] == 'e' || t[j] == 'E')) {
+        j++;
+        if (j < len && (t[j] == '+' || t[j] == '-'))
+            j++;
+        size_t d0 = j;
+        while (j < len && is_digit((unsigned char)t[j]))
+            j++;
+        if (j == d0)
+            return fail(r, "column %zu: invalid number \"%.*s\"", start + 1, (int)len, t);
+        exp = 1;
+    }
+    if (j + 1 == len && t[j] == 'M') {
+        big = 1;
+        j++;
+    }
+    if (j != len || !(frac || exp || big))
+        return fail(r, "column %zu: invalid number \"%.*s\"", start + 1, (int)len, t);
+    char *copy = arena_strndup(r->a, t, len - (size_t)big);
+    e = node(r, E_FLOAT, start);
+    e->d = strtod(copy, NULL);
+    e->end = end;
+    return e;
+}
+
+static size_t utf8_put(char *o, uint32_t cp)
+{
+    if (cp < 0x80) {
+        o[0] = (char)cp;
+        return 1;
+    }
+    if (cp < 0x800) {
+        o[0] = (char)(0xC0 | (cp >> 6));
+        o[1] = (char)(0x80 | (cp & 0x3F));
+        return 2;
+    }
+    if (cp < 0x10000) {
+        o[0] = (char)(0xE0 | (cp >> 12));
+        o[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
+        o[2] = (char)(0x80 | (cp & 0x3F));
+        return 3;
+    }
+    o[0] = (char)(0xF0 | (cp >> 18));
+    o[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
+    o[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
+    o[3] = (char)(0x80 | (cp & 0x3F));
+    return 4;
+}
+
+static int hex4(const char *s, uint32_t *out)
+{
+    uint32_t v = 0;
+    for (int i = 0; i < 4; i++) {
+        char c = s[i];
+        int d = c >= '0' && c <= '9'   ? c - '0'
+                : c >= 'a' && c <= 'f' ? c - 'a' + 10
+                : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                       : -1;
+        if (d < 0)
+            return -1;
+        v = v * 16 + (uint32_t)d;
+    }
+    *out = v;
+    return 0;
+}
+
+static edn *read_string(rd *r)
+{
+    size_t open = r->pos, j = r->pos + 1;
+    /* Find the closing quote first, so the buffer is the raw length. */
+    while (j < r->n && r->s[j] != '"')
+        j += r->s[j] == '\\' ? 2 : 1;
+    if (j >= r->n)
+        return fail(r, "column %zu: unterminated string", open + 1);
+    size_t close = j;
+    char *out = arena_alloc(r->a, close - open);
+    size_t o = 0;
+    for (j = open + 1; j < close;) {
+        char c = r->s[j];
+        if (c != '\\') {
+            out[o++] = c;
+            j++;
+            continue;
+        }
+        char esc = r->s[j + 1]; /* j + 1 < close: an escape never ends at the quote */
+        j += 2;
+        switch (esc) {
+        case 'n': out[o++] = '\n'; break;
+        case 't': out[o++] = '\t'; break;
+        case 'r': out[o++] = '\r'; break;
+        case 'b': out[o++] = '\b'; break;
+        case 'f': out[o++] = '\f'; break;
+        case '"': out[o++] = '"'; break;
+        case '\\': out[o++] = '\\'; break;
+        case '/': out[o++] = '/'; break;
+        case 'u': {
+            uint32_t cp;
+            if (j + 4 > close || hex4(r->s + j, &cp) == -1)
+                return fail(r, "column %zu: \\u needs four hex digits", j - 1);
+            j += 4;
+            if (cp >= 0xD800 && cp <= 0xDBFF) {
+                uint32_t lo;
+                if (j + 6 <= close && r->s[j] == '\\' && r->s[j + 1] == 'u' &&
+                    hex4(r->s + j + 2, &lo) == 0 && lo >= 0xDC00 && lo <= 0xDFFF) {
+                    cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+                    j += 6;
+                } else {
+                    cp = 0xFFFD; /* a lone surrogate */
+                }
+            } else if (cp >= 0xDC00 && cp <= 0xDFFF) {
+                cp = 0xFFFD;
+            }
+            if (cp == 0)
+                return fail(r, "column %zu: \\u0000 in a string is not supported", j - 5);
+            o += utf8_put(out + o, cp);
+            break;
+        }
+        default: {
+            char b[16];
+            return fail(r, "column %zu: unknown escape \\%s in a string", j - 1,
+                        show_char((unsigned char)esc, b, sizeof(b)));
+        }
+        }
+    }
+    out[o] = '\0';
+    edn *e = node(r, E_STR, open);
+    e->s = out;
+    e->slen = o;
+    r->pos = close + 1;
+    e->end = r->pos;
+    return e;
+}
+
+static size_t utf8_len(unsigned char c)
+{
+    return c < 0x80 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
+}
+
+static edn *read_char(rd *r)
+{
+    size_t start = r->pos, j = r->pos + 1;
+    if (j >= r->n)
+        return fail(r, "column %zu: a backslash (character literal) ends the line", start + 1);
+    size_t end = token_end(r, j);
+    if (end == j) { /* \( \[ \" ...: one character */
+        end = j + utf8_len((unsigned char)r->s[j]);
+        if (end > r->n)
+            end = r->n;
+    }
+    const char *t = r->s + j;
+    size_t len = end - j;
+    char buf[8];
+    size_t blen = 0;
+    static const struct {
+        const char *name;
+        char c;
+    } named[] = {{"newline", '\n'}, {"space", ' '},    {"tab", '\t'},
+                 {"return", '\r'},  {"formfeed", '\f'}, {"backspace", '\b'}};
+    for (size_t k = 0; k < sizeof(named) / sizeof(named[0]); k++)
+        if (len == strlen(named[k].name) && !memcmp(t, named[k].name, len)) {
+            buf[0] = named[k].c;
+            blen = 1;
+        }
+    if (!blen && len == 5 && t[0] == 'u') {
+        uint32_t cp;
+        if (hex4(t + 1, &cp) == 0 && cp != 0 && !(cp >= 0xD800 && cp <= 0xDFFF))
+            blen = utf8_put(buf, cp);
+    }
+    if (!blen && len == utf8_len((unsigned char)t[0])) {
+        memcpy(buf, t, len);
+        blen = len;
+    }
+    if (!blen)
+        return fail(r, "column %zu: bad character literal \\%.*s", start + 1, (int)len, t);
+    if (token_ends_well(r, end, start) == -1)
+        return NULL;
+    edn *e = node(r, E_CHAR, start);
+    e->s = arena_strndup(r->a, buf, blen);
+    e->slen = blen;
+    r->pos = end;
+    e->end = end;
+    return e;
+}
+
+static edn *read_coll(rd *r, ekind kind, char close, size_t open)
+{
+    static const char *const what[] = {[E_VEC] = "vector", [E_LIST] = "list", [E_SET] = "set",
+                                       [E_MAP] = "map"};
+    edn *e = node(r, kind, open);
+    edn **tail = &e->first;
+    for (;;) {
+        if (skip_ws(r) == -1)
+            return NULL;
+        if (r->pos >= r->n)
+            return fail(r, "unterminated %s (opened at column %zu): the line ends first",
+                        what[kind], open + 1);
+        char c = r->s[r->pos];
+        if (c == close) {
+            r->pos++;
+            break;
+        }
+        if (c == ')' || c == ']' || c == '}')
+            return fail(r, "column %zu: '%c' cannot close the %s opened at column %zu",
+                        r->pos + 1, c, what[kind], open + 1);
+        edn *child = read_form(r);
+        if (!child)
+            return NULL;
+        *tail = child;
+        tail = &child->next;
+        e->n++;
+    }
+    if (kind == E_MAP && e->n % 2)
+        return fail(r, "the map opened at column %zu has a key without a value", open + 1);
+    e->end = r->pos;
+    return e;
+}
+
+/* The n-th child (0-based) or NULL. */
+static const edn *child(const edn *e, size_t n)
+{
+    const edn *c = e->first;
+    while (c && n--)
+        c = c->next;
+    return c;
+}
+
+static const edn *map_get(const edn *m, const char *kw)
+{
+    for (const edn *k = m->first; k && k->next; k = k->next->next)
+        if (k->kind == E_KW && !strcmp(k->s, kw))
+            return k->next;
+    return NULL;
+}
+
+static edn *read_tagged(rd *r)
+{
+    size_t start = r->pos; /* at '#' */
+    size_t end = token_end(r, start + 1);
+    const char *tag = r->s + start + 1;
+    size_t tlen = end - start - 1;
+    r->pos = end;
+#define TAG_IS(lit) (tlen == sizeof(lit) - 1 && !memcmp(tag, lit, tlen))
+    if (TAG_IS("inst") || TAG_IS("uuid")) {
+        edn *v = read_form(r);
+        if (!v)
+            return NULL;
+        if (v->kind != E_STR)
+            return fail(r, "column %zu: #%.*s needs a string", start + 1, (int)tlen, tag);
+        v->start = start;
+        return v;
+    }
+    if (TAG_IS("jepsen.history.Op")) {
+        edn *v = read_form(r);
+        if (!v)
+            return NULL;
+        if (v->kind != E_MAP)
+            return fail(r, "column %zu: #jepsen.history.Op needs a map", start + 1);
+        v->start = start;
+        return v;
+    }
+    if (TAG_IS("jepsen.independent.Tuple")) {
+        edn *v = read_form(r);
+        if (!v)
+            return NULL;
+        const edn *k = v->kind == E_MAP ? map_get(v, "key") : NULL;
+        const edn *x = v->kind == E_MAP ? map_get(v, "value") : NULL;
+        if (!k || !x)
+            return fail(r, "column %zu: #jepsen.independent.Tuple needs a map with :key and :value",
+                        start + 1);
+        /* Copies: the children are linked through next. */
+        edn *kc = node(r, E_NIL, 0), *xc = node(r, E_NIL, 0);
+        *kc = *k;
+        *xc = *x;
+        kc->next = xc;
+        xc->next = NULL;
+        edn *t = node(r, E_VEC, start);
+        t->first = kc;
+        t->n = 2;
+        t->end = v->end;
+        return t;
+    }
+#undef TAG_IS
+    return fail(r, "column %zu: tagged literal #%.*s is not supported (only #inst, #uuid, "
+                   "#jepsen.independent.Tuple, #jepsen.history.Op)",
+                start + 1, (int)tlen, tag);
+}
+
+static edn *read_form1(rd *r)
+{
+    if (skip_ws(r) == -1)
+        return NULL;
+    if (r->pos >= r->n)
+        return fail(r, "column %zu: the line ends where a value was expected", r->pos + 1);
+    size_t start = r->pos;
+    unsigned char c = (unsigned char)r->s[start];
+    char b[16];
+    switch (c) {
+    case '{': r->pos++; return read_coll(r, E_MAP, '}', start);
+    case '[': r->pos++; return read_coll(r, E_VEC, ']', start);
+    case '(': r->pos++; return read_coll(r, E_LIST, ')', start);
+    case '}':
+    case ']':
+    case ')': return fail(r, "column %zu: unexpected '%c'", start + 1, c);
+    case '"': return read_string(r);
+    case '\\': return read_char(r);
+    case '#': {
+        if (start + 1 >= r->n)
+            return fail(r, "column %zu: '#' ends the line", start + 1);
+        unsigned char d = (unsigned char)r->s[start + 1];
+        if (d == '{') {
+            r->pos += 2;
+            return read_coll(r, E_SET, '}', start);
+        }
+        if (d == '#') {
+            size_t end = token_end(r, start + 2);
+            const char *t = r->s + start + 2;
+            size_t len = end - start - 2;
+            edn *e = node(r, E_FLOAT, start);
+            if (len == 3 && !memcmp(t, "Inf", 3))
+                e->d = INFINITY;
+            else if (len == 4 && !memcmp(t, "-Inf", 4))
+                e->d = -INFINITY;
+            else if (len == 3 && !memcmp(t, "NaN", 3))
+                e->d = NAN;
+            else
+                return fail(r, "column %zu: unknown symbolic value ##%.*s", start + 1, (int)len, t);
+            if (token_ends_well(r, end, start) == -1)
+                return NULL;
+            r->pos = end;
+            e->end = end;
+            return e;
+        }
+        if (is_alpha(d))
+            return read_tagged(r);
+        return fail(r, "column %zu: unexpected '#' followed by %s", start + 1,
+                    show_char(d, b, sizeof(b)));
+    }
+    case ':': {
+        size_t end = token_end(r, start + 1);
+        if (end == start + 1)
+            return fail(r, "column %zu: ':' without a keyword name", start + 1);
+        if (token_ends_well(r, end, start) == -1)
+            return NULL;
+        edn *e = node(r, E_KW, start);
+        e->s = arena_strndup(r->a, r->s + start + 1, end - start - 1);
+        e->slen = end - start - 1;
+        r->pos = end;
+        e->end = end;
+        return e;
+    }
+    default: break;
+    }
+    if (is_digit(c) || ((c == '+' || c == '-') && start + 1 < r->n &&
+                        is_digit((unsigned char)r->s[start + 1]))) {
+        size_t end = token_end(r, start);
+        if (token_ends_well(r, end, start) == -1)
+            return NULL;
+        edn *e = read_number(r, start, end);
+        if (e)
+            r->pos = end;
+        return e;
+    }
+    if (is_sym_char(c) && c != '#' && c != ':') {
+        size_t end = token_end(r, start);
+        if (token_ends_well(r, end, start) == -1)
+            return NULL;
+        const char *t = r->s + start;
+        size_t len = end - start;
+        edn *e;
+        if (len == 3 && !memcmp(t, "nil", 3)) {
+            e = node(r, E_NIL, start);
+        } else if (len == 4 && !memcmp(t, "true", 4)) {
+            e = node(r, E_BOOL, start);
+            e->b = 1;
+        } else if (len == 5 && !memcmp(t, "false", 5)) {
+            e = node(r, E_BOOL, start);
+        } else {
+            e = node(r, E_SYM, start);
+            e->s = arena_strndup(r->a, t, len);
+            e->slen = len;
+        }
+        r->pos = end;
+        e->end = end;
+        return e;
+    }
+    return fail(r, "column %zu: unexpected %s", start + 1, show_char(c, b, sizeof(b)));
+}
+
+static edn *read_form(rd *r)
+{
+    if (++r->depth > EDN_MAX_DEPTH) {
+        r->depth--;
+        return fail(r, "column %zu: nested deeper than %d levels", r->pos + 1, EDN_MAX_DEPTH);
+    }
+    edn *e = read_form1(r);
+    r->depth--;
+    return e;
+}
+
+/* ====== EDN to JSON ====== */
+
+static json_t *jstr(const char *s, size_t n)
+{
+    json_t *j = json_stringn(s, n);
+    return j ? j : json_string("?"); /* not reached: lines are checked UTF-8 */
+}
+
+/* A map key or an independent key as text: a string's contents, a
+ * keyword's or symbol's name, an integer in decimal, else its EDN text. */
+static const char *key_text(arena *a, const char *line, const edn *e)
+{
+    char buf[32];
+    switch (e->kind) {
+    case E_STR:
+    case E_KW:
+    case E_SYM:
+    case E_CHAR: return e->s;
+    case E_INT:
+        snprintf(buf, sizeof(buf), "%lld", (long long)e->i);
+        return arena_strndup(a, buf, strlen(buf));
+    default: return arena_strndup(a, line + e->start, e->end - e->start);
+    }
+}
+
+static json_t *to_json(arena *a, const char *line, const edn *e)
+{
+    switch (e->kind) {
+    case E_NIL: return json_null();
+    case E_BOOL: return json_boolean(e->b);
+    case E_INT: return json_integer((json_int_t)e->i);
+    case E_FLOAT:
+        if (isfinite(e->d))
+            return json_real(e->d);
+        return json_string(isnan(e->d) ? "##NaN" : e->d > 0 ? "##Inf" : "##-Inf");
+    case E_STR:
+    case E_KW:
+    case E_SYM:
+    case E_CHAR: return jstr(e->s, e->slen);
+    case E_VEC:
+    case E_LIST:
+    case E_SET: {
+        json_t *arr = json_array();
+        for (const edn *c = e->first; c; c = c->next)
+            json_array_append_new(arr, to_json(a, line, c));
+        return arr;
+    }
+    case E_MAP: {
+        json_t *obj = json_object();
+        for (const edn *k = e->first; k && k->next; k = k->next->next)
+            json_object_set_new(obj, key_text(a, line, k), to_json(a, line, k->next));
+        return obj;
+    }
+    }
+    return json_null();
+}
+
+static int is_seq(const edn *e)
+{
+    return e && (e->kind == E_VEC || e->kind == E_LIST);
+}
+
+/* An op's value; jepsen.independent tuples become {"k": key, "v": value}. */
+static json_t *value_json(arena *a, const char *line, const char *f, int client, const edn *v)
+{
+    int tuple = 0;
+    if (client && is_seq(v) && v->n == 2) {
+        if (!strcmp(f, "read") || !strcmp(f, "write"))
+            tuple = 1;
+        else if (!strcmp(f, "cas"))
+            tuple = is_seq(child(v, 1));
+    }
+    if (!tuple)
+        return to_json(a, line, v);
+    const edn *k = child(v, 0), *x = child(v, 1);
+    json_t *j = json_object();
+    json_object_set_new(j, "k", json_string(key_text(a, line, k)));
+    json_object_set_new(j, "v", to_json(a, line, x));
+    return j;
+}
+
+/* ====== Ops ====== */
+
+typedef struct fields {
+    const edn *process, *type, *f, *value, *time, *error;
+    const char *error_text; /* log lines: the raw rest of the line */
+    size_t error_len;
+} fields;
+
+static int utf8_valid(const char *s, size_t n, size_t *bad)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    size_t i = 0;
+    while (i < n) {
+        unsigned c = p[i];
+        size_t len;
+        uint32_t cp, min;
+        if (c == 0) {
+            *bad = i;
+            return 0;
+        }
+        if (c < 0x80) {
+            i++;
+            continue;
+        } else if (c >= 0xC2 && c <= 0xDF) {
+            len = 2, cp = c & 0x1F, min = 0x80;
+        } else if (c >= 0xE0 && c <= 0xEF) {
+            len = 3, cp = c & 0x0F, min = 0x800;
+        } else if (c >= 0xF0 && c <= 0xF4) {
+            len = 4, cp = c & 0x07, min = 0x10000;
+        } else {
+            *bad = i;
+            return 0;
+        }
+        if (i + len > n) {
+            *bad = i;
+            return 0;
+        }
+        for (size_t k = 1; k < len; k++) {
+            if ((p[i + k] & 0xC0) != 0x80) {
+                *bad = i;
+                return 0;
+            }
+            cp = (cp << 6) | (p[i + k] & 0x3F);
+        }
+        if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
+            *bad = i;
+            return 0;
+        }
+        i += len;
+    }
+    return 1;
+}
+
+/* Copies at most cap - 1 bytes, not cutting a UTF-8 sequence. */
+static void copy_capped(char *dst, size_t cap, const char *s, size_t n)
+{
+    if (n >= cap) {
+        n = cap - 1;
+        while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
+            n--;
+    }
+    memcpy(dst, s, n);
+    dst[n] = '\0';
+}
+
+static int make_op(arena *a, const char *line, const fields *fl, size_t lineno, sb_op *op,
+                   char *why, size_t whylen)
+{
+    memset(op, 0, sizeof(*op));
+    if (!fl->process) {
+        snprintf(why, whylen, "the op has no :process");
+        return -1;
+    }
+    if (!fl->type) {
+        snprintf(why, whylen, "the op has no :type");
+        return -1;
+    }
+    if (!fl->f) {
+        snprintf(why, whylen, "the op has no :f");
+        return -1;
+    }
+    if (fl->process->kind == E_INT && fl->process->i >= 0 && fl->process->i <= INT_MAX) {
+        op->process = (int)fl->process->i;
+    } else if (fl->process->kind == E_KW) {
+        op->process = SB_PROC_NEMESIS; /* :nemesis and any other named process */
+    } else {
+        snprintf(why, whylen, ":process must be a non-negative integer or a keyword (:nemesis); got %s %.*s",
+                 kind_name(fl->process->kind), (int)(fl->process->end - fl->process->start),
+                 line + fl->process->start);
+        return -1;
+    }
+    if (fl->type->kind != E_KW || history_type_parse(fl->type->s, &op->type) == -1) {
+        snprintf(why, whylen, ":type must be :invoke, :ok, :fail or :info; got %.*s",
+                 (int)(fl->type->end - fl->type->start), line + fl->type->start);
+        return -1;
+    }
+    const edn *f = fl->f;
+    if ((f->kind != E_KW && f->kind != E_SYM && f->kind != E_STR) || f->slen == 0) {
+        snprintf(why, whylen, ":f must be a keyword; got %s %.*s", kind_name(f->kind),
+                 (int)(f->end - f->start), line + f->start);
+        return -1;
+    }
+    copy_capped(op->f, sizeof(op->f), f->s, f->slen);
+    if (fl->time && fl->time->kind != E_NIL) {
+        if (fl->time->kind != E_INT) {
+            snprintf(why, whylen, ":time must be an integer (ns); got %s",
+                     kind_name(fl->time->kind));
+            return -1;
+        }
+        op->time_ns = fl->time->i;
+    } else {
+        op->time_ns = (int64_t)lineno;
+    }
+    if (fl->value && fl->value->kind != E_NIL)
+        op->value = value_json(a, line, op->f, op->process >= 0, fl->value);
+    if (fl->error && fl->error->kind != E_NIL) {
+        const edn *e = fl->error;
+        op->error = e->kind == E_STR ? strdup(e->s) : strndup(line + e->start, e->end - e->start);
+    } else if (fl->error_text && fl->error_len) {
+        op->error = strndup(fl->error_text, fl->error_len);
+    }
+    return 0;
+}
+
+static int edn_op(rd *r, fields *fl)
+{
+    edn *m = read_form(r);
+    if (!m)
+        return -1;
+    if (m->kind != E_MAP) {
+        fail(r, "expected an op map {:process ..., :type ..., :f ..., :value ...}; got a %s",
+             kind_name(m->kind));
+        return -1;
+    }
+    if (skip_ws(r) == -1)
+        return -1;
+    if (r->pos < r->n) {
+        fail(r, "column %zu: unexpected text after the op map", r->pos + 1);
+        return -1;
+    }
+    memset(fl, 0, sizeof(*fl));
+    for (const edn *k = m->first; k && k->next; k = k->next->next) {
+        if (k->kind != E_KW)
+            continue;
+        const edn **slot = !strcmp(k->s, "process") ? &fl->process
+                           : !strcmp(k->s, "type")  ? &fl->type
+                           : !strcmp(k->s, "f")     ? &fl->f
+                           : !strcmp(k->s, "value") ? &fl->value
+                           : !strcmp(k->s, "time")  ? &fl->time
+                           : !strcmp(k->s, "error") ? &fl->error
+                                                    : NULL;
+        if (!slot)
+            continue;
+        if (*slot) {
+            fail(r, "column %zu: duplicate key :%s", k->start + 1, k->s);
+            return -1;
+        }
+        *slot = k->next;
+    }
+    return 0;
+}
+
+static const char *find_marker(const char *s, size_t n)
+{
+    return memmem(s, n, LOG_MARKER, sizeof(LOG_MARKER) - 1);
+}
+
+static int is_space(char c)
+{
+    return c == ' ' || c == '\t' || c == '\r';
+}
+
+/* A log line carries an op when, after the jepsen.util marker, an optional
+ * "-" or ":" separator and spaces, a single word (the process: a digit, a
+ * '-' and a digit, or a keyword) is followed by a tab. Sets *proc_start,
+ * *proc_end and *tab (line offsets). */
+static int log_op_shape(const char *line, size_t n, size_t *proc_start, size_t *proc_end,
+                        size_t *tab)
+{
+    const char *m = find_marker(line, n);
+    if (!m)
+        return 0;
+    size_t j = (size_t)(m - line) + sizeof(LOG_MARKER) - 1;
+    const char *t = memchr(line + j, '\t', n - j);
+    if (!t)
+        return 0;
+    size_t end = (size_t)(t - line);
+    while (j < end && line[j] == ' ')
+        j++;
+    if (j + 1 < end && (line[j] == '-' || line[j] == ':') && line[j + 1] == ' ')
+        j++;
+    else if (j + 1 == end && line[j] == ':') /* "jepsen.util:\t" */
+        j++;
+    while (j < end && line[j] == ' ')
+        j++;
+    size_t k = end;
+    while (k > j && line[k - 1] == ' ')
+        k--;
+    if (j == k || memchr(line + j, ' ', k - j))
+        return 0; /* no word, or more than one: another message */
+    char c = line[j];
+    if (!(is_digit((unsigned char)c) || c == ':' ||
+          (c == '-' && j + 1 < k && is_digit((unsigned char)line[j + 1]))))
+        return 0;
+    *proc_start = j;
+    *proc_end = k;
+    *tab = end;
+    return 1;
+}
+
+/* One tab-separated field [start, end) read as a single EDN form. */
+static const edn *field_form(rd *r, size_t start, size_t end, const char *what)
+{
+    while (start < end && is_space(r->s[start]))
+        start++;
+    while (end > start && is_space(r->s[end - 1]))
+        end--;
+    if (start == end) {
+        fail(r, "column %zu: the %s field is empty", start + 1, what);
+        return NULL;
+    }
+    size_t saved_n = r->n;
+    r->n = end;
+    r->pos = start;
+    const edn *e = read_form(r);
+    if (e && skip_ws(r) == -1) {
+        e = NULL;
+    } else if (e && r->pos < r->n) {
+        fail(r, "column %zu: unexpected text after the %s", r->pos + 1, what);
+        e = NULL;
+    }
+    r->n = saved_n;
+    return e;
+}
+
+static int log_op(rd *r, fields *fl, size_t proc_start, size_t proc_end, size_t tab1)
+{
+    memset(fl, 0, sizeof(*fl));
+    const char *s = r->s;
+    size_t n = r->n;
+    size_t tabs[4], nt = 0;
+    for (size_t j = tab1 + 1; j < n && nt < 3; j++)
+        if (s[j] == '\t')
+            tabs[nt++] = j;
+    if (nt < 2) {
+        fail(r, "expected process, type, f and value separated by tabs after " LOG_MARKER);
+        return -1;
+    }
+    size_t type_end = tabs[0], f_end = tabs[1];
+    size_t value_end = nt > 2 ? tabs[2] : n;
+    if (!(fl->process = field_form(r, proc_start, proc_end, "process")) ||
+        !(fl->type = field_form(r, tab1 + 1, type_end, "type")) ||
+        !(fl->f = field_form(r, type_end + 1, f_end, "f")))
+        return -1;
+    size_t vs = f_end + 1, ve = value_end;
+    while (vs < ve && is_space(s[vs]))
+        vs++;
+    if (vs < ve && !(fl->value = field_form(r, vs, ve, "value")))
+        return -1;
+    if (nt > 2) {
+        size_t es = tabs[2] + 1, ee = n;
+        while (es < ee && is_space(s[es]))
+            es++;
+        while (ee > es && is_space(s[ee - 1]))
+            ee--;
+        fl->error_text = s + es;
+        fl->error_len = ee - es;
+    }
+    return 0;
+}
+
+static int first_non_ws(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!is_space(s[i]))
+            return (unsigned char)s[i];
+    return -1;
+}
+
+sb_history *jepsen_history_parse(const char *name, const char *text, size_t len, char *err)
+{
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, init_classes);
+    const char *end = text + len;
+    /* A log file: some line (not an EDN one) names the jepsen.util logger.
+     * It is read in that form only: lines without a jepsen.util op are other
+     * log messages. */
+    int log_mode = 0;
+    for (const char *p = find_marker(text, len) ? text : end; p < end && !log_mode;) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        const char *eol = nl ? nl : end;
+        size_t n = (size_t)(eol - p);
+        int first = first_non_ws(p, n);
+        if (first != '{' && first != '#' && find_marker(p, n))
+            log_mode = 1;
+        p = eol + 1;
+    }
+
+    sb_history *h = history_new();
+    arena ar = {0};
+    size_t lineno = 0, ops = 0;
+    for (const char *p = text; p < end;) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        const char *eol = nl ? nl : end;
+        size_t n = (size_t)(eol - p);
+        lineno++;
+        const char *line = p;
+        p = eol + 1;
+        if (n && line[n - 1] == '\r')
+            n--;
+        arena_reset(&ar);
+        rd r = {.s = line, .n = n, .a = &ar};
+        fields fl;
+        int first = first_non_ws(line, n);
+        size_t ps = 0, pe = 0, tab = 0;
+        int rc;
+        if (log_mode) {
+            if (first == '{' || first == '#' || !log_op_shape(line, n, &ps, &pe, &tab))
+                continue; /* another log message */
+        } else if (first != '{' && first != '#') {
+            sb_err_set(err, "%s:%zu: %s", name, lineno,
+                       first < 0 ? "blank line"
+                                 : "neither an EDN op map {...} nor a " LOG_MARKER " log line");
+            goto fail;
+        }
+        size_t bad;
+        if (!utf8_valid(line, n, &bad)) {
+            sb_err_set(err, "%s:%zu: column %zu: %s", name, lineno, bad + 1,
+                       line[bad] ? "not UTF-8" : "a NUL byte");
+            goto fail;
+        }
+        rc = log_mode ? log_op(&r, &fl, ps, pe, tab) : edn_op(&r, &fl);
+        if (rc == -1) {
+            sb_err_set(err, "%s:%zu: %s", name, lineno, r.why);
+            goto fail;
+        }
+        sb_op op;
+        char why[300];
+        if (make_op(&ar, line, &fl, lineno, &op, why, sizeof(why)) == -1) {
+            sb_err_set(err, "%s:%zu: %s", name, lineno, why);
+            goto fail;
+        }
+        history_add(h, &op);
+        json_decref(op.value);
+        free(op.error);
+        ops++;
+    }
+    arena_free(&ar);
+    if (ops == 0) {
+        sb_err_set(err, "%s: no operations: expected EDN op maps ({:process 0, :type :invoke, "
+                        ":f :read, :value nil}) or " LOG_MARKER " log lines", name);
+        history_free(h);
+        return NULL;
+    }
+    return h;
+fail:
+    arena_free(&ar);
+    history_free(h);
+    return NULL;
+}
+
+sb_history *jepsen_history_load(const char *path, char *err)
+{
+    size_t len;
+    char *text = sb_read_file(path, &len, err);
+    if (!text)
+        return NULL;
+    sb_history *h = jepsen_history_parse(path, text, len, err);
+    free(text);
+    return h;
+}

@@ -1,0 +1,487 @@
+/* test_jepsen_history.c -- Jepsen histories (EDN op maps and jepsen.util
+ * log lines) read into sb_history, their errors, and the verdicts of the
+ * linearizability checker on the classic small Jepsen histories. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "jepsen_history.h"
+#include "linear.h"
+#include "util.h"
+
+static sb_history *parse(const char *text)
+{
+    char err[SB_ERR_LEN] = "";
+    sb_history *h = jepsen_history_parse("t.edn", text, strlen(text), err);
+    if (!h)
+        fail_msg("unexpected error: %s", err);
+    return h;
+}
+
+/* Parses text expecting an error; returns it. */
+static const char *parse_error(const char *text)
+{
+    static char err[SB_ERR_LEN];
+    err[0] = '\0';
+    sb_history *h = jepsen_history_parse("t.edn", text, strlen(text), err);
+    if (h) {
+        history_free(h);
+        fail_msg("no error for:\n%s", text);
+    }
+    assert_true(err[0] != '\0');
+    return err;
+}
+
+static void assert_contains(const char *s, const char *sub)
+{
+    if (!strstr(s, sub))
+        fail_msg("\"%s\" does not contain \"%s\"", s, sub);
+}
+
+/* The op's value as compact JSON, "absent" when there is none. */
+static void assert_value(const sb_op *op, const char *json)
+{
+    if (!op->value) {
+        assert_string_equal("absent", json);
+        return;
+    }
+    char *s = json_dumps(op->value, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
+    assert_non_null(s);
+    if (strcmp(s, json) != 0) {
+        char msg[512];
+        snprintf(msg, sizeof(msg), "value %s, expected %s", s, json);
+        free(s);
+        fail_msg("%s", msg);
+    }
+    free(s);
+}
+
+/* ====== EDN op maps ====== */
+
+static void edn_op_maps_are_read(void **state)
+{
+    (void)state;
+    sb_history *h = parse("{:process 0, :type :invoke, :f :cas, :value [1 4], :time 123, :index 5}\n"
+                          "{:process 0, :type :ok, :f :cas, :value [1 4], :time 456, :index 6}\n");
+    assert_int_equal(h->n, 2);
+    const sb_op *op = &h->ops[0];
+    assert_int_equal(op->process, 0);
+    assert_int_equal(op->type, SB_OP_INVOKE);
+    assert_string_equal(op->f, "cas");
+    assert_value(op, "[1,4]");
+    assert_int_equal(op->time_ns, 123);
+    assert_int_equal(op->index, 0); /* the position, not :index */
+    assert_null(op->error);
+    assert_int_equal(h->ops[1].type, SB_OP_OK);
+    assert_int_equal(h->ops[1].time_ns, 456);
+    assert_int_equal(h->ops[1].index, 1);
+    history_free(h);
+}
+
+static void keys_in_any_order_commas_optional(void **state)
+{
+    (void)state;
+    sb_history *h = parse("{:value 5 :f :write :time 7 :type :ok :process 12}\n"
+                          "{:f :read,:type :fail,,:process 3 , :value nil :extra {:a 1}}\r\n");
+    assert_int_equal(h->n, 2);
+    assert_int_equal(h->ops[0].process, 12);
+    assert_int_equal(h->ops[0].type, SB_OP_OK);
+    assert_string_equal(h->ops[0].f, "write");
+    assert_value(&h->ops[0], "5");
+    assert_int_equal(h->ops[1].process, 3);
+    assert_int_equal(h->ops[1].type, SB_OP_FAIL);
+    assert_string_equal(h->ops[1].f, "read");
+    history_free(h);
+}
+
+static void nil_and_missing_time(void **state)
+{
+    (void)state;
+    sb_history *h = parse("{:process 0, :type :invoke, :f :read, :value nil}\n"
+                          "{:process 0, :type :ok, :f :read}\n"
+                          "{:process 0, :type :ok, :f :read, :value nil, :time nil}\n");
+    assert_int_equal(h->n, 3);
+    for (size_t i = 0; i < 3; i++) {
+        assert_null(h->ops[i].value); /* nil is no value, as in native histories */
+        assert_int_equal(h->ops[i].time_ns, (int64_t)i + 1); /* the line number */
+    }
+    history_free(h);
+}
+
+static void numbers(void **state)
+{
+    (void)state;
+    sb_history *h = parse(
+        "{:process 0, :type :invoke, :f :write, :value -5, :time -3}\n"
+        "{:process 0, :type :ok, :f :cas, :value [-1 +2 0 9223372036854775807 -9223372036854775808]}\n"
+        "{:process 1, :type :ok, :f :x, :value [1.5 -2e3 3M 7N ##Inf ##NaN]}\n");
+    assert_value(&h->ops[0], "-5");
+    assert_int_equal(h->ops[0].time_ns, -3);
+    assert_value(&h->ops[1], "[-1,2,0,9223372036854775807,-9223372036854775808]");
+    assert_value(&h->ops[2], "[1.5,-2000.0,3.0,7,\"##Inf\",\"##NaN\"]");
+    history_free(h);
+}
+
+static void strings_with_escapes(void **state)
+{
+    (void)state;
+    sb_history *h = parse("{:process 0, :type :info, :f :write, :value \"a\\\"b\\\\c\\td\\n\\u00e9\\ud83d\\ude00;\", "
+                          ":error \"timed out: \\\"read\\\"\"}\n");
+    const sb_op *op = &h->ops[0];
+    assert_true(json_is_string(op->value));
+    assert_string_equal(json_string_value(op->value), "a\"b\\c\td\n\xc3\xa9\xf0\x9f\x98\x80;");
+    assert_string_equal(op->error, "timed out: \"read\"");
+    history_free(h);
+}
+
+static void nested_values(void **state)
+{
+    (void)state;
+    sb_history *h = parse(
+        "{:process 2, :type :ok, :f :txn, :value [[:append 3 1] [:r 4 [1 2]] (:w \"x\" true) "
+        "#{false} {:a {\"b\" nil}, 5 sym, [1] \\c}]} ; a comment\n"
+        "{:process 2, :type :fail, :f :txn, :value #_ [ignored] [1], :error [:duplicate-key \"etcd: dup\"]}\n");
+    assert_value(&h->ops[0], "[[\"append\",3,1],[\"r\",4,[1,2]],[\"w\",\"x\",true],[false],"
+                             "{\"5\":\"sym\",\"[1]\":\"c\",\"a\":{\"b\":null}}]");
+    assert_value(&h->ops[1], "[1]");
+    assert_string_equal(h->ops[1].error, "[:duplicate-key \"etcd: dup\"]");
+    history_free(h);
+}
+
+static void nemesis_ops_are_kept_as_nemesis(void **state)
+{
+    (void)state;
+    sb_history *h = parse("{:process :nemesis, :type :info, :f :start, :value nil}\n"
+                          "{:process :nemesis, :type :info, :f :start, :value [:isolated {:n1 #{:n2}}]}\n");
+    assert_int_equal(h->n, 2);
+    assert_int_equal(h->ops[0].process, SB_PROC_NEMESIS);
+    assert_string_equal(h->ops[0].f, "start");
+    assert_value(&h->ops[1], "[\"isolated\",{\"n1\":[\"n2\"]}]");
+    history_free(h);
+}
+
+static void independent_tuples(void **state)
+{
+    (void)state;
+    sb_history *h = parse(
+        "{:process 0, :type :invoke, :f :write, :value [3 5]}\n"
+        "{:process 1, :type :invoke, :f :read, :value [3 nil]}\n"
+        "{:process 1, :type :ok, :f :read, :value [3 5]}\n"
+        "{:process 2, :type :invoke, :f :cas, :value [3 [1 4]]}\n"
+        "{:process 3, :type :invoke, :f :cas, :value [1 4]}\n"           /* plain cas */
+        "{:process 4, :type :invoke, :f :write, :value [:k nil]}\n"
+        "{:process 4, :type :invoke, :f :read, :value [\"key\" -1]}\n"
+        "{:process 5, :type :invoke, :f :write, :value #jepsen.independent.Tuple{:key 7, :value 8}}\n"
+        "{:process :nemesis, :type :info, :f :write, :value [1 2]}\n"); /* not a client */
+    assert_value(&h->ops[0], "{\"k\":\"3\",\"v\":5}");
+    assert_value(&h->ops[1], "{\"k\":\"3\",\"v\":null}");
+    assert_value(&h->ops[2], "{\"k\":\"3\",\"v\":5}");
+    assert_value(&h->ops[3], "{\"k\":\"3\",\"v\":[1,4]}");
+    assert_value(&h->ops[4], "[1,4]");
+    assert_value(&h->ops[5], "{\"k\":\"k\",\"v\":null}");
+    assert_value(&h->ops[6], "{\"k\":\"key\",\"v\":-1}");
+    assert_value(&h->ops[7], "{\"k\":\"7\",\"v\":8}");
+    assert_value(&h->ops[8], "[1,2]");
+    history_free(h);
+}
+
+static void long_f_is_capped(void **state)
+{
+    (void)state;
+    sb_history *h = parse("{:process 0, :type :invoke, "
+                          ":f :a-very-long-function-name-that-goes-on-and-on-and-on-forever}\n"
+                          "#jepsen.history.Op{:process 0, :type :ok, :f :read, :value 1}\n");
+    assert_int_equal(strlen(h->ops[0].f), sizeof(h->ops[0].f) - 1);
+    assert_memory_equal(h->ops[0].f, "a-very-long-function", 20);
+    assert_string_equal(h->ops[1].f, "read"); /* a Jepsen 0.3 Op record */
+    assert_value(&h->ops[1], "1");
+    history_free(h);
+}
+
+/* ====== Log lines ====== */
+
+static void log_lines_are_read(void **state)
+{
+    (void)state;
+    sb_history *h = parse("INFO  jepsen.util - 3\t:invoke\t:cas\t[1 4]\n"
+                          "INFO  jepsen.util - 3\t:info\t:cas\t:timed-out\n"
+                          "INFO  jepsen.util - 14\t:invoke\t:read\tnil\n"
+                          "INFO  jepsen.util - 14\t:fail\t:read\tnil\t:connection-refused (no route)\n"
+                          "INFO  jepsen.util - :nemesis\t:info\t:start\tnil\n");
+    assert_int_equal(h->n, 5);
+    assert_int_equal(h->ops[0].process, 3);
+    assert_int_equal(h->ops[0].type, SB_OP_INVOKE);
+    assert_string_equal(h->ops[0].f, "cas");
+    assert_value(&h->ops[0], "[1,4]");
+    assert_int_equal(h->ops[0].time_ns, 1);
+    assert_value(&h->ops[1], "\"timed-out\""); /* completion values as given */
+    assert_int_equal(h->ops[1].type, SB_OP_INFO);
+    assert_int_equal(h->ops[2].process, 14);
+    assert_null(h->ops[2].value);
+    assert_string_equal(h->ops[3].error, ":connection-refused (no route)");
+    assert_int_equal(h->ops[4].process, SB_PROC_NEMESIS);
+    assert_string_equal(h->ops[4].f, "start");
+    assert_int_equal(h->ops[4].time_ns, 5);
+    history_free(h);
+}
+
+static void timestamped_log_lines_and_other_messages(void **state)
+{
+    (void)state;
+    sb_history *h = parse(
+        "2013-05-20 10:20:29,001{GMT}\tINFO  [main] jepsen.core: Running test\n"
+        "2013-05-20 10:20:30,123{GMT}\tINFO  [jepsen worker 3] jepsen.util: 3\t:invoke\t:read\tnil\n"
+        "java.net.SocketTimeoutException: Read timed out\n"
+        "\tat java.net.SocketInputStream.socketRead0(Native Method)\n"
+        "\n"
+        "{:valid? true,\n"
+        "2013-05-20 10:20:30,200{GMT}\tINFO  [jepsen worker 3] jepsen.util - helper started\n"
+        "2013-05-20 10:20:30,456{GMT}\tINFO  [jepsen worker 3] jepsen.util: 3\t:ok\t:read\t[5 nil]\n");
+    assert_int_equal(h->n, 2);
+    assert_int_equal(h->ops[0].process, 3);
+    assert_string_equal(h->ops[0].f, "read");
+    assert_int_equal(h->ops[1].type, SB_OP_OK);
+    assert_value(&h->ops[1], "{\"k\":\"5\",\"v\":null}");
+    assert_int_equal(h->ops[1].time_ns, 8);
+    history_free(h);
+}
+
+/* ====== Errors ====== */
+
+static void errors_name_the_line(void **state)
+{
+    (void)state;
+    const char *ok = "{:process 0, :type :invoke, :f :read, :value nil}\n";
+    char buf[512];
+#define ERR_AT_LINE_2(bad, what)                                                                  \
+    do {                                                                                          \
+        snprintf(buf, sizeof(buf), "%s%s\n%s", ok, bad, ok);                                      \
+        const char *e = parse_error(buf);                                                         \
+        assert_contains(e, "t.edn:2: ");                                                          \
+        assert_contains(e, what);                                                                 \
+    } while (0)
+    ERR_AT_LINE_2("{:process 0, :type :ok, :f :cas, :value [1 4}", "'}' cannot close the vector");
+    ERR_AT_LINE_2("{:process 0, :type :ok, :f :cas, :value [1 4", "unterminated vector");
+    ERR_AT_LINE_2("{:process 0, :type :ok, :f :cas, :value [1 4]", "unterminated map");
+    ERR_AT_LINE_2("{:process 0, :type :done, :f :read}", ":type must be :invoke, :ok, :fail or :info");
+    ERR_AT_LINE_2("{:process 0, :type \"ok\", :f :read}", ":type must be");
+    ERR_AT_LINE_2("{:type :ok, :f :read, :value 1}", "no :process");
+    ERR_AT_LINE_2("{:process 0, :f :read, :value 1}", "no :type");
+    ERR_AT_LINE_2("{:process 0, :type :ok, :value 1}", "no :f");
+    ERR_AT_LINE_2("{:process -1, :type :ok, :f :read}", ":process must be");
+    ERR_AT_LINE_2("{:process \"p\", :type :ok, :f :read}", ":process must be");
+    ERR_AT_LINE_2("{:process 0, :type :ok, :f 7}", ":f must be a keyword");
+    ERR_AT_LINE_2("{:process 0, :type :ok, :f :read, :time 1.5}", ":time must be an integer");
+    ERR_AT_LINE_2("{:process 0, :type :ok, :f :read, :type :ok}", "duplicate key :type");
+    ERR_AT_LINE_2("{:process 0, :type :ok, :f :read, :value}", "key without a value");
+    ERR_AT_LINE_2("{:process 0, :type :ok, :f :read, :value \"abc}", "unterminated string");
+    ERR_AT_LINE_2("{:process 0, :type :ok, :f :read, :value \"a\\qb\"}", "unknown escape");
+    ERR_AT_LINE_2("{:process 0, :type :ok, :f :read, :value 99999999999999999999}", "out of the 64-bit range");
+    ERR_AT_LINE_2("{:process 0, :type :ok, :f :read, :value 12abc}", "invalid number");
+    ERR_AT_LINE_2("{:process 0, :type :ok, :f :read, :value @x}", "unexpected '@'");
+    ERR_AT_LINE_2("{:process 0, :type :ok, :f :read, :value #foo.Bar{:a 1}}", "tagged literal #foo.Bar is not supported");
+    ERR_AT_LINE_2("{:process 0, :type :ok, :f :read} {}", "unexpected text after the op map");
+    ERR_AT_LINE_2("[:process 0, :type :ok, :f :read]", "neither an EDN op map");
+    ERR_AT_LINE_2("#{:process 0}", "expected an op map");
+    ERR_AT_LINE_2("", "blank line");
+    ERR_AT_LINE_2("   ", "blank line");
+    ERR_AT_LINE_2("{:process 0, :type :ok, :f :read, :value \"\xff\"}", "not UTF-8");
+    /* Nesting deeper than the reader allows. */
+    char deep[400] = "{:process 0, :type :ok, :f :read, :value ";
+    for (int i = 0; i < 150; i++)
+        strcat(deep, "[");
+    ERR_AT_LINE_2(deep, "nested deeper than");
+    /* Log lines. */
+    ERR_AT_LINE_2("INFO  jepsen.util - 3\t:done\t:read\tnil", ":type must be");
+    ERR_AT_LINE_2("INFO  jepsen.util - 3\t:ok", "separated by tabs");
+    ERR_AT_LINE_2("INFO  jepsen.util - 3\t:ok\t:read\t[1 2", "unterminated vector");
+    ERR_AT_LINE_2("INFO  jepsen.util - 3\t:ok\t:read\t1 2", "unexpected text after the value");
+#undef ERR_AT_LINE_2
+    assert_contains(parse_error(""), "t.edn: no operations");
+    assert_contains(parse_error("INFO  jepsen.core - starting\nINFO  jepsen.util - 3 things\n"),
+                    "no operations");
+    /* An error on the first line of a log file, after skipped lines. */
+    const char *e = parse_error("INFO  jepsen.core - starting\n"
+                                "\n"
+                                "INFO  jepsen.util - 3\t:invoke\t:read\tnil\n"
+                                "INFO  jepsen.util - 3\t:ok\t:read\t\"5\n");
+    assert_contains(e, "t.edn:4: ");
+    assert_contains(e, "unterminated string");
+}
+
+/* ====== Verdicts ====== */
+
+static sb_linear_verdict verdict(const char *text)
+{
+    sb_history *h = parse(text);
+    sb_linear_result r;
+    char err[SB_ERR_LEN];
+    if (linear_check(h, NULL, &r, err) == -1)
+        fail_msg("linear_check: %s", err);
+    sb_linear_verdict v = r.verdict;
+    if (v == SB_LINEAR_VIOLATION)
+        assert_non_null(r.violation);
+    linear_result_free(&r);
+    history_free(h);
+    return v;
+}
+
+static void valid_history(void **state)
+{
+    (void)state;
+    assert_int_equal(verdict("{:process 0, :type :invoke, :f :read, :value nil}\n"
+                             "{:process 0, :type :ok, :f :read, :value nil}\n"
+                             "{:process 1, :type :invoke, :f :write, :value 1}\n"
+                             "{:process 1, :type :ok, :f :write, :value 1}\n"
+                             "{:process 2, :type :invoke, :f :cas, :value [1 2]}\n"
+                             "{:process 0, :type :invoke, :f :read, :value nil}\n"
+                             "{:process 2, :type :ok, :f :cas, :value [1 2]}\n"
+                             "{:process 0, :type :ok, :f :read, :value 1}\n"
+                             "{:process 1, :type :invoke, :f :cas, :value [1 3]}\n"
+                             "{:process 1, :type :fail, :f :cas, :value [1 3]}\n"
+                             "{:process 0, :type :invoke, :f :read, :value nil}\n"
+                             "{:process 0, :type :ok, :f :read, :value 2}\n"),
+                     SB_LINEAR_OK);
+}
+
+static void stale_read_after_a_completed_write(void **state)
+{
+    (void)state;
+    const char *edn = "{:process 0, :type :invoke, :f :write, :value 1}\n"
+                      "{:process 0, :type :ok, :f :write, :value 1}\n"
+                      "{:process 0, :type :invoke, :f :write, :value 2}\n"
+                      "{:process 0, :type :ok, :f :write, :value 2}\n"
+                      "{:process 1, :type :invoke, :f :read, :value nil}\n"
+                      "{:process 1, :type :ok, :f :read, :value 1}\n";
+    assert_int_equal(verdict(edn), SB_LINEAR_VIOLATION);
+    const char *log = "INFO  jepsen.util - 0\t:invoke\t:write\t1\n"
+                      "INFO  jepsen.util - 0\t:ok\t:write\t1\n"
+                      "INFO  jepsen.util - 0\t:invoke\t:write\t2\n"
+                      "INFO  jepsen.util - 0\t:ok\t:write\t2\n"
+                      "INFO  jepsen.util - 1\t:invoke\t:read\tnil\n"
+                      "INFO  jepsen.util - 1\t:ok\t:read\t1\n";
+    assert_int_equal(verdict(log), SB_LINEAR_VIOLATION);
+    /* The same on key 7 of an independent history, key 8 untouched. */
+    const char *ind = "{:process 0, :type :invoke, :f :write, :value [7 1]}\n"
+                      "{:process 0, :type :ok, :f :write, :value [7 1]}\n"
+                      "{:process 2, :type :invoke, :f :write, :value [8 1]}\n"
+                      "{:process 2, :type :ok, :f :write, :value [8 1]}\n"
+                      "{:process 0, :type :invoke, :f :write, :value [7 2]}\n"
+                      "{:process 0, :type :ok, :f :write, :value [7 2]}\n"
+                      "{:process 1, :type :invoke, :f :read, :value [8 nil]}\n"
+                      "{:process 1, :type :ok, :f :read, :value [8 1]}\n"
+                      "{:process 1, :type :invoke, :f :read, :value [7 nil]}\n"
+                      "{:process 1, :type :ok, :f :read, :value [7 1]}\n";
+    sb_history *h = parse(ind);
+    sb_linear_result r;
+    char err[SB_ERR_LEN];
+    assert_int_equal(linear_check(h, NULL, &r, err), 0);
+    assert_int_equal(r.verdict, SB_LINEAR_VIOLATION);
+    assert_int_equal(r.keys, 2);
+    assert_string_equal(json_string_value(json_object_get(r.violation, "key")), "7");
+    linear_result_free(&r);
+    history_free(h);
+}
+
+static void concurrent_writes_read_in_either_order(void **state)
+{
+    (void)state;
+    const char *head = "{:process 0, :type :invoke, :f :write, :value 1}\n"
+                       "{:process 1, :type :invoke, :f :write, :value 2}\n"
+                       "{:process 0, :type :ok, :f :write, :value 1}\n"
+                       "{:process 1, :type :ok, :f :write, :value 2}\n"
+                       "{:process 2, :type :invoke, :f :read, :value nil}\n";
+    char buf[1024];
+    snprintf(buf, sizeof(buf), "%s{:process 2, :type :ok, :f :read, :value 1}\n", head);
+    assert_int_equal(verdict(buf), SB_LINEAR_OK);
+    snprintf(buf, sizeof(buf), "%s{:process 2, :type :ok, :f :read, :value 2}\n", head);
+    assert_int_equal(verdict(buf), SB_LINEAR_OK);
+    /* But not a value neither wrote. */
+    snprintf(buf, sizeof(buf), "%s{:process 2, :type :ok, :f :read, :value 3}\n", head);
+    assert_int_equal(verdict(buf), SB_LINEAR_VIOLATION);
+}
+
+static const char *cas_needs_write = "{:process 0, :type :invoke, :f :write, :value 1}\n"
+                                     "{:process 0, :type :ok, :f :write, :value 1}\n"
+                                     "{:process 1, :type :invoke, :f :write, :value 2}\n"
+                                     "{:process 1, :type :%s, :f :write, :value 2}\n"
+                                     "{:process 2, :type :invoke, :f :cas, :value [2 3]}\n"
+                                     "{:process 2, :type :ok, :f :cas, :value [2 3]}\n"
+                                     "{:process 2, :type :invoke, :f :read, :value nil}\n"
+                                     "{:process 2, :type :ok, :f :read, :value 3}\n";
+
+static void cas_that_needs_an_info_write(void **state)
+{
+    (void)state;
+    char buf[1024];
+    snprintf(buf, sizeof(buf), cas_needs_write, "info");
+    assert_int_equal(verdict(buf), SB_LINEAR_OK);
+}
+
+static void the_same_with_a_failed_write_is_invalid(void **state)
+{
+    (void)state;
+    char buf[1024];
+    snprintf(buf, sizeof(buf), cas_needs_write, "fail");
+    assert_int_equal(verdict(buf), SB_LINEAR_VIOLATION);
+}
+
+/* ====== The files shipped for users to try ====== */
+
+static void shipped_data_files(void **state)
+{
+    (void)state;
+    const char *src = getenv("SB_SOURCE_DIR");
+    if (!src)
+        src = ".";
+    static const struct {
+        const char *file;
+        size_t ops;
+        sb_linear_verdict v;
+    } cases[] = {{"valid-register.edn", 24, SB_LINEAR_OK}, {"stale-read.log", 14, SB_LINEAR_VIOLATION}};
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char path[4200], err[SB_ERR_LEN];
+        snprintf(path, sizeof(path), "%s/tests/data/jepsen/%s", src, cases[i].file);
+        sb_history *h = jepsen_history_load(path, err);
+        if (!h)
+            fail_msg("%s", err);
+        assert_int_equal(h->n, cases[i].ops);
+        sb_linear_result r;
+        assert_int_equal(linear_check(h, NULL, &r, err), 0);
+        assert_int_equal(r.verdict, cases[i].v);
+        linear_result_free(&r);
+        history_free(h);
+    }
+    char err[SB_ERR_LEN];
+    assert_null(jepsen_history_load("/nonexistent/history.edn", err));
+    assert_contains(err, "/nonexistent/history.edn");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(edn_op_maps_are_read),
+        cmocka_unit_test(keys_in_any_order_commas_optional),
+        cmocka_unit_test(nil_and_missing_time),
+        cmocka_unit_test(numbers),
+        cmocka_unit_test(strings_with_escapes),
+        cmocka_unit_test(nested_values),
+        cmocka_unit_test(nemesis_ops_are_kept_as_nemesis),
+        cmocka_unit_test(independent_tuples),
+        cmocka_unit_test(long_f_is_capped),
+        cmocka_unit_test(log_lines_are_read),
+        cmocka_unit_test(timestamped_log_lines_and_other_messages),
+        cmocka_unit_test(errors_name_the_line),
+        cmocka_unit_test(valid_history),
+        cmocka_unit_test(stale_read_after_a_completed_write),
+        cmocka_unit_test(concurrent_writes_read_in_either_order),
+        cmocka_unit_test(cas_that_needs_an_info_write),
+        cmocka_unit_test(the_same_with_a_failed_write_is_invalid),
+        cmocka_unit_test(shipped_data_files),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
