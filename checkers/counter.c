@@ -53,7 +53,11 @@ static int counter_check(const sb_history *h, sb_check_result *out, char *err)
     /* Walk: acked and attempted so far; reads remember the bound at their
      * invocation. */
     long long acked = 0, attempted = 0, info = 0, reads = 0, bad = 0;
+    /* -1: no read of that process in flight (a completion without its
+     * invocation, e.g. in an imported history, is then not judged). */
     long long *read_lower = malloc(((size_t)max_proc + 2) * sizeof(long long));
+    for (int p = 0; p < max_proc + 2; p++)
+        read_lower[p] = -1;
     json_t *bad_list = json_array();
     long long final = -1, final_lower = 0, final_upper = 0;
     for (size_t i = 0; i < n; i++) {
@@ -82,10 +86,12 @@ static int counter_check(const sb_history *h, sb_check_result *out, char *err)
             read_lower[op->process] = acked;
             continue;
         }
-        if (op->type != SB_OP_OK || !json_is_integer(op->value))
+        long long lo = read_lower[op->process];
+        read_lower[op->process] = -1;
+        if (op->type != SB_OP_OK || !json_is_integer(op->value) || lo < 0)
             continue;
         reads++;
-        long long v = json_integer_value(op->value), lo = read_lower[op->process];
+        long long v = json_integer_value(op->value);
         if (v < lo || v > attempted) {
             bad++;
             if (json_array_size(bad_list) < BAD_LIST_CAP)

@@ -72,8 +72,13 @@ static int perf_check(const sb_history *h, sb_check_result *out, char *err)
     active act[256];
     size_t na = 0;
     long long ok_in = 0, all_in = 0, ok_out = 0, all_out = 0;
-    int64_t end = h->n ? h->ops[h->n - 1].time_ns : 0;
+    int64_t end = 0; /* the latest time, whatever the order of the history */
+    for (size_t i = 0; i < h->n; i++)
+        if (h->ops[i].time_ns > end)
+            end = h->ops[i].time_ns;
     size_t secs = (size_t)(end / SB_NS_PER_S) + 1;
+    for (int p = 0; p < max_proc + 2; p++)
+        inv[p] = -1; /* -1: no invocation in flight */
     json_int_t *tput = calloc(secs, sizeof(json_int_t));
     for (size_t i = 0; i < h->n; i++) {
         const sb_op *op = &h->ops[i];
@@ -107,6 +112,10 @@ static int perf_check(const sb_history *h, sb_check_result *out, char *err)
             inv[op->process] = op->time_ns;
             continue;
         }
+        int64_t invoked = inv[op->process];
+        inv[op->process] = -1;
+        if (invoked < 0 || op->time_ns < 0)
+            continue; /* a completion without its invocation says nothing */
         int ok = op->type == SB_OP_OK;
         if (na) {
             all_in++;
@@ -133,7 +142,7 @@ static int perf_check(const sb_history *h, sb_check_result *out, char *err)
             kl->cap = kl->cap ? kl->cap * 2 : 1024;
             kl->v = realloc(kl->v, kl->cap * sizeof(int64_t));
         }
-        kl->v[kl->n++] = op->time_ns - inv[op->process];
+        kl->v[kl->n++] = op->time_ns - invoked;
     }
     json_t *fig = json_object();
     json_t *lat = json_object();
