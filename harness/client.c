@@ -89,6 +89,8 @@ void client_init(sb_sentinel_client *c, const sb_client_cfg *cfg)
 
 static void client_drop(sb_sentinel_client *c)
 {
+    if (c->cluster)
+        cluster_state_drop(c->cluster);
     if (c->conn)
         redisFree(c->conn);
     c->conn = NULL;
@@ -98,6 +100,8 @@ static void client_drop(sb_sentinel_client *c)
 void client_close(sb_sentinel_client *c)
 {
     client_drop(c);
+    cluster_state_free(c->cluster);
+    c->cluster = NULL;
 }
 
 const char *client_node(const sb_sentinel_client *c)
@@ -148,7 +152,7 @@ static sb_outcome raw_call(redisContext *rc, const char *cmd, size_t len, redisR
     return SB_OUTCOME_OK;
 }
 
-static sb_outcome call_on(redisContext *rc, int argc, const char **argv, const size_t *argvlen,
+sb_outcome client_call_on(redisContext *rc, int argc, const char **argv, const size_t *argvlen,
                           redisReply **reply, char *why, size_t whylen)
 {
     char *cmd = NULL;
@@ -175,7 +179,7 @@ static int ask_sentinel(sb_sentinel_client *c, int sentinel_host, char *addr, si
     size_t lens[] = {8, 23, strlen(c->cfg.master_name)};
     redisReply *r = NULL;
     int rc = -1;
-    if (call_on(sc, 3, argv, lens, &r, why, whylen) != SB_OUTCOME_OK) {
+    if (client_call_on(sc, 3, argv, lens, &r, why, whylen) != SB_OUTCOME_OK) {
         /* why already says it */
     } else if (r->type != REDIS_REPLY_ARRAY || r->elements != 2 ||
                r->element[0]->type != REDIS_REPLY_STRING) {
@@ -201,7 +205,7 @@ static int connect_master(sb_sentinel_client *c, const char *addr, int port, cha
     const char *argv[] = {"ROLE"};
     size_t lens[] = {4};
     redisReply *r = NULL;
-    if (call_on(rc, 1, argv, lens, &r, why, whylen) != SB_OUTCOME_OK) {
+    if (client_call_on(rc, 1, argv, lens, &r, why, whylen) != SB_OUTCOME_OK) {
         redisFree(rc);
         return -1;
     }
@@ -244,12 +248,14 @@ sb_outcome client_call(sb_sentinel_client *c, int argc, const char **argv, const
 {
     *reply = NULL;
     why[0] = '\0';
+    if (c->cfg.cluster)
+        return cluster_call(c, argc, argv, argvlen, reply, why, whylen);
     if (!c->conn) {
         c->master_host = -1;
         if (discover(c, why, whylen) == -1)
             return SB_OUTCOME_FAIL; /* nothing of the command was sent */
     }
-    sb_outcome o = call_on(c->conn, argc, argv, argvlen, reply, why, whylen);
+    sb_outcome o = client_call_on(c->conn, argc, argv, argvlen, reply, why, whylen);
     if (o != SB_OUTCOME_OK) {
         /* Keep master_host for the record of who answered, then forget the
          * connection: its stream may be out of step after a timeout. */

@@ -36,13 +36,20 @@ typedef struct sb_client_cfg {
     int64_t connect_timeout_ns; /* per connection attempt */
     int direct_host;            /* no sentinels: this host's redis is the master */
     int redis_port;
+    /* Redis Cluster: slot-aware routing over these seed nodes instead. */
+    int cluster;
+    const int *nodes;
+    size_t n_nodes;
 } sb_client_cfg;
+
+typedef struct sb_cluster_state sb_cluster_state;
 
 typedef struct sb_sentinel_client {
     sb_client_cfg cfg;
     redisContext *conn; /* to the current master, or NULL */
     int master_host;    /* host index of conn's server, -1 when none */
     size_t next_sentinel; /* rotates so one dead sentinel is not always asked first */
+    sb_cluster_state *cluster; /* cluster mode: connections and slot map */
 } sb_sentinel_client;
 
 void client_init(sb_sentinel_client *c, const sb_client_cfg *cfg);
@@ -55,6 +62,23 @@ void client_close(sb_sentinel_client *c);
  * "READONLY You can't write against a read only replica."). */
 sb_outcome client_call(sb_sentinel_client *c, int argc, const char **argv, const size_t *argvlen,
                        redisReply **reply, char *why, size_t whylen);
+
+/* One command on a given connection, classified as client_call does. */
+sb_outcome client_call_on(redisContext *rc, int argc, const char **argv, const size_t *argvlen,
+                          redisReply **reply, char *why, size_t whylen);
+
+/* client_cluster.c: client_call in cluster mode. The key is argv[1]
+ * (argv[3] for EVAL/EVALSHA with keys); WAIT, MULTI, EXEC and DISCARD go
+ * to the node of the previous call. The slot map comes from CLUSTER SLOTS
+ * of the first seed node that answers and is refreshed after a MOVED or a
+ * connection error; MOVED is followed (the command did not run there),
+ * ASK is followed once with ASKING, TRYAGAIN and CLUSTERDOWN are FAIL. */
+sb_outcome cluster_call(sb_sentinel_client *c, int argc, const char **argv, const size_t *argvlen,
+                        redisReply **reply, char *why, size_t whylen);
+void cluster_state_drop(sb_cluster_state *st); /* forget connections and map */
+void cluster_state_free(sb_cluster_state *st);
+/* Redirections followed so far (MOVED, ASK) by this client. */
+void cluster_counts(const sb_sentinel_client *c, long *moved, long *ask);
 
 /* The name of the host that answered the last call ("" when none). */
 const char *client_node(const sb_sentinel_client *c);

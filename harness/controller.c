@@ -113,6 +113,9 @@ static void *worker_main(void *arg)
         .connect_timeout_ns = w->spec->connect_timeout_ns,
         .direct_host = dep->master,
         .redis_port = dep->redis_port,
+        .cluster = dep->kind == SB_DEPLOY_CLUSTER,
+        .nodes = dep->redis.idx,
+        .n_nodes = dep->redis.n,
     };
     sb_sentinel_client c;
     client_init(&c, &cfg);
@@ -306,16 +309,23 @@ static void final_read(run *r, int master)
     char err[SB_ERR_LEN];
     const char *node = lab_host_name(r->lab, master);
     recorder_record(r->rec, SB_PROC_CONTROLLER, SB_OP_INVOKE, "read", NULL, node, NULL);
-    redisContext *rc = deploy_connect_oob(r->deploy, master, SB_PROC_REDIS, 10 * SB_NS_PER_S, err);
+    sb_fread fr;
+    memset(&fr, 0, sizeof(fr));
+    int cluster = r->s->deployment.kind == SB_DEPLOY_CLUSTER;
+    if (cluster)
+        fr.deploy = r->deploy; /* every key from its slot's owner */
+    else
+        fr.rc = deploy_connect_oob(r->deploy, master, SB_PROC_REDIS, 10 * SB_NS_PER_S, err);
     sb_buf value;
     sb_buf_init(&value);
-    if (rc && r->wk->final_read(&r->s->workload, rc, &value, err) == 0)
+    if ((cluster || fr.rc) && r->wk->final_read(&r->s->workload, &fr, &value, err) == 0)
         recorder_record(r->rec, SB_PROC_CONTROLLER, SB_OP_OK, "read", value.data, node, NULL);
     else
         recorder_record(r->rec, SB_PROC_CONTROLLER, SB_OP_FAIL, "read", NULL, node, err);
     sb_buf_free(&value);
-    if (rc)
-        redisFree(rc);
+    if (fr.rc)
+        redisFree(fr.rc);
+    fread_close(&fr);
 }
 
 /* Heals, waits for convergence and reads the final state. Failures here are

@@ -11,6 +11,7 @@
 
 #include "client.h"
 #include "clockctl.h"
+#include "cluster_slots.h"
 
 /* How often readiness and convergence conditions are polled. */
 #define DEPLOY_POLL_NS (20 * SB_NS_PER_MS)
@@ -96,6 +97,10 @@ static int write_redis_conf(sb_deploy *d, int host, const char *dir, char *path,
     sb_buf b;
     sb_buf_init(&b);
     conf_header(&b, d, host, dep->redis_port, dir);
+    if (dep->kind == SB_DEPLOY_CLUSTER)
+        sb_buf_printf(&b, "cluster-enabled yes\ncluster-config-file nodes.conf\n"
+                          "cluster-node-timeout %lld\n",
+                      (long long)(dep->cluster_node_timeout_ns / SB_NS_PER_MS));
     if (host != dep->master && dep->kind == SB_DEPLOY_SENTINEL)
         sb_buf_printf(&b, "replicaof %s %d\n", lab_host_addr(d->lab, dep->master),
                       dep->redis_port);
@@ -272,11 +277,200 @@ static int read_role(const sb_deploy *d, int host, node_role *nr, char *err)
 
 /* ====== Readiness ====== */
 
+/* ====== Redis Cluster ====== */
+
+/* A field of CLUSTER INFO ("cluster_state" -> "ok"), into out. */
+static int cluster_info_field(const sb_deploy *d, int host, const char *name, char *out,
+                              size_t len, char *err)
+{
+    redisReply *r = oob_command(d, host, SB_PROC_REDIS, err, "CLUSTER INFO");
+    if (!r)
+        return -1;
+    int rc = -1;
+    const char *p = r->type == REDIS_REPLY_STRING ? strstr(r->str, name)
+                                                  : NULL;
+    if (p && p[strlen(name)] == ':') {
+        p += strlen(name) + 1;
+        size_t n = strcspn(p, "\r\n");
+        snprintf(out, len, "%.*s", (int)n, p);
+        rc = 0;
+    } else {
+        sb_err_set(err, "CLUSTER INFO on %s has no %s", lab_host_name(d->lab, host), name);
+    }
+    freeReplyObject(r);
+    return rc;
+}
+
+/* The hosts of a cluster: masters first, then replicas (i follows i mod M). */
+static int cluster_master_of(const sb_deployment *dep, size_t i)
+{
+    return dep->redis.idx[i % (size_t)dep->cluster_masters];
+}
+
+/* MEET, slots, REPLICATE: the shape the scenario gives, bootstrapped by
+ * hand as redis-cli --cluster create would. */
+static int cluster_bootstrap(sb_deploy *d, char *err)
+{
+    const sb_deployment *dep = &d->s->deployment;
+    size_t n = dep->redis.n, m = (size_t)dep->cluster_masters;
+    int first = dep->redis.idx[0];
+    for (size_t i = 1; i < n; i++) {
+        redisReply *r = oob_command(d, dep->redis.idx[i], SB_PROC_REDIS, err, "CLUSTER MEET %s %d",
+                                    lab_host_addr(d->lab, first), dep->redis_port);
+        if (!r)
+            return -1;
+        freeReplyObject(r);
+    }
+    for (size_t i = 0; i < m; i++) {
+        long lo = (long)(i * SB_CLUSTER_SLOTS / m), hi = (long)((i + 1) * SB_CLUSTER_SLOTS / m) - 1;
+        redisReply *r = oob_command(d, dep->redis.idx[i], SB_PROC_REDIS, err,
+                                    "CLUSTER ADDSLOTSRANGE %ld %ld", lo, hi);
+        if (!r)
+            return -1;
+        freeReplyObject(r);
+    }
+    /* Replicas can follow a master once they know it. */
+    int64_t deadline = sb_now_ns() + dep->ready_timeout_ns;
+    for (size_t i = m; i < n; i++) {
+        int h = dep->redis.idx[i], master = cluster_master_of(dep, i);
+        redisReply *id = oob_command(d, master, SB_PROC_REDIS, err, "CLUSTER MYID");
+        if (!id)
+            return -1;
+        char mid[64];
+        snprintf(mid, sizeof(mid), "%s", id->str ? id->str : "");
+        freeReplyObject(id);
+        for (;;) {
+            char e[SB_ERR_LEN];
+            redisReply *r = oob_command(d, h, SB_PROC_REDIS, e, "CLUSTER REPLICATE %s", mid);
+            if (r) {
+                freeReplyObject(r);
+                break;
+            }
+            if (sb_now_ns() > deadline) {
+                sb_err_set(err, "cluster: %s cannot follow %s: %s", lab_host_name(d->lab, h),
+                           lab_host_name(d->lab, master), e);
+                return -1;
+            }
+            sb_sleep_ns(DEPLOY_POLL_NS * 5);
+        }
+    }
+    return 0;
+}
+
+/* The slot map as one node sees it (owners by address). */
+static int cluster_view(const sb_deploy *d, int host, sb_slot_map *map, char *err)
+{
+    redisReply *r = oob_command(d, host, SB_PROC_REDIS, err, "CLUSTER SLOTS");
+    if (!r)
+        return -1;
+    char e[256];
+    int rc = sb_slot_map_from_cluster_slots(r, map, e, sizeof(e));
+    if (rc == -1)
+        sb_err_set(err, "%s: %s", lab_host_name(d->lab, host), e);
+    freeReplyObject(r);
+    return rc;
+}
+
+/* 1 when every node says cluster_state:ok, knows every node, sees every
+ * slot served by the same masters as the others, and every replica's link
+ * is up; the shape goes into topo. 0 (why) when not yet. */
+static int cluster_ok_once(sb_deploy *d, sb_topology *topo, char *why)
+{
+    const sb_deployment *dep = &d->s->deployment;
+    sb_slot_map *ref = calloc(1, sizeof(*ref)), *map = calloc(1, sizeof(*map));
+    int ok = 1;
+    for (size_t i = 0; i < dep->redis.n && ok; i++) {
+        int h = dep->redis.idx[i];
+        char v[64];
+        if (d->redis[h] && !lab_proc_running(d->redis[h])) {
+            sb_err_set(why, "redis-server on %s is not running", lab_host_name(d->lab, h));
+            ok = 0;
+        } else if (cluster_info_field(d, h, "cluster_state", v, sizeof(v), why) == -1) {
+            ok = 0;
+        } else if (strcmp(v, "ok") != 0) {
+            sb_err_set(why, "%s: cluster_state:%s", lab_host_name(d->lab, h), v);
+            ok = 0;
+        } else if (cluster_info_field(d, h, "cluster_known_nodes", v, sizeof(v), why) == -1 ||
+                   (size_t)atoi(v) != dep->redis.n) {
+            sb_err_set(why, "%s knows %s of %zu nodes", lab_host_name(d->lab, h), v, dep->redis.n);
+            ok = 0;
+        } else if (cluster_view(d, h, i ? map : ref, why) == -1) {
+            ok = 0;
+        } else if (!sb_slot_map_covered(i ? map : ref)) {
+            sb_err_set(why, "%s: not every slot is served", lab_host_name(d->lab, h));
+            ok = 0;
+        } else if (i) {
+            for (int sl = 0; sl < SB_CLUSTER_SLOTS && ok; sl++) {
+                const sb_slot_node *a = sb_slot_map_owner(ref, sl), *b = sb_slot_map_owner(map, sl);
+                if (strcmp(a->addr, b->addr) != 0 || a->port != b->port) {
+                    sb_err_set(why, "%s and %s disagree on the owner of slot %d",
+                               lab_host_name(d->lab, dep->redis.idx[0]), lab_host_name(d->lab, h),
+                               sl);
+                    ok = 0;
+                }
+            }
+        }
+    }
+    /* Masters and replicas, from the agreed map and each node's ROLE. */
+    sb_buf b;
+    sb_buf_init(&b);
+    sb_buf_puts(&b, "{\"masters\":[");
+    int first_master = -1;
+    for (int i = 0; ok && i < ref->n_masters; i++) {
+        int h = lab_host_by_addr(d->lab, ref->masters[i].addr);
+        if (first_master < 0 || sb_slot_map_owner(ref, 0) == &ref->masters[i])
+            first_master = h;
+        sb_buf_puts(&b, i ? "," : "");
+        sb_buf_json_string(&b, h >= 0 ? lab_host_name(d->lab, h) : ref->masters[i].addr);
+    }
+    sb_buf_puts(&b, "],\"replicas\":[");
+    int nr = 0;
+    for (size_t i = 0; i < dep->redis.n && ok; i++) {
+        int h = dep->redis.idx[i];
+        node_role role;
+        if (read_role(d, h, &role, why) == -1) {
+            ok = 0;
+            break;
+        }
+        if (strcmp(role.role, "slave") != 0)
+            continue;
+        if (strcmp(role.state, "connected") != 0) {
+            sb_err_set(why, "replica %s link is %s", lab_host_name(d->lab, h), role.state);
+            ok = 0;
+            break;
+        }
+        sb_buf_puts(&b, nr++ ? "," : "");
+        sb_buf_json_string(&b, lab_host_name(d->lab, h));
+    }
+    sb_buf_puts(&b, "]");
+    if (ok) {
+        sb_buf_puts(&b, ",\"master\":");
+        sb_buf_json_string(&b, lab_host_name(d->lab, first_master));
+        sb_buf_puts(&b, "}");
+        topo->master = first_master;
+        snprintf(topo->json, sizeof(topo->json), "%s", b.data);
+    }
+    sb_buf_free(&b);
+    free(ref);
+    free(map);
+    return ok;
+}
+
 /* One check of every start-up condition; 1 when all hold, 0 when not yet
  * (why says what is missing), -1 on a hard error (a process died). */
 static int ready_once(sb_deploy *d, char *why)
 {
     const sb_deployment *dep = &d->s->deployment;
+    if (dep->kind == SB_DEPLOY_CLUSTER) {
+        for (size_t i = 0; i < dep->redis.n; i++)
+            if (!lab_proc_running(d->redis[dep->redis.idx[i]])) {
+                sb_err_set(why, "redis-server on %s exited during start-up; see its redis.log",
+                           lab_host_name(d->lab, dep->redis.idx[i]));
+                return -1;
+            }
+        sb_topology topo;
+        return cluster_ok_once(d, &topo, why);
+    }
     for (size_t i = 0; i < dep->redis.n; i++) {
         int h = dep->redis.idx[i];
         if (!lab_proc_running(d->redis[h])) {
@@ -357,6 +551,23 @@ sb_deploy *deploy_start(sb_lab *lab, const sb_scenario *s, const char *run_dir,
             -1)
             goto fail;
 
+    if (dep->kind == SB_DEPLOY_CLUSTER) {
+        /* Every node must answer before the MEETs. */
+        int64_t until = sb_now_ns() + dep->ready_timeout_ns;
+        for (size_t i = 0; i < dep->redis.n; i++) {
+            node_role nr;
+            char e[SB_ERR_LEN];
+            while (read_role(d, dep->redis.idx[i], &nr, e) == -1) {
+                if (sb_now_ns() > until || !lab_proc_running(d->redis[dep->redis.idx[i]])) {
+                    sb_err_set(err, "deployment failed to start: %s", e);
+                    goto fail;
+                }
+                sb_sleep_ns(DEPLOY_POLL_NS);
+            }
+        }
+        if (cluster_bootstrap(d, err) == -1)
+            goto fail;
+    }
     int64_t deadline = sb_now_ns() + dep->ready_timeout_ns;
     char why[SB_ERR_LEN] = "";
     for (;;) {
@@ -455,6 +666,8 @@ static int converged_once(sb_deploy *d, converge_state *cs, sb_topology *topo, c
     const sb_deployment *dep = &d->s->deployment;
     if (dep->kind == SB_DEPLOY_INDEPENDENT)
         return independent_converged(d, topo, why);
+    if (dep->kind == SB_DEPLOY_CLUSTER)
+        return cluster_ok_once(d, topo, why);
     int master = -1;
     for (int h = 0; h < (int)d->s->n_hosts; h++) {
         if (!d->active[h])
@@ -546,6 +759,20 @@ int deploy_current_master(sb_deploy *d, char *err)
     const sb_deployment *dep = &d->s->deployment;
     if (dep->kind == SB_DEPLOY_INDEPENDENT)
         return dep->master; /* the primary: every node is a master */
+    if (dep->kind == SB_DEPLOY_CLUSTER) {
+        /* The master of slot 0, as the first node that answers sees it. */
+        sb_slot_map *map = calloc(1, sizeof(*map));
+        int m = -1;
+        for (size_t i = 0; i < dep->redis.n && m < 0; i++) {
+            char e[SB_ERR_LEN];
+            if (cluster_view(d, dep->redis.idx[i], map, e) == 0 && sb_slot_map_owner(map, 0))
+                m = lab_host_by_addr(d->lab, sb_slot_map_owner(map, 0)->addr);
+        }
+        free(map);
+        if (m < 0)
+            sb_err_set(err, "no cluster node names the master of slot 0");
+        return m;
+    }
     int masters[SB_MAX_HOSTS], n = 0;
     for (size_t i = 0; i < dep->redis.n; i++) {
         int h = dep->redis.idx[i];
@@ -719,4 +946,23 @@ int deploy_sentinels_agree(sb_deploy *d, char *why)
             return 0;
     }
     return 1;
+}
+
+int deploy_cluster_owner(sb_deploy *d, const char *key, char *err)
+{
+    const sb_deployment *dep = &d->s->deployment;
+    sb_slot_map *map = calloc(1, sizeof(*map));
+    int slot = sb_keyslot(key, strlen(key)), h = -1;
+    for (size_t i = 0; i < dep->redis.n && h < 0; i++) {
+        char e[SB_ERR_LEN];
+        const sb_slot_node *o;
+        if (cluster_view(d, dep->redis.idx[i], map, e) == 0 && (o = sb_slot_map_owner(map, slot)))
+            h = lab_host_by_addr(d->lab, o->addr);
+        else
+            sb_err_set(err, "%s", e);
+    }
+    free(map);
+    if (h < 0 && !err[0])
+        sb_err_set(err, "no node names the owner of slot %d", slot);
+    return h;
 }

@@ -68,6 +68,9 @@ void deploy_redis_roles(sb_deploy *d, int64_t timeout_ns, sb_buf *out);
 /* 1 when every active sentinel knows every other one; 0 (why) if not yet. */
 int deploy_sentinels_agree(sb_deploy *d, char *why);
 
+/* Cluster: the host owning key's hash slot, as the first node that answers
+ * sees it (-1 with err). */
+int deploy_cluster_owner(sb_deploy *d, const char *key, char *err);
 /* The clock control of a node when the scenario has clock faults (every
  * node then runs under the shim), else NULL. */
 sb_clockctl *deploy_clock(sb_deploy *d, int host, sb_proc_kind kind);

@@ -386,9 +386,34 @@ int sc_get_object(pctx *c, json_t *obj, const char *path, const char *key, int r
     return 0;
 }
 
+static int parse_cluster(pctx *c, json_t *dep, sb_scenario *s)
+{
+    static const char *const keys[] = {"masters", "replicas", "node_timeout", NULL};
+    sb_deployment *d = &s->deployment;
+    long long m = 3, r = 1;
+    d->cluster_node_timeout_ns = 2 * SB_NS_PER_S;
+    json_t *o = json_object_get(dep, "cluster");
+    if (o && (sc_want_type(c, o, "/deployment/cluster", json_is_object(o),
+                           "an object {\"masters\": 3, \"replicas\": 1, \"node_timeout\": \"2s\"}") ==
+                  -1 ||
+              sc_check_keys(c, o, "/deployment/cluster", keys) == -1 ||
+              sc_get_int(c, o, "/deployment/cluster", "masters", 0, 1, 64, &m) == -1 ||
+              sc_get_int(c, o, "/deployment/cluster", "replicas", 0, 0, 8, &r) == -1 ||
+              sc_get_duration(c, o, "/deployment/cluster", "node_timeout", 0, 1,
+                              &d->cluster_node_timeout_ns) == -1))
+        return -1;
+    if ((size_t)(m * (1 + r)) != d->redis.n)
+        return sc_perr(c, o ? "/deployment/cluster" : "/deployment/redis/hosts", 0,
+                       "%lld masters with %lld replicas each need %lld redis hosts, not %zu", m, r,
+                       m * (1 + r), d->redis.n);
+    d->cluster_masters = (int)m;
+    d->cluster_replicas = (int)r;
+    return 0;
+}
+
 static int parse_deployment(pctx *c, json_t *root, sb_scenario *s)
 {
-    static const char *const keys[] = {"kind", "redis", "sentinels", "ready_timeout",
+    static const char *const keys[] = {"kind", "redis", "sentinels", "cluster", "ready_timeout",
                                        "converge_timeout", NULL};
     static const char *const rkeys[] = {"hosts", "master", "config", "port", NULL};
     static const char *const skeys[] = {"hosts", "standby", "quorum", "master_name", "config",
@@ -400,10 +425,16 @@ static int parse_deployment(pctx *c, json_t *root, sb_scenario *s)
         sc_check_keys(c, dep, "/deployment", keys) == -1 ||
         sc_get_string(c, dep, "/deployment", "kind", 0, &kind) == -1)
         return -1;
-    if (strcmp(kind, "sentinel") != 0 && strcmp(kind, "independent") != 0)
+    if (strcmp(kind, "sentinel") != 0 && strcmp(kind, "independent") != 0 &&
+        strcmp(kind, "cluster") != 0)
         return sc_perr(c, "/deployment/kind", 0,
-                       "unknown deployment kind \"%s\"; allowed: sentinel, independent", kind);
-    d->kind = strcmp(kind, "independent") == 0 ? SB_DEPLOY_INDEPENDENT : SB_DEPLOY_SENTINEL;
+                       "unknown deployment kind \"%s\"; allowed: sentinel, independent, cluster",
+                       kind);
+    d->kind = strcmp(kind, "independent") == 0 ? SB_DEPLOY_INDEPENDENT
+              : strcmp(kind, "cluster") == 0   ? SB_DEPLOY_CLUSTER
+                                               : SB_DEPLOY_SENTINEL;
+    if (d->kind != SB_DEPLOY_CLUSTER && json_object_get(dep, "cluster"))
+        return sc_perr(c, "/deployment/cluster", 0, "\"cluster\" is for deployment kind \"cluster\"");
     d->ready_timeout_ns = 30 * SB_NS_PER_S;
     d->converge_timeout_ns = 60 * SB_NS_PER_S;
     if (sc_get_duration(c, dep, "/deployment", "ready_timeout", 0, 1, &d->ready_timeout_ns) == -1 ||
@@ -416,7 +447,7 @@ static int parse_deployment(pctx *c, json_t *root, sb_scenario *s)
         sc_get_hostset(c, s, redis, "/deployment/redis", "hosts", 1, NULL, NULL, &d->redis) == -1)
         return -1;
     json_t *m;
-    int indep = d->kind == SB_DEPLOY_INDEPENDENT;
+    int indep = d->kind != SB_DEPLOY_SENTINEL;
     if (sc_member(c, redis, "/deployment/redis", "master", !indep, &m) == -1)
         return -1;
     if (!m)
@@ -434,9 +465,10 @@ static int parse_deployment(pctx *c, json_t *root, sb_scenario *s)
     if (indep) {
         if (json_object_get(dep, "sentinels"))
             return sc_perr(c, "/deployment/sentinels", 0,
-                           "an independent deployment runs no sentinels; remove \"sentinels\" "
-                           "or use kind \"sentinel\"");
-        return 0;
+                           "a%s deployment runs no sentinels; remove \"sentinels\" or use kind "
+                           "\"sentinel\"",
+                           d->kind == SB_DEPLOY_CLUSTER ? " cluster" : "n independent");
+        return d->kind == SB_DEPLOY_CLUSTER ? parse_cluster(c, dep, s) : 0;
     }
 
     if (sc_get_object(c, dep, "/deployment", "sentinels", 1, &sent) == -1 ||
@@ -641,6 +673,17 @@ static int parse_workload(pctx *c, json_t *root, sb_scenario *s)
             return -1;
         s->workload.wait_replicas = (int)n;
     }
+    if (s->deployment.kind == SB_DEPLOY_CLUSTER &&
+        (strcmp(kind, "list-append") == 0 || strcmp(kind, "stale-read") == 0))
+        return sc_perr(c, "/workload/kind", 0,
+                       "workload \"%s\" does not run on a cluster yet; allowed there: set, "
+                       "register, counter, lock",
+                       kind);
+    if (s->deployment.kind == SB_DEPLOY_CLUSTER && w && s->workload.wait_replicas >
+                                                            s->deployment.cluster_replicas)
+        return sc_perr(c, "/workload/wait/replicas", 0,
+                       "a cluster master has %d replicas; WAIT cannot wait for more",
+                       s->deployment.cluster_replicas);
     s->workload.lock.pause_process = -1;
     json_t *l = json_object_get(o, "lock");
     if (l && strcmp(kind, "lock") != 0)

@@ -37,8 +37,11 @@ typedef struct sb_hostset {
 
 /* sentinel: one master, its replicas, sentinels. independent: standalone
  * masters with no replication and no sentinels (Redlock's N masters);
- * "master" is then the primary, where other workloads' keys live. */
-typedef enum { SB_DEPLOY_SENTINEL = 0, SB_DEPLOY_INDEPENDENT } sb_deploy_kind;
+ * "master" is then the primary, where other workloads' keys live.
+ * cluster: Redis Cluster, cluster_masters shards of 1 + cluster_replicas
+ * nodes; redis.hosts in order: the masters first, then the replicas
+ * (replica i follows master i mod cluster_masters). */
+typedef enum { SB_DEPLOY_SENTINEL = 0, SB_DEPLOY_INDEPENDENT, SB_DEPLOY_CLUSTER } sb_deploy_kind;
 
 typedef struct sb_deployment {
     sb_deploy_kind kind;
@@ -58,6 +61,9 @@ typedef struct sb_deployment {
     int sentinel_port;         /* default 26379 */
     int64_t ready_timeout_ns;    /* default 30s: start-up deadline */
     int64_t converge_timeout_ns; /* default 60s: after heal, until one master */
+    int cluster_masters;         /* cluster: default 3 */
+    int cluster_replicas;        /* cluster: per master, default 1 */
+    int64_t cluster_node_timeout_ns; /* cluster-node-timeout, default 2s */
 } sb_deployment;
 
 typedef struct sb_client {

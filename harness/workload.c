@@ -7,6 +7,60 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* ====== Final read ====== */
+
+#include <stdarg.h>
+
+#include "deploy.h"
+
+redisReply *fread_command(sb_fread *fr, const char *key, const char *fmt, ...)
+{
+    redisContext *rc = fr->rc;
+    if (fr->deploy) {
+        char err[SB_ERR_LEN] = "";
+        int h = key ? deploy_cluster_owner(fr->deploy, key, err) : 0;
+        if (!key) {
+            /* No key: the first node (KEYS-style reads see only its keys). */
+            h = deploy_current_master(fr->deploy, err);
+        }
+        if (h < 0 || h >= 64) {
+            snprintf(fr->errstr, sizeof(fr->errstr), "%s", err);
+            return NULL;
+        }
+        if (!fr->conn[h])
+            fr->conn[h] = deploy_connect_oob(fr->deploy, h, SB_PROC_REDIS, 10 * SB_NS_PER_S, err);
+        if (!fr->conn[h]) {
+            snprintf(fr->errstr, sizeof(fr->errstr), "%s", err);
+            return NULL;
+        }
+        rc = fr->conn[h];
+    }
+    if (!rc) {
+        snprintf(fr->errstr, sizeof(fr->errstr), "no connection");
+        return NULL;
+    }
+    va_list ap;
+    va_start(ap, fmt);
+    redisReply *r = redisvCommand(rc, fmt, ap);
+    va_end(ap);
+    if (!r)
+        snprintf(fr->errstr, sizeof(fr->errstr), "%s", rc->errstr);
+    return r;
+}
+
+const char *fread_errstr(const sb_fread *fr)
+{
+    return fr->errstr;
+}
+
+void fread_close(sb_fread *fr)
+{
+    for (int h = 0; h < 64; h++)
+        if (fr->conn[h])
+            redisFree(fr->conn[h]);
+    memset(fr->conn, 0, sizeof(fr->conn));
+}
+
 /* ====== WAIT ====== */
 
 /* After a write the master applied: WAIT n timeout. The write counts as
@@ -42,6 +96,8 @@ static sb_outcome wait_replicas(const sb_workload *w, sb_sentinel_client *c, cha
 
 /* ====== set ====== */
 
+#define SET_CLUSTER_KEYS 16
+
 /* Values are unique across workers without shared state: worker p of n
  * writes p, p+n, p+2n, ... */
 static void set_generate(const sb_workload *w, int process, int n_processes, uint64_t seq,
@@ -54,13 +110,20 @@ static void set_generate(const sb_workload *w, int process, int n_processes, uin
     op->arg = v;
 }
 
-static sb_outcome set_apply(const sb_workload *w, sb_wctx *x, const sb_wop *op,
-                            sb_buf *out_value, char *why, size_t whylen)
+static sb_outcome set_apply(const sb_workload *w, sb_wctx *x, const sb_wop *op, sb_buf *out_value,
+                            char *why, size_t whylen)
 {
     sb_sentinel_client *c = x->c;
     (void)out_value;
-    const char *argv[3] = {"SADD", w->key, op->value};
-    size_t lens[3] = {4, strlen(w->key), strlen(op->value)};
+    /* In a cluster the set is spread over SET_CLUSTER_KEYS keys (so over
+     * every shard): value v goes to "<key>:<v mod SET_CLUSTER_KEYS>". */
+    char key[160];
+    if (x->s->deployment.kind == SB_DEPLOY_CLUSTER)
+        snprintf(key, sizeof(key), "%s:%lld", w->key, (long long)(op->arg % SET_CLUSTER_KEYS));
+    else
+        snprintf(key, sizeof(key), "%s", w->key);
+    const char *argv[3] = {"SADD", key, op->value};
+    size_t lens[3] = {4, strlen(key), strlen(op->value)};
     redisReply *r = NULL;
     sb_outcome o = client_call(c, 3, argv, lens, &r, why, whylen);
     if (o != SB_OUTCOME_OK)
@@ -77,36 +140,44 @@ static sb_outcome set_apply(const sb_workload *w, sb_wctx *x, const sb_wop *op,
     return o;
 }
 
-static int set_final_read(const sb_workload *w, redisContext *rc, sb_buf *value, char *err)
+static int set_final_read(const sb_workload *w, sb_fread *fr, sb_buf *value, char *err)
 {
-    redisReply *r = redisCommand(rc, "SMEMBERS %s", w->key);
-    if (!r) {
-        sb_err_set(err, "SMEMBERS %s: %s", w->key, rc->errstr);
-        return -1;
-    }
-    if (r->type != REDIS_REPLY_ARRAY) {
-        sb_err_set(err, "SMEMBERS %s: %s", w->key,
-                   r->type == REDIS_REPLY_ERROR ? r->str : "not an array");
-        freeReplyObject(r);
-        return -1;
-    }
+    int nkeys = fr->deploy ? SET_CLUSTER_KEYS : 1, n = 0;
     sb_buf_puts(value, "[");
-    for (size_t i = 0; i < r->elements; i++) {
-        const redisReply *e = r->element[i];
-        if (i)
-            sb_buf_puts(value, ",");
-        /* Members are written by us as integers; anything else is quoted so
-         * the checker can count it as unexpected rather than us guessing. */
-        int numeric = e->type == REDIS_REPLY_STRING && e->len > 0 && e->len < 20;
-        for (size_t k = 0; numeric && k < e->len; k++)
-            numeric = (e->str[k] >= '0' && e->str[k] <= '9') || (k == 0 && e->str[k] == '-');
-        if (numeric)
-            sb_buf_append(value, e->str, e->len);
+    for (int ki = 0; ki < nkeys; ki++) {
+        char key[160];
+        if (fr->deploy)
+            snprintf(key, sizeof(key), "%s:%d", w->key, ki);
         else
-            sb_buf_json_string(value, e->type == REDIS_REPLY_STRING ? e->str : "?");
+            snprintf(key, sizeof(key), "%s", w->key);
+        redisReply *r = fread_command(fr, key, "SMEMBERS %s", key);
+        if (!r) {
+            sb_err_set(err, "SMEMBERS %s: %s", key, fread_errstr(fr));
+            return -1;
+        }
+        if (r->type != REDIS_REPLY_ARRAY) {
+            sb_err_set(err, "SMEMBERS %s: %s", key,
+                       r->type == REDIS_REPLY_ERROR ? r->str : "not an array");
+            freeReplyObject(r);
+            return -1;
+        }
+        for (size_t i = 0; i < r->elements; i++) {
+            const redisReply *e = r->element[i];
+            if (n++)
+                sb_buf_puts(value, ",");
+            /* Members are written by us as integers; anything else is quoted so
+             * the checker can count it as unexpected rather than us guessing. */
+            int numeric = e->type == REDIS_REPLY_STRING && e->len > 0 && e->len < 20;
+            for (size_t k = 0; numeric && k < e->len; k++)
+                numeric = (e->str[k] >= '0' && e->str[k] <= '9') || (k == 0 && e->str[k] == '-');
+            if (numeric)
+                sb_buf_append(value, e->str, e->len);
+            else
+                sb_buf_json_string(value, e->type == REDIS_REPLY_STRING ? e->str : "?");
+        }
+        freeReplyObject(r);
     }
     sb_buf_puts(value, "]");
-    freeReplyObject(r);
     return 0;
 }
 
@@ -158,11 +229,12 @@ static void register_generate(const sb_workload *w, int process, int n_processes
          * succeeds often enough to matter, and fails often too. */
         uint64_t back = 1 + (h >> 16) % 3;
         int64_t old = seq >= back ? (int64_t)((seq - back) * (uint64_t)n_processes +
-                                              (h >> 24) % (uint64_t)n_processes) + 1
+                                              (h >> 24) % (uint64_t)n_processes) +
+                                        1
                                   : 1;
         snprintf(op->f, sizeof(op->f), "cas");
-        snprintf(op->value, sizeof(op->value),
-                 "{\"k\":\"%d\",\"v\":[%" PRId64 ",%" PRId64 "]}", key, old, v);
+        snprintf(op->value, sizeof(op->value), "{\"k\":\"%d\",\"v\":[%" PRId64 ",%" PRId64 "]}",
+                 key, old, v);
     }
     }
 }
@@ -229,15 +301,15 @@ static sb_outcome register_apply(const sb_workload *w, sb_wctx *ctx, const sb_wo
     return o;
 }
 
-static int register_final_read(const sb_workload *w, redisContext *rc, sb_buf *value, char *err)
+static int register_final_read(const sb_workload *w, sb_fread *fr, sb_buf *value, char *err)
 {
     sb_buf_puts(value, "{");
     for (int i = 0; i < REGISTER_KEYS; i++) {
         char k[160];
         register_key(w, i, k, sizeof(k));
-        redisReply *r = redisCommand(rc, "GET %s", k);
+        redisReply *r = fread_command(fr, k, "GET %s", k);
         if (!r || (r->type != REDIS_REPLY_NIL && r->type != REDIS_REPLY_STRING)) {
-            sb_err_set(err, "GET %s: %s", k, r ? "unexpected reply" : rc->errstr);
+            sb_err_set(err, "GET %s: %s", k, r ? "unexpected reply" : fread_errstr(fr));
             if (r)
                 freeReplyObject(r);
             return -1;
@@ -294,11 +366,11 @@ static sb_outcome counter_apply(const sb_workload *w, sb_wctx *x, const sb_wop *
     return o;
 }
 
-static int counter_final_read(const sb_workload *w, redisContext *rc, sb_buf *value, char *err)
+static int counter_final_read(const sb_workload *w, sb_fread *fr, sb_buf *value, char *err)
 {
-    redisReply *r = redisCommand(rc, "GET %s", w->key);
+    redisReply *r = fread_command(fr, w->key, "GET %s", w->key);
     if (!r || (r->type != REDIS_REPLY_NIL && r->type != REDIS_REPLY_STRING)) {
-        sb_err_set(err, "GET %s: %s", w->key, r ? "unexpected reply" : rc->errstr);
+        sb_err_set(err, "GET %s: %s", w->key, r ? "unexpected reply" : fread_errstr(fr));
         if (r)
             freeReplyObject(r);
         return -1;
@@ -316,20 +388,20 @@ void lock_worker_free(void *state);
 void lock_generate(const sb_workload *w, int process, int n_processes, uint64_t seq, sb_wop *op);
 sb_outcome lock_apply(const sb_workload *w, sb_wctx *x, const sb_wop *op, sb_buf *out_value,
                       char *why, size_t whylen);
-int lock_final_read(const sb_workload *w, redisContext *rc, sb_buf *value, char *err);
+int lock_final_read(const sb_workload *w, sb_fread *fr, sb_buf *value, char *err);
 /* workload_listappend.c */
 void listappend_generate(const sb_workload *w, int process, int n_processes, uint64_t seq,
                          sb_wop *op);
 sb_outcome listappend_apply(const sb_workload *w, sb_wctx *x, const sb_wop *op, sb_buf *out_value,
                             char *why, size_t whylen);
-int listappend_final_read(const sb_workload *w, redisContext *rc, sb_buf *value, char *err);
+int listappend_final_read(const sb_workload *w, sb_fread *fr, sb_buf *value, char *err);
 /* workload_stale.c */
 void *stale_worker_new(const sb_scenario *s, int process);
 void stale_worker_free(void *state);
 void stale_generate(const sb_workload *w, int process, int n_processes, uint64_t seq, sb_wop *op);
 sb_outcome stale_apply(const sb_workload *w, sb_wctx *x, const sb_wop *op, sb_buf *out_value,
                        char *why, size_t whylen);
-int stale_final_read(const sb_workload *w, redisContext *rc, sb_buf *value, char *err);
+int stale_final_read(const sb_workload *w, sb_fread *fr, sb_buf *value, char *err);
 const char *stale_node(void *state, const sb_lab *lab);
 
 static const sb_workload_kind workloads[] = {
@@ -338,8 +410,8 @@ static const sb_workload_kind workloads[] = {
     {"counter", counter_generate, counter_apply, counter_final_read, NULL, NULL, NULL},
     {"lock", lock_generate, lock_apply, lock_final_read, lock_worker_new, lock_worker_free, NULL},
     {"list-append", listappend_generate, listappend_apply, listappend_final_read, NULL, NULL, NULL},
-    {"stale-read", stale_generate, stale_apply, stale_final_read, stale_worker_new, stale_worker_free,
-     stale_node},
+    {"stale-read", stale_generate, stale_apply, stale_final_read, stale_worker_new,
+     stale_worker_free, stale_node},
 };
 
 const sb_workload_kind *workload_find(const char *name)

@@ -14,6 +14,24 @@
 #include "scenario.h"
 #include "util.h"
 
+/* The final read's connection: to the converged master, or in a cluster
+ * to each key's owner (out of band, through the owner's loopback). */
+struct sb_deploy;
+typedef struct sb_fread {
+    redisContext *rc;         /* sentinel / independent: the converged master */
+    struct sb_deploy *deploy; /* cluster: route every key to its slot's owner */
+    redisContext *conn[64];   /* cluster: by host */
+    char errstr[256];
+} sb_fread;
+
+/* A command of the final read about key (NULL: no key, to the master or,
+ * in a cluster, to the first node). NULL with fread_errstr() on an I/O
+ * error; error replies are returned as replies. */
+redisReply *fread_command(sb_fread *fr, const char *key, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+const char *fread_errstr(const sb_fread *fr);
+void fread_close(sb_fread *fr);
+
 /* One operation in flight: what is recorded as the invocation, and what
  * the completion carries. */
 typedef struct sb_wop {
@@ -44,7 +62,7 @@ typedef struct sb_workload_kind {
                         char *why, size_t whylen);
     /* Reads the final state over rc (an out-of-band connection to the
      * converged master) as JSON text into value. 0 or -1 with err. */
-    int (*final_read)(const sb_workload *w, redisContext *rc, sb_buf *value, char *err);
+    int (*final_read)(const sb_workload *w, sb_fread *fr, sb_buf *value, char *err);
     /* Optional per-worker state (connections of its own, ...). */
     void *(*worker_new)(const sb_scenario *s, int process);
     void (*worker_free)(void *state);

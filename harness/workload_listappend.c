@@ -30,7 +30,7 @@ void listappend_generate(const sb_workload *w, int process, int n_processes, uin
                          sb_wop *op);
 sb_outcome listappend_apply(const sb_workload *w, sb_wctx *x, const sb_wop *op, sb_buf *out_value,
                             char *why, size_t whylen);
-int listappend_final_read(const sb_workload *w, redisContext *rc, sb_buf *value, char *err);
+int listappend_final_read(const sb_workload *w, sb_fread *fr, sb_buf *value, char *err);
 
 static uint64_t mix(uint64_t v)
 {
@@ -188,13 +188,13 @@ sb_outcome listappend_apply(const sb_workload *w, sb_wctx *x, const sb_wop *op, 
     return SB_OUTCOME_OK;
 }
 
-int listappend_final_read(const sb_workload *w, redisContext *rc, sb_buf *value, char *err)
+int listappend_final_read(const sb_workload *w, sb_fread *fr, sb_buf *value, char *err)
 {
     char pattern[170];
     snprintf(pattern, sizeof(pattern), "%s:*", w->key);
-    redisReply *keys = redisCommand(rc, "KEYS %s", pattern);
+    redisReply *keys = fread_command(fr, NULL, "KEYS %s", pattern);
     if (!keys || keys->type != REDIS_REPLY_ARRAY) {
-        sb_err_set(err, "KEYS %s: %s", pattern, keys ? "unexpected reply" : rc->errstr);
+        sb_err_set(err, "KEYS %s: %s", pattern, keys ? "unexpected reply" : fread_errstr(fr));
         if (keys)
             freeReplyObject(keys);
         return -1;
@@ -203,10 +203,10 @@ int listappend_final_read(const sb_workload *w, redisContext *rc, sb_buf *value,
     int status = 0;
     for (size_t i = 0; i < keys->elements && status == 0; i++) {
         const char *key = keys->element[i]->str;
-        redisReply *r = redisCommand(rc, "LRANGE %s 0 -1", key);
+        redisReply *r = fread_command(fr, key, "LRANGE %s 0 -1", key);
         if (!r || r->type != REDIS_REPLY_ARRAY) {
             sb_err_set(err, "LRANGE %s: %s", key,
-                       !r ? rc->errstr : r->type == REDIS_REPLY_ERROR ? r->str : "not an array");
+                       !r ? fread_errstr(fr) : r->type == REDIS_REPLY_ERROR ? r->str : "not an array");
             status = -1;
         } else {
             sb_buf_puts(value, i ? "," : "");

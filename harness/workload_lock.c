@@ -43,7 +43,7 @@ void lock_worker_free(void *state);
 void lock_generate(const sb_workload *w, int process, int n_processes, uint64_t seq, sb_wop *op);
 sb_outcome lock_apply(const sb_workload *w, sb_wctx *x, const sb_wop *op, sb_buf *out_value,
                       char *why, size_t whylen);
-int lock_final_read(const sb_workload *w, redisContext *rc, sb_buf *value, char *err);
+int lock_final_read(const sb_workload *w, sb_fread *fr, sb_buf *value, char *err);
 
 void *lock_worker_new(const sb_scenario *s, int process)
 {
@@ -266,14 +266,14 @@ sb_outcome lock_apply(const sb_workload *w, sb_wctx *x, const sb_wop *op, sb_buf
     return o;
 }
 
-int lock_final_read(const sb_workload *w, redisContext *rc, sb_buf *value, char *err)
+int lock_final_read(const sb_workload *w, sb_fread *fr, sb_buf *value, char *err)
 {
     char reskey[160];
     key_of(w, "resource", reskey, sizeof(reskey));
-    redisReply *r = redisCommand(rc, "LRANGE %s 0 -1", reskey);
+    redisReply *r = fread_command(fr, reskey, "LRANGE %s 0 -1", reskey);
     if (!r || r->type != REDIS_REPLY_ARRAY) {
         sb_err_set(err, "LRANGE %s: %s", reskey,
-                   !r ? rc->errstr : r->type == REDIS_REPLY_ERROR ? r->str : "not an array");
+                   !r ? fread_errstr(fr) : r->type == REDIS_REPLY_ERROR ? r->str : "not an array");
         if (r)
             freeReplyObject(r);
         return -1;

@@ -29,7 +29,7 @@ void stale_worker_free(void *state);
 void stale_generate(const sb_workload *w, int process, int n_processes, uint64_t seq, sb_wop *op);
 sb_outcome stale_apply(const sb_workload *w, sb_wctx *x, const sb_wop *op, sb_buf *out_value,
                        char *why, size_t whylen);
-int stale_final_read(const sb_workload *w, redisContext *rc, sb_buf *value, char *err);
+int stale_final_read(const sb_workload *w, sb_fread *fr, sb_buf *value, char *err);
 const char *stale_node(void *state, const sb_lab *lab);
 
 void *stale_worker_new(const sb_scenario *s, int process)
@@ -149,13 +149,13 @@ const char *stale_node(void *state, const sb_lab *lab)
     return sw && sw->last_node >= 0 ? lab_host_name(lab, sw->last_node) : NULL;
 }
 
-int stale_final_read(const sb_workload *w, redisContext *rc, sb_buf *value, char *err)
+int stale_final_read(const sb_workload *w, sb_fread *fr, sb_buf *value, char *err)
 {
     char pattern[170];
     snprintf(pattern, sizeof(pattern), "%s:k*", w->key);
-    redisReply *r = redisCommand(rc, "KEYS %s", pattern);
+    redisReply *r = fread_command(fr, NULL, "KEYS %s", pattern);
     if (!r || r->type != REDIS_REPLY_ARRAY) {
-        sb_err_set(err, "KEYS %s: %s", pattern, r ? "unexpected reply" : rc->errstr);
+        sb_err_set(err, "KEYS %s: %s", pattern, r ? "unexpected reply" : fread_errstr(fr));
         if (r)
             freeReplyObject(r);
         return -1;
@@ -163,7 +163,7 @@ int stale_final_read(const sb_workload *w, redisContext *rc, sb_buf *value, char
     sb_buf_puts(value, "{");
     for (size_t i = 0; i < r->elements; i++) {
         const char *k = r->element[i]->str;
-        redisReply *g = redisCommand(rc, "GET %s", k);
+        redisReply *g = fread_command(fr, k, "GET %s", k);
         sb_buf_puts(value, i ? "," : "");
         sb_buf_json_string(value, k + strlen(w->key) + 1);
         sb_buf_printf(value, ":%lld", g && g->type == REDIS_REPLY_STRING ? atoll(g->str) : 0LL);
