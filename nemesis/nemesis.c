@@ -957,6 +957,16 @@ int nemesis_apply(sb_nemesis *n, const sb_fault *f, char *err)
     sb_buf_printf(&v, "{\"id\":%d", f->id);
     if (f->generator >= 0)
         sb_buf_printf(&v, ",\"schedule\":%d", f->generator);
+    /* The invoke is written before anything is applied, so its time is when
+     * the fault began (applying rules to many hosts takes a while); the
+     * completion carries the resolved targets and what was done. */
+    {
+        sb_buf iv;
+        sb_buf_init(&iv);
+        sb_buf_printf(&iv, "%s}", v.data);
+        recorder_record(n->rec, SB_PROC_NEMESIS, SB_OP_INVOKE, name, iv.data, NULL, NULL);
+        sb_buf_free(&iv);
+    }
     int rc;
     switch (f->kind) {
     case SB_FAULT_PARTITION: rc = apply_partition(n, f, r, &v, err); break;
@@ -985,9 +995,6 @@ int nemesis_apply(sb_nemesis *n, const sb_fault *f, char *err)
     if (rc == 1)
         sb_buf_puts(&v, ",\"skipped\":true");
     sb_buf_puts(&v, "}");
-    /* The invoke is written after resolution, so both carry the resolved
-     * targets; its time is when the fault began to be applied. */
-    recorder_record(n->rec, SB_PROC_NEMESIS, SB_OP_INVOKE, name, v.data, NULL, NULL);
     recorder_record(n->rec, SB_PROC_NEMESIS, rc == 0 ? SB_OP_OK : SB_OP_FAIL, name, v.data, NULL,
                     rc == 0 ? NULL : err);
     sb_buf_free(&v);
