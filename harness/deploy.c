@@ -966,3 +966,148 @@ int deploy_cluster_owner(sb_deploy *d, const char *key, char *err)
         sb_err_set(err, "no node names the owner of slot %d", slot);
     return h;
 }
+
+static int cluster_myid(sb_deploy *d, int host, char *id, size_t len, char *err)
+{
+    redisReply *r = oob_command(d, host, SB_PROC_REDIS, err, "CLUSTER MYID");
+    if (!r)
+        return -1;
+    int ok = r->type == REDIS_REPLY_STRING;
+    if (ok)
+        snprintf(id, len, "%s", r->str);
+    else
+        sb_err_set(err, "CLUSTER MYID on %s: not a string", lab_host_name(d->lab, host));
+    freeReplyObject(r);
+    return ok ? 0 : -1;
+}
+
+int deploy_cluster_failover(sb_deploy *d, int host, int mode, char *err)
+{
+    static const char *const modes[] = {"", " FORCE", " TAKEOVER"};
+    char cmd[48];
+    snprintf(cmd, sizeof(cmd), "CLUSTER FAILOVER%s", modes[mode]);
+    redisReply *r = oob_command(d, host, SB_PROC_REDIS, err, "%s", cmd);
+    if (!r)
+        return -1;
+    freeReplyObject(r);
+    int64_t deadline = sb_now_ns() + 10 * SB_NS_PER_S;
+    for (;;) {
+        node_role nr;
+        char e[SB_ERR_LEN];
+        if (read_role(d, host, &nr, e) == 0 && strcmp(nr.role, "master") == 0)
+            return 0;
+        if (sb_now_ns() > deadline) {
+            sb_err_set(err, "%s on %s: still not master after 10 s", cmd, lab_host_name(d->lab, host));
+            return -1;
+        }
+        sb_sleep_ns(DEPLOY_POLL_NS * 5);
+    }
+}
+
+int deploy_cluster_migrate(sb_deploy *d, int from, int to, int n, sb_buf *v, char *err)
+{
+    const sb_deployment *dep = &d->s->deployment;
+    char from_id[64], to_id[64];
+    if (cluster_myid(d, from, from_id, sizeof(from_id), err) == -1 ||
+        cluster_myid(d, to, to_id, sizeof(to_id), err) == -1)
+        return -1;
+    sb_slot_map *map = calloc(1, sizeof(*map));
+    if (cluster_view(d, from, map, err) == -1) {
+        free(map);
+        return -1;
+    }
+    int first = -1, last = -1, moved = 0;
+    long keys = 0;
+    int rc = 0;
+    for (int slot = 0; slot < SB_CLUSTER_SLOTS && moved < n && rc == 0; slot++) {
+        const sb_slot_node *o = sb_slot_map_owner(map, slot);
+        if (!o || lab_host_by_addr(d->lab, o->addr) != from)
+            continue;
+        redisReply *r;
+        if (!(r = oob_command(d, to, SB_PROC_REDIS, err, "CLUSTER SETSLOT %d IMPORTING %s", slot,
+                              from_id))) {
+            rc = -1;
+            break;
+        }
+        freeReplyObject(r);
+        if (!(r = oob_command(d, from, SB_PROC_REDIS, err, "CLUSTER SETSLOT %d MIGRATING %s", slot,
+                              to_id))) {
+            rc = -1;
+            break;
+        }
+        freeReplyObject(r);
+        for (;;) {
+            redisReply *ks = oob_command(d, from, SB_PROC_REDIS, err,
+                                         "CLUSTER GETKEYSINSLOT %d 100", slot);
+            if (!ks || ks->type != REDIS_REPLY_ARRAY) {
+                if (ks)
+                    freeReplyObject(ks);
+                rc = -1;
+                break;
+            }
+            if (ks->elements == 0) {
+                freeReplyObject(ks);
+                break;
+            }
+            /* MIGRATE host port "" 0 timeout KEYS k... */
+            size_t argc = 8 + ks->elements;
+            const char **argv = calloc(argc, sizeof(char *));
+            size_t *lens = calloc(argc, sizeof(size_t));
+            char port[16];
+            snprintf(port, sizeof(port), "%d", dep->redis_port);
+            const char *head[] = {"MIGRATE", lab_host_addr(d->lab, to), port, "", "0", "5000",
+                                  "REPLACE", "KEYS"};
+            for (size_t i = 0; i < 8; i++)
+                argv[i] = head[i], lens[i] = strlen(head[i]);
+            for (size_t i = 0; i < ks->elements; i++)
+                argv[8 + i] = ks->element[i]->str, lens[8 + i] = ks->element[i]->len;
+            redisContext *rc2 = deploy_connect_oob(d, from, SB_PROC_REDIS, 10 * SB_NS_PER_S, err);
+            redisReply *m = rc2 ? redisCommandArgv(rc2, (int)argc, argv, lens) : NULL;
+            if (!m || m->type == REDIS_REPLY_ERROR) {
+                if (rc2)
+                    sb_err_set(err, "MIGRATE of slot %d from %s: %s", slot,
+                               lab_host_name(d->lab, from), m ? m->str : rc2->errstr);
+                rc = -1;
+            } else {
+                keys += (long)ks->elements;
+            }
+            if (m)
+                freeReplyObject(m);
+            if (rc2)
+                redisFree(rc2);
+            free(argv);
+            free(lens);
+            freeReplyObject(ks);
+            if (rc == -1)
+                break;
+        }
+        if (rc == -1)
+            break;
+        /* The owner changes on the destination first, then everywhere. */
+        int order[SB_MAX_HOSTS], no = 0;
+        order[no++] = to;
+        order[no++] = from;
+        for (int i = 0; i < dep->cluster_masters; i++)
+            if (dep->redis.idx[i] != to && dep->redis.idx[i] != from)
+                order[no++] = dep->redis.idx[i];
+        for (int i = 0; i < no; i++) {
+            char e[SB_ERR_LEN];
+            r = oob_command(d, order[i], SB_PROC_REDIS, e, "CLUSTER SETSLOT %d NODE %s", slot, to_id);
+            if (r)
+                freeReplyObject(r);
+            else if (i < 2) { /* the others learn it by gossip too */
+                sb_err_set(err, "%s", e);
+                rc = -1;
+                break;
+            }
+        }
+        if (first < 0)
+            first = slot;
+        last = slot;
+        moved++;
+    }
+    free(map);
+    sb_buf_printf(v, ",\"from\":\"%s\",\"to\":\"%s\",\"slots\":[%d,%d],\"moved\":%d,\"keys\":%ld",
+                  lab_host_name(d->lab, from), lab_host_name(d->lab, to), first, last, moved, keys);
+    return rc;
+}

@@ -71,6 +71,14 @@ int deploy_sentinels_agree(sb_deploy *d, char *why);
 /* Cluster: the host owning key's hash slot, as the first node that answers
  * sees it (-1 with err). */
 int deploy_cluster_owner(sb_deploy *d, const char *key, char *err);
+/* Cluster faults, out of band. CLUSTER FAILOVER [FORCE|TAKEOVER] (mode 0, 1,
+ * 2) on replica host, then waits (up to 10 s) until it says it is master. */
+int deploy_cluster_failover(sb_deploy *d, int host, int mode, char *err);
+/* Moves the first n of from's slots to to as redis-cli --cluster reshard
+ * does: SETSLOT IMPORTING / MIGRATING, MIGRATE the keys in batches,
+ * SETSLOT NODE on both and the other masters. Appends
+ * ,"slots":[first,last],"moved":n,"keys":k to v. */
+int deploy_cluster_migrate(sb_deploy *d, int from, int to, int n, sb_buf *v, char *err);
 /* The clock control of a node when the scenario has clock faults (every
  * node then runs under the shim), else NULL. */
 sb_clockctl *deploy_clock(sb_deploy *d, int host, sb_proc_kind kind);

@@ -112,6 +112,8 @@ typedef enum {
     SB_FAULT_SENTINEL_ADD,  /* start standby sentinels */
     SB_FAULT_SENTINEL_REMOVE, /* stop sentinels, SENTINEL RESET * on the others */
     SB_FAULT_UNDO,          /* generated: undoes the fault whose id is undo_id */
+    SB_FAULT_CLUSTER_FAILOVER, /* CLUSTER FAILOVER [FORCE|TAKEOVER] on a replica */
+    SB_FAULT_MIGRATE_SLOTS,    /* move slots between masters while the workload runs */
 } sb_fault_kind;
 
 typedef enum { SB_PROC_REDIS = 0, SB_PROC_SENTINEL, SB_PROC_BOTH } sb_proc_kind;
@@ -175,6 +177,8 @@ typedef struct sb_fault {
     int monotonic;
     /* sentinel membership */
     int one_by_one;
+    int failover_mode;  /* cluster-failover: 0 default, 1 force, 2 takeover */
+    int n_slots;        /* migrate-slots: how many of from's slots move to to */
     int64_t reset_interval_ns;
     /* undo */
     int undo_id;

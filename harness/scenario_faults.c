@@ -32,11 +32,13 @@ static const char *const fault_names[] = {
     [SB_FAULT_SENTINEL_ADD] = "sentinel-add",
     [SB_FAULT_SENTINEL_REMOVE] = "sentinel-remove",
     [SB_FAULT_UNDO] = "undo",
+    [SB_FAULT_CLUSTER_FAILOVER] = "cluster-failover",
+    [SB_FAULT_MIGRATE_SLOTS] = "migrate-slots",
 };
 #define N_FAULT_NAMES (sizeof(fault_names) / sizeof(fault_names[0]))
 #define ALLOWED_FAULTS                                                                            \
     "partition, heal, kill, restart, pause, resume, loss, bandwidth, netem, clock, "              \
-    "sentinel-add, sentinel-remove"
+    "sentinel-add, sentinel-remove, cluster-failover, migrate-slots"
 
 const char *scenario_fault_name(sb_fault_kind k)
 {
@@ -552,6 +554,59 @@ static int parse_membership(pctx *c, const sb_scenario *s, json_t *o, const char
     return sc_get_duration(c, o, p, "reset_interval", 0, 0, &f->reset_interval_ns);
 }
 
+/* cluster-failover {"host", "mode"}; migrate-slots {"from", "to", "slots"}. */
+static int parse_cluster_fault(pctx *c, const sb_scenario *s, json_t *o, const char *p, sb_fault *f)
+{
+    const sb_deployment *d = &s->deployment;
+    if (d->kind != SB_DEPLOY_CLUSTER)
+        return sc_perr(c, p, 0, "%s needs deployment kind \"cluster\"", scenario_fault_name(f->kind));
+    if (f->kind == SB_FAULT_CLUSTER_FAILOVER) {
+        json_t *h;
+        char hp[256];
+        sc_child(hp, sizeof(hp), p, "host");
+        int host;
+        if (sc_member(c, o, p, "host", 1, &h) == -1 ||
+            sc_resolve_host(c, s, h, hp, &d->redis, "runs no redis", &host) == -1)
+            return -1;
+        f->hosts.idx = calloc(1, sizeof(int));
+        f->hosts.idx[0] = host;
+        f->hosts.n = 1;
+        const char *mode = "default";
+        if (sc_get_string(c, o, p, "mode", 0, &mode) == -1)
+            return -1;
+        f->failover_mode = !strcmp(mode, "force") ? 1 : !strcmp(mode, "takeover") ? 2 : 0;
+        if (f->failover_mode == 0 && strcmp(mode, "default")) {
+            char mp[256];
+            sc_child(mp, sizeof(mp), p, "mode");
+            return sc_perr(c, mp, 0, "unknown mode \"%s\"; allowed: default, force, takeover",
+                           mode);
+        }
+        return 0;
+    }
+    long long n = 100;
+    int hosts[2];
+    static const char *const ends[2] = {"from", "to"};
+    for (int i = 0; i < 2; i++) {
+        json_t *h;
+        char hp[256];
+        sc_child(hp, sizeof(hp), p, ends[i]);
+        if (sc_member(c, o, p, ends[i], 1, &h) == -1 ||
+            sc_resolve_host(c, s, h, hp, &d->redis, "runs no redis", &hosts[i]) == -1)
+            return -1;
+    }
+    if (hosts[0] == hosts[1])
+        return sc_perr(c, p, 0, "migrate-slots moves slots between two masters; from and to are "
+                                "the same host");
+    if (sc_get_int(c, o, p, "slots", 0, 1, 16384, &n) == -1)
+        return -1;
+    f->from.idx = calloc(1, sizeof(int));
+    f->to.idx = calloc(1, sizeof(int));
+    f->from.idx[0] = hosts[0], f->to.idx[0] = hosts[1];
+    f->from.n = f->to.n = 1;
+    f->n_slots = (int)n;
+    return 0;
+}
+
 /* Keys each fault kind takes (besides "at", "fault", "for"). */
 static const char *const *fault_keys(sb_fault_kind k)
 {
@@ -567,7 +622,11 @@ static const char *const *fault_keys(sb_fault_kind k)
                                         "period", "duration", "monotonic", NULL};
     static const char *const add[] = {"hosts", "mode", NULL};
     static const char *const rem[] = {"hosts", "reset_interval", NULL};
+    static const char *const cfail[] = {"host", "mode", NULL};
+    static const char *const migrate[] = {"from", "to", "slots", NULL};
     switch (k) {
+    case SB_FAULT_CLUSTER_FAILOVER: return cfail;
+    case SB_FAULT_MIGRATE_SLOTS: return migrate;
     case SB_FAULT_PARTITION: return partition;
     case SB_FAULT_KILL:
     case SB_FAULT_RESTART:
@@ -659,6 +718,8 @@ static int parse_fault(pctx *c, const sb_scenario *s, json_t *o, const char *p, 
     case SB_FAULT_CLOCK: return parse_clock(c, s, o, p, f);
     case SB_FAULT_SENTINEL_ADD:
     case SB_FAULT_SENTINEL_REMOVE: return parse_membership(c, s, o, p, f);
+    case SB_FAULT_CLUSTER_FAILOVER:
+    case SB_FAULT_MIGRATE_SLOTS: return parse_cluster_fault(c, s, o, p, f);
     default: return 0;
     }
 }

@@ -986,6 +986,16 @@ int nemesis_apply(sb_nemesis *n, const sb_fault *f, char *err)
     case SB_FAULT_SENTINEL_ADD:
     case SB_FAULT_SENTINEL_REMOVE: rc = apply_membership(n, f, r, &v, err); break;
     case SB_FAULT_UNDO: rc = apply_undo(n, f, &v, err); break;
+    case SB_FAULT_CLUSTER_FAILOVER: {
+        static const char *const modes[] = {"default", "force", "takeover"};
+        sb_buf_printf(&v, ",\"host\":\"%s\",\"mode\":\"%s\"", host_name(n, f->hosts.idx[0]),
+                      modes[f->failover_mode]);
+        rc = deploy_cluster_failover(n->deploy, f->hosts.idx[0], f->failover_mode, err);
+        break;
+    }
+    case SB_FAULT_MIGRATE_SLOTS:
+        rc = deploy_cluster_migrate(n->deploy, f->from.idx[0], f->to.idx[0], f->n_slots, &v, err);
+        break;
     default:
         sb_err_set(err, "fault kind %d has no implementation", (int)f->kind);
         rc = -1;

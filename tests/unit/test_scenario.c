@@ -350,6 +350,72 @@ static void shipped_scenarios_are_valid(void **state)
     assert_true(n >= 4);
 }
 
+
+/* Cluster and independent deployments, and the faults and workloads that
+ * need them: each mistake once, with what is allowed. */
+static const char *cluster_base =
+    "{\"name\": \"c\", \"duration\": \"10s\",\n"                                   /* 1 */
+    " \"hosts\": [\"n1\", \"n2\", \"n3\", \"n4\", \"n5\", \"n6\"],\n"            /* 2 */
+    " \"deployment\": {\"kind\": \"cluster\", \"redis\": {\"hosts\": [\"n1\", \"n2\", \"n3\", \"n4\", \"n5\", \"n6\"]},\n" /* 3 */
+    "                \"cluster\": {\"masters\": 3, \"replicas\": 1}},\n"               /* 4 */
+    " \"clients\": [{\"host\": \"n1\"}],\n"                                           /* 5 */
+    " \"workload\": {\"kind\": \"set\"},\n"                                           /* 6 */
+    " \"nemesis\": [{\"at\": \"2s\", \"fault\": \"migrate-slots\", \"from\": \"n1\", \"to\": \"n2\", \"slots\": 10},\n" /* 7 */
+    "             {\"at\": \"4s\", \"fault\": \"cluster-failover\", \"host\": \"n4\", \"mode\": \"force\"}],\n" /* 8 */
+    " \"checkers\": [\"set\"]}\n";
+
+static void cluster_error(const char *from, const char *to, int line, const char *phrase)
+{
+    const char *p = strstr(cluster_base, from);
+    assert_non_null(p);
+    char *text = malloc(strlen(cluster_base) + strlen(to) + 1);
+    sprintf(text, "%.*s%s%s", (int)(p - cluster_base), cluster_base, to, p + strlen(from));
+    char err[SB_ERR_LEN] = "", where[32];
+    sb_scenario *s = scenario_parse("c.json", text, err);
+    if (s) {
+        scenario_free(s);
+        fail_msg("accepted: %s -> %s", from, to);
+    }
+    snprintf(where, sizeof(where), "c.json:%d:", line);
+    if (strncmp(err, where, strlen(where)) != 0 || !strstr(err, phrase))
+        fail_msg("expected %s ...%s..., got: %s", where, phrase, err);
+    free(text);
+}
+
+static void cluster_scenarios_parse_and_check(void **state)
+{
+    (void)state;
+    char err[SB_ERR_LEN] = "";
+    sb_scenario *s = scenario_parse("c.json", cluster_base, err);
+    if (!s)
+        fail_msg("%s", err);
+    assert_int_equal(s->deployment.kind, SB_DEPLOY_CLUSTER);
+    assert_int_equal(s->deployment.cluster_masters, 3);
+    assert_int_equal(s->deployment.cluster_replicas, 1);
+    assert_int_equal(s->faults[0].kind, SB_FAULT_MIGRATE_SLOTS);
+    assert_int_equal(s->faults[0].n_slots, 10);
+    assert_int_equal(s->faults[1].failover_mode, 1);
+    scenario_free(s);
+    cluster_error("\"masters\": 3", "\"masters\": 2", 4, "need 4 redis hosts, not 6");
+    cluster_error("\"masters\": 3", "\"masters\": 4", 4, "need 8 redis hosts, not 6");
+    cluster_error("\"to\": \"n2\"", "\"to\": \"n1\"", 7, "the same host");
+    cluster_error("\"mode\": \"force\"", "\"mode\": \"hard\"", 8,
+                  "allowed: default, force, takeover");
+    cluster_error("\"kind\": \"set\"", "\"kind\": \"list-append\"", 6,
+                  "does not run on a cluster");
+    cluster_error("\"kind\": \"cluster\"", "\"kind\": \"sentinel\"", 4,
+                  "\"cluster\" is for deployment kind \"cluster\"");
+}
+
+static void redlock_needs_independent_masters(void **state)
+{
+    (void)state;
+    expect_error("\"kind\": \"set\", \"rate\": 100", "\"kind\": \"lock\", \"lock\": {\"mode\": \"redlock\"}",
+                 14, 49, "redlock needs independent masters");
+    expect_error("\"kind\": \"set\", \"rate\": 100", "\"kind\": \"lock\", \"lock\": {\"hold\": \"3s\"}",
+                 14, 49, "hold must be shorter than ttl");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -365,6 +431,8 @@ int main(void)
         cmocka_unit_test(bad_checkers_and_expects_are_rejected),
         cmocka_unit_test(json_syntax_errors_have_positions),
         cmocka_unit_test(shipped_scenarios_are_valid),
+        cmocka_unit_test(cluster_scenarios_parse_and_check),
+        cmocka_unit_test(redlock_needs_independent_masters),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
