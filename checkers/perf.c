@@ -80,6 +80,8 @@ static int perf_check(const sb_history *h, sb_check_result *out, char *err)
     for (int p = 0; p < max_proc + 2; p++)
         inv[p] = -1; /* -1: no invocation in flight */
     json_int_t *tput = calloc(secs, sizeof(json_int_t));
+    json_t *errors = json_object(); /* failed and unknown completions by error word */
+    long long moved = 0, ask = 0;   /* cluster clients' redirections (controller records) */
     for (size_t i = 0; i < h->n; i++) {
         const sb_op *op = &h->ops[i];
         if (op->process == SB_PROC_NEMESIS && op->type == SB_OP_OK) {
@@ -106,6 +108,11 @@ static int perf_check(const sb_history *h, sb_check_result *out, char *err)
             na = k;
             continue;
         }
+        if (op->process == SB_PROC_CONTROLLER && !strcmp(op->f, "redirects")) {
+            moved += json_integer_value(json_object_get(op->value, "moved"));
+            ask += json_integer_value(json_object_get(op->value, "ask"));
+            continue;
+        }
         if (op->process < 0)
             continue;
         if (op->type == SB_OP_INVOKE) {
@@ -124,8 +131,18 @@ static int perf_check(const sb_history *h, sb_check_result *out, char *err)
             all_out++;
             ok_out += ok;
         }
-        if (!ok)
+        if (!ok) {
+            /* Errors by their first word: "MOVED", "TRYAGAIN", "timeout", ... */
+            char word[32];
+            snprintf(word, sizeof(word), "%s", op->error ? op->error : "(none)");
+            word[strcspn(word, " :")] = '\0';
+            json_t *c = json_object_get(errors, word);
+            if (c)
+                json_integer_set(c, json_integer_value(c) + 1);
+            else if (json_object_size(errors) < 32)
+                json_object_set_new(errors, word, json_integer(1));
             continue;
+        }
         tput[op->time_ns / SB_NS_PER_S]++;
         size_t k = 0;
         while (k < nk && strcmp(kinds[k].f, op->f))
@@ -172,18 +189,26 @@ static int perf_check(const sb_history *h, sb_check_result *out, char *err)
     json_object_set_new(fig, "availability_outside_faults", json_real(av_out));
     json_object_set_new(fig, "completions_in_faults", json_integer(all_in));
     json_object_set_new(fig, "completions_outside_faults", json_integer(all_out));
+    json_object_set_new(fig, "errors", errors);
+    json_object_set_new(fig, "redirects_moved", json_integer(moved));
+    json_object_set_new(fig, "redirects_ask", json_integer(ask));
     out->figures = fig;
     out->verdict = all_in + all_out ? SB_VERDICT_VALID : SB_VERDICT_UNKNOWN;
-    snprintf(out->summary, sizeof(out->summary),
-             "available %.1f%% outside faults (%lld), %.1f%% in faults (%lld); p99 latency %.1f ms",
-             av_out * 100, all_out, av_in * 100, all_in, p99_max);
+    int off = snprintf(out->summary, sizeof(out->summary),
+                       "available %.1f%% outside faults (%lld), %.1f%% in faults (%lld); p99 "
+                       "latency %.1f ms",
+                       av_out * 100, all_out, av_in * 100, all_in, p99_max);
+    if ((moved || ask) && off > 0 && (size_t)off < sizeof(out->summary))
+        snprintf(out->summary + off, sizeof(out->summary) - (size_t)off,
+                 "; redirected %lld times (MOVED), %lld (ASK)", moved, ask);
     free(inv);
     free(tput);
     return 0;
 }
 
 static const char *const perf_figures[] = {"p99_ms", "availability_in_faults",
-                                           "availability_outside_faults", NULL};
+                                           "availability_outside_faults", "redirects_moved",
+                                           "redirects_ask", NULL};
 
 const sb_checker sb_checker_perf = {
     .name = "perf",

@@ -159,6 +159,13 @@ static void *worker_main(void *arg)
         }
     }
     sb_buf_free(&out);
+    if (cfg.cluster) {
+        long moved, ask;
+        char v[96];
+        cluster_counts(&c, &moved, &ask);
+        snprintf(v, sizeof(v), "{\"process\":%d,\"moved\":%ld,\"ask\":%ld}", w->process, moved, ask);
+        recorder_record(r->rec, SB_PROC_CONTROLLER, SB_OP_OK, "redirects", v, NULL, NULL);
+    }
     if (r->wk->worker_free)
         r->wk->worker_free(x.state);
     client_close(&c);
