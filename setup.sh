@@ -61,7 +61,9 @@ case "${1:-}" in
     echo "== tests (ASan + UBSan build)"
     ctest --test-dir build-asan --output-on-failure
     echo "== fuzzing (clang, libFuzzer + ASan + UBSan, 20 s per target)"
-    build build-fuzz -DCMAKE_C_COMPILER=clang -DSPLITBRAIN_FUZZ=ON -DSPLITBRAIN_TESTS=OFF
+    cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_C_COMPILER=clang \
+      -DSPLITBRAIN_FUZZ=ON -DSPLITBRAIN_TESTS=OFF >/dev/null
+    cmake --build build-fuzz -j "$(nproc)" --target fuzz_history fuzz_jepsen >/dev/null
     for src in fuzz/fuzz_*.c; do
       name=$(basename "$src" .c)
       work=$(mktemp -d) # the fuzzer adds to its corpus: run it on a copy

@@ -986,7 +986,9 @@ int deploy_cluster_failover(sb_deploy *d, int host, int mode, char *err)
     static const char *const modes[] = {"", " FORCE", " TAKEOVER"};
     char cmd[48];
     snprintf(cmd, sizeof(cmd), "CLUSTER FAILOVER%s", modes[mode]);
-    redisReply *r = oob_command(d, host, SB_PROC_REDIS, err, "%s", cmd);
+    redisReply *r = mode == 0 ? oob_command(d, host, SB_PROC_REDIS, err, "CLUSTER FAILOVER")
+                              : oob_command(d, host, SB_PROC_REDIS, err, "CLUSTER FAILOVER %s",
+                                            mode == 1 ? "FORCE" : "TAKEOVER");
     if (!r)
         return -1;
     freeReplyObject(r);

@@ -96,7 +96,7 @@ static sb_outcome wait_replicas(const sb_workload *w, sb_sentinel_client *c, cha
 
 /* ====== set ====== */
 
-#define SET_CLUSTER_KEYS 16
+#define SET_CLUSTER_KEYS 256
 
 /* Values are unique across workers without shared state: worker p of n
  * writes p, p+n, p+2n, ... */
@@ -116,7 +116,7 @@ static sb_outcome set_apply(const sb_workload *w, sb_wctx *x, const sb_wop *op, 
     sb_sentinel_client *c = x->c;
     (void)out_value;
     /* In a cluster the set is spread over SET_CLUSTER_KEYS keys (so over
-     * every shard): value v goes to "<key>:<v mod SET_CLUSTER_KEYS>". */
+     * every shard, and over enough slots that moving some moves keys): value v goes to "<key>:<v mod SET_CLUSTER_KEYS>". */
     char key[160];
     if (x->s->deployment.kind == SB_DEPLOY_CLUSTER)
         snprintf(key, sizeof(key), "%s:%lld", w->key, (long long)(op->arg % SET_CLUSTER_KEYS));
