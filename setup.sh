@@ -59,7 +59,9 @@ case "${1:-}" in
     echo "== tests (plain build)"
     ctest --test-dir build --output-on-failure
     echo "== tests (ASan + UBSan build)"
-    ctest --test-dir build-asan --output-on-failure
+    # Everything but test_blog_faults (five long Sentinel scenarios, ~150 s;
+    # the plain pass runs it): keeps CI well under its 30 minutes.
+    ctest --test-dir build-asan --output-on-failure -E test_blog_faults
     echo "== fuzzing (clang, libFuzzer + ASan + UBSan, 20 s per target)"
     cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_C_COMPILER=clang \
       -DSPLITBRAIN_FUZZ=ON -DSPLITBRAIN_TESTS=OFF >/dev/null
