@@ -1,6 +1,7 @@
 /* workload.c -- the workload table and the set workload (SADD of unique
  * integers; final read with SMEMBERS). */
 #include "workload.h"
+#include "workload_internal.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -195,13 +196,6 @@ static const char *const cas_script =
     "local v = redis.call('GET', KEYS[1]) "
     "if v == ARGV[1] then redis.call('SET', KEYS[1], ARGV[2]) return 1 end return 0";
 
-static uint64_t wl_mix(uint64_t x)
-{
-    x += 0x9E3779B97F4A7C15ULL;
-    x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ULL;
-    x = (x ^ (x >> 27)) * 0x94D049BB133111EBULL;
-    return x ^ (x >> 31);
-}
 
 enum { REG_READ = 0, REG_WRITE, REG_CAS };
 
@@ -382,27 +376,6 @@ static int counter_final_read(const sb_workload *w, sb_fread *fr, sb_buf *value,
 
 /* ====== Table ====== */
 
-/* workload_lock.c */
-void *lock_worker_new(const sb_scenario *s, int process);
-void lock_worker_free(void *state);
-void lock_generate(const sb_workload *w, int process, int n_processes, uint64_t seq, sb_wop *op);
-sb_outcome lock_apply(const sb_workload *w, sb_wctx *x, const sb_wop *op, sb_buf *out_value,
-                      char *why, size_t whylen);
-int lock_final_read(const sb_workload *w, sb_fread *fr, sb_buf *value, char *err);
-/* workload_listappend.c */
-void listappend_generate(const sb_workload *w, int process, int n_processes, uint64_t seq,
-                         sb_wop *op);
-sb_outcome listappend_apply(const sb_workload *w, sb_wctx *x, const sb_wop *op, sb_buf *out_value,
-                            char *why, size_t whylen);
-int listappend_final_read(const sb_workload *w, sb_fread *fr, sb_buf *value, char *err);
-/* workload_stale.c */
-void *stale_worker_new(const sb_scenario *s, int process);
-void stale_worker_free(void *state);
-void stale_generate(const sb_workload *w, int process, int n_processes, uint64_t seq, sb_wop *op);
-sb_outcome stale_apply(const sb_workload *w, sb_wctx *x, const sb_wop *op, sb_buf *out_value,
-                       char *why, size_t whylen);
-int stale_final_read(const sb_workload *w, sb_fread *fr, sb_buf *value, char *err);
-const char *stale_node(void *state, const sb_lab *lab);
 
 static const sb_workload_kind workloads[] = {
     {"set", set_generate, set_apply, set_final_read, NULL, NULL, NULL},

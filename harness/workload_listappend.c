@@ -21,24 +21,13 @@
 #include <string.h>
 
 #include "workload.h"
+#include "workload_internal.h"
 
 #define LISTAPPEND_KEYS 8
 #define MAX_MOPS 4
 #define TXNS_PER_GEN 64
 
-void listappend_generate(const sb_workload *w, int process, int n_processes, uint64_t seq,
-                         sb_wop *op);
-sb_outcome listappend_apply(const sb_workload *w, sb_wctx *x, const sb_wop *op, sb_buf *out_value,
-                            char *why, size_t whylen);
-int listappend_final_read(const sb_workload *w, sb_fread *fr, sb_buf *value, char *err);
 
-static uint64_t mix(uint64_t v)
-{
-    v += 0x9E3779B97F4A7C15ULL;
-    v = (v ^ (v >> 30)) * 0xBF58476D1CE4E5B9ULL;
-    v = (v ^ (v >> 27)) * 0x94D049BB133111EBULL;
-    return v ^ (v >> 31);
-}
 
 /* The micro-ops of (process, seq): n, and per op its kind, key and value. */
 typedef struct mops {
@@ -50,10 +39,10 @@ typedef struct mops {
 
 static void plan(int process, int n_processes, uint64_t seq, mops *m)
 {
-    uint64_t h = mix(((uint64_t)process << 40) ^ seq);
+    uint64_t h = wl_mix(((uint64_t)process << 40) ^ seq);
     m->n = 1 + (int)(h % MAX_MOPS);
     m->gen = (unsigned long long)(seq / TXNS_PER_GEN);
-    h = mix(h);
+    h = wl_mix(h);
     for (int i = 0; i < m->n; i++) {
         m->key[i] = (int)(h % LISTAPPEND_KEYS);
         m->append[i] = (h >> 8) % 2 == 0;
@@ -61,7 +50,7 @@ static void plan(int process, int n_processes, uint64_t seq, mops *m)
          * transaction has MAX_MOPS slots. */
         m->value[i] =
             (int64_t)((seq * (uint64_t)n_processes + (uint64_t)process) * MAX_MOPS + (uint64_t)i) + 1;
-        h = mix(h);
+        h = wl_mix(h);
     }
 }
 

@@ -26,6 +26,7 @@
 #include <string.h>
 
 #include "workload.h"
+#include "workload_internal.h"
 
 static const char *const release_script =
     "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) "
@@ -38,12 +39,6 @@ typedef struct lock_worker {
     uint64_t holds;                   /* holds so far, for the pause */
 } lock_worker;
 
-void *lock_worker_new(const sb_scenario *s, int process);
-void lock_worker_free(void *state);
-void lock_generate(const sb_workload *w, int process, int n_processes, uint64_t seq, sb_wop *op);
-sb_outcome lock_apply(const sb_workload *w, sb_wctx *x, const sb_wop *op, sb_buf *out_value,
-                      char *why, size_t whylen);
-int lock_final_read(const sb_workload *w, sb_fread *fr, sb_buf *value, char *err);
 
 void *lock_worker_new(const sb_scenario *s, int process)
 {

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "workload.h"
+#include "workload_internal.h"
 
 typedef struct stale_worker {
     const sb_scenario *s;
@@ -24,13 +25,6 @@ typedef struct stale_worker {
     size_t turn;
 } stale_worker;
 
-void *stale_worker_new(const sb_scenario *s, int process);
-void stale_worker_free(void *state);
-void stale_generate(const sb_workload *w, int process, int n_processes, uint64_t seq, sb_wop *op);
-sb_outcome stale_apply(const sb_workload *w, sb_wctx *x, const sb_wop *op, sb_buf *out_value,
-                       char *why, size_t whylen);
-int stale_final_read(const sb_workload *w, sb_fread *fr, sb_buf *value, char *err);
-const char *stale_node(void *state, const sb_lab *lab);
 
 void *stale_worker_new(const sb_scenario *s, int process)
 {
@@ -52,18 +46,11 @@ void stale_worker_free(void *state)
     free(sw);
 }
 
-static uint64_t mix(uint64_t v)
-{
-    v += 0x9E3779B97F4A7C15ULL;
-    v = (v ^ (v >> 30)) * 0xBF58476D1CE4E5B9ULL;
-    v = (v ^ (v >> 27)) * 0x94D049BB133111EBULL;
-    return v ^ (v >> 31);
-}
 
 void stale_generate(const sb_workload *w, int process, int n_processes, uint64_t seq, sb_wop *op)
 {
     (void)w;
-    uint64_t h = mix(((uint64_t)process << 40) ^ seq);
+    uint64_t h = wl_mix(((uint64_t)process << 40) ^ seq);
     if (h % 2 == 0) {
         snprintf(op->f, sizeof(op->f), "write");
         snprintf(op->value, sizeof(op->value), "{\"k\":\"k%d\",\"v\":%" PRIu64 "}", process, seq + 1);
