@@ -9,7 +9,9 @@
  * completions that were ok, separately while some fault was in force and
  * while none was. A fault is in force from its ok until its undo: heal ends
  * network faults, restart ends kills, resume ends pauses, a clock reset
- * ends clock faults, and "undo" ends the fault it names. */
+ * ends clock faults, and "undo" ends the fault it names. Operations on the
+ * cluster (failover, slot migration, adding and removing a shard) are in
+ * force from their invocation to their completion. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,7 +20,14 @@
 #include "checker.h"
 #include "util.h"
 
-enum { F_NET = 1, F_KILL, F_PAUSE, F_CLOCK };
+enum { F_NET = 1, F_KILL, F_PAUSE, F_CLOCK, F_OP };
+
+/* Faults that are in force while they run. */
+static int is_operation(const char *f)
+{
+    return !strcmp(f, "cluster-failover") || !strcmp(f, "migrate-slots") ||
+           !strcmp(f, "add-shard") || !strcmp(f, "remove-shard");
+}
 
 static int fault_class(const char *f)
 {
@@ -84,6 +93,20 @@ static int perf_check(const sb_history *h, sb_check_result *out, char *err)
     long long moved = 0, ask = 0;   /* cluster clients' redirections (controller records) */
     for (size_t i = 0; i < h->n; i++) {
         const sb_op *op = &h->ops[i];
+        if (op->process == SB_PROC_NEMESIS && is_operation(op->f)) {
+            long long id = json_integer_value(json_object_get(op->value, "id"));
+            if (op->type == SB_OP_INVOKE) {
+                if (na < 256)
+                    act[na++] = (active){id, F_OP};
+            } else {
+                size_t k = 0;
+                for (size_t j = 0; j < na; j++)
+                    if (!(act[j].cls == F_OP && act[j].id == id))
+                        act[k++] = act[j];
+                na = k;
+            }
+            continue;
+        }
         if (op->process == SB_PROC_NEMESIS && op->type == SB_OP_OK) {
             int cls = fault_class(op->f);
             const char *opn = json_string_value(json_object_get(op->value, "op"));

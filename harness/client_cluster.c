@@ -81,7 +81,7 @@ static redisContext *conn_to(sb_sentinel_client *c, int host, char *why, size_t 
     return st->conn[host];
 }
 
-/* CLUSTER SLOTS from the first seed that answers. */
+/* CLUSTER SLOTS from the first seed that answers with every slot served. */
 static int refresh_map(sb_sentinel_client *c, char *why, size_t whylen)
 {
     sb_cluster_state *st = c->cluster;
@@ -99,6 +99,13 @@ static int refresh_map(sb_sentinel_client *c, char *why, size_t whylen)
         }
         int ok = sb_slot_map_from_cluster_slots(r, st->map, why, whylen) == 0;
         freeReplyObject(r);
+        /* A spare outside the cluster, or a node cut off from it, may know
+         * no slots or only some: ask the next seed. */
+        if (ok && !sb_slot_map_covered(st->map)) {
+            snprintf(why, whylen, "%s does not know the owner of every slot",
+                     lab_host_name(c->cfg.lab, host));
+            ok = 0;
+        }
         if (ok) {
             st->map_ok = 1;
             st->next_seed = (st->next_seed + k) % c->cfg.n_nodes;

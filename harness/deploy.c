@@ -13,22 +13,7 @@
 #include "clockctl.h"
 #include "cluster_slots.h"
 
-/* How often readiness and convergence conditions are polled. */
-#define DEPLOY_POLL_NS (20 * SB_NS_PER_MS)
-#define DEPLOY_OOB_TIMEOUT_NS (1000 * SB_NS_PER_MS)
-
-struct sb_deploy {
-    sb_lab *lab;
-    const sb_scenario *s;
-    sb_proc *redis[SB_MAX_HOSTS];
-    sb_proc *sentinel[SB_MAX_HOSTS];
-    int active[SB_MAX_HOSTS];
-    int monitor;                 /* the master new sentinels are told to monitor */    /* the sentinel on the host is part of the deployment now */
-    char run_dir[4096];
-    char redis_server[1024];
-    char shim[4096];             /* libsbclock.so when the scenario has clock faults */
-    sb_clockctl *clock[SB_MAX_HOSTS][2];
-};
+#include "deploy_internal.h"
 
 /* Does any fault of the scenario (fixed or drawn at random) change clocks? */
 static int scenario_has_clock_faults(const sb_scenario *s)
@@ -203,7 +188,7 @@ static const char *flat_field(const redisReply *r, const char *name)
     return NULL;
 }
 
-static redisReply *oob_command(const sb_deploy *d, int host, sb_proc_kind kind, char *err,
+redisReply *deploy_oob_command(const sb_deploy *d, int host, sb_proc_kind kind, char *err,
                                const char *fmt, ...)
 {
     redisContext *rc = deploy_connect_oob(d, host, kind, DEPLOY_OOB_TIMEOUT_NS, err);
@@ -225,21 +210,11 @@ static redisReply *oob_command(const sb_deploy *d, int host, sb_proc_kind kind, 
     return r;
 }
 
-/* ROLE of a redis node: "master", "slave" (with the master's address and
- * link state) or NULL on error. */
-typedef struct node_role {
-    char role[16];
-    char master_addr[64]; /* replicas */
-    char state[32];       /* replicas: "connected" when the link is up */
-    long long offset;     /* master: its offset; replica: processed offset */
-    int n_replicas;       /* master */
-    long long min_replica_offset; /* master: lowest acknowledged offset */
-} node_role;
 
-static int read_role(const sb_deploy *d, int host, node_role *nr, char *err)
+int deploy_read_role(const sb_deploy *d, int host, node_role *nr, char *err)
 {
     memset(nr, 0, sizeof(*nr));
-    redisReply *r = oob_command(d, host, SB_PROC_REDIS, err, "ROLE");
+    redisReply *r = deploy_oob_command(d, host, SB_PROC_REDIS, err, "ROLE");
     if (!r)
         return -1;
     int rc = -1;
@@ -277,185 +252,6 @@ static int read_role(const sb_deploy *d, int host, node_role *nr, char *err)
 
 /* ====== Readiness ====== */
 
-/* ====== Redis Cluster ====== */
-
-/* A field of CLUSTER INFO ("cluster_state" -> "ok"), into out. */
-static int cluster_info_field(const sb_deploy *d, int host, const char *name, char *out,
-                              size_t len, char *err)
-{
-    redisReply *r = oob_command(d, host, SB_PROC_REDIS, err, "CLUSTER INFO");
-    if (!r)
-        return -1;
-    int rc = -1;
-    const char *p = r->type == REDIS_REPLY_STRING ? strstr(r->str, name)
-                                                  : NULL;
-    if (p && p[strlen(name)] == ':') {
-        p += strlen(name) + 1;
-        size_t n = strcspn(p, "\r\n");
-        snprintf(out, len, "%.*s", (int)n, p);
-        rc = 0;
-    } else {
-        sb_err_set(err, "CLUSTER INFO on %s has no %s", lab_host_name(d->lab, host), name);
-    }
-    freeReplyObject(r);
-    return rc;
-}
-
-/* The hosts of a cluster: masters first, then replicas (i follows i mod M). */
-static int cluster_master_of(const sb_deployment *dep, size_t i)
-{
-    return dep->redis.idx[i % (size_t)dep->cluster_masters];
-}
-
-/* MEET, slots, REPLICATE: the shape the scenario gives, bootstrapped by
- * hand as redis-cli --cluster create would. */
-static int cluster_bootstrap(sb_deploy *d, char *err)
-{
-    const sb_deployment *dep = &d->s->deployment;
-    size_t n = dep->redis.n, m = (size_t)dep->cluster_masters;
-    int first = dep->redis.idx[0];
-    for (size_t i = 1; i < n; i++) {
-        redisReply *r = oob_command(d, dep->redis.idx[i], SB_PROC_REDIS, err, "CLUSTER MEET %s %d",
-                                    lab_host_addr(d->lab, first), dep->redis_port);
-        if (!r)
-            return -1;
-        freeReplyObject(r);
-    }
-    for (size_t i = 0; i < m; i++) {
-        long lo = (long)(i * SB_CLUSTER_SLOTS / m), hi = (long)((i + 1) * SB_CLUSTER_SLOTS / m) - 1;
-        redisReply *r = oob_command(d, dep->redis.idx[i], SB_PROC_REDIS, err,
-                                    "CLUSTER ADDSLOTSRANGE %ld %ld", lo, hi);
-        if (!r)
-            return -1;
-        freeReplyObject(r);
-    }
-    /* Replicas can follow a master once they know it. */
-    int64_t deadline = sb_now_ns() + dep->ready_timeout_ns;
-    for (size_t i = m; i < n; i++) {
-        int h = dep->redis.idx[i], master = cluster_master_of(dep, i);
-        redisReply *id = oob_command(d, master, SB_PROC_REDIS, err, "CLUSTER MYID");
-        if (!id)
-            return -1;
-        char mid[64];
-        snprintf(mid, sizeof(mid), "%s", id->str ? id->str : "");
-        freeReplyObject(id);
-        for (;;) {
-            char e[SB_ERR_LEN];
-            redisReply *r = oob_command(d, h, SB_PROC_REDIS, e, "CLUSTER REPLICATE %s", mid);
-            if (r) {
-                freeReplyObject(r);
-                break;
-            }
-            if (sb_now_ns() > deadline) {
-                sb_err_set(err, "cluster: %s cannot follow %s: %s", lab_host_name(d->lab, h),
-                           lab_host_name(d->lab, master), e);
-                return -1;
-            }
-            sb_sleep_ns(DEPLOY_POLL_NS * 5);
-        }
-    }
-    return 0;
-}
-
-/* The slot map as one node sees it (owners by address). */
-static int cluster_view(const sb_deploy *d, int host, sb_slot_map *map, char *err)
-{
-    redisReply *r = oob_command(d, host, SB_PROC_REDIS, err, "CLUSTER SLOTS");
-    if (!r)
-        return -1;
-    char e[256];
-    int rc = sb_slot_map_from_cluster_slots(r, map, e, sizeof(e));
-    if (rc == -1)
-        sb_err_set(err, "%s: %s", lab_host_name(d->lab, host), e);
-    freeReplyObject(r);
-    return rc;
-}
-
-/* 1 when every node says cluster_state:ok, knows every node, sees every
- * slot served by the same masters as the others, and every replica's link
- * is up; the shape goes into topo. 0 (why) when not yet. */
-static int cluster_ok_once(sb_deploy *d, sb_topology *topo, char *why)
-{
-    const sb_deployment *dep = &d->s->deployment;
-    sb_slot_map *ref = calloc(1, sizeof(*ref)), *map = calloc(1, sizeof(*map));
-    int ok = 1;
-    for (size_t i = 0; i < dep->redis.n && ok; i++) {
-        int h = dep->redis.idx[i];
-        char v[64];
-        if (d->redis[h] && !lab_proc_running(d->redis[h])) {
-            sb_err_set(why, "redis-server on %s is not running", lab_host_name(d->lab, h));
-            ok = 0;
-        } else if (cluster_info_field(d, h, "cluster_state", v, sizeof(v), why) == -1) {
-            ok = 0;
-        } else if (strcmp(v, "ok") != 0) {
-            sb_err_set(why, "%s: cluster_state:%s", lab_host_name(d->lab, h), v);
-            ok = 0;
-        } else if (cluster_info_field(d, h, "cluster_known_nodes", v, sizeof(v), why) == -1 ||
-                   (size_t)atoi(v) != dep->redis.n) {
-            sb_err_set(why, "%s knows %s of %zu nodes", lab_host_name(d->lab, h), v, dep->redis.n);
-            ok = 0;
-        } else if (cluster_view(d, h, i ? map : ref, why) == -1) {
-            ok = 0;
-        } else if (!sb_slot_map_covered(i ? map : ref)) {
-            sb_err_set(why, "%s: not every slot is served", lab_host_name(d->lab, h));
-            ok = 0;
-        } else if (i) {
-            for (int sl = 0; sl < SB_CLUSTER_SLOTS && ok; sl++) {
-                const sb_slot_node *a = sb_slot_map_owner(ref, sl), *b = sb_slot_map_owner(map, sl);
-                if (strcmp(a->addr, b->addr) != 0 || a->port != b->port) {
-                    sb_err_set(why, "%s and %s disagree on the owner of slot %d",
-                               lab_host_name(d->lab, dep->redis.idx[0]), lab_host_name(d->lab, h),
-                               sl);
-                    ok = 0;
-                }
-            }
-        }
-    }
-    /* Masters and replicas, from the agreed map and each node's ROLE. */
-    sb_buf b;
-    sb_buf_init(&b);
-    sb_buf_puts(&b, "{\"masters\":[");
-    int first_master = -1;
-    for (int i = 0; ok && i < ref->n_masters; i++) {
-        int h = lab_host_by_addr(d->lab, ref->masters[i].addr);
-        if (first_master < 0 || sb_slot_map_owner(ref, 0) == &ref->masters[i])
-            first_master = h;
-        sb_buf_puts(&b, i ? "," : "");
-        sb_buf_json_string(&b, h >= 0 ? lab_host_name(d->lab, h) : ref->masters[i].addr);
-    }
-    sb_buf_puts(&b, "],\"replicas\":[");
-    int nr = 0;
-    for (size_t i = 0; i < dep->redis.n && ok; i++) {
-        int h = dep->redis.idx[i];
-        node_role role;
-        if (read_role(d, h, &role, why) == -1) {
-            ok = 0;
-            break;
-        }
-        if (strcmp(role.role, "slave") != 0)
-            continue;
-        if (strcmp(role.state, "connected") != 0) {
-            sb_err_set(why, "replica %s link is %s", lab_host_name(d->lab, h), role.state);
-            ok = 0;
-            break;
-        }
-        sb_buf_puts(&b, nr++ ? "," : "");
-        sb_buf_json_string(&b, lab_host_name(d->lab, h));
-    }
-    sb_buf_puts(&b, "]");
-    if (ok) {
-        sb_buf_puts(&b, ",\"master\":");
-        sb_buf_json_string(&b, lab_host_name(d->lab, first_master));
-        sb_buf_puts(&b, "}");
-        topo->master = first_master;
-        snprintf(topo->json, sizeof(topo->json), "%s", b.data);
-    }
-    sb_buf_free(&b);
-    free(ref);
-    free(map);
-    return ok;
-}
-
 /* One check of every start-up condition; 1 when all hold, 0 when not yet
  * (why says what is missing), -1 on a hard error (a process died). */
 static int ready_once(sb_deploy *d, char *why)
@@ -469,7 +265,7 @@ static int ready_once(sb_deploy *d, char *why)
                 return -1;
             }
         sb_topology topo;
-        return cluster_ok_once(d, &topo, why);
+        return deploy_cluster_ok_once(d, &topo, why);
     }
     for (size_t i = 0; i < dep->redis.n; i++) {
         int h = dep->redis.idx[i];
@@ -479,7 +275,7 @@ static int ready_once(sb_deploy *d, char *why)
             return -1;
         }
         node_role nr;
-        if (read_role(d, h, &nr, why) == -1)
+        if (deploy_read_role(d, h, &nr, why) == -1)
             return 0;
         if (dep->kind == SB_DEPLOY_INDEPENDENT) {
             if (strcmp(nr.role, "master") != 0) {
@@ -508,7 +304,7 @@ static int ready_once(sb_deploy *d, char *why)
             return -1;
         }
         redisReply *r =
-            oob_command(d, h, SB_PROC_SENTINEL, why, "SENTINEL master %s", dep->master_name);
+            deploy_oob_command(d, h, SB_PROC_SENTINEL, why, "SENTINEL master %s", dep->master_name);
         if (!r)
             return 0;
         const char *slaves = flat_field(r, "num-slaves");
@@ -557,7 +353,7 @@ sb_deploy *deploy_start(sb_lab *lab, const sb_scenario *s, const char *run_dir,
         for (size_t i = 0; i < dep->redis.n; i++) {
             node_role nr;
             char e[SB_ERR_LEN];
-            while (read_role(d, dep->redis.idx[i], &nr, e) == -1) {
+            while (deploy_read_role(d, dep->redis.idx[i], &nr, e) == -1) {
                 if (sb_now_ns() > until || !lab_proc_running(d->redis[dep->redis.idx[i]])) {
                     sb_err_set(err, "deployment failed to start: %s", e);
                     goto fail;
@@ -565,7 +361,7 @@ sb_deploy *deploy_start(sb_lab *lab, const sb_scenario *s, const char *run_dir,
                 sb_sleep_ns(DEPLOY_POLL_NS);
             }
         }
-        if (cluster_bootstrap(d, err) == -1)
+        if (deploy_cluster_bootstrap(d, err) == -1)
             goto fail;
     }
     int64_t deadline = sb_now_ns() + dep->ready_timeout_ns;
@@ -642,7 +438,7 @@ static int independent_converged(sb_deploy *d, sb_topology *topo, char *why)
     for (size_t i = 0; i < dep->redis.n && ok; i++) {
         int h = dep->redis.idx[i];
         node_role nr;
-        if (read_role(d, h, &nr, why) == -1) {
+        if (deploy_read_role(d, h, &nr, why) == -1) {
             ok = 0;
         } else if (strcmp(nr.role, "master") != 0) {
             sb_err_set(why, "%s is a %s, not a master", lab_host_name(d->lab, h), nr.role);
@@ -667,12 +463,12 @@ static int converged_once(sb_deploy *d, converge_state *cs, sb_topology *topo, c
     if (dep->kind == SB_DEPLOY_INDEPENDENT)
         return independent_converged(d, topo, why);
     if (dep->kind == SB_DEPLOY_CLUSTER)
-        return cluster_ok_once(d, topo, why);
+        return deploy_cluster_ok_once(d, topo, why);
     int master = -1;
     for (int h = 0; h < (int)d->s->n_hosts; h++) {
         if (!d->active[h])
             continue;
-        redisReply *r = oob_command(d, h, SB_PROC_SENTINEL, why,
+        redisReply *r = deploy_oob_command(d, h, SB_PROC_SENTINEL, why,
                                     "SENTINEL get-master-addr-by-name %s", dep->master_name);
         if (!r)
             return 0;
@@ -687,7 +483,7 @@ static int converged_once(sb_deploy *d, converge_state *cs, sb_topology *topo, c
         master = m;
     }
     node_role mr;
-    if (read_role(d, master, &mr, why) == -1)
+    if (deploy_read_role(d, master, &mr, why) == -1)
         return 0;
     if (strcmp(mr.role, "master") != 0) {
         sb_err_set(why, "sentinels name %s as master but it is a %s",
@@ -709,7 +505,7 @@ static int converged_once(sb_deploy *d, converge_state *cs, sb_topology *topo, c
         if (h == master)
             continue;
         node_role nr;
-        if (read_role(d, h, &nr, why) == -1) {
+        if (deploy_read_role(d, h, &nr, why) == -1) {
             ok = 0;
             break;
         }
@@ -759,20 +555,8 @@ int deploy_current_master(sb_deploy *d, char *err)
     const sb_deployment *dep = &d->s->deployment;
     if (dep->kind == SB_DEPLOY_INDEPENDENT)
         return dep->master; /* the primary: every node is a master */
-    if (dep->kind == SB_DEPLOY_CLUSTER) {
-        /* The master of slot 0, as the first node that answers sees it. */
-        sb_slot_map *map = calloc(1, sizeof(*map));
-        int m = -1;
-        for (size_t i = 0; i < dep->redis.n && m < 0; i++) {
-            char e[SB_ERR_LEN];
-            if (cluster_view(d, dep->redis.idx[i], map, e) == 0 && sb_slot_map_owner(map, 0))
-                m = lab_host_by_addr(d->lab, sb_slot_map_owner(map, 0)->addr);
-        }
-        free(map);
-        if (m < 0)
-            sb_err_set(err, "no cluster node names the master of slot 0");
-        return m;
-    }
+    if (dep->kind == SB_DEPLOY_CLUSTER)
+        return deploy_cluster_slot0_master(d, err);
     int masters[SB_MAX_HOSTS], n = 0;
     for (size_t i = 0; i < dep->redis.n; i++) {
         int h = dep->redis.idx[i];
@@ -780,7 +564,7 @@ int deploy_current_master(sb_deploy *d, char *err)
             continue;
         node_role nr;
         char e[SB_ERR_LEN];
-        if (read_role(d, h, &nr, e) == 0 && strcmp(nr.role, "master") == 0)
+        if (deploy_read_role(d, h, &nr, e) == 0 && strcmp(nr.role, "master") == 0)
             masters[n++] = h;
     }
     if (n == 1)
@@ -795,7 +579,7 @@ int deploy_current_master(sb_deploy *d, char *err)
         if (!d->active[h])
             continue;
         char e[SB_ERR_LEN];
-        redisReply *r = oob_command(d, h, SB_PROC_SENTINEL, e,
+        redisReply *r = deploy_oob_command(d, h, SB_PROC_SENTINEL, e,
                                     "SENTINEL get-master-addr-by-name %s", dep->master_name);
         if (r && r->type == REDIS_REPLY_ARRAY && r->elements == 2) {
             int m = lab_host_by_addr(d->lab, r->element[0]->str);
@@ -853,7 +637,7 @@ int deploy_sentinel_stop(sb_deploy *d, int host, char *err)
 
 int deploy_sentinel_reset(sb_deploy *d, int host, char *err)
 {
-    redisReply *r = oob_command(d, host, SB_PROC_SENTINEL, err, "SENTINEL RESET *");
+    redisReply *r = deploy_oob_command(d, host, SB_PROC_SENTINEL, err, "SENTINEL RESET *");
     if (!r)
         return -1;
     freeReplyObject(r);
@@ -905,6 +689,10 @@ void deploy_redis_roles(sb_deploy *d, int64_t timeout_ns, sb_buf *out)
         int h = dep->redis.idx[i];
         sb_buf_puts(out, i ? "," : "");
         sb_buf_json_string(out, lab_host_name(d->lab, h));
+        if (dep->kind == SB_DEPLOY_CLUSTER && !deploy_cluster_member(d, h)) {
+            sb_buf_puts(out, ":\"spare\""); /* outside the cluster */
+            continue;
+        }
         char e[SB_ERR_LEN];
         /* No lab_proc_running() here: it reaps, and this runs beside the
          * nemesis thread that kills and restarts. A dead node refuses. */
@@ -933,7 +721,7 @@ int deploy_sentinels_agree(sb_deploy *d, char *why)
         if (!d->active[h])
             continue;
         redisReply *r =
-            oob_command(d, h, SB_PROC_SENTINEL, why, "SENTINEL master %s", dep->master_name);
+            deploy_oob_command(d, h, SB_PROC_SENTINEL, why, "SENTINEL master %s", dep->master_name);
         if (!r)
             return 0;
         const char *others = flat_field(r, "num-other-sentinels");
@@ -946,170 +734,4 @@ int deploy_sentinels_agree(sb_deploy *d, char *why)
             return 0;
     }
     return 1;
-}
-
-int deploy_cluster_owner(sb_deploy *d, const char *key, char *err)
-{
-    const sb_deployment *dep = &d->s->deployment;
-    sb_slot_map *map = calloc(1, sizeof(*map));
-    int slot = sb_keyslot(key, strlen(key)), h = -1;
-    for (size_t i = 0; i < dep->redis.n && h < 0; i++) {
-        char e[SB_ERR_LEN];
-        const sb_slot_node *o;
-        if (cluster_view(d, dep->redis.idx[i], map, e) == 0 && (o = sb_slot_map_owner(map, slot)))
-            h = lab_host_by_addr(d->lab, o->addr);
-        else
-            sb_err_set(err, "%s", e);
-    }
-    free(map);
-    if (h < 0 && !err[0])
-        sb_err_set(err, "no node names the owner of slot %d", slot);
-    return h;
-}
-
-static int cluster_myid(sb_deploy *d, int host, char *id, size_t len, char *err)
-{
-    redisReply *r = oob_command(d, host, SB_PROC_REDIS, err, "CLUSTER MYID");
-    if (!r)
-        return -1;
-    int ok = r->type == REDIS_REPLY_STRING;
-    if (ok)
-        snprintf(id, len, "%s", r->str);
-    else
-        sb_err_set(err, "CLUSTER MYID on %s: not a string", lab_host_name(d->lab, host));
-    freeReplyObject(r);
-    return ok ? 0 : -1;
-}
-
-int deploy_cluster_failover(sb_deploy *d, int host, int mode, char *err)
-{
-    static const char *const modes[] = {"", " FORCE", " TAKEOVER"};
-    char cmd[48];
-    snprintf(cmd, sizeof(cmd), "CLUSTER FAILOVER%s", modes[mode]);
-    redisReply *r = mode == 0 ? oob_command(d, host, SB_PROC_REDIS, err, "CLUSTER FAILOVER")
-                              : oob_command(d, host, SB_PROC_REDIS, err, "CLUSTER FAILOVER %s",
-                                            mode == 1 ? "FORCE" : "TAKEOVER");
-    if (!r)
-        return -1;
-    freeReplyObject(r);
-    int64_t deadline = sb_now_ns() + 10 * SB_NS_PER_S;
-    for (;;) {
-        node_role nr;
-        char e[SB_ERR_LEN];
-        if (read_role(d, host, &nr, e) == 0 && strcmp(nr.role, "master") == 0)
-            return 0;
-        if (sb_now_ns() > deadline) {
-            sb_err_set(err, "%s on %s: still not master after 10 s", cmd, lab_host_name(d->lab, host));
-            return -1;
-        }
-        sb_sleep_ns(DEPLOY_POLL_NS * 5);
-    }
-}
-
-int deploy_cluster_migrate(sb_deploy *d, int from, int to, int n, sb_buf *v, char *err)
-{
-    const sb_deployment *dep = &d->s->deployment;
-    char from_id[64], to_id[64];
-    if (cluster_myid(d, from, from_id, sizeof(from_id), err) == -1 ||
-        cluster_myid(d, to, to_id, sizeof(to_id), err) == -1)
-        return -1;
-    sb_slot_map *map = calloc(1, sizeof(*map));
-    if (cluster_view(d, from, map, err) == -1) {
-        free(map);
-        return -1;
-    }
-    int first = -1, last = -1, moved = 0;
-    long keys = 0;
-    int rc = 0;
-    for (int slot = 0; slot < SB_CLUSTER_SLOTS && moved < n && rc == 0; slot++) {
-        const sb_slot_node *o = sb_slot_map_owner(map, slot);
-        if (!o || lab_host_by_addr(d->lab, o->addr) != from)
-            continue;
-        redisReply *r;
-        if (!(r = oob_command(d, to, SB_PROC_REDIS, err, "CLUSTER SETSLOT %d IMPORTING %s", slot,
-                              from_id))) {
-            rc = -1;
-            break;
-        }
-        freeReplyObject(r);
-        if (!(r = oob_command(d, from, SB_PROC_REDIS, err, "CLUSTER SETSLOT %d MIGRATING %s", slot,
-                              to_id))) {
-            rc = -1;
-            break;
-        }
-        freeReplyObject(r);
-        for (;;) {
-            redisReply *ks = oob_command(d, from, SB_PROC_REDIS, err,
-                                         "CLUSTER GETKEYSINSLOT %d 100", slot);
-            if (!ks || ks->type != REDIS_REPLY_ARRAY) {
-                if (ks)
-                    freeReplyObject(ks);
-                rc = -1;
-                break;
-            }
-            if (ks->elements == 0) {
-                freeReplyObject(ks);
-                break;
-            }
-            /* MIGRATE host port "" 0 timeout KEYS k... */
-            size_t argc = 8 + ks->elements;
-            const char **argv = calloc(argc, sizeof(char *));
-            size_t *lens = calloc(argc, sizeof(size_t));
-            char port[16];
-            snprintf(port, sizeof(port), "%d", dep->redis_port);
-            const char *head[] = {"MIGRATE", lab_host_addr(d->lab, to), port, "", "0", "5000",
-                                  "REPLACE", "KEYS"};
-            for (size_t i = 0; i < 8; i++)
-                argv[i] = head[i], lens[i] = strlen(head[i]);
-            for (size_t i = 0; i < ks->elements; i++)
-                argv[8 + i] = ks->element[i]->str, lens[8 + i] = ks->element[i]->len;
-            redisContext *rc2 = deploy_connect_oob(d, from, SB_PROC_REDIS, 10 * SB_NS_PER_S, err);
-            redisReply *m = rc2 ? redisCommandArgv(rc2, (int)argc, argv, lens) : NULL;
-            if (!m || m->type == REDIS_REPLY_ERROR) {
-                if (rc2)
-                    sb_err_set(err, "MIGRATE of slot %d from %s: %s", slot,
-                               lab_host_name(d->lab, from), m ? m->str : rc2->errstr);
-                rc = -1;
-            } else {
-                keys += (long)ks->elements;
-            }
-            if (m)
-                freeReplyObject(m);
-            if (rc2)
-                redisFree(rc2);
-            free(argv);
-            free(lens);
-            freeReplyObject(ks);
-            if (rc == -1)
-                break;
-        }
-        if (rc == -1)
-            break;
-        /* The owner changes on the destination first, then everywhere. */
-        int order[SB_MAX_HOSTS], no = 0;
-        order[no++] = to;
-        order[no++] = from;
-        for (int i = 0; i < dep->cluster_masters; i++)
-            if (dep->redis.idx[i] != to && dep->redis.idx[i] != from)
-                order[no++] = dep->redis.idx[i];
-        for (int i = 0; i < no; i++) {
-            char e[SB_ERR_LEN];
-            r = oob_command(d, order[i], SB_PROC_REDIS, e, "CLUSTER SETSLOT %d NODE %s", slot, to_id);
-            if (r)
-                freeReplyObject(r);
-            else if (i < 2) { /* the others learn it by gossip too */
-                sb_err_set(err, "%s", e);
-                rc = -1;
-                break;
-            }
-        }
-        if (first < 0)
-            first = slot;
-        last = slot;
-        moved++;
-    }
-    free(map);
-    sb_buf_printf(v, ",\"from\":\"%s\",\"to\":\"%s\",\"slots\":[%d,%d],\"moved\":%d,\"keys\":%ld",
-                  lab_host_name(d->lab, from), lab_host_name(d->lab, to), first, last, moved, keys);
-    return rc;
 }

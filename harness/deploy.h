@@ -63,7 +63,8 @@ int deploy_sentinel_reset(sb_deploy *d, int host, char *err);
  *  "s2":null, ...} (null: it did not answer within timeout_ns). */
 void deploy_sentinel_views(sb_deploy *d, int64_t timeout_ns, sb_buf *out);
 /* Every redis node's ROLE now: {"n1":"master","n2":"slave","n3":null}
- * (null: down, paused or not answering within timeout_ns). */
+ * (null: down, paused or not answering within timeout_ns; "spare": a
+ * cluster node outside the cluster). */
 void deploy_redis_roles(sb_deploy *d, int64_t timeout_ns, sb_buf *out);
 /* 1 when every active sentinel knows every other one; 0 (why) if not yet. */
 int deploy_sentinels_agree(sb_deploy *d, char *why);
@@ -76,9 +77,23 @@ int deploy_cluster_owner(sb_deploy *d, const char *key, char *err);
 int deploy_cluster_failover(sb_deploy *d, int host, int mode, char *err);
 /* Moves the first n of from's slots to to as redis-cli --cluster reshard
  * does: SETSLOT IMPORTING / MIGRATING, MIGRATE the keys in batches,
- * SETSLOT NODE on both and the other masters. Appends
- * ,"slots":[first,last],"moved":n,"keys":k to v. */
-int deploy_cluster_migrate(sb_deploy *d, int from, int to, int n, sb_buf *v, char *err);
+ * SETSLOT NODE on both and the other masters, slot by slot. With hold_ns
+ * > 0 every slot is opened first, the keys move, and the slots stay open
+ * for hold_ns before their owner changes (clients meet ASK meanwhile).
+ * Appends ,"from","to","slots":[first,last],"moved":n,"keys":k to v. */
+int deploy_cluster_migrate(sb_deploy *d, int from, int to, int n, int64_t hold_ns, sb_buf *v,
+                           char *err);
+/* 1 when the node is in the cluster now (spares are not, until added). */
+int deploy_cluster_member(const sb_deploy *d, int host);
+/* A spare meets the cluster as a master (and replica, if >= 0, as its
+ * replica), then takes n_slots (0: an equal share) from the masters in
+ * proportion to what each owns. Appends ,"host",...,"moves":[...] to v. */
+int deploy_cluster_add_shard(sb_deploy *d, int host, int replica, int n_slots, sb_buf *v,
+                             char *err);
+/* host's slots move to the other masters in equal parts; then every other
+ * node forgets host and its replicas (CLUSTER FORGET) and they are reset
+ * (CLUSTER RESET HARD): they are spares again. */
+int deploy_cluster_remove_shard(sb_deploy *d, int host, sb_buf *v, char *err);
 /* The clock control of a node when the scenario has clock faults (every
  * node then runs under the shim), else NULL. */
 sb_clockctl *deploy_clock(sb_deploy *d, int host, sb_proc_kind kind);

@@ -388,9 +388,9 @@ int sc_get_object(pctx *c, json_t *obj, const char *path, const char *key, int r
 
 static int parse_cluster(pctx *c, json_t *dep, sb_scenario *s)
 {
-    static const char *const keys[] = {"masters", "replicas", "node_timeout", NULL};
+    static const char *const keys[] = {"masters", "replicas", "node_timeout", "spares", NULL};
     sb_deployment *d = &s->deployment;
-    long long m = 3, r = 1;
+    long long m = 3, r = 1, sp = 0;
     d->cluster_node_timeout_ns = 2 * SB_NS_PER_S;
     json_t *o = json_object_get(dep, "cluster");
     if (o && (sc_want_type(c, o, "/deployment/cluster", json_is_object(o),
@@ -399,15 +399,18 @@ static int parse_cluster(pctx *c, json_t *dep, sb_scenario *s)
               sc_check_keys(c, o, "/deployment/cluster", keys) == -1 ||
               sc_get_int(c, o, "/deployment/cluster", "masters", 0, 1, 64, &m) == -1 ||
               sc_get_int(c, o, "/deployment/cluster", "replicas", 0, 0, 8, &r) == -1 ||
+              sc_get_int(c, o, "/deployment/cluster", "spares", 0, 0, 16, &sp) == -1 ||
               sc_get_duration(c, o, "/deployment/cluster", "node_timeout", 0, 1,
                               &d->cluster_node_timeout_ns) == -1))
         return -1;
-    if ((size_t)(m * (1 + r)) != d->redis.n)
+    if ((size_t)(m * (1 + r) + sp) != d->redis.n)
         return sc_perr(c, o ? "/deployment/cluster" : "/deployment/redis/hosts", 0,
-                       "%lld masters with %lld replicas each need %lld redis hosts, not %zu", m, r,
-                       m * (1 + r), d->redis.n);
+                       "%lld masters with %lld replicas each and %lld spares need %lld redis "
+                       "hosts, not %zu",
+                       m, r, sp, m * (1 + r) + sp, d->redis.n);
     d->cluster_masters = (int)m;
     d->cluster_replicas = (int)r;
+    d->cluster_spares = (int)sp;
     return 0;
 }
 
@@ -673,6 +676,7 @@ static int parse_workload(pctx *c, json_t *root, sb_scenario *s)
             return -1;
         s->workload.wait_replicas = (int)n;
     }
+    s->workload.counter_keys = s->deployment.kind == SB_DEPLOY_CLUSTER ? 16 : 1;
     if (s->deployment.kind == SB_DEPLOY_CLUSTER &&
         (strcmp(kind, "list-append") == 0 || strcmp(kind, "stale-read") == 0))
         return sc_perr(c, "/workload/kind", 0,

@@ -40,7 +40,8 @@ typedef struct sb_hostset {
  * "master" is then the primary, where other workloads' keys live.
  * cluster: Redis Cluster, cluster_masters shards of 1 + cluster_replicas
  * nodes; redis.hosts in order: the masters first, then the replicas
- * (replica i follows master i mod cluster_masters). */
+ * (replica i follows master i mod cluster_masters), then cluster_spares
+ * nodes started empty outside the cluster (add-shard brings them in). */
 typedef enum { SB_DEPLOY_SENTINEL = 0, SB_DEPLOY_INDEPENDENT, SB_DEPLOY_CLUSTER } sb_deploy_kind;
 
 typedef struct sb_deployment {
@@ -64,6 +65,7 @@ typedef struct sb_deployment {
     int cluster_masters;         /* cluster: default 3 */
     int cluster_replicas;        /* cluster: per master, default 1 */
     int64_t cluster_node_timeout_ns; /* cluster-node-timeout, default 2s */
+    int cluster_spares;          /* cluster: the last redis hosts, outside at start */
 } sb_deployment;
 
 typedef struct sb_client {
@@ -93,6 +95,7 @@ typedef struct sb_workload {
     char kind[SB_NAME_LEN]; /* "set" */
     double rate;            /* operations per second over all workers; 0 = unlimited */
     char key[128];          /* default "splitbrain:set" */
+    int counter_keys;       /* counter: 1, or 16 in a cluster ("<key>:0".."<key>:15") */
     int wait_replicas;      /* > 0: every write is followed by WAIT n timeout */
     int64_t wait_timeout_ns;
     sb_lock_cfg lock;
@@ -114,6 +117,10 @@ typedef enum {
     SB_FAULT_UNDO,          /* generated: undoes the fault whose id is undo_id */
     SB_FAULT_CLUSTER_FAILOVER, /* CLUSTER FAILOVER [FORCE|TAKEOVER] on a replica */
     SB_FAULT_MIGRATE_SLOTS,    /* move slots between masters while the workload runs */
+    SB_FAULT_ADD_SHARD,        /* a spare joins as a master (and a spare as its replica),
+                                  and takes its share of every master's slots */
+    SB_FAULT_REMOVE_SHARD,     /* a master's slots move to the others; it and its
+                                  replicas are forgotten (CLUSTER FORGET) and reset */
 } sb_fault_kind;
 
 typedef enum { SB_PROC_REDIS = 0, SB_PROC_SENTINEL, SB_PROC_BOTH } sb_proc_kind;
@@ -178,7 +185,10 @@ typedef struct sb_fault {
     /* sentinel membership */
     int one_by_one;
     int failover_mode;  /* cluster-failover: 0 default, 1 force, 2 takeover */
-    int n_slots;        /* migrate-slots: how many of from's slots move to to */
+    int n_slots;        /* migrate-slots: how many of from's slots move to to;
+                           add-shard: how many the new master takes (0: its share) */
+    int64_t hold_ns;    /* migrate-slots: slots stay MIGRATING/IMPORTING this long
+                           after their keys moved (clients meet ASK) */
     int64_t reset_interval_ns;
     /* undo */
     int undo_id;

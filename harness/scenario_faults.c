@@ -34,11 +34,13 @@ static const char *const fault_names[] = {
     [SB_FAULT_UNDO] = "undo",
     [SB_FAULT_CLUSTER_FAILOVER] = "cluster-failover",
     [SB_FAULT_MIGRATE_SLOTS] = "migrate-slots",
+    [SB_FAULT_ADD_SHARD] = "add-shard",
+    [SB_FAULT_REMOVE_SHARD] = "remove-shard",
 };
 #define N_FAULT_NAMES (sizeof(fault_names) / sizeof(fault_names[0]))
 #define ALLOWED_FAULTS                                                                            \
     "partition, heal, kill, restart, pause, resume, loss, bandwidth, netem, clock, "              \
-    "sentinel-add, sentinel-remove, cluster-failover, migrate-slots"
+    "sentinel-add, sentinel-remove, cluster-failover, migrate-slots, add-shard, remove-shard"
 
 const char *scenario_fault_name(sb_fault_kind k)
 {
@@ -554,7 +556,58 @@ static int parse_membership(pctx *c, const sb_scenario *s, json_t *o, const char
     return sc_get_duration(c, o, p, "reset_interval", 0, 0, &f->reset_interval_ns);
 }
 
-/* cluster-failover {"host", "mode"}; migrate-slots {"from", "to", "slots"}. */
+/* Index of host h in the deployment's redis hosts, or -1. */
+static int redis_pos(const sb_deployment *d, int h)
+{
+    for (size_t i = 0; i < d->redis.n; i++)
+        if (d->redis.idx[i] == h)
+            return (int)i;
+    return -1;
+}
+
+/* add-shard {"host", "replica", "slots"}: host (and replica) must be spares;
+ * remove-shard {"host"}: a redis host (whether it is a master with slots
+ * when the fault fires is checked then). */
+static int parse_shard_fault(pctx *c, const sb_scenario *s, json_t *o, const char *p, sb_fault *f)
+{
+    const sb_deployment *d = &s->deployment;
+    int first_spare = d->cluster_masters * (1 + d->cluster_replicas);
+    static const char *const keys[2] = {"host", "replica"};
+    int hosts[2] = {-1, -1};
+    for (int i = 0; i < (f->kind == SB_FAULT_ADD_SHARD ? 2 : 1); i++) {
+        json_t *h;
+        char hp[256];
+        sc_child(hp, sizeof(hp), p, keys[i]);
+        if (sc_member(c, o, p, keys[i], i == 0, &h) == -1)
+            return -1;
+        if (!h)
+            continue;
+        if (sc_resolve_host(c, s, h, hp, &d->redis, "runs no redis", &hosts[i]) == -1)
+            return -1;
+        if (f->kind == SB_FAULT_ADD_SHARD && redis_pos(d, hosts[i]) < first_spare)
+            return sc_perr(c, hp, 0,
+                           "%s is already in the cluster; add-shard takes spares (the last %d "
+                           "redis hosts, \"spares\" in deployment.cluster)",
+                           s->hosts[hosts[i]].name, d->cluster_spares);
+    }
+    if (hosts[1] >= 0 && hosts[1] == hosts[0])
+        return sc_perr(c, p, 0, "add-shard: host and replica are the same host");
+    long long n = 0;
+    if (f->kind == SB_FAULT_ADD_SHARD && sc_get_int(c, o, p, "slots", 0, 1, 16384, &n) == -1)
+        return -1;
+    f->n_slots = (int)n;
+    f->hosts.idx = calloc(1, sizeof(int));
+    f->hosts.idx[0] = hosts[0];
+    f->hosts.n = 1;
+    if (hosts[1] >= 0) {
+        f->to.idx = calloc(1, sizeof(int));
+        f->to.idx[0] = hosts[1];
+        f->to.n = 1;
+    }
+    return 0;
+}
+
+/* cluster-failover {"host", "mode"}; migrate-slots {"from", "to", "slots", "hold"}. */
 static int parse_cluster_fault(pctx *c, const sb_scenario *s, json_t *o, const char *p, sb_fault *f)
 {
     const sb_deployment *d = &s->deployment;
@@ -583,6 +636,8 @@ static int parse_cluster_fault(pctx *c, const sb_scenario *s, json_t *o, const c
         }
         return 0;
     }
+    if (f->kind == SB_FAULT_ADD_SHARD || f->kind == SB_FAULT_REMOVE_SHARD)
+        return parse_shard_fault(c, s, o, p, f);
     long long n = 100;
     int hosts[2];
     static const char *const ends[2] = {"from", "to"};
@@ -597,7 +652,8 @@ static int parse_cluster_fault(pctx *c, const sb_scenario *s, json_t *o, const c
     if (hosts[0] == hosts[1])
         return sc_perr(c, p, 0, "migrate-slots moves slots between two masters; from and to are "
                                 "the same host");
-    if (sc_get_int(c, o, p, "slots", 0, 1, 16384, &n) == -1)
+    if (sc_get_int(c, o, p, "slots", 0, 1, 16384, &n) == -1 ||
+        sc_get_duration(c, o, p, "hold", 0, 0, &f->hold_ns) == -1)
         return -1;
     f->from.idx = calloc(1, sizeof(int));
     f->to.idx = calloc(1, sizeof(int));
@@ -623,8 +679,12 @@ static const char *const *fault_keys(sb_fault_kind k)
     static const char *const add[] = {"hosts", "mode", NULL};
     static const char *const rem[] = {"hosts", "reset_interval", NULL};
     static const char *const cfail[] = {"host", "mode", NULL};
-    static const char *const migrate[] = {"from", "to", "slots", NULL};
+    static const char *const migrate[] = {"from", "to", "slots", "hold", NULL};
+    static const char *const addshard[] = {"host", "replica", "slots", NULL};
+    static const char *const remshard[] = {"host", NULL};
     switch (k) {
+    case SB_FAULT_ADD_SHARD: return addshard;
+    case SB_FAULT_REMOVE_SHARD: return remshard;
     case SB_FAULT_CLUSTER_FAILOVER: return cfail;
     case SB_FAULT_MIGRATE_SLOTS: return migrate;
     case SB_FAULT_PARTITION: return partition;
@@ -719,7 +779,9 @@ static int parse_fault(pctx *c, const sb_scenario *s, json_t *o, const char *p, 
     case SB_FAULT_SENTINEL_ADD:
     case SB_FAULT_SENTINEL_REMOVE: return parse_membership(c, s, o, p, f);
     case SB_FAULT_CLUSTER_FAILOVER:
-    case SB_FAULT_MIGRATE_SLOTS: return parse_cluster_fault(c, s, o, p, f);
+    case SB_FAULT_MIGRATE_SLOTS:
+    case SB_FAULT_ADD_SHARD:
+    case SB_FAULT_REMOVE_SHARD: return parse_cluster_fault(c, s, o, p, f);
     default: return 0;
     }
 }

@@ -320,57 +320,91 @@ static int register_final_read(const sb_workload *w, sb_fread *fr, sb_buf *value
 }
 
 /* ====== counter ======
- * INCR of one key (f "incr", three of four operations) and GET (f "read").
- * The completion of an incr carries the value INCR returned. */
+ * INCR (f "incr", three of four operations) and GET (f "read"). The
+ * completion of an incr carries the value INCR returned. One key, or in a
+ * cluster counter_keys keys "<key>:i" over every shard: the values are
+ * then {"k":"i","v":...} and the final read {"0":n,...}, and the counter
+ * checker judges each key on its own. */
+
+static void counter_key(const sb_workload *w, int i, char *out, size_t len)
+{
+    if (w->counter_keys > 1)
+        snprintf(out, len, "%s:%d", w->key, i);
+    else
+        snprintf(out, len, "%s", w->key);
+}
 
 static void counter_generate(const sb_workload *w, int process, int n_processes, uint64_t seq,
                              sb_wop *op)
 {
-    (void)w;
     (void)n_processes;
     uint64_t h = wl_mix(((uint64_t)process << 40) ^ seq);
-    op->arg = (h % 4) == 0; /* 1: read */
-    snprintf(op->f, sizeof(op->f), "%s", op->arg ? "read" : "incr");
-    snprintf(op->value, sizeof(op->value), "%s", op->arg ? "null" : "1");
+    int read = (h % 4) == 0, key = w->counter_keys > 1 ? (int)((h >> 8) % (uint64_t)w->counter_keys) : 0;
+    op->arg = ((int64_t)key << 1) | read;
+    snprintf(op->f, sizeof(op->f), "%s", read ? "read" : "incr");
+    if (w->counter_keys > 1)
+        snprintf(op->value, sizeof(op->value), "{\"k\":\"%d\",\"v\":%s}", key, read ? "null" : "1");
+    else
+        snprintf(op->value, sizeof(op->value), "%s", read ? "null" : "1");
 }
 
 static sb_outcome counter_apply(const sb_workload *w, sb_wctx *x, const sb_wop *op,
                                 sb_buf *out_value, char *why, size_t whylen)
 {
     sb_sentinel_client *c = x->c;
-    const char *argv[2] = {op->arg ? "GET" : "INCR", w->key};
-    size_t lens[2] = {strlen(argv[0]), strlen(w->key)};
+    int read = (int)(op->arg & 1), key = (int)(op->arg >> 1);
+    char k[160];
+    counter_key(w, key, k, sizeof(k));
+    const char *argv[2] = {read ? "GET" : "INCR", k};
+    size_t lens[2] = {strlen(argv[0]), strlen(k)};
     redisReply *r = NULL;
     sb_outcome o = client_call(c, 2, argv, lens, &r, why, whylen);
     if (o != SB_OUTCOME_OK)
         return o;
+    long long v = 0;
     if (r->type == REDIS_REPLY_INTEGER)
-        sb_buf_printf(out_value, "%lld", r->integer);
+        v = r->integer;
     else if (r->type == REDIS_REPLY_STRING)
-        sb_buf_printf(out_value, "%lld", atoll(r->str));
-    else if (r->type == REDIS_REPLY_NIL)
-        sb_buf_puts(out_value, "0");
-    else {
+        v = atoll(r->str);
+    else if (r->type != REDIS_REPLY_NIL) {
         snprintf(why, whylen, "unexpected reply type %d to %s", r->type, argv[0]);
         o = SB_OUTCOME_INFO;
     }
+    if (o == SB_OUTCOME_OK) {
+        if (w->counter_keys > 1)
+            sb_buf_printf(out_value, "{\"k\":\"%d\",\"v\":%lld}", key, v);
+        else
+            sb_buf_printf(out_value, "%lld", v);
+    }
     freeReplyObject(r);
-    if (o == SB_OUTCOME_OK && !op->arg && w->wait_replicas > 0)
+    if (o == SB_OUTCOME_OK && !read && w->wait_replicas > 0)
         o = wait_replicas(w, c, why, whylen);
     return o;
 }
 
 static int counter_final_read(const sb_workload *w, sb_fread *fr, sb_buf *value, char *err)
 {
-    redisReply *r = fread_command(fr, w->key, "GET %s", w->key);
-    if (!r || (r->type != REDIS_REPLY_NIL && r->type != REDIS_REPLY_STRING)) {
-        sb_err_set(err, "GET %s: %s", w->key, r ? "unexpected reply" : fread_errstr(fr));
-        if (r)
-            freeReplyObject(r);
-        return -1;
+    if (w->counter_keys > 1)
+        sb_buf_puts(value, "{");
+    for (int i = 0; i < w->counter_keys; i++) {
+        char k[160];
+        counter_key(w, i, k, sizeof(k));
+        redisReply *r = fread_command(fr, k, "GET %s", k);
+        if (!r || (r->type != REDIS_REPLY_NIL && r->type != REDIS_REPLY_STRING)) {
+            sb_err_set(err, "GET %s: %s", k, r ? "unexpected reply" : fread_errstr(fr));
+            if (r)
+                freeReplyObject(r);
+            return -1;
+        }
+        long long v = r->type == REDIS_REPLY_NIL ? 0LL : atoll(r->str);
+        freeReplyObject(r);
+        if (w->counter_keys > 1)
+            sb_buf_printf(value, "%s\"%d\":%lld", i ? "," : "", i, v);
+        else
+            sb_buf_printf(value, "%lld", v);
     }
-    sb_buf_printf(value, "%lld", r->type == REDIS_REPLY_NIL ? 0LL : atoll(r->str));
-    freeReplyObject(r);
+    if (w->counter_keys > 1)
+        sb_buf_puts(value, "}");
     return 0;
 }
 

@@ -994,7 +994,15 @@ int nemesis_apply(sb_nemesis *n, const sb_fault *f, char *err)
         break;
     }
     case SB_FAULT_MIGRATE_SLOTS:
-        rc = deploy_cluster_migrate(n->deploy, f->from.idx[0], f->to.idx[0], f->n_slots, &v, err);
+        rc = deploy_cluster_migrate(n->deploy, f->from.idx[0], f->to.idx[0], f->n_slots,
+                                    f->hold_ns, &v, err);
+        break;
+    case SB_FAULT_ADD_SHARD:
+        rc = deploy_cluster_add_shard(n->deploy, f->hosts.idx[0], f->to.n ? f->to.idx[0] : -1,
+                                      f->n_slots, &v, err);
+        break;
+    case SB_FAULT_REMOVE_SHARD:
+        rc = deploy_cluster_remove_shard(n->deploy, f->hosts.idx[0], &v, err);
         break;
     default:
         sb_err_set(err, "fault kind %d has no implementation", (int)f->kind);

@@ -62,10 +62,39 @@ static void availability_in_and_outside_faults(void **state)
     history_free(h);
 }
 
+/* A cluster operation is in force from its invocation to its completion,
+ * whether it succeeded or failed. */
+static void cluster_operations_in_force_while_they_run(void **state)
+{
+    (void)state;
+    sb_history *h = history_new();
+    add(h, SB_PROC_NEMESIS, SB_OP_INVOKE, "add-shard", "{\"id\":0}", 1.0);
+    add(h, 0, SB_OP_INVOKE, "add", "1", 1.1);
+    add(h, 0, SB_OP_FAIL, "add", "1", 1.2); /* in */
+    add(h, SB_PROC_NEMESIS, SB_OP_OK, "add-shard", "{\"id\":0,\"host\":\"n7\"}", 2.0);
+    add(h, 0, SB_OP_INVOKE, "add", "2", 2.1);
+    add(h, 0, SB_OP_OK, "add", "2", 2.2); /* outside */
+    add(h, SB_PROC_NEMESIS, SB_OP_INVOKE, "migrate-slots", "{\"id\":1}", 3.0);
+    add(h, 0, SB_OP_INVOKE, "add", "3", 3.1);
+    add(h, 0, SB_OP_OK, "add", "3", 3.2); /* in */
+    add(h, SB_PROC_NEMESIS, SB_OP_FAIL, "migrate-slots", "{\"id\":1}", 4.0);
+    add(h, 0, SB_OP_INVOKE, "add", "4", 4.1);
+    add(h, 0, SB_OP_FAIL, "add", "4", 4.2); /* outside */
+    sb_check_result r = {0};
+    char err[SB_ERR_LEN];
+    assert_int_equal(checker_find("perf")->check(h, &r, err), 0);
+    assert_true(fig(&r, "completions_in_faults", NULL, NULL) == 2);
+    assert_true(fig(&r, "availability_in_faults", NULL, NULL) == 0.5);
+    assert_true(fig(&r, "availability_outside_faults", NULL, NULL) == 0.5);
+    check_result_free(&r);
+    history_free(h);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(availability_in_and_outside_faults),
+        cmocka_unit_test(cluster_operations_in_force_while_they_run),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -364,12 +364,26 @@ static const char *cluster_base =
     "             {\"at\": \"4s\", \"fault\": \"cluster-failover\", \"host\": \"n4\", \"mode\": \"force\"}],\n" /* 8 */
     " \"checkers\": [\"set\"]}\n";
 
-static void cluster_error(const char *from, const char *to, int line, const char *phrase)
+/* Two shards, two spares, and the faults that change membership. */
+static const char *shards_base =
+    "{\"name\": \"c\", \"duration\": \"10s\",\n"                                   /* 1 */
+    " \"hosts\": [\"n1\", \"n2\", \"n3\", \"n4\", \"n5\", \"n6\"],\n"            /* 2 */
+    " \"deployment\": {\"kind\": \"cluster\", \"redis\": {\"hosts\": [\"n1\", \"n2\", \"n3\", \"n4\", \"n5\", \"n6\"]},\n" /* 3 */
+    "                \"cluster\": {\"masters\": 2, \"replicas\": 1, \"spares\": 2}},\n" /* 4 */
+    " \"clients\": [{\"host\": \"n1\"}],\n"                                           /* 5 */
+    " \"workload\": {\"kind\": \"set\"},\n"                                           /* 6 */
+    " \"nemesis\": [{\"at\": \"2s\", \"fault\": \"add-shard\", \"host\": \"n5\", \"replica\": \"n6\"},\n" /* 7 */
+    "             {\"at\": \"4s\", \"fault\": \"remove-shard\", \"host\": \"n1\"},\n" /* 8 */
+    "             {\"at\": \"6s\", \"fault\": \"migrate-slots\", \"from\": \"n2\", \"to\": \"n5\", \"hold\": \"1s\"}],\n" /* 9 */
+    " \"checkers\": [\"set\"]}\n";
+
+static void base_error(const char *text0, const char *from, const char *to, int line,
+                       const char *phrase)
 {
-    const char *p = strstr(cluster_base, from);
+    const char *p = strstr(text0, from);
     assert_non_null(p);
-    char *text = malloc(strlen(cluster_base) + strlen(to) + 1);
-    sprintf(text, "%.*s%s%s", (int)(p - cluster_base), cluster_base, to, p + strlen(from));
+    char *text = malloc(strlen(text0) + strlen(to) + 1);
+    sprintf(text, "%.*s%s%s", (int)(p - text0), text0, to, p + strlen(from));
     char err[SB_ERR_LEN] = "", where[32];
     sb_scenario *s = scenario_parse("c.json", text, err);
     if (s) {
@@ -380,6 +394,42 @@ static void cluster_error(const char *from, const char *to, int line, const char
     if (strncmp(err, where, strlen(where)) != 0 || !strstr(err, phrase))
         fail_msg("expected %s ...%s..., got: %s", where, phrase, err);
     free(text);
+}
+
+static void cluster_error(const char *from, const char *to, int line, const char *phrase)
+{
+    base_error(cluster_base, from, to, line, phrase);
+}
+
+static void cluster_membership_faults(void **state)
+{
+    (void)state;
+    char err[SB_ERR_LEN] = "";
+    sb_scenario *s = scenario_parse("c.json", shards_base, err);
+    if (!s)
+        fail_msg("%s", err);
+    assert_int_equal(s->deployment.cluster_spares, 2);
+    assert_int_equal(s->faults[0].kind, SB_FAULT_ADD_SHARD);
+    assert_int_equal(s->faults[0].hosts.idx[0], 4);
+    assert_int_equal(s->faults[0].to.n, 1);
+    assert_int_equal(s->faults[0].to.idx[0], 5);
+    assert_int_equal(s->faults[0].n_slots, 0);
+    assert_int_equal(s->faults[1].kind, SB_FAULT_REMOVE_SHARD);
+    assert_int_equal(s->faults[2].hold_ns, SB_NS_PER_S);
+    scenario_free(s);
+    base_error(shards_base, "\"spares\": 2", "\"spares\": 1", 4,
+               "2 masters with 1 replicas each and 1 spares need 5 redis hosts, not 6");
+    base_error(shards_base, "\"host\": \"n5\"", "\"host\": \"n3\"", 7,
+               "n3 is already in the cluster; add-shard takes spares");
+    base_error(shards_base, "\"replica\": \"n6\"", "\"replica\": \"n5\"", 7,
+               "host and replica are the same host");
+    base_error(shards_base, "\"replica\": \"n6\"", "\"replica\": \"n6\", \"slots\": 0", 7,
+               "slots");
+    base_error(shards_base, "shard\", \"host\": \"n1\"}", "shard\", \"host\": \"n9\"}", 8,
+               "\"n9\" does not exist");
+    base_error(shards_base, "shard\", \"host\": \"n1\"}", "shard\", \"host\": \"n1\", \"slots\": 3}",
+               8, "unknown key \"slots\" in nemesis[1]; allowed: fault, at, for, host");
+    base_error(shards_base, "\"hold\": \"1s\"", "\"hold\": 1", 9, "hold");
 }
 
 static void cluster_scenarios_parse_and_check(void **state)
@@ -432,6 +482,7 @@ int main(void)
         cmocka_unit_test(json_syntax_errors_have_positions),
         cmocka_unit_test(shipped_scenarios_are_valid),
         cmocka_unit_test(cluster_scenarios_parse_and_check),
+        cmocka_unit_test(cluster_membership_faults),
         cmocka_unit_test(redlock_needs_independent_masters),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
