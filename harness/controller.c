@@ -581,7 +581,7 @@ out:
         snprintf(path, sizeof(path), "%s/summary.txt", meta.run_dir);
         FILE *f = fopen(path, "w");
         if (f) {
-            report_text(out, f);
+            report_text(out, f, 0);
             fclose(f);
         }
     }

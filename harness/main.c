@@ -1,5 +1,7 @@
-/* main.c -- the splitbrain command line: run, validate, check, clean. */
+/* main.c -- the splitbrain command line: run, validate, check, compare,
+ * clean. */
 #define _GNU_SOURCE
+#include <curl/curl.h>
 #include <errno.h>
 #include <getopt.h>
 #include <pthread.h>
@@ -11,10 +13,12 @@
 #include <unistd.h>
 
 #include "checker.h"
+#include "compare.h"
 #include "controller.h"
 #include "history.h"
 #include "jepsen_history.h"
 #include "lab.h"
+#include "post.h"
 #include "results.h"
 #include "scenario.h"
 #include "util.h"
@@ -30,14 +34,35 @@ static const char *usage_main =
     "  run SCENARIO...     run scenarios on a local lab of network namespaces\n"
     "  validate SCENARIO...  check scenario files without running them\n"
     "  check RUN|HISTORY   re-run the checkers offline on a run folder or history file\n"
+    "  compare RUN_A RUN_B   two runs' results side by side; bounds for regression gates\n"
     "  clean               remove what killed runs left (namespaces, processes)\n"
     "\n"
     "options: --help (for each command too), --version\n"
     "exit status: 0 every expectation met, 1 an expectation missed, 2 could not run\n";
 
+/* Options run and check share: where the summary goes and where results
+ * are sent. */
+#define USAGE_COLOR                                                                        \
+    "  --color WHEN         colour the summary: auto (default: when stdout is a\n"         \
+    "                       terminal and NO_COLOR is unset or empty), always, never\n"
+#define USAGE_POST                                                                         \
+    "  --post URL           after the results are written, POST results.json\n"           \
+    "                       (application/json) to URL (http:// or https://); a\n"         \
+    "                       failed delivery is one line on stderr and never changes\n"   \
+    "                       the exit status\n"                                             \
+    "  --post-junit         also POST the --junit file (application/xml)\n"               \
+    "  --post-timeout SECONDS  per attempt, connecting included (default 10)\n"          \
+    "  --post-retries N     retries after the first attempt (default 2), on failures\n"   \
+    "                       to connect, timeouts, HTTP 5xx and 429; backoff 0.5 s,\n"     \
+    "                       1 s, 2 s, ... up to 8 s\n"                                     \
+    "  --post-header 'Name: value'  an extra header (repeatable); ${VAR} in the\n"        \
+    "                       value is the environment variable VAR, e.g.\n"                \
+    "                       'Authorization: Bearer ${SB_TOKEN}' (unset or empty:\n"     \
+    "                       exit 2 before anything runs)\n"
+
 static const char *usage_run =
     "usage: splitbrain run SCENARIO... [--seed N] [--out DIR] [--junit FILE]\n"
-    "                      [--redis-server PATH]\n"
+    "                      [--redis-server PATH] [--color WHEN] [--post URL ...]\n"
     "\n"
     "Runs each scenario on a fresh lab of network namespaces and writes a run\n"
     "folder DIR/<name>-<time>/ (default DIR: runs) holding scenario.json,\n"
@@ -51,6 +76,8 @@ static const char *usage_run =
     "                       one testcase per checker\n"
     "  --redis-server PATH  redis-server binary (default /usr/bin/redis-server);\n"
     "                       sentinels run it with --sentinel\n"
+    USAGE_COLOR
+    USAGE_POST
     "\n"
     "Needs root (network namespaces). Exit status: 0 every scenario met its\n"
     "expect, 1 one missed it, 2 the harness could not run (reason on stderr).\n";
@@ -69,7 +96,8 @@ static const char *usage_validate =
 
 static const char *usage_check =
     "usage: splitbrain check RUN_DIR|HISTORY [--checker NAME]... [--junit FILE]\n"
-    "                        [--json FILE] [--format native|jepsen]\n"
+    "                        [--json FILE] [--format native|jepsen] [--color WHEN]\n"
+    "                        [--post URL ...]\n"
     "\n"
     "Re-runs the checkers offline. Given a run folder, uses its scenario.json\n"
     "(checkers and expect) and history.jsonl; given a history file, runs the\n"
@@ -80,8 +108,34 @@ static const char *usage_check =
     "                    jepsen.util log lines; jepsen.independent [key value]\n"
     "                    tuples are checked per key. Default checker:\n"
     "                    linearizable. (default format: native, our JSONL)\n"
+    USAGE_COLOR
+    USAGE_POST
     "\n"
     "Exit 0 when every expect is met, 1 otherwise, 2 on unreadable input.\n";
+
+static const char *usage_compare =
+    "usage: splitbrain compare RUN_A RUN_B [--max-increase CHECKER.FIGURE=X]...\n"
+    "                          [--max-decrease CHECKER.FIGURE=X]... [--max CHECKER.FIGURE=X]...\n"
+    "                          [--min CHECKER.FIGURE=X]... [--verdicts] [--json] [--color WHEN]\n"
+    "\n"
+    "Prints two runs' results side by side: scenario, run id, seed and outcome of\n"
+    "each, every checker's verdict, then every numeric figure with A, B and the\n"
+    "change (absolute, and relative when A is not 0). A run is a run folder, a\n"
+    "folder whose latest link points at one (e.g. runs), or a results.json file.\n"
+    "Which way is worse depends on the figure, so each bound says it:\n"
+    "\n"
+    "  --max-increase C.F=X  B is worse when B - A > X (e.g. set.lost_fraction=0.01)\n"
+    "  --max-decrease C.F=X  B is worse when A - B > X\n"
+    "                        (e.g. perf.availability_in_faults=0.05)\n"
+    "  --max C.F=X           B is worse when B > X\n"
+    "  --min C.F=X           B is worse when B < X\n"
+    "  --verdicts            B is worse when a checker valid in A is not valid in B\n"
+    "  --json                print the comparison as JSON\n"
+    USAGE_COLOR
+    "\n"
+    "A bound naming a figure neither run reports is an error (the figures are\n"
+    "listed); one that only B lacks makes B worse. Exit 0 when B is not worse\n"
+    "beyond the bounds, 1 when it is (each reason printed), 2 on bad input.\n";
 
 static const char *usage_clean =
     "usage: splitbrain clean [--force]\n"
@@ -103,6 +157,101 @@ static int die_usage(const char *cmd, const char *msg)
 {
     fprintf(stderr, "splitbrain %s: %s (see splitbrain %s --help)\n", cmd, msg, cmd);
     return SB_EXIT_ERROR;
+}
+
+/* ====== Options run and check share: colour, --post ====== */
+
+enum { OPT_COLOR = 256, OPT_POST, OPT_POST_JUNIT, OPT_POST_TIMEOUT, OPT_POST_RETRIES,
+       OPT_POST_HEADER };
+
+#define SHARED_OPTIONS                                                                       \
+    {"color", required_argument, 0, OPT_COLOR}, {"post", required_argument, 0, OPT_POST},    \
+        {"post-junit", no_argument, 0, OPT_POST_JUNIT},                                      \
+        {"post-timeout", required_argument, 0, OPT_POST_TIMEOUT},                            \
+        {"post-retries", required_argument, 0, OPT_POST_RETRIES},                            \
+        {"post-header", required_argument, 0, OPT_POST_HEADER}
+
+typedef struct out_opts {
+    int color;      /* the summary on stdout in colour */
+    sb_post post;   /* post.url "" when not posting */
+    int post_extra; /* a --post-* option was given */
+} out_opts;
+
+static void out_opts_init(out_opts *o)
+{
+    o->color = report_color_wanted(stdout, "auto");
+    post_init(&o->post);
+    o->post_extra = 0;
+}
+
+/* Takes c if it is one of SHARED_OPTIONS: returns 1, or 0 when it is not
+ * one of them, or -1 after printing the usage error. */
+static int shared_option(const char *cmd, int c, const char *arg, out_opts *o)
+{
+    char err[SB_ERR_LEN];
+    int rc;
+    switch (c) {
+    case OPT_COLOR:
+        o->color = report_color_wanted(stdout, arg);
+        if (o->color == -1) {
+            fprintf(stderr, "splitbrain %s: --color %s: unknown; allowed: auto, always, never\n",
+                    cmd, arg);
+            return -1;
+        }
+        return 1;
+    case OPT_POST: rc = post_set_url(&o->post, arg, err); break;
+    case OPT_POST_JUNIT: rc = 0; o->post.junit = 1; break;
+    case OPT_POST_TIMEOUT: rc = post_set_timeout(&o->post, arg, err); break;
+    case OPT_POST_RETRIES: rc = post_set_retries(&o->post, arg, err); break;
+    case OPT_POST_HEADER: rc = post_add_header(&o->post, arg, err); break;
+    default: return 0;
+    }
+    o->post_extra |= c != OPT_POST;
+    if (rc == -1) {
+        fprintf(stderr, "splitbrain %s: %s\n", cmd, err);
+        return -1;
+    }
+    return 1;
+}
+
+/* What the shared options need of each other, checked before any work. */
+static int shared_options_check(const char *cmd, const out_opts *o, const char *junit)
+{
+    if (o->post_extra && !o->post.url[0]) {
+        fprintf(stderr, "splitbrain %s: --post-junit, --post-timeout, --post-retries and "
+                        "--post-header need --post URL\n", cmd);
+        return -1;
+    }
+    if (o->post.junit && !junit) {
+        fprintf(stderr, "splitbrain %s: --post-junit needs --junit FILE\n", cmd);
+        return -1;
+    }
+    return 0;
+}
+
+/* POSTs what results.json holds for r; label ("" or "NAME: ") tells which
+ * run a failure was about when there are several. */
+static void post_results(const sb_post *p, const sb_run_result *r, const char *label)
+{
+    json_t *doc = report_results_doc(r);
+    char *text = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+    json_decref(doc);
+    char err[SB_ERR_LEN];
+    if (!text)
+        fprintf(stderr, "splitbrain: --post %s: %scannot encode the results\n", p->shown, label);
+    else if (post_send(p, "application/json", text, strlen(text), err) == -1)
+        fprintf(stderr, "splitbrain: --post %s: %s%s\n", p->shown, label, err);
+    free(text);
+}
+
+static void post_junit(const sb_post *p, const char *path)
+{
+    char err[SB_ERR_LEN];
+    size_t len;
+    char *xml = sb_read_file(path, &len, err);
+    if (!xml || post_send(p, "application/xml", xml, len, err) == -1)
+        fprintf(stderr, "splitbrain: --post %s: JUnit XML: %s\n", p->shown, err);
+    free(xml);
 }
 
 /* ====== Signals ====== */
@@ -140,23 +289,24 @@ static void start_signal_thread(void)
 
 /* ====== run ====== */
 
-static int cmd_run(int argc, char **argv)
+/* run's options into ro, junit and oo; SB_EXIT_OK, or SB_EXIT_ERROR once
+ * printed. */
+static int run_options(int argc, char **argv, sb_run_opts *ro, const char **junit, out_opts *oo)
 {
-    if (wants_help(argc, argv)) {
-        fputs(usage_run, stdout);
-        return SB_EXIT_OK;
-    }
     static const struct option opts[] = {{"seed", required_argument, 0, 's'},
                                          {"out", required_argument, 0, 'o'},
                                          {"junit", required_argument, 0, 'j'},
                                          {"redis-server", required_argument, 0, 'r'},
+                                         SHARED_OPTIONS,
                                          {0, 0, 0, 0}};
-    sb_run_opts ro = {.out_dir = "runs", .redis_server = "/usr/bin/redis-server",
-                      .progress_tty = isatty(STDERR_FILENO), .stop = &stop_flag};
-    const char *junit = NULL;
     int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        int shared = shared_option("run", c, optarg, oo);
+        if (shared == -1)
+            return SB_EXIT_ERROR;
+        if (shared)
+            continue;
         switch (c) {
         case 's': {
             char *end;
@@ -164,28 +314,36 @@ static int cmd_run(int argc, char **argv)
             unsigned long long v = strtoull(optarg, &end, 10);
             if (errno || *end || !*optarg || optarg[0] == '-')
                 return die_usage("run", "--seed needs a non-negative integer");
-            ro.seed = v;
-            ro.has_seed = 1;
+            ro->seed = v;
+            ro->has_seed = 1;
             break;
         }
-        case 'o': ro.out_dir = optarg; break;
-        case 'j': junit = optarg; break;
-        case 'r': ro.redis_server = optarg; break;
+        case 'o': ro->out_dir = optarg; break;
+        case 'j': *junit = optarg; break;
+        case 'r': ro->redis_server = optarg; break;
         default: return die_usage("run", "unknown option");
         }
     }
+    if (shared_options_check("run", oo, *junit) == -1)
+        return SB_EXIT_ERROR;
     if (optind >= argc)
         return die_usage("run", "no scenario given");
-    size_t n = (size_t)(argc - optind);
+    return SB_EXIT_OK;
+}
+
+/* Runs the n scenarios named in files; returns the exit status. */
+static int run_scenarios(char **files, size_t n, sb_run_opts *ro, const char *junit,
+                         const out_opts *oo)
+{
     sb_scenario **sc = calloc(n, sizeof(*sc));
     char err[SB_ERR_LEN];
     int status = SB_EXIT_OK;
     for (size_t i = 0; i < n; i++) {
-        if (!(sc[i] = scenario_load(argv[optind + (int)i], err))) {
+        if (!(sc[i] = scenario_load(files[i], err))) {
             fprintf(stderr, "%s\n", err);
             status = SB_EXIT_ERROR;
-        } else if (ro.has_seed) {
-            scenario_set_seed(sc[i], ro.seed); /* random schedules are drawn again */
+        } else if (ro->has_seed) {
+            scenario_set_seed(sc[i], ro->seed); /* random schedules are drawn again */
         }
     }
     if (status == SB_EXIT_OK && geteuid() != 0) {
@@ -193,11 +351,11 @@ static int cmd_run(int argc, char **argv)
                         "root (e.g. with sudo)\n");
         status = SB_EXIT_ERROR;
     }
-    if (status == SB_EXIT_OK && access(ro.redis_server, X_OK) != 0) {
+    if (status == SB_EXIT_OK && access(ro->redis_server, X_OK) != 0) {
         fprintf(stderr,
                 "splitbrain run: redis-server %s is not executable (%s); install redis-server "
                 "and redis-sentinel or give --redis-server PATH\n",
-                ro.redis_server, strerror(errno));
+                ro->redis_server, strerror(errno));
         status = SB_EXIT_ERROR;
     }
     sb_run_result *results = calloc(n, sizeof(*results));
@@ -205,21 +363,29 @@ static int cmd_run(int argc, char **argv)
     if (status == SB_EXIT_OK) {
         start_signal_thread();
         for (size_t i = 0; i < n && !stop_flag; i++) {
-            if (controller_run(sc[i], &ro, &results[i], err) == -1) {
+            if (controller_run(sc[i], ro, &results[i], err) == -1) {
                 fprintf(stderr, "splitbrain run: %s: %s\n", sc[i]->name, err);
                 status = SB_EXIT_ERROR;
             } else if (!results[i].passed && status == SB_EXIT_OK) {
                 status = SB_EXIT_MISSED;
             }
-            report_text(&results[i], stdout);
+            report_text(&results[i], stdout, oo->color);
             fflush(stdout);
             n_done++;
+            if (oo->post.url[0] && !stop_flag) {
+                char label[80] = "";
+                if (n > 1)
+                    snprintf(label, sizeof(label), "%s: ", results[i].name);
+                post_results(&oo->post, &results[i], label);
+            }
         }
         if (stop_flag)
             status = SB_EXIT_ERROR;
         if (junit && report_junit(results, n_done, junit, err) == -1) {
             fprintf(stderr, "splitbrain run: %s\n", err);
             status = SB_EXIT_ERROR;
+        } else if (junit && oo->post.junit && !stop_flag) {
+            post_junit(&oo->post, junit);
         }
     }
     for (size_t i = 0; i < n; i++) {
@@ -230,6 +396,24 @@ static int cmd_run(int argc, char **argv)
     }
     free(results);
     free(sc);
+    return status;
+}
+
+static int cmd_run(int argc, char **argv)
+{
+    if (wants_help(argc, argv)) {
+        fputs(usage_run, stdout);
+        return SB_EXIT_OK;
+    }
+    sb_run_opts ro = {.out_dir = "runs", .redis_server = "/usr/bin/redis-server",
+                      .progress_tty = isatty(STDERR_FILENO), .stop = &stop_flag};
+    const char *junit = NULL;
+    out_opts oo;
+    out_opts_init(&oo);
+    int status = run_options(argc, argv, &ro, &junit, &oo);
+    if (status == SB_EXIT_OK)
+        status = run_scenarios(argv + optind, (size_t)(argc - optind), &ro, junit, &oo);
+    post_free(&oo.post);
     return status;
 }
 
@@ -293,56 +477,103 @@ static int cmd_validate(int argc, char **argv)
 
 /* ====== check ====== */
 
-static int cmd_check(int argc, char **argv)
+typedef struct check_args {
+    const char *names[64]; /* --checker, in order */
+    size_t n_names;
+    const char *junit, *json;
+    int jepsen;
+    out_opts out;
+} check_args;
+
+static int checker_option(const char *name, check_args *a)
 {
-    if (wants_help(argc, argv)) {
-        fputs(usage_check, stdout);
-        return SB_EXIT_OK;
+    if (!checker_find(name)) {
+        size_t nt;
+        const sb_checker *const *t = checker_table(&nt);
+        char allowed[256] = "";
+        for (size_t i = 0; i < nt; i++)
+            snprintf(allowed + strlen(allowed), sizeof(allowed) - strlen(allowed), "%s%s",
+                     i ? ", " : "", t[i]->name);
+        fprintf(stderr, "splitbrain check: unknown checker \"%s\"; allowed: %s\n", name, allowed);
+        return -1;
     }
+    if (a->n_names < 64)
+        a->names[a->n_names++] = name;
+    return 0;
+}
+
+/* check's options into a; SB_EXIT_OK, or SB_EXIT_ERROR once printed. */
+static int check_options(int argc, char **argv, check_args *a)
+{
     static const struct option opts[] = {{"checker", required_argument, 0, 'c'},
                                          {"junit", required_argument, 0, 'j'},
                                          {"json", required_argument, 0, 'J'},
                                          {"format", required_argument, 0, 'f'},
+                                         SHARED_OPTIONS,
                                          {0, 0, 0, 0}};
-    const char *names[64];
-    size_t n_names = 0;
-    const char *junit = NULL, *json = NULL;
-    int jepsen = 0;
     int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        int shared = shared_option("check", c, optarg, &a->out);
+        if (shared == -1)
+            return SB_EXIT_ERROR;
+        if (shared)
+            continue;
         switch (c) {
         case 'c':
-            if (!checker_find(optarg)) {
-                size_t nt;
-                const sb_checker *const *t = checker_table(&nt);
-                char allowed[256] = "";
-                for (size_t i = 0; i < nt; i++)
-                    snprintf(allowed + strlen(allowed), sizeof(allowed) - strlen(allowed), "%s%s",
-                             i ? ", " : "", t[i]->name);
-                fprintf(stderr, "splitbrain check: unknown checker \"%s\"; allowed: %s\n", optarg,
-                        allowed);
+            if (checker_option(optarg, a) == -1)
                 return SB_EXIT_ERROR;
-            }
-            if (n_names < 64)
-                names[n_names++] = optarg;
             break;
-        case 'j': junit = optarg; break;
-        case 'J': json = optarg; break;
+        case 'j': a->junit = optarg; break;
+        case 'J': a->json = optarg; break;
         case 'f':
             if (strcmp(optarg, "native") && strcmp(optarg, "jepsen")) {
                 fprintf(stderr, "splitbrain check: unknown format \"%s\"; allowed: native, jepsen\n",
                         optarg);
                 return SB_EXIT_ERROR;
             }
-            jepsen = !strcmp(optarg, "jepsen");
+            a->jepsen = !strcmp(optarg, "jepsen");
             break;
         default: return die_usage("check", "unknown option");
         }
     }
+    if (shared_options_check("check", &a->out, a->junit) == -1)
+        return SB_EXIT_ERROR;
     if (optind != argc - 1)
         return die_usage("check", "give exactly one run folder or history file");
-    const char *target = argv[optind];
+    return SB_EXIT_OK;
+}
+
+/* Writes and sends r as the options say; returns the exit status. */
+static int check_report(sb_run_result *r, const check_args *a)
+{
+    char err[SB_ERR_LEN];
+    int status = SB_EXIT_OK;
+    report_text(r, stdout, a->out.color);
+    fflush(stdout);
+    if (a->json && report_results_json(r, a->json, err) == -1) {
+        fprintf(stderr, "splitbrain check: %s\n", err);
+        status = SB_EXIT_ERROR;
+    }
+    int junit_ok = 0;
+    if (a->junit && report_junit(r, 1, a->junit, err) == -1) {
+        fprintf(stderr, "splitbrain check: %s\n", err);
+        status = SB_EXIT_ERROR;
+    } else if (a->junit) {
+        junit_ok = 1;
+    }
+    if (a->out.post.url[0]) {
+        post_results(&a->out.post, r, "");
+        if (a->out.post.junit && junit_ok)
+            post_junit(&a->out.post, a->junit);
+    }
+    if (status == SB_EXIT_OK && !r->passed)
+        status = SB_EXIT_MISSED;
+    return status;
+}
+
+static int check_target(const char *target, check_args *a)
+{
     struct stat st;
     char err[SB_ERR_LEN], hist[4200], scen[4200];
     if (stat(target, &st) == -1) {
@@ -351,7 +582,7 @@ static int cmd_check(int argc, char **argv)
     }
     sb_scenario *s = NULL;
     sb_run_meta meta = {0};
-    if (S_ISDIR(st.st_mode) && jepsen) {
+    if (S_ISDIR(st.st_mode) && a->jepsen) {
         snprintf(hist, sizeof(hist), "%s/history.edn", target); /* a Jepsen store folder */
     } else if (S_ISDIR(st.st_mode)) {
         snprintf(hist, sizeof(hist), "%s/history.jsonl", target);
@@ -365,28 +596,28 @@ static int cmd_check(int argc, char **argv)
     } else {
         snprintf(hist, sizeof(hist), "%s", target);
     }
-    if (n_names == 0) {
+    if (a->n_names == 0) {
         if (s) {
             for (size_t i = 0; i < s->n_checkers && i < 64; i++)
-                names[n_names++] = s->checkers[i];
-        } else if (jepsen) {
-            names[n_names++] = "linearizable"; /* Jepsen histories here are registers */
+                a->names[a->n_names++] = s->checkers[i];
+        } else if (a->jepsen) {
+            a->names[a->n_names++] = "linearizable"; /* Jepsen histories here are registers */
         } else {
             size_t nt;
             const sb_checker *const *t = checker_table(&nt);
             for (size_t i = 0; i < nt && i < 64; i++)
-                names[n_names++] = t[i]->name;
+                a->names[a->n_names++] = t[i]->name;
         }
     }
-    sb_history *h = jepsen ? jepsen_history_load(hist, err) : history_load(hist, err);
+    sb_history *h = a->jepsen ? jepsen_history_load(hist, err) : history_load(hist, err);
     if (!h) {
         fprintf(stderr, "%s\n", err);
         scenario_free(s);
         return SB_EXIT_ERROR;
     }
     sb_run_result r;
-    int status = SB_EXIT_OK;
-    if (results_compute(s, names, n_names, h, &meta, &r, err) == -1) {
+    int status;
+    if (results_compute(s, a->names, a->n_names, h, &meta, &r, err) == -1) {
         fprintf(stderr, "splitbrain check: %s\n", err);
         status = SB_EXIT_ERROR;
     } else {
@@ -394,21 +625,115 @@ static int cmd_check(int argc, char **argv)
             const char *base = strrchr(target, '/');
             snprintf(r.name, sizeof(r.name), "%s", base ? base + 1 : target);
         }
-        report_text(&r, stdout);
-        if (json && report_results_json(&r, json, err) == -1) {
-            fprintf(stderr, "splitbrain check: %s\n", err);
-            status = SB_EXIT_ERROR;
-        }
-        if (junit && report_junit(&r, 1, junit, err) == -1) {
-            fprintf(stderr, "splitbrain check: %s\n", err);
-            status = SB_EXIT_ERROR;
-        }
-        if (status == SB_EXIT_OK && !r.passed)
-            status = SB_EXIT_MISSED;
+        status = check_report(&r, a);
         results_free(&r);
     }
     history_free(h);
     scenario_free(s);
+    return status;
+}
+
+static int cmd_check(int argc, char **argv)
+{
+    if (wants_help(argc, argv)) {
+        fputs(usage_check, stdout);
+        return SB_EXIT_OK;
+    }
+    check_args a = {.n_names = 0};
+    out_opts_init(&a.out);
+    int status = check_options(argc, argv, &a);
+    if (status == SB_EXIT_OK)
+        status = check_target(argv[optind], &a);
+    post_free(&a.out.post);
+    return status;
+}
+
+/* ====== compare ====== */
+
+/* compare's bounds and flags; SB_EXIT_OK, or SB_EXIT_ERROR once printed. */
+static int compare_options(int argc, char **argv, sb_gate *gates, sb_compare_opts *co, int *json,
+                           int *color)
+{
+    static const struct option opts[] = {{"max-increase", required_argument, 0, 'i'},
+                                         {"max-decrease", required_argument, 0, 'd'},
+                                         {"max", required_argument, 0, 'M'},
+                                         {"min", required_argument, 0, 'm'},
+                                         {"verdicts", no_argument, 0, 'v'},
+                                         {"json", no_argument, 0, 'J'},
+                                         {"color", required_argument, 0, OPT_COLOR},
+                                         {0, 0, 0, 0}};
+    char err[SB_ERR_LEN];
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        sb_gate_kind kind = c == 'i'   ? SB_GATE_MAX_INCREASE
+                            : c == 'd' ? SB_GATE_MAX_DECREASE
+                            : c == 'M' ? SB_GATE_MAX
+                                       : SB_GATE_MIN;
+        switch (c) {
+        case 'i':
+        case 'd':
+        case 'M':
+        case 'm':
+            if (compare_gate_parse(kind, optarg, &gates[co->n_gates], err) == -1) {
+                fprintf(stderr, "splitbrain compare: %s\n", err);
+                return SB_EXIT_ERROR;
+            }
+            co->n_gates++;
+            break;
+        case 'v': co->verdicts = 1; break;
+        case 'J': *json = 1; break;
+        case OPT_COLOR:
+            if ((*color = report_color_wanted(stdout, optarg)) == -1) {
+                fprintf(stderr, "splitbrain compare: --color %s: unknown; allowed: auto, always, "
+                                "never\n", optarg);
+                return SB_EXIT_ERROR;
+            }
+            break;
+        default: return die_usage("compare", "unknown option");
+        }
+    }
+    if (optind != argc - 2)
+        return die_usage("compare", "give two runs: run folders or results.json files");
+    return SB_EXIT_OK;
+}
+
+static int cmd_compare(int argc, char **argv)
+{
+    if (wants_help(argc, argv)) {
+        fputs(usage_compare, stdout);
+        return SB_EXIT_OK;
+    }
+    sb_gate *gates = calloc((size_t)argc, sizeof(*gates)); /* at most one per argument */
+    sb_compare_opts co = {.gates = gates};
+    int json = 0, color = report_color_wanted(stdout, "auto");
+    int status = compare_options(argc, argv, gates, &co, &json, &color);
+    json_t *a = NULL, *b = NULL;
+    char err[SB_ERR_LEN], file_a[4200], file_b[4200];
+    if (status == SB_EXIT_OK) {
+        a = compare_load(argv[optind], file_a, sizeof(file_a), err);
+        b = a ? compare_load(argv[optind + 1], file_b, sizeof(file_b), err) : NULL;
+        if (!b) {
+            fprintf(stderr, "splitbrain compare: %s\n", err);
+            status = SB_EXIT_ERROR;
+        }
+    }
+    sb_compare *cmp = NULL;
+    if (status == SB_EXIT_OK && !(cmp = compare_new(a, file_a, b, file_b, &co, err))) {
+        fprintf(stderr, "splitbrain compare: %s\n", err);
+        status = SB_EXIT_ERROR;
+    }
+    if (cmp) {
+        if (json)
+            compare_write_json(cmp, stdout);
+        else
+            compare_write_text(cmp, stdout, color);
+        status = compare_n_worse(cmp) ? SB_EXIT_MISSED : SB_EXIT_OK;
+    }
+    compare_free(cmp);
+    json_decref(a);
+    json_decref(b);
+    free(gates);
     return status;
 }
 
@@ -456,12 +781,12 @@ static const struct {
     {"run", cmd_run},
     {"validate", cmd_validate},
     {"check", cmd_check},
+    {"compare", cmd_compare},
     {"clean", cmd_clean},
 };
 
-int main(int argc, char **argv)
+static int dispatch(int argc, char **argv)
 {
-    signal(SIGPIPE, SIG_IGN);
     if (argc < 2) {
         fputs(usage_main, stderr);
         return SB_EXIT_ERROR;
@@ -477,8 +802,21 @@ int main(int argc, char **argv)
     for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
         if (!strcmp(argv[1], commands[i].name))
             return commands[i].fn(argc - 1, argv + 1);
-    fprintf(stderr, "splitbrain: unknown command \"%s\"; allowed: run, validate, check, clean "
-                    "(see splitbrain --help)\n",
+    fprintf(stderr, "splitbrain: unknown command \"%s\"; allowed: run, validate, check, compare, "
+                    "clean (see splitbrain --help)\n",
             argv[1]);
     return SB_EXIT_ERROR;
+}
+
+int main(int argc, char **argv)
+{
+    signal(SIGPIPE, SIG_IGN);
+    /* once, before any thread: libcurl's set-up is not thread-safe */
+    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+        fprintf(stderr, "splitbrain: curl_global_init failed\n");
+        return SB_EXIT_ERROR;
+    }
+    int status = dispatch(argc, argv);
+    curl_global_cleanup();
+    return status;
 }

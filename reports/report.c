@@ -1,10 +1,11 @@
-/* report.c -- writers of a run's results: results.json, the text summary,
- * JUnit XML. */
+/* report.c -- writers of a run's results: results.json, the text summary
+ * (plain or in colour), JUnit XML. */
 #define _GNU_SOURCE
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "results.h"
 #include "util.h"
@@ -69,7 +70,7 @@ static void describe_fault(const json_t *f, sb_buf *b)
 
 /* ====== results.json ====== */
 
-int report_results_json(const sb_run_result *r, const char *path, char *err)
+json_t *report_results_doc(const sb_run_result *r)
 {
     json_t *j = json_object();
     json_object_set_new(j, "name", json_string(r->name));
@@ -106,6 +107,12 @@ int report_results_json(const sb_run_result *r, const char *path, char *err)
         json_object_set_new(cs, c->checker, o);
     }
     json_object_set_new(j, "checkers", cs);
+    return j;
+}
+
+int report_results_json(const sb_run_result *r, const char *path, char *err)
+{
+    json_t *j = report_results_doc(r);
     int rc = json_dump_file(j, path, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
     json_decref(j);
     if (rc == -1) {
@@ -117,15 +124,59 @@ int report_results_json(const sb_run_result *r, const char *path, char *err)
 
 /* ====== Text ====== */
 
-void report_text(const sb_run_result *r, FILE *out)
+/* ANSI SGR sequences; the summary uses nothing fancier, so any terminal
+ * that shows colour at all shows these. */
+#define COLOR_RESET "\033[0m"
+#define COLOR_BOLD "\033[1m"
+#define COLOR_RED "\033[31m"
+#define COLOR_GREEN "\033[32m"
+#define COLOR_YELLOW "\033[33m"
+
+int report_color_wanted(FILE *out, const char *mode)
+{
+    if (mode && !strcmp(mode, "always"))
+        return 1;
+    if (mode && !strcmp(mode, "never"))
+        return 0;
+    if (mode && strcmp(mode, "auto"))
+        return -1;
+    const char *no_color = getenv("NO_COLOR");
+    if (no_color && no_color[0])
+        return 0;
+    return isatty(fileno(out)) == 1;
+}
+
+/* Writes s padded to width (0: no padding), in colour code when color. The
+ * padding stays outside the escape sequences so columns line up. */
+static void text_cell(FILE *out, int color, const char *code, const char *s, int width)
+{
+    int n = (int)strlen(s);
+    fprintf(out, "%s%s%s%*s", color ? code : "", s, color ? COLOR_RESET : "",
+            width > n ? width - n : 0, "");
+}
+
+static const char *verdict_color(sb_verdict v)
+{
+    if (v == SB_VERDICT_VALID)
+        return COLOR_GREEN;
+    return v == SB_VERDICT_INVALID ? COLOR_RED : COLOR_YELLOW;
+}
+
+void report_text(const sb_run_result *r, FILE *out, int color)
 {
     const char *verdict = r->error[0] ? "ERROR" : r->passed ? "PASS" : "FAIL";
-    fprintf(out, "%s  run %s  seed %llu  %.1fs  %s%s\n", r->name,
+    fprintf(out, "%s  run %s  seed %llu  %.1fs  ", r->name,
             r->meta.run_id[0] ? r->meta.run_id : "-", (unsigned long long)r->meta.seed,
-            (double)r->duration_ns / 1e9, verdict,
+            (double)r->duration_ns / 1e9);
+    int pass = r->passed && !r->error[0];
+    text_cell(out, color, pass ? COLOR_BOLD COLOR_GREEN : COLOR_BOLD COLOR_RED, verdict, 0);
+    fprintf(out, "%s\n",
             r->error[0] ? "" : r->passed ? " (expectations met)" : " (expectations missed)");
-    if (r->error[0])
-        fprintf(out, "  error: %s\n", r->error);
+    if (r->error[0]) {
+        fputs("  ", out);
+        text_cell(out, color, COLOR_RED, "error:", 0);
+        fprintf(out, " %s\n", r->error);
+    }
     fprintf(out, "  operations: %llu ok, %llu fail, %llu info\n", (unsigned long long)r->n_ok,
             (unsigned long long)r->n_fail, (unsigned long long)r->n_info);
     if (r->faults && json_array_size(r->faults)) {
@@ -144,12 +195,18 @@ void report_text(const sb_run_result *r, FILE *out)
     }
     for (size_t i = 0; i < r->n_checks; i++) {
         const sb_check_result *c = &r->checks[i];
-        fprintf(out, "  %-12s %-8s %s\n", c->checker, checker_verdict_name(c->verdict),
-                c->summary);
-        if (r->outcomes[i].met)
-            fprintf(out, "  %-12s          expect met\n", "");
-        else
-            fprintf(out, "  %-12s          EXPECT MISSED: %s\n", "", r->outcomes[i].reason);
+        fputs("  ", out);
+        text_cell(out, color, COLOR_BOLD, c->checker, 12);
+        fputs(" ", out);
+        text_cell(out, color, verdict_color(c->verdict), checker_verdict_name(c->verdict), 8);
+        fprintf(out, " %s\n", c->summary);
+        fprintf(out, "  %-12s          ", "");
+        if (r->outcomes[i].met) {
+            fputs("expect met\n", out);
+        } else {
+            text_cell(out, color, COLOR_RED, "EXPECT MISSED:", 0);
+            fprintf(out, " %s\n", r->outcomes[i].reason);
+        }
     }
     if (r->meta.run_dir[0])
         fprintf(out, "  run folder: %s\n", r->meta.run_dir);

@@ -50,8 +50,17 @@ void results_free(sb_run_result *r);
 int results_expect_met(const sb_expect *e, const sb_check_result *r, char *reason, size_t len);
 
 int report_results_json(const sb_run_result *r, const char *path, char *err);
-/* The short text summary (also written to summary.txt). */
-void report_text(const sb_run_result *r, FILE *out);
+/* The document results.json holds (a new reference), for writers that send
+ * or embed it rather than write the file. */
+json_t *report_results_doc(const sb_run_result *r);
+/* The short text summary (also written to summary.txt, always with color 0).
+ * color 1 adds ANSI colours: PASS and valid green, FAIL, ERROR and invalid
+ * red, unknown yellow, checker names bold. */
+void report_text(const sb_run_result *r, FILE *out, int color);
+/* Whether text for out gets colour under --color=MODE: "always" yes,
+ * "never" no, "auto" (or NULL) only when out is a terminal and NO_COLOR is
+ * unset or empty (no-color.org). Returns 1, 0, or -1 for an unknown mode. */
+int report_color_wanted(FILE *out, const char *mode);
 /* One testsuite per run, one testcase per checker; failures carry the
  * anomaly summary and the unmet expect. */
 int report_junit(const sb_run_result *runs, size_t n, const char *path, char *err);
