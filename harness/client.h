@@ -75,6 +75,11 @@ sb_outcome client_call_on(redisContext *rc, int argc, const char **argv, const s
  * ASK is followed once with ASKING, TRYAGAIN and CLUSTERDOWN are FAIL. */
 sb_outcome cluster_call(sb_sentinel_client *c, int argc, const char **argv, const size_t *argvlen,
                         redisReply **reply, char *why, size_t whylen);
+/* Makes the owner of key's slot the node of the next keyless command
+ * (MULTI, WAIT): a transaction over keys of one slot opens where they live.
+ * -1 with why when no owner is known. Inside a transaction every command
+ * goes to the node of its MULTI and redirections are not followed. */
+int cluster_route(sb_sentinel_client *c, const char *key, size_t len, char *why, size_t whylen);
 void cluster_state_drop(sb_cluster_state *st); /* forget connections and map */
 void cluster_state_free(sb_cluster_state *st);
 /* Redirections followed so far (MOVED, ASK) by this client. */

@@ -24,6 +24,7 @@ struct sb_cluster_state {
     int map_ok;
     size_t next_seed;
     int last_host;
+    int multi_host; /* >= 0 between MULTI and EXEC/DISCARD: every command goes there */
     long moved, ask;
 };
 
@@ -33,6 +34,7 @@ static sb_cluster_state *state(sb_sentinel_client *c)
         c->cluster = calloc(1, sizeof(sb_cluster_state));
         c->cluster->map = calloc(1, sizeof(sb_slot_map));
         c->cluster->last_host = -1;
+        c->cluster->multi_host = -1;
     }
     return c->cluster;
 }
@@ -47,6 +49,7 @@ void cluster_state_drop(sb_cluster_state *st)
             st->conn[h] = NULL;
         }
     st->map_ok = 0;
+    st->multi_host = -1;
 }
 
 void cluster_state_free(sb_cluster_state *st)
@@ -70,6 +73,8 @@ static void forget(sb_cluster_state *st, int host)
         redisFree(st->conn[host]);
         st->conn[host] = NULL;
     }
+    if (host == st->multi_host)
+        st->multi_host = -1; /* the server dropped the transaction with the connection */
 }
 
 static redisContext *conn_to(sb_sentinel_client *c, int host, char *why, size_t whylen)
@@ -133,10 +138,83 @@ static int host_of(sb_sentinel_client *c, const char *addr)
     return h >= 0 && h < SB_MAX_HOSTS_CLIENT ? h : -1;
 }
 
+/* The owner of key's slot, from the map (fetched if needed); -1 with why. */
+static int owner_of(sb_sentinel_client *c, const char *key, size_t len, char *why, size_t whylen)
+{
+    sb_cluster_state *st = c->cluster;
+    if (!st->map_ok && refresh_map(c, why, whylen) == -1)
+        return -1;
+    int slot = sb_keyslot(key, len), host;
+    const sb_slot_node *owner = sb_slot_map_owner(st->map, slot);
+    if (!owner || (host = host_of(c, owner->addr)) < 0) {
+        st->map_ok = 0;
+        snprintf(why, whylen, "slot %d has no known owner", slot);
+        return -1;
+    }
+    return host;
+}
+
+int cluster_route(sb_sentinel_client *c, const char *key, size_t len, char *why, size_t whylen)
+{
+    sb_cluster_state *st = state(c);
+    int host = owner_of(c, key, len, why, whylen);
+    if (host >= 0)
+        st->last_host = host;
+    return host >= 0 ? 0 : -1;
+}
+
+/* A transaction: MULTI opens it on the node of the previous call (see
+ * cluster_route), and every command up to EXEC or DISCARD goes to that
+ * node whatever its key. A redirection inside it is not followed: the
+ * command would run on another node, outside the transaction. The node
+ * answers MOVED or ASK for a queued command whose slot it does not serve,
+ * and EXECABORT at EXEC, so the transaction fails as a whole. */
+static sb_outcome multi_call(sb_sentinel_client *c, int argc, const char **argv,
+                             const size_t *argvlen, redisReply **reply, char *why, size_t whylen)
+{
+    sb_cluster_state *st = c->cluster;
+    int opening = !strcasecmp(argv[0], "MULTI");
+    int closing = !strcasecmp(argv[0], "EXEC") || !strcasecmp(argv[0], "DISCARD");
+    int host = opening ? st->last_host : st->multi_host;
+    if (host < 0) {
+        snprintf(why, whylen, "%s without %s", argv[0], opening ? "a node to send it to" : "MULTI");
+        return SB_OUTCOME_FAIL;
+    }
+    c->master_host = host;
+    st->last_host = host;
+    redisContext *rc = conn_to(c, host, why, whylen);
+    if (!rc) {
+        st->map_ok = 0;
+        st->multi_host = -1;
+        return SB_OUTCOME_FAIL;
+    }
+    sb_outcome o = client_call_on(rc, argc, argv, argvlen, reply, why, whylen);
+    if (o != SB_OUTCOME_OK) {
+        /* A refused command leaves the transaction open on the server, and
+         * a lost answer leaves the stream out of step: drop the connection
+         * (the server discards the transaction with it), as the client does
+         * outside a cluster. A redirection also means the map is stale. */
+        int slot, port;
+        char addr[64];
+        if (o == SB_OUTCOME_INFO ||
+            sb_parse_redirect(why, &slot, addr, sizeof(addr), &port) != SB_REDIR_NONE)
+            st->map_ok = 0;
+        forget(st, host);
+        return o;
+    }
+    if (opening)
+        st->multi_host = host;
+    if (closing)
+        st->multi_host = -1;
+    return o;
+}
+
 sb_outcome cluster_call(sb_sentinel_client *c, int argc, const char **argv, const size_t *argvlen,
                         redisReply **reply, char *why, size_t whylen)
 {
     sb_cluster_state *st = state(c);
+    if (st->multi_host >= 0 || !strcasecmp(argv[0], "MULTI"))
+        return multi_call(c, argc, argv, argvlen, reply, why, whylen);
     int host = -1;
     int k = key_arg(argc, argv);
     if (k < 0) {
@@ -145,16 +223,8 @@ sb_outcome cluster_call(sb_sentinel_client *c, int argc, const char **argv, cons
             snprintf(why, whylen, "%s without a previous command: no node to send it to", argv[0]);
             return SB_OUTCOME_FAIL;
         }
-    } else {
-        if (!st->map_ok && refresh_map(c, why, whylen) == -1)
-            return SB_OUTCOME_FAIL; /* nothing of the command was sent */
-        int slot = sb_keyslot(argv[k], argvlen[k]);
-        const sb_slot_node *owner = sb_slot_map_owner(st->map, slot);
-        if (!owner || (host = host_of(c, owner->addr)) < 0) {
-            st->map_ok = 0;
-            snprintf(why, whylen, "slot %d has no known owner", slot);
-            return SB_OUTCOME_FAIL;
-        }
+    } else if ((host = owner_of(c, argv[k], argvlen[k], why, whylen)) < 0) {
+        return SB_OUTCOME_FAIL; /* nothing of the command was sent */
     }
     int asking = 0;
     for (int hop = 0;; hop++) {

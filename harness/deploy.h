@@ -83,6 +83,9 @@ int deploy_cluster_failover(sb_deploy *d, int host, int mode, char *err);
  * Appends ,"from","to","slots":[first,last],"moved":n,"keys":k to v. */
 int deploy_cluster_migrate(sb_deploy *d, int from, int to, int n, int64_t hold_ns, sb_buf *v,
                            char *err);
+/* The masters that own slots now, as the first member that answers sees
+ * them: their hosts into hosts (at most max); the count, or -1 with err. */
+int deploy_cluster_masters(sb_deploy *d, int *hosts, int max, char *err);
 /* 1 when the node is in the cluster now (spares are not, until added). */
 int deploy_cluster_member(const sb_deploy *d, int host);
 /* A spare meets the cluster as a master (and replica, if >= 0, as its

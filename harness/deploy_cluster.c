@@ -814,3 +814,20 @@ int deploy_cluster_remove_shard(sb_deploy *d, int host, sb_buf *v, char *err)
     }
     return await_known(d, NULL, 0, count_members(d), err);
 }
+
+int deploy_cluster_masters(sb_deploy *d, int *hosts, int max, char *err)
+{
+    const sb_deployment *dep = &d->s->deployment;
+    for (size_t i = 0; i < dep->redis.n; i++) {
+        int owned[SB_MAX_HOSTS], n, all[SB_MAX_HOSTS];
+        char e[SB_ERR_LEN];
+        if (!deploy_cluster_member(d, dep->redis.idx[i]) ||
+            masters_and_slots(d, dep->redis.idx[i], all, owned, &n, e) == -1)
+            continue;
+        for (int k = 0; k < n && k < max; k++)
+            hosts[k] = all[k];
+        return n < max ? n : max;
+    }
+    sb_err_set(err, "no cluster node answered CLUSTER SLOTS");
+    return -1;
+}

@@ -677,11 +677,10 @@ static int parse_workload(pctx *c, json_t *root, sb_scenario *s)
         s->workload.wait_replicas = (int)n;
     }
     s->workload.counter_keys = s->deployment.kind == SB_DEPLOY_CLUSTER ? 16 : 1;
-    if (s->deployment.kind == SB_DEPLOY_CLUSTER &&
-        (strcmp(kind, "list-append") == 0 || strcmp(kind, "stale-read") == 0))
+    if (s->deployment.kind == SB_DEPLOY_CLUSTER && strcmp(kind, "stale-read") == 0)
         return sc_perr(c, "/workload/kind", 0,
                        "workload \"%s\" does not run on a cluster yet; allowed there: set, "
-                       "register, counter, lock",
+                       "register, counter, lock, list-append",
                        kind);
     if (s->deployment.kind == SB_DEPLOY_CLUSTER && w && s->workload.wait_replicas >
                                                             s->deployment.cluster_replicas)

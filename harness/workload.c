@@ -49,6 +49,52 @@ redisReply *fread_command(sb_fread *fr, const char *key, const char *fmt, ...)
     return r;
 }
 
+/* The connection to host (cluster) or the final read's one (host < 0). */
+static redisContext *fread_conn(sb_fread *fr, int host)
+{
+    if (host < 0)
+        return fr->rc;
+    char err[SB_ERR_LEN] = "";
+    if (!fr->conn[host] &&
+        !(fr->conn[host] = deploy_connect_oob(fr->deploy, host, SB_PROC_REDIS, 10 * SB_NS_PER_S, err)))
+        snprintf(fr->errstr, sizeof(fr->errstr), "%s", err);
+    return fr->conn[host];
+}
+
+int fread_keys(sb_fread *fr, const char *pattern, int (*each)(const char *key, void *arg),
+               void *arg)
+{
+    int hosts[64], n = 1;
+    hosts[0] = -1;
+    if (fr->deploy) {
+        char err[SB_ERR_LEN] = "";
+        if ((n = deploy_cluster_masters(fr->deploy, hosts, 64, err)) < 0) {
+            snprintf(fr->errstr, sizeof(fr->errstr), "%s", err);
+            return -1;
+        }
+    }
+    for (int i = 0; i < n; i++) {
+        redisContext *rc = fread_conn(fr, hosts[i]);
+        redisReply *r = rc ? redisCommand(rc, "KEYS %s", pattern) : NULL;
+        if (!r || r->type != REDIS_REPLY_ARRAY) {
+            if (rc)
+                snprintf(fr->errstr, sizeof(fr->errstr), "KEYS %s: %s", pattern,
+                         !r ? rc->errstr : r->type == REDIS_REPLY_ERROR ? r->str : "not an array");
+            if (r)
+                freeReplyObject(r);
+            return -1;
+        }
+        int rc2 = 0;
+        for (size_t k = 0; k < r->elements && rc2 == 0; k++)
+            if (r->element[k]->type == REDIS_REPLY_STRING)
+                rc2 = each(r->element[k]->str, arg);
+        freeReplyObject(r);
+        if (rc2 == -1)
+            return -1;
+    }
+    return 0;
+}
+
 const char *fread_errstr(const sb_fread *fr)
 {
     return fr->errstr;

@@ -29,6 +29,11 @@ typedef struct sb_fread {
  * error; error replies are returned as replies. */
 redisReply *fread_command(sb_fread *fr, const char *key, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+/* KEYS pattern on every master (in a cluster each holds only its slots'
+ * keys), calling each(key, arg) per key; each may use fread_command. -1
+ * with fread_errstr() when a master cannot be read, or each's -1. */
+int fread_keys(sb_fread *fr, const char *pattern, int (*each)(const char *key, void *arg),
+               void *arg);
 const char *fread_errstr(const sb_fread *fr);
 void fread_close(sb_fread *fr);
 

@@ -76,6 +76,19 @@ void listappend_generate(const sb_workload *w, int process, int n_processes, uin
     op->arg = (int64_t)seq; /* apply re-plans from (process, seq) */
 }
 
+/* The Redis key of list slot.gen: "<key>:3.5", or in a cluster
+ * "<key>:{5}3.5", whose hash tag puts a generation's lists in one slot
+ * (MULTI/EXEC needs its keys in one slot; generations still spread over
+ * the shards). The history names it "3.5" either way. */
+static void lkey(const sb_workload *w, int cluster, int slot, unsigned long long gen, char *out,
+                 size_t len)
+{
+    if (cluster)
+        snprintf(out, len, "%s:{%llu}%d.%llu", w->key, gen, slot, gen);
+    else
+        snprintf(out, len, "%s:%d.%llu", w->key, slot, gen);
+}
+
 static void list_json(const redisReply *r, sb_buf *out)
 {
     sb_buf_puts(out, "[");
@@ -110,6 +123,14 @@ sb_outcome listappend_apply(const sb_workload *w, sb_wctx *x, const sb_wop *op, 
         n_workers += x->s->clients[i].workers;
     mops m;
     plan(x->process, n_workers, (uint64_t)op->arg, &m);
+    int cluster = x->s->deployment.kind == SB_DEPLOY_CLUSTER;
+    char key[MAX_MOPS][160];
+    for (int i = 0; i < m.n; i++)
+        lkey(w, cluster, m.key[i], m.gen, key[i], sizeof(key[i]));
+    /* In a cluster the keys of a generation share a hash tag, so one slot:
+     * the transaction opens on its owner. */
+    if (cluster && cluster_route(x->c, key[0], strlen(key[0]), why, whylen) == -1)
+        return SB_OUTCOME_FAIL;
     redisReply *r = NULL;
     const char *multi[1] = {"MULTI"};
     sb_outcome o = call(x, 1, multi, &r, why, whylen);
@@ -117,11 +138,10 @@ sb_outcome listappend_apply(const sb_workload *w, sb_wctx *x, const sb_wop *op, 
         return SB_OUTCOME_FAIL; /* no EXEC was sent: nothing can have run */
     freeReplyObject(r);
     for (int i = 0; i < m.n; i++) {
-        char key[160], val[24];
-        snprintf(key, sizeof(key), "%s:%d.%llu", w->key, m.key[i], m.gen);
+        char val[24];
         snprintf(val, sizeof(val), "%" PRId64, m.value[i]);
-        const char *rpush[3] = {"RPUSH", key, val};
-        const char *lrange[4] = {"LRANGE", key, "0", "-1"};
+        const char *rpush[3] = {"RPUSH", key[i], val};
+        const char *lrange[4] = {"LRANGE", key[i], "0", "-1"};
         o = m.append[i] ? call(x, 3, rpush, &r, why, whylen) : call(x, 4, lrange, &r, why, whylen);
         if (o != SB_OUTCOME_OK || r->type != REDIS_REPLY_STATUS) {
             if (o == SB_OUTCOME_OK) {
@@ -177,36 +197,49 @@ sb_outcome listappend_apply(const sb_workload *w, sb_wctx *x, const sb_wop *op, 
     return SB_OUTCOME_OK;
 }
 
+typedef struct fread_lists {
+    const sb_workload *w;
+    sb_fread *fr;
+    sb_buf *value;
+    int n;
+    char *err;
+} fread_lists;
+
+static int read_list(const char *key, void *arg)
+{
+    fread_lists *fl = arg;
+    redisReply *r = fread_command(fl->fr, key, "LRANGE %s 0 -1", key);
+    int rc = 0;
+    if (!r || r->type != REDIS_REPLY_ARRAY) {
+        sb_err_set(fl->err, "LRANGE %s: %s", key,
+                   !r ? fread_errstr(fl->fr) : r->type == REDIS_REPLY_ERROR ? r->str : "not an array");
+        rc = -1;
+    } else {
+        const char *name = key + strlen(fl->w->key) + 1, *tag_end;
+        if (*name == '{' && (tag_end = strchr(name, '}')))
+            name = tag_end + 1; /* "{5}3.5" -> "3.5" */
+        sb_buf_puts(fl->value, fl->n++ ? "," : "");
+        sb_buf_json_string(fl->value, name);
+        sb_buf_puts(fl->value, ":");
+        list_json(r, fl->value);
+    }
+    if (r)
+        freeReplyObject(r);
+    return rc;
+}
+
 int listappend_final_read(const sb_workload *w, sb_fread *fr, sb_buf *value, char *err)
 {
     char pattern[170];
     snprintf(pattern, sizeof(pattern), "%s:*", w->key);
-    redisReply *keys = fread_command(fr, NULL, "KEYS %s", pattern);
-    if (!keys || keys->type != REDIS_REPLY_ARRAY) {
-        sb_err_set(err, "KEYS %s: %s", pattern, keys ? "unexpected reply" : fread_errstr(fr));
-        if (keys)
-            freeReplyObject(keys);
+    fread_lists fl = {.w = w, .fr = fr, .value = value, .err = err};
+    err[0] = 0;
+    sb_buf_puts(value, "{");
+    if (fread_keys(fr, pattern, read_list, &fl) == -1) {
+        if (!err[0])
+            sb_err_set(err, "%s", fread_errstr(fr));
         return -1;
     }
-    sb_buf_puts(value, "{");
-    int status = 0;
-    for (size_t i = 0; i < keys->elements && status == 0; i++) {
-        const char *key = keys->element[i]->str;
-        redisReply *r = fread_command(fr, key, "LRANGE %s 0 -1", key);
-        if (!r || r->type != REDIS_REPLY_ARRAY) {
-            sb_err_set(err, "LRANGE %s: %s", key,
-                       !r ? fread_errstr(fr) : r->type == REDIS_REPLY_ERROR ? r->str : "not an array");
-            status = -1;
-        } else {
-            sb_buf_puts(value, i ? "," : "");
-            sb_buf_json_string(value, key + strlen(w->key) + 1);
-            sb_buf_puts(value, ":");
-            list_json(r, value);
-        }
-        if (r)
-            freeReplyObject(r);
-    }
     sb_buf_puts(value, "}");
-    freeReplyObject(keys);
-    return status;
+    return 0;
 }

@@ -451,7 +451,7 @@ static void cluster_scenarios_parse_and_check(void **state)
     cluster_error("\"to\": \"n2\"", "\"to\": \"n1\"", 7, "the same host");
     cluster_error("\"mode\": \"force\"", "\"mode\": \"hard\"", 8,
                   "allowed: default, force, takeover");
-    cluster_error("\"kind\": \"set\"", "\"kind\": \"list-append\"", 6,
+    cluster_error("\"kind\": \"set\"", "\"kind\": \"stale-read\"", 6,
                   "does not run on a cluster");
     cluster_error("\"kind\": \"cluster\"", "\"kind\": \"sentinel\"", 4,
                   "\"cluster\" is for deployment kind \"cluster\"");
