@@ -10,7 +10,7 @@ cd "$(dirname "$0")"
 PACKAGES=(cmake make gcc pkg-config iproute2 nftables python3
           libhiredis-dev libjansson-dev libpcre2-dev libnl-3-dev libnl-route-3-dev
           libcurl4-openssl-dev libcmocka-dev libmicrohttpd-dev
-          redis-server redis-sentinel redis-tools clang libclang-rt-14-dev)
+          redis-server redis-sentinel redis-tools clang libclang-rt-14-dev chromium)
 
 need_root() {
   if [ "$(id -u)" -ne 0 ]; then

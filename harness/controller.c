@@ -2,6 +2,7 @@
  * schedule, heal, convergence, final read, teardown, results. */
 #define _GNU_SOURCE
 #include "controller.h"
+#include "html.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -556,8 +557,9 @@ out:
             rc = -1;
         }
     }
+    sb_history *h = NULL;
     if (rc == 0) {
-        sb_history *h = history_load(hist_path, err);
+        h = history_load(hist_path, err);
         if (!h) {
             rc = -1;
         } else {
@@ -566,7 +568,6 @@ out:
             for (size_t i = 0; i < nc; i++)
                 checkers[i] = s->checkers[i];
             rc = results_compute(s, checkers, nc, h, &meta, out, err);
-            history_free(h);
         }
     }
     if (rc == -1) {
@@ -584,7 +585,13 @@ out:
             report_text(out, f, 0);
             fclose(f);
         }
+        /* The page needs the history; a run that failed before it had one
+         * still gets a page with its error. */
+        snprintf(path, sizeof(path), "%s/report.html", meta.run_dir);
+        if (report_html(out, h, path, rerr) == -1)
+            fprintf(stderr, "splitbrain: %s\n", rerr);
     }
+    history_free(h);
     pthread_mutex_destroy(&r->err_lock);
     return rc;
 }

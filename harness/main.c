@@ -10,12 +10,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "checker.h"
 #include "compare.h"
 #include "controller.h"
 #include "history.h"
+#include "html.h"
 #include "jepsen_history.h"
 #include "lab.h"
 #include "post.h"
@@ -28,13 +30,14 @@ static volatile sig_atomic_t stop_flag;
 static const char *usage_main =
     "usage: splitbrain COMMAND [ARGS]\n"
     "\n"
-    "Fault-injection and consistency testing for Redis Sentinel deployments.\n"
+    "Fault-injection and consistency testing for Redis Sentinel and Cluster deployments.\n"
     "\n"
     "commands:\n"
     "  run SCENARIO...     run scenarios on a local lab of network namespaces\n"
     "  validate SCENARIO...  check scenario files without running them\n"
     "  check RUN|HISTORY   re-run the checkers offline on a run folder or history file\n"
     "  compare RUN_A RUN_B   two runs' results side by side; bounds for regression gates\n"
+    "  report RUN...       rebuild report.html (and index.html) from saved run folders\n"
     "  clean               remove what killed runs left (namespaces, processes)\n"
     "\n"
     "options: --help (for each command too), --version\n"
@@ -112,6 +115,15 @@ static const char *usage_check =
     USAGE_POST
     "\n"
     "Exit 0 when every expect is met, 1 otherwise, 2 on unreadable input.\n";
+
+static const char *usage_report =
+    "usage: splitbrain report RUN_DIR... [--index FILE]\n"
+    "\n"
+    "Rebuilds report.html in each saved run folder (a folder with history.jsonl and\n"
+    "scenario.json, or one holding a \"latest\" link to one), offline: the checkers run\n"
+    "again on the history, as `check` does. With several folders, or --index, also\n"
+    "writes index.html (default: next to the first folder) linking every report.\n"
+    "The pages are self-contained: inline CSS and SVG, no script, no network.\n";
 
 static const char *usage_compare =
     "usage: splitbrain compare RUN_A RUN_B [--max-increase CHECKER.FIGURE=X]...\n"
@@ -381,6 +393,14 @@ static int run_scenarios(char **files, size_t n, sb_run_opts *ro, const char *ju
         }
         if (stop_flag)
             status = SB_EXIT_ERROR;
+        if (n > 1 && n_done > 0) {
+            char index[4200];
+            snprintf(index, sizeof(index), "%s/index.html", ro->out_dir);
+            if (report_index_html(results, n_done, index, err) == -1)
+                fprintf(stderr, "splitbrain run: %s\n", err);
+            else
+                printf("index of the %zu runs: %s\n", n_done, index);
+        }
         if (junit && report_junit(results, n_done, junit, err) == -1) {
             fprintf(stderr, "splitbrain run: %s\n", err);
             status = SB_EXIT_ERROR;
@@ -737,6 +757,131 @@ static int cmd_compare(int argc, char **argv)
     return status;
 }
 
+/* ====== report ====== */
+
+/* A saved run folder back into results and history: the scenario it ran,
+ * its checkers re-run offline, and what results.json recorded of the run
+ * (id, start, the command that reruns it). dir may hold a "latest" link. */
+static int load_run(const char *dir_in, char *dir, size_t dirlen, sb_run_result *r,
+                    sb_history **h, char *err)
+{
+    char path[4400];
+    snprintf(dir, dirlen, "%s", dir_in);
+    snprintf(path, sizeof(path), "%s/history.jsonl", dir);
+    if (access(path, R_OK) != 0) {
+        snprintf(path, sizeof(path), "%s/latest/history.jsonl", dir_in);
+        if (access(path, R_OK) != 0) {
+            sb_err_set(err, "%s: not a run folder (no history.jsonl, no latest)", dir_in);
+            return -1;
+        }
+        snprintf(dir, dirlen, "%s/latest", dir_in);
+    }
+    snprintf(path, sizeof(path), "%s/scenario.json", dir);
+    sb_scenario *s = scenario_load(path, err);
+    if (!s)
+        return -1;
+    snprintf(path, sizeof(path), "%s/history.jsonl", dir);
+    if (!(*h = history_load(path, err))) {
+        scenario_free(s);
+        return -1;
+    }
+    sb_run_meta meta = {.seed = s->seed};
+    snprintf(meta.run_dir, sizeof(meta.run_dir), "%s", dir);
+    snprintf(path, sizeof(path), "%s/results.json", dir);
+    json_t *saved = json_load_file(path, 0, NULL);
+    if (saved) {
+        const char *id = json_string_value(json_object_get(saved, "run_id"));
+        const char *cmd = json_string_value(json_object_get(saved, "command"));
+        const char *started = json_string_value(json_object_get(saved, "started"));
+        snprintf(meta.run_id, sizeof(meta.run_id), "%s", id ? id : "");
+        snprintf(meta.command, sizeof(meta.command), "%s", cmd ? cmd : "");
+        struct tm tm = {0};
+        if (started && strptime(started, "%Y-%m-%dT%H:%M:%SZ", &tm))
+            meta.started_wall_ns = (int64_t)timegm(&tm) * SB_NS_PER_S;
+        if (json_is_integer(json_object_get(saved, "seed")))
+            meta.seed = (uint64_t)json_integer_value(json_object_get(saved, "seed"));
+        json_decref(saved);
+    }
+    const char *names[64];
+    size_t nn = s->n_checkers < 64 ? s->n_checkers : 64;
+    for (size_t i = 0; i < nn; i++)
+        names[i] = s->checkers[i];
+    int rc = results_compute(s, names, nn, *h, &meta, r, err);
+    scenario_free(s);
+    if (rc == -1) {
+        history_free(*h);
+        *h = NULL;
+    }
+    return rc;
+}
+
+static int cmd_report(int argc, char **argv)
+{
+    if (wants_help(argc, argv)) {
+        fputs(usage_report, stdout);
+        return SB_EXIT_OK;
+    }
+    static const struct option opts[] = {{"index", required_argument, 0, 'i'}, {0, 0, 0, 0}};
+    const char *index = NULL;
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        if (c == 'i')
+            index = optarg;
+        else
+            return die_usage("report", "unknown option");
+    }
+    if (optind >= argc)
+        return die_usage("report", "no run folder given");
+    size_t n = (size_t)(argc - optind);
+    sb_run_result *runs = calloc(n, sizeof(*runs));
+    size_t done = 0;
+    int status = SB_EXIT_OK;
+    char err[SB_ERR_LEN], dir[4200], path[4300];
+    for (size_t i = 0; i < n; i++) {
+        sb_history *h = NULL;
+        if (load_run(argv[optind + (int)i], dir, sizeof(dir), &runs[done], &h, err) == -1) {
+            fprintf(stderr, "splitbrain report: %s\n", err);
+            status = SB_EXIT_ERROR;
+            continue;
+        }
+        snprintf(path, sizeof(path), "%s/report.html", dir);
+        if (report_html(&runs[done], h, path, err) == -1) {
+            fprintf(stderr, "splitbrain report: %s\n", err);
+            status = SB_EXIT_ERROR;
+        } else {
+            printf("%s\n", path);
+        }
+        history_free(h);
+        done++;
+    }
+    if (done > 0 && (index || n > 1)) {
+        char def[4300];
+        if (!index) {
+            /* Next to the first run folder, as `run` writes it. */
+            snprintf(def, sizeof(def), "%s", argv[optind]);
+            char *slash = strrchr(def, '/');
+            if (slash && slash[1] == '\0') { /* "runs/x/" */
+                *slash = '\0';
+                slash = strrchr(def, '/');
+            }
+            snprintf(slash ? slash + 1 : def, sizeof(def) - (size_t)(slash ? slash + 1 - def : 0),
+                     "index.html");
+            index = def;
+        }
+        if (report_index_html(runs, done, index, err) == -1) {
+            fprintf(stderr, "splitbrain report: %s\n", err);
+            status = SB_EXIT_ERROR;
+        } else {
+            printf("%s\n", index);
+        }
+    }
+    for (size_t i = 0; i < done; i++)
+        results_free(&runs[i]);
+    free(runs);
+    return status;
+}
+
 /* ====== clean ====== */
 
 static void clean_log(const char *line, void *arg)
@@ -782,6 +927,7 @@ static const struct {
     {"validate", cmd_validate},
     {"check", cmd_check},
     {"compare", cmd_compare},
+    {"report", cmd_report},
     {"clean", cmd_clean},
 };
 
