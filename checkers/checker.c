@@ -13,6 +13,7 @@ extern const sb_checker sb_checker_perf;
 extern const sb_checker sb_checker_listappend;
 extern const sb_checker sb_checker_stale;
 extern const sb_checker sb_checker_lock;
+extern const sb_checker sb_checker_cache;
 
 /* One entry per line (clang-format off), so additions never collide. */
 // clang-format off
@@ -27,6 +28,7 @@ static const sb_checker *const checkers[] = {
     &sb_checker_listappend,
     &sb_checker_stale,
     &sb_checker_lock,
+    &sb_checker_cache,
 };
 // clang-format on
 

@@ -355,6 +355,9 @@ static void finish_workload(run *r)
     } else {
         record_topology(r, "converged", 0, NULL, err);
     }
+    /* The origin's own count of what reached it (a herd is measured there). */
+    if (!strcmp(r->s->workload.kind, "cache") && cache_record_origin(r->s, r->lab, r->rec, err) == -1)
+        recorder_record(r->rec, SB_PROC_CONTROLLER, SB_OP_FAIL, "origin", NULL, NULL, err);
 }
 
 /* ====== Run folder ====== */
@@ -511,6 +514,8 @@ int controller_run(const sb_scenario *s, const sb_run_opts *o, sb_run_result *ou
     if (!(r->rec = recorder_open(hist_path, r->start_ns, err)))
         goto out;
     record_topology(r, "ready", 1, topo.json, NULL);
+    if (!strcmp(s->workload.kind, "cache"))
+        cache_record_config(s, r->rec);
     snprintf(r->run_dir, sizeof(r->run_dir), "%s", run_dir);
     if (start_logtail(r, err) == -1)
         goto out;

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "client.h"
 #include "clockctl.h"
@@ -75,13 +76,30 @@ static void conf_header(sb_buf *b, const sb_deploy *d, int host, int port, const
                   lab_host_name(d->lab, host), port, lab_host_addr(d->lab, host), dir);
 }
 
+/* The master's first full syncs start at once instead of after Redis's
+ * default 5 s repl-diskless-sync-delay (which waits for more replicas);
+ * once the deployment is ready the default is back, in the running master
+ * and in its config file, so faults meet Redis's own behaviour. */
+static int fast_first_sync(const sb_deploy *d, int host)
+{
+    const sb_deployment *dep = &d->s->deployment;
+    if (dep->kind != SB_DEPLOY_SENTINEL || host != dep->master)
+        return 0;
+    for (size_t i = 0; i < dep->redis_config.n; i++)
+        if (!strcmp(dep->redis_config.items[i].name, "repl-diskless-sync-delay"))
+            return 0;
+    return 1;
+}
+
 static int write_redis_conf(sb_deploy *d, int host, const char *dir, char *path, size_t pathlen,
-                            char *err)
+                            int startup, char *err)
 {
     const sb_deployment *dep = &d->s->deployment;
     sb_buf b;
     sb_buf_init(&b);
     conf_header(&b, d, host, dep->redis_port, dir);
+    if (startup && fast_first_sync(d, host))
+        sb_buf_printf(&b, "repl-diskless-sync-delay 0\n");
     if (dep->kind == SB_DEPLOY_CLUSTER)
         sb_buf_printf(&b, "cluster-enabled yes\ncluster-config-file nodes.conf\n"
                           "cluster-node-timeout %lld\n",
@@ -96,6 +114,15 @@ static int write_redis_conf(sb_deploy *d, int host, const char *dir, char *path,
     return rc;
 }
 
+/* A first sentinel's run id (40 hex digits): unique to the run and host. */
+static void sentinel_id(const sb_deploy *d, int host, char id[41])
+{
+    unsigned long long h = 1469598103934665603ULL;
+    for (const unsigned char *p = (const unsigned char *)lab_run_id(d->lab); *p; p++)
+        h = (h ^ *p) * 1099511628211ULL;
+    snprintf(id, 41, "%016llx%016llx%08x", h, h * 0x9e3779b97f4a7c15ULL, (unsigned)host + 1);
+}
+
 static int write_sentinel_conf(sb_deploy *d, int host, const char *dir, char *path,
                                size_t pathlen, char *err)
 {
@@ -105,11 +132,54 @@ static int write_sentinel_conf(sb_deploy *d, int host, const char *dir, char *pa
     conf_header(&b, d, host, dep->sentinel_port, dir);
     sb_buf_printf(&b, "sentinel monitor %s %s %d %d\n", dep->master_name,
                   lab_host_addr(d->lab, d->monitor), dep->redis_port, dep->quorum);
+    int first = 0;
+    for (size_t i = 0; i < dep->sentinels.n; i++)
+        first |= dep->sentinels.idx[i] == host;
+    if (d->monitor == dep->master && first) {
+        /* The first sentinels know the replicas the deployment starts with
+         * and each other, as they would after their first INFO of the master
+         * (up to 10 s later) and hello messages (2 s): ready sooner, same
+         * state. Standby sentinels find all of it out themselves. */
+        char id[41];
+        sentinel_id(d, host, id);
+        sb_buf_printf(&b, "sentinel myid %s\n", id);
+        for (size_t i = 0; i < dep->redis.n; i++)
+            if (dep->redis.idx[i] != dep->master)
+                sb_buf_printf(&b, "sentinel known-replica %s %s %d\n", dep->master_name,
+                              lab_host_addr(d->lab, dep->redis.idx[i]), dep->redis_port);
+        for (size_t i = 0; i < dep->sentinels.n; i++)
+            if (dep->sentinels.idx[i] != host) {
+                sentinel_id(d, dep->sentinels.idx[i], id);
+                sb_buf_printf(&b, "sentinel known-sentinel %s %s %d %s\n", dep->master_name,
+                              lab_host_addr(d->lab, dep->sentinels.idx[i]), dep->sentinel_port,
+                              id);
+            }
+    }
     append_directives(&b, &dep->sentinel_config, dep->master_name);
     snprintf(path, pathlen, "%s/sentinel.conf", dir);
     int rc = sb_write_file(path, b.data, b.len, err);
     sb_buf_free(&b);
     return rc;
+}
+
+/* Ready: the master's repl-diskless-sync-delay back to Redis's default. */
+static int restore_sync_delay(sb_deploy *d, const char *run_dir, char *err)
+{
+    const sb_deployment *dep = &d->s->deployment;
+    char e[SB_ERR_LEN];
+    redisReply *r = deploy_oob_command(d, dep->master, SB_PROC_REDIS, e,
+                                       "CONFIG SET repl-diskless-sync-delay 5");
+    if (!r || r->type == REDIS_REPLY_ERROR) {
+        sb_err_set(err, "deployment failed to start: CONFIG SET repl-diskless-sync-delay on %s: %s",
+                   lab_host_name(d->lab, dep->master), r ? r->str : e);
+        if (r)
+            freeReplyObject(r);
+        return -1;
+    }
+    freeReplyObject(r);
+    char dir[4096], conf[4200];
+    node_dir(run_dir, lab_host_name(d->lab, dep->master), "redis", dir, sizeof(dir));
+    return write_redis_conf(d, dep->master, dir, conf, sizeof(conf), 0, err);
 }
 
 static int start_node(sb_deploy *d, int host, sb_proc_kind kind, const char *run_dir,
@@ -120,7 +190,7 @@ static int start_node(sb_deploy *d, int host, sb_proc_kind kind, const char *run
     node_dir(run_dir, lab_host_name(d->lab, host), kname, dir, sizeof(dir));
     if (sb_mkdir_p(dir, err) == -1)
         return -1;
-    int rc = kind == SB_PROC_REDIS ? write_redis_conf(d, host, dir, conf, sizeof(conf), err)
+    int rc = kind == SB_PROC_REDIS ? write_redis_conf(d, host, dir, conf, sizeof(conf), 1, err)
                                    : write_sentinel_conf(d, host, dir, conf, sizeof(conf), err);
     if (rc == -1)
         return -1;
@@ -151,6 +221,74 @@ static int start_node(sb_deploy *d, int host, sb_proc_kind kind, const char *run
         d->redis[host] = p;
     else
         d->sentinel[host] = p;
+    return 0;
+}
+
+/* ====== The origin service (cache workload) ====== */
+
+/* 1 when something accepts on 127.0.0.1:port in host's namespace. */
+static int port_open(const sb_deploy *d, int host, int port)
+{
+    char err[SB_ERR_LEN];
+    redisContext *c = NULL;
+    if (lab_enter(d->lab, host, err) == -1)
+        return 0;
+    c = client_connect("127.0.0.1", port, 200 * SB_NS_PER_MS, 200 * SB_NS_PER_MS, err, SB_ERR_LEN);
+    lab_leave(d->lab, err);
+    if (c)
+        redisFree(c);
+    return c != NULL;
+}
+
+/* `splitbrain origin` (this very binary) on the origin host, and with the
+ * mediator strategy `splitbrain mediator` in front of it; both answer
+ * before this returns. Their logs go to nodes/<host>/origin/. */
+static int start_origin(sb_deploy *d, const char *run_dir, char *err)
+{
+    const sb_origin_spec *o = &d->s->origin;
+    char self[4096], dir[4096], log[4200];
+    ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+    if (n <= 0) {
+        sb_err_set(err, "cannot find the splitbrain binary to start the origin: %s",
+                   strerror(errno));
+        return -1;
+    }
+    self[n] = '\0';
+    node_dir(run_dir, lab_host_name(d->lab, o->host), "origin", dir, sizeof(dir));
+    if (sb_mkdir_p(dir, err) == -1)
+        return -1;
+    char listen[64], lat[32], jit[32], cap[16], seed[32], mlisten[64], upstream[96];
+    snprintf(listen, sizeof(listen), "0.0.0.0:%d", o->port);
+    snprintf(lat, sizeof(lat), "%lldus", (long long)(o->latency_ns / 1000));
+    snprintf(jit, sizeof(jit), "%lldus", (long long)(o->jitter_ns / 1000));
+    snprintf(cap, sizeof(cap), "%d", o->capacity);
+    snprintf(seed, sizeof(seed), "%llu", (unsigned long long)d->s->seed);
+    char *argv[] = {self,      "origin", "--listen",   listen, "--latency",
+                    lat,       "--jitter", jit,        "--capacity", cap,
+                    "--overload", o->overload_503 ? "503" : "slow", "--seed", seed, NULL};
+    snprintf(log, sizeof(log), "%s/origin.log", dir);
+    if (!(d->origin = lab_spawn(d->lab, o->host, argv, dir, log, err)))
+        return -1;
+    int mediator = d->s->workload.cache.strategy == SB_CACHE_MEDIATOR &&
+                   !strcmp(d->s->workload.kind, "cache");
+    if (mediator) {
+        snprintf(mlisten, sizeof(mlisten), "0.0.0.0:%d", o->port + 1);
+        snprintf(upstream, sizeof(upstream), "http://127.0.0.1:%d", o->port);
+        char *margv[] = {self, "mediator", "--listen", mlisten, "--origin", upstream, NULL};
+        snprintf(log, sizeof(log), "%s/mediator.log", dir);
+        if (!(d->mediator = lab_spawn(d->lab, o->host, margv, dir, log, err)))
+            return -1;
+    }
+    int64_t deadline = sb_now_ns() + 10 * SB_NS_PER_S;
+    while (!port_open(d, o->host, o->port) || (mediator && !port_open(d, o->host, o->port + 1))) {
+        if (!lab_proc_running(d->origin) || (d->mediator && !lab_proc_running(d->mediator)) ||
+            sb_now_ns() > deadline) {
+            sb_err_set(err, "the origin service on %s did not start; see %s/origin.log",
+                       lab_host_name(d->lab, o->host), dir);
+            return -1;
+        }
+        sb_sleep_ns(DEPLOY_POLL_NS);
+    }
     return 0;
 }
 
@@ -369,7 +507,7 @@ sb_deploy *deploy_start(sb_lab *lab, const sb_scenario *s, const char *run_dir,
     for (;;) {
         int r = ready_once(d, why);
         if (r == 1)
-            return d;
+            break;
         if (r == -1) {
             sb_err_set(err, "deployment failed to start: %s", why);
             goto fail;
@@ -382,7 +520,18 @@ sb_deploy *deploy_start(sb_lab *lab, const sb_scenario *s, const char *run_dir,
         }
         sb_sleep_ns(DEPLOY_POLL_NS);
     }
+    if (fast_first_sync(d, dep->master) && restore_sync_delay(d, run_dir, err) == -1)
+        goto fail;
+    if (s->origin.host >= 0 && start_origin(d, run_dir, err) == -1)
+        goto fail;
+    return d;
 fail:
+    if (d->origin) {
+        char ignored[SB_ERR_LEN];
+        lab_proc_kill(d->origin, ignored);
+        if (d->mediator)
+            lab_proc_kill(d->mediator, ignored);
+    }
     for (int h = 0; h < SB_MAX_HOSTS; h++) {
         char ignored[SB_ERR_LEN];
         if (d->redis[h])
@@ -415,6 +564,8 @@ sb_proc *deploy_proc(sb_deploy *d, int host, sb_proc_kind kind)
 {
     if (host < 0 || host >= SB_MAX_HOSTS)
         return NULL;
+    if (kind == SB_PROC_ORIGIN)
+        return d->origin && host == d->s->origin.host ? d->origin : NULL;
     return kind == SB_PROC_REDIS ? d->redis[host] : d->sentinel[host];
 }
 

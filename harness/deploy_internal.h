@@ -20,6 +20,8 @@ struct sb_deploy {
      * leave with remove-shard); written by the nemesis thread, read by the
      * controller's observers, hence atomic loads and stores */
     int member[SB_MAX_HOSTS];
+    sb_proc *origin;   /* the cache workload's origin service, or NULL */
+    sb_proc *mediator; /* strategy mediator: the coalescing proxy beside it */
     char run_dir[4096];
     char redis_server[1024];
     char shim[4096]; /* libsbclock.so when the scenario has clock faults */

@@ -20,6 +20,8 @@
 #include "html.h"
 #include "jepsen_history.h"
 #include "lab.h"
+#include "mediator.h"
+#include "origin.h"
 #include "post.h"
 #include "results.h"
 #include "scenario.h"
@@ -38,6 +40,7 @@ static const char *usage_main =
     "  check RUN|HISTORY   re-run the checkers offline on a run folder or history file\n"
     "  compare RUN_A RUN_B   two runs' results side by side; bounds for regression gates\n"
     "  report RUN...       rebuild report.html (and index.html) from saved run folders\n"
+    "  origin, mediator    the cache workload's HTTP services (started by `run`)\n"
     "  clean               remove what killed runs left (namespaces, processes)\n"
     "\n"
     "options: --help (for each command too), --version\n"
@@ -393,6 +396,7 @@ static int run_scenarios(char **files, size_t n, sb_run_opts *ro, const char *ju
         }
         if (stop_flag)
             status = SB_EXIT_ERROR;
+        report_cache_table(results, n_done, stdout);
         if (n > 1 && n_done > 0) {
             char index[4200];
             snprintf(index, sizeof(index), "%s/index.html", ro->out_dir);
@@ -928,6 +932,8 @@ static const struct {
     {"check", cmd_check},
     {"compare", cmd_compare},
     {"report", cmd_report},
+    {"origin", origin_main},
+    {"mediator", mediator_main},
     {"clean", cmd_clean},
 };
 

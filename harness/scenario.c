@@ -634,7 +634,7 @@ static int parse_lock(pctx *c, json_t *l, sb_scenario *s)
 
 static int parse_workload(pctx *c, json_t *root, sb_scenario *s)
 {
-    static const char *const keys[] = {"kind", "rate", "key", "wait", "lock", NULL};
+    static const char *const keys[] = {"kind", "rate", "key", "wait", "lock", "cache", NULL};
     static const char *const wkeys[] = {"replicas", "timeout", NULL};
     json_t *o;
     if (sc_get_object(c, root, "", "workload", 1, &o) == -1 || sc_check_keys(c, o, "/workload", keys) == -1)
@@ -692,6 +692,11 @@ static int parse_workload(pctx *c, json_t *root, sb_scenario *s)
     if (l && strcmp(kind, "lock") != 0)
         return sc_perr(c, "/workload/lock", 0, "\"lock\" is for the lock workload, not \"%s\"",
                        kind);
+    if (json_object_get(o, "cache") && strcmp(kind, "cache") != 0)
+        return sc_perr(c, "/workload/cache", 0, "\"cache\" is for the cache workload, not \"%s\"",
+                       kind);
+    if (strcmp(kind, "cache") == 0)
+        return sc_parse_cache(c, o, s);
     if (strcmp(kind, "lock") == 0)
         return parse_lock(c, l, s);
     return 0;
@@ -859,9 +864,9 @@ static int parse_expect(pctx *c, json_t *root, sb_scenario *s)
 
 static int parse_root(pctx *c, json_t *root, sb_scenario *s)
 {
-    static const char *const keys[] = {"name",    "description", "seed",     "duration",
-                                       "hosts",   "deployment",  "clients",  "workload",
-                                       "nemesis", "checkers",    "expect",   NULL};
+    static const char *const keys[] = {"name",    "description", "seed",   "duration",
+                                       "hosts",   "deployment",  "origin", "clients",
+                                       "workload", "nemesis",    "checkers", "expect", NULL};
     if (sc_want_type(c, root, "", json_is_object(root), "an object") == -1 ||
         sc_check_keys(c, root, "", keys) == -1)
         return -1;
@@ -883,7 +888,8 @@ static int parse_root(pctx *c, json_t *root, sb_scenario *s)
     if (sc_get_duration(c, root, "", "duration", 1, 1, &s->duration_ns) == -1)
         return -1;
     return parse_hosts(c, root, s) == -1 || parse_deployment(c, root, s) == -1 ||
-                   parse_clients(c, root, s) == -1 || parse_workload(c, root, s) == -1 ||
+                   sc_parse_origin(c, root, s) == -1 || parse_clients(c, root, s) == -1 ||
+                   parse_workload(c, root, s) == -1 ||
                    sc_parse_nemesis(c, root, s) == -1 || parse_checkers(c, root, s) == -1 ||
                    parse_expect(c, root, s) == -1
                ? -1

@@ -91,6 +91,50 @@ typedef struct sb_lock_cfg {
     int64_t pause_ns;    /* appending, on every pause_every-th hold */
 } sb_lock_cfg;
 
+/* The cache workload (the background document's thundering herd): cache-
+ * aside clients over Redis in front of a real HTTP origin service. */
+typedef enum {
+    SB_CACHE_NONE = 0,         /* plain cache-aside: every miss fetches */
+    SB_CACHE_NEVER_INVALIDATE, /* I: no TTL; maxmemory + LRU evict */
+    SB_CACHE_MEDIATOR,         /* II: misses go through a coalescing mediator */
+    SB_CACHE_REDLOCK,          /* III: Redlock over independent masters guards the fetch */
+    SB_CACHE_UPDATE_ON_WRITE,  /* IV: the writer also updates the cache */
+    SB_CACHE_LOCK,             /* V: SET lock::key NX PX on the master; waiters retry */
+    SB_CACHE_MEMOLOCK,         /* V with MemoLock's pub/sub, as first published */
+    SB_CACHE_MEMOLOCK_FIXED,   /* the document's fix: subscribe, then check; listen timeout */
+} sb_cache_strategy;
+
+typedef struct sb_cache_cfg {
+    sb_cache_strategy strategy;
+    int keys;                 /* default 100: "<key>:<i>" */
+    double zipf;              /* default 1.0: hot keys */
+    int64_t ttl_ns;           /* default 2s */
+    int sync_expiry;          /* default 1: keys expire on multiples of ttl (PXAT), so they
+                                 expire together and herds form */
+    int64_t lock_ttl_ns;      /* default 1s */
+    int64_t retry_ns;         /* lock waiters: default 10ms */
+    int64_t listen_timeout_ns;/* memolock-fixed: default 500ms */
+    int64_t give_up_ns;       /* a get waits at most this long: default 10s ("starved") */
+    int64_t starve_bound_ns;  /* default 2s: a longer wait counts as starvation */
+    int64_t fetch_timeout_ns; /* default 2s */
+    double writes;            /* share of operations that write the origin: default 0.01 */
+    int64_t subscribe_delay_ns; /* test hook: memolock waits this long between losing the
+                                   lock and subscribing (makes the starvation race certain) */
+    int herd_bound;           /* the cache checker's bound: 1 for the lock strategies, 0 none */
+} sb_cache_cfg;
+
+/* The origin service ("origin" at the top of a scenario): `splitbrain
+ * origin` on a host, and with the mediator strategy `splitbrain mediator`
+ * beside it. */
+typedef struct sb_origin_spec {
+    int host;                 /* -1: none */
+    int port;                 /* default 8080 (mediator: port + 1) */
+    int64_t latency_ns;       /* default 50ms */
+    int64_t jitter_ns;        /* default 0 */
+    int capacity;             /* 0 unlimited */
+    int overload_503;         /* default 1 */
+} sb_origin_spec;
+
 typedef struct sb_workload {
     char kind[SB_NAME_LEN]; /* "set" */
     double rate;            /* operations per second over all workers; 0 = unlimited */
@@ -99,6 +143,7 @@ typedef struct sb_workload {
     int wait_replicas;      /* > 0: every write is followed by WAIT n timeout */
     int64_t wait_timeout_ns;
     sb_lock_cfg lock;
+    sb_cache_cfg cache;
 } sb_workload;
 
 typedef enum {
@@ -123,7 +168,10 @@ typedef enum {
                                   replicas are forgotten (CLUSTER FORGET) and reset */
 } sb_fault_kind;
 
-typedef enum { SB_PROC_REDIS = 0, SB_PROC_SENTINEL, SB_PROC_BOTH } sb_proc_kind;
+/* Processes of a host: redis, sentinel, and the cache workload's origin
+ * service; "both" (redis and sentinel) only names a fault's targets. */
+typedef enum { SB_PROC_REDIS = 0, SB_PROC_SENTINEL, SB_PROC_ORIGIN, SB_PROC_BOTH } sb_proc_kind;
+#define SB_PROC_KINDS 3 /* real kinds: redis, sentinel, origin */
 
 /* Partition shapes. */
 typedef enum {
@@ -233,6 +281,7 @@ typedef struct sb_scenario {
     sb_host *hosts;
     size_t n_hosts;
     sb_deployment deployment;
+    sb_origin_spec origin;
     sb_client *clients;
     size_t n_clients;
     sb_workload workload;
@@ -268,6 +317,7 @@ void scenario_fault_describe(const sb_scenario *s, const sb_fault *f, char *buf,
 /* Whether hosts a and b see each other under a "groups" partition: they
  * share a group, or neither is named in any. */
 int scenario_groups_connect(const sb_fault *f, int a, int b);
-const char *scenario_proc_name(sb_proc_kind k); /* "redis", "sentinel", "both" */
+const char *scenario_proc_name(sb_proc_kind k);
+const char *scenario_cache_strategy_name(sb_cache_strategy s); /* "lock", "memolock-fixed" */ /* "redis", "sentinel", "both" */
 
 #endif

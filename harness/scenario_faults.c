@@ -49,7 +49,10 @@ const char *scenario_fault_name(sb_fault_kind k)
 
 const char *scenario_proc_name(sb_proc_kind k)
 {
-    return k == SB_PROC_REDIS ? "redis" : k == SB_PROC_SENTINEL ? "sentinel" : "both";
+    return k == SB_PROC_REDIS      ? "redis"
+           : k == SB_PROC_SENTINEL ? "sentinel"
+           : k == SB_PROC_ORIGIN   ? "origin"
+                                   : "both";
 }
 
 /* Faults that stay in force until undone, so "for" means something. */
@@ -178,12 +181,13 @@ static void proc_hosts(const sb_scenario *s, sb_proc_kind k, sb_hostset *out)
         int r = sc_hostset_has(&d->redis, (int)h);
         int sn = sc_hostset_has(&d->sentinels, (int)h) || sc_hostset_has(&d->standby, (int)h);
         if ((k == SB_PROC_REDIS && r) || (k == SB_PROC_SENTINEL && sn) ||
-            (k == SB_PROC_BOTH && (r || sn)))
+            (k == SB_PROC_BOTH && (r || sn)) || (k == SB_PROC_ORIGIN && s->origin.host == (int)h))
             out->idx[out->n++] = (int)h;
     }
 }
 
-static int get_process(pctx *c, json_t *o, const char *p, int allow_both, sb_proc_kind *out)
+static int get_process(pctx *c, const sb_scenario *s, json_t *o, const char *p, int allow_both,
+                       sb_proc_kind *out)
 {
     const char *proc = NULL;
     if (sc_get_string(c, o, p, "process", 0, &proc) == -1)
@@ -198,9 +202,11 @@ static int get_process(pctx *c, json_t *o, const char *p, int allow_both, sb_pro
         *out = SB_PROC_SENTINEL;
     else if (allow_both && !strcmp(proc, "both"))
         *out = SB_PROC_BOTH;
+    else if (!allow_both && !strcmp(proc, "origin") && s->origin.host >= 0)
+        *out = SB_PROC_ORIGIN;
     else
         return sc_perr(c, pp, 0, "unknown process \"%s\"; allowed: redis, sentinel%s", proc,
-                       allow_both ? ", both" : "");
+                       allow_both ? ", both" : s->origin.host >= 0 ? ", origin" : "");
     return 0;
 }
 
@@ -353,14 +359,22 @@ static int parse_process_fault(pctx *c, const sb_scenario *s, json_t *o, const c
                                sb_fault *f)
 {
     f->process = SB_PROC_REDIS;
-    if (get_process(c, o, p, 0, &f->process) == -1)
+    if (get_process(c, s, o, p, 0, &f->process) == -1)
         return -1;
     sb_hostset runs;
     proc_hosts(s, f->process, &runs);
-    const char *what = f->process == SB_PROC_REDIS ? "runs no redis" : "runs no sentinel";
+    const char *what = f->process == SB_PROC_REDIS    ? "runs no redis"
+                       : f->process == SB_PROC_ORIGIN ? "runs no origin"
+                                                      : "runs no sentinel";
     int rc = 0;
     json_t *h = json_object_get(o, "host");
-    if (h && json_object_get(o, "target")) {
+    if (f->process == SB_PROC_ORIGIN && !h && !json_object_get(o, "target")) {
+        /* one origin: its host is the target */
+        f->target.kind = SB_TARGET_HOSTS;
+        f->target.hosts.idx = calloc(1, sizeof(int));
+        f->target.hosts.n = 1;
+        f->target.hosts.idx[0] = s->origin.host;
+    } else if (h && json_object_get(o, "target")) {
         char hp[256];
         sc_child(hp, sizeof(hp), p, "host");
         rc = sc_perr(c, hp, 1, "give \"host\" or \"target\", not both");
@@ -400,7 +414,7 @@ static int parse_clock(pctx *c, const sb_scenario *s, json_t *o, const char *p, 
     else
         return sc_perr(c, opp, 0, "unknown clock op \"%s\"; allowed: bump, strobe, reset", op);
     f->process = SB_PROC_BOTH;
-    if (get_process(c, o, p, 1, &f->process) == -1)
+    if (get_process(c, s, o, p, 1, &f->process) == -1)
         return -1;
     sb_hostset runs;
     proc_hosts(s, f->process, &runs);

@@ -49,4 +49,9 @@ void sc_free_nemesis(sb_scenario *s);
 /* "2mbit", "512kbit", "100kB" -> bytes per second; -1 if malformed. */
 int sb_parse_rate(const char *s, uint64_t *bytes_per_s);
 
+/* scenario_cache.c: the "origin" section (before clients and workload) and
+ * the cache workload's options (w is the "workload" object). */
+int sc_parse_origin(pctx *c, json_t *root, sb_scenario *s);
+int sc_parse_cache(pctx *c, json_t *w, sb_scenario *s);
+
 #endif

@@ -465,6 +465,8 @@ static const sb_workload_kind workloads[] = {
     {"list-append", listappend_generate, listappend_apply, listappend_final_read, NULL, NULL, NULL},
     {"stale-read", stale_generate, stale_apply, stale_final_read, stale_worker_new,
      stale_worker_free, stale_node},
+    {"cache", cache_generate, cache_apply, cache_final_read, cache_worker_new, cache_worker_free,
+     NULL},
 };
 
 const sb_workload_kind *workload_find(const char *name)
@@ -477,5 +479,5 @@ const sb_workload_kind *workload_find(const char *name)
 
 const char *workload_names(void)
 {
-    return "set, register, counter, lock, list-append, stale-read";
+    return "set, register, counter, lock, list-append, stale-read, cache";
 }

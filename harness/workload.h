@@ -80,4 +80,12 @@ const sb_workload_kind *workload_find(const char *name);
 /* "set" and friends, for validation messages. */
 const char *workload_names(void);
 
+/* workload_cache.c, for the controller: the cache workload's settings as a
+ * controller op "cache-config" at the start, and after the run the origin
+ * service's counters and the arrival time of every request that reached
+ * it, on the history's clock, as an op "origin" (the cache checker reads
+ * both). */
+void cache_record_config(const sb_scenario *s, sb_recorder *rec);
+int cache_record_origin(const sb_scenario *s, const sb_lab *lab, sb_recorder *rec, char *err);
+
 #endif

@@ -24,6 +24,21 @@ void lock_generate(const sb_workload *w, int process, int n_processes, uint64_t 
 sb_outcome lock_apply(const sb_workload *w, sb_wctx *x, const sb_wop *op, sb_buf *out_value,
                       char *why, size_t whylen);
 int lock_final_read(const sb_workload *w, sb_fread *fr, sb_buf *value, char *err);
+/* The lock's two halves, for the cache workload's Redlock strategy (state
+ * from lock_worker_new; maybe[] has one flag per node). acquire: 1 held
+ * (validity set), 0 certainly not, -1 unknown; release: keys deleted. */
+int lock_acquire(void *state, sb_wctx *x, const char *lockkey, const char *token,
+                 int64_t *validity_ns, unsigned char *maybe, char *why, size_t whylen);
+int lock_release_all(void *state, sb_wctx *x, const char *lockkey, const char *token,
+                     const unsigned char *maybe);
+
+/* workload_cache.c */
+void *cache_worker_new(const sb_scenario *s, int process);
+void cache_worker_free(void *state);
+void cache_generate(const sb_workload *w, int process, int n_processes, uint64_t seq, sb_wop *op);
+sb_outcome cache_apply(const sb_workload *w, sb_wctx *x, const sb_wop *op, sb_buf *out_value,
+                       char *why, size_t whylen);
+int cache_final_read(const sb_workload *w, sb_fread *fr, sb_buf *value, char *err);
 
 /* workload_listappend.c */
 void listappend_generate(const sb_workload *w, int process, int n_processes, uint64_t seq,

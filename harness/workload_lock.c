@@ -113,9 +113,10 @@ static sb_outcome node_call(lock_worker *lw, const sb_wctx *x, size_t i, int arg
 }
 
 /* The lock's key and token on every node that may hold it, or on the master. */
-static int release_all(lock_worker *lw, sb_wctx *x, const char *lockkey, const char *token,
-                       const unsigned char *maybe)
+int lock_release_all(void *state, sb_wctx *x, const char *lockkey, const char *token,
+                     const unsigned char *maybe)
 {
+    lock_worker *lw = state;
     const char *argv[5] = {"EVAL", release_script, "1", lockkey, token};
     int deleted = 0;
     char why[256];
@@ -142,9 +143,10 @@ static int release_all(lock_worker *lw, sb_wctx *x, const char *lockkey, const c
 }
 
 /* Acquires: 1 held (validity set), 0 certainly not, -1 unknown (why set). */
-static int acquire(lock_worker *lw, sb_wctx *x, const char *lockkey, const char *token,
-                   int64_t *validity_ns, unsigned char *maybe, char *why, size_t whylen)
+int lock_acquire(void *state, sb_wctx *x, const char *lockkey, const char *token,
+                 int64_t *validity_ns, unsigned char *maybe, char *why, size_t whylen)
 {
+    lock_worker *lw = state;
     const sb_lock_cfg *k = &x->s->workload.lock;
     char px[24];
     snprintf(px, sizeof(px), "%lld", (long long)(k->ttl_ns / SB_NS_PER_MS));
@@ -186,7 +188,7 @@ static int acquire(lock_worker *lw, sb_wctx *x, const char *lockkey, const char 
     *validity_ns = k->ttl_ns - (sb_now_ns() - t0) - k->drift_ns;
     if ((size_t)got >= quorum && *validity_ns > 0)
         return 1;
-    release_all(lw, x, lockkey, token, maybe);
+    lock_release_all(lw, x, lockkey, token, maybe);
     snprintf(why, whylen, "%d of %zu nodes granted the lock (quorum %zu), validity %lld ms%s%s", got,
              lw->n, quorum, (long long)(*validity_ns / SB_NS_PER_MS), e[0] ? "; last error: " : "", e);
     return unknown ? -1 : 0;
@@ -204,7 +206,7 @@ sb_outcome lock_apply(const sb_workload *w, sb_wctx *x, const sb_wop *op, sb_buf
     snprintf(token, sizeof(token), "%d-%" PRIu64, x->process, (uint64_t)(op->arg & 0xffffffffffLL));
     unsigned char maybe[SB_MAX_HOSTS] = {0};
     int64_t validity = 0;
-    int a = acquire(lw, x, lockkey, token, &validity, maybe, why, whylen);
+    int a = lock_acquire(lw, x, lockkey, token, &validity, maybe, why, whylen);
     if (a != 1) {
         /* Back off before the next attempt, as Redlock's clients do. */
         sb_sleep_ns(k->retry_ns);
@@ -254,7 +256,7 @@ sb_outcome lock_apply(const sb_workload *w, sb_wctx *x, const sb_wop *op, sb_buf
     else
         for (size_t i = 0; i < lw->n; i++)
             maybe[i] = 1; /* release everywhere: a timed-out SET may have landed */
-    int deleted = release_all(lw, x, lockkey, token, maybe);
+    int deleted = lock_release_all(lw, x, lockkey, token, maybe);
     int release_ok = lw->n ? (size_t)deleted >= lw->n / 2 + 1 : deleted == 1;
     sb_buf_printf(out_value, ",\"appended\":%s,\"released\":%lld,\"release_ok\":%s}",
                   appended ? "true" : "false", (long long)released, release_ok ? "true" : "false");

@@ -43,10 +43,10 @@ struct sb_nemesis {
     int qdisc_id[SB_MAX_HOSTS]; /* fault id of the qdisc on the host, -1 none */
     char qdisc_desc[SB_MAX_HOSTS][48];
     /* processes */
-    int killed[SB_MAX_HOSTS][2];
-    int paused[SB_MAX_HOSTS][2];
-    int64_t clock[SB_MAX_HOSTS][2]; /* last offset set (for describe), 0 none */
-    int clock_on[SB_MAX_HOSTS][2];
+    int killed[SB_MAX_HOSTS][SB_PROC_KINDS];
+    int paused[SB_MAX_HOSTS][SB_PROC_KINDS];
+    int64_t clock[SB_MAX_HOSTS][SB_PROC_KINDS]; /* last offset set (for describe), 0 none */
+    int clock_on[SB_MAX_HOSTS][SB_PROC_KINDS];
     /* per fault id */
     resolved *res;
     size_t n_res;
@@ -1037,7 +1037,7 @@ int nemesis_heal_all(sb_nemesis *n, char *err)
             return -1;
     }
     for (size_t h = 0; h < n->s->n_hosts; h++) {
-        for (int k = 0; k < 2; k++) {
+        for (int k = 0; k < SB_PROC_KINDS; k++) {
             pthread_mutex_lock(&n->lock);
             int paused = n->paused[h][k], killed = n->killed[h][k], clock = n->clock_on[h][k];
             pthread_mutex_unlock(&n->lock);
@@ -1085,7 +1085,7 @@ void nemesis_describe(sb_nemesis *n, char *buf, size_t len)
             sb_buf_puts(&b, b.len ? "; " : "");
             sb_buf_puts(&b, n->qdisc_desc[h]);
         }
-        for (int k = 0; k < 2; k++) {
+        for (int k = 0; k < SB_PROC_KINDS; k++) {
             const char *pn = scenario_proc_name((sb_proc_kind)k);
             if (n->killed[h][k] || n->paused[h][k]) {
                 sb_buf_puts(&b, b.len ? "; " : "");

@@ -1259,6 +1259,69 @@ static void index_row(sb_buf *b, const sb_run_result *r, const char *dir)
                   (double)r->duration_ns / 1e9, (unsigned long long)r->meta.seed);
 }
 
+/* The cache strategies side by side (runs with the cache checker). */
+static void index_cache_table(sb_buf *b, const sb_run_result *runs, size_t n, const char *dir)
+{
+    static const struct {
+        const char *title, *figure, *fmt;
+    } cols[] = {{"gets", "gets", "%.0f"},
+                {"origin requests", "origin_requests", "%.0f"},
+                {"expiries", "episodes", "%.0f"},
+                {"herd max", "herd_max", "%.0f"},
+                {"herd mean", "herd_mean", "%.2f"},
+                {"peak origin concurrency", "peak_origin_concurrency", "%.0f"},
+                {"get p50 ms", "get_p50_ms", "%.2f"},
+                {"get p99 ms", "get_p99_ms", "%.1f"},
+                {"stale reads", "stale_reads", "%.0f"},
+                {"stale max ms", "stale_max_ms", "%.0f"},
+                {"starved", "starved", "%.0f"},
+                {"longest wait ms", "longest_wait_ms", "%.0f"}};
+    size_t nc = sizeof(cols) / sizeof(cols[0]), shown = 0;
+    for (size_t i = 0; i < n; i++)
+        shown += run_figure(&runs[i], "cache", "gets") != NULL;
+    if (!shown)
+        return;
+    sb_buf_puts(b, "<h2>Cache strategies</h2>\n<table class=\"index\"><tr><th>scenario</th>"
+                   "<th>strategy</th><th>verdict</th>");
+    for (size_t c = 0; c < nc; c++)
+        sb_buf_printf(b, "<th>%s</th>", cols[c].title);
+    sb_buf_puts(b, "</tr>\n");
+    for (size_t i = 0; i < n; i++) {
+        const sb_run_result *r = &runs[i];
+        const sb_check_result *k = NULL;
+        for (size_t j = 0; j < r->n_checks; j++)
+            if (!strcmp(r->checks[j].checker, "cache"))
+                k = &r->checks[j];
+        if (!k)
+            continue;
+        sb_buf_puts(b, "<tr><td>");
+        if (r->meta.run_dir[0]) {
+            sb_buf_puts(b, "<a href=\"");
+            relative_link(dir, r->meta.run_dir, b);
+            sb_buf_puts(b, "\">");
+            html_escape(b, r->name);
+            sb_buf_puts(b, "</a>");
+        } else {
+            html_escape(b, r->name);
+        }
+        sb_buf_puts(b, "</td><td>");
+        const char *st = json_string_value(json_object_get(k->figures, "strategy"));
+        html_escape(b, st ? st : "?");
+        sb_buf_printf(b, "</td><td><span class=\"badge v-%s\">%s</span></td>",
+                      checker_verdict_name(k->verdict), checker_verdict_name(k->verdict));
+        for (size_t c = 0; c < nc; c++) {
+            char fmt[48];
+            snprintf(fmt, sizeof(fmt), "<td class=\"num\">%s</td>", cols[c].fmt);
+            td_number(b, json_object_get(k->figures, cols[c].figure), fmt, 1);
+        }
+        sb_buf_puts(b, "</tr>\n");
+    }
+    sb_buf_puts(b, "</table>\n<p class=\"note\">From the cache checker: herd = requests that "
+                   "reached the origin for one expiry of one key (its own arrival log); stale = "
+                   "a version older than one the origin had acknowledged before the get began; "
+                   "starved = waited past the bound or gave up.</p>\n");
+}
+
 int report_index_html(const sb_run_result *runs, size_t n, const char *path, char *err)
 {
     char dir_buf[PATH_MAX];
@@ -1290,6 +1353,7 @@ int report_index_html(const sb_run_result *runs, size_t n, const char *path, cha
                     "writes, else the counter's increments, list-append's transactions or the "
                     "lock's acquisitions. Availability: the perf checker's share of ok "
                     "completions. " DASH " : not reported by this run's checkers.</p>\n");
+    index_cache_table(&b, runs, n, dir);
     page_close(&b);
     int rc = write_atomic(path, &b, err);
     sb_buf_free(&b);

@@ -301,3 +301,73 @@ int report_junit(const sb_run_result *runs, size_t n, const char *path, char *er
     sb_buf_free(&b);
     return rc;
 }
+
+/* ====== The cache strategies side by side ====== */
+
+static const sb_check_result *find_check(const sb_run_result *r, const char *name)
+{
+    for (size_t i = 0; i < r->n_checks; i++)
+        if (!strcmp(r->checks[i].checker, name))
+            return &r->checks[i];
+    return NULL;
+}
+
+int report_cache_table(const sb_run_result *runs, size_t n, FILE *out)
+{
+    size_t shown = 0;
+    for (size_t i = 0; i < n; i++)
+        shown += find_check(&runs[i], "cache") != NULL;
+    if (shown < 2)
+        return 0;
+    static const struct {
+        const char *title, *figure;
+        int pct, dec;
+    } cols[] = {{"gets", "gets", 0, 0},
+                {"hits", "hits", 1, 0},
+                {"origin req", "origin_requests", 0, 0},
+                {"expiries", "episodes", 0, 0},
+                {"herd max", "herd_max", 0, 0},
+                {"herd mean", "herd_mean", 0, 2},
+                {"peak conc", "peak_origin_concurrency", 0, 0},
+                {"p50 ms", "get_p50_ms", 0, 2},
+                {"p99 ms", "get_p99_ms", 0, 1},
+                {"stale", "stale_reads", 0, 0},
+                {"stale max ms", "stale_max_ms", 0, 0},
+                {"starved", "starved", 0, 0},
+                {"longest wait ms", "longest_wait_ms", 0, 0}};
+    size_t nc = sizeof(cols) / sizeof(cols[0]);
+    int sw = 8; /* the scenario column fits the longest name */
+    for (size_t i = 0; i < n; i++)
+        if (find_check(&runs[i], "cache") && (int)strlen(runs[i].name) > sw)
+            sw = (int)strlen(runs[i].name) > 48 ? 48 : (int)strlen(runs[i].name);
+    fprintf(out, "\ncache strategies (cache checker):\n%-*s %-16s %-8s", sw, "scenario",
+            "strategy", "verdict");
+    for (size_t c = 0; c < nc; c++)
+        fprintf(out, " %*s", (int)strlen(cols[c].title) > 7 ? (int)strlen(cols[c].title) : 7,
+                cols[c].title);
+    fputc('\n', out);
+    for (size_t i = 0; i < n; i++) {
+        const sb_check_result *k = find_check(&runs[i], "cache");
+        if (!k)
+            continue;
+        const char *strategy = json_string_value(json_object_get(k->figures, "strategy"));
+        fprintf(out, "%-*.*s %-16s %-8s", sw, sw, runs[i].name, strategy ? strategy : "-",
+                checker_verdict_name(k->verdict));
+        double gets = json_number_value(json_object_get(k->figures, "gets"));
+        for (size_t c = 0; c < nc; c++) {
+            int w = (int)strlen(cols[c].title) > 7 ? (int)strlen(cols[c].title) : 7;
+            json_t *v = json_object_get(k->figures, cols[c].figure);
+            char cell[32];
+            if (!json_is_number(v))
+                snprintf(cell, sizeof(cell), "-");
+            else if (cols[c].pct)
+                snprintf(cell, sizeof(cell), "%.1f%%",
+                         gets > 0 ? 100.0 * json_number_value(v) / gets : 0.0);
+            else
+                snprintf(cell, sizeof(cell), "%.*f", cols[c].dec, json_number_value(v));
+            fprintf(out, " %*s", w, cell);
+        }
+        fputc('\n', out);
+    }
+    return (int)shown;
+}

@@ -65,4 +65,9 @@ int report_color_wanted(FILE *out, const char *mode);
  * anomaly summary and the unmet expect. */
 int report_junit(const sb_run_result *runs, size_t n, const char *path, char *err);
 
+/* With two runs or more that ran the cache checker: one line per strategy
+ * (herd, origin load, latency, staleness, starvation) on out. Returns the
+ * number of lines (0: nothing printed). */
+int report_cache_table(const sb_run_result *runs, size_t n, FILE *out);
+
 #endif

@@ -1,14 +1,32 @@
 # Case II of the background document, short: the master, the client and
-# sentinel 1 are cut off; writes the old master acknowledges are lost.
+# sentinel 1 are cut off; writes the old master acknowledges are lost. Run
+# with a short healthy scenario in one invocation, which also gives an
+# index.html; then the HTML reports in a real browser: headless Chromium
+# (Debian's package) opens them in a network namespace with nothing but a
+# loopback, so a page that needed the network could not render, and the
+# test reads the DOM Chromium built: the timeline with a lane per client
+# and the partition shaded and labelled, who was master with the window of
+# two masters, the verdicts, and rows for lost writes with the node that
+# acknowledged them. A screenshot is kept beside the test binaries
+# (test-artifacts/report-case2.png). `splitbrain report` rebuilds the same
+# page byte for byte from the saved run folder.
 source "$(dirname "$0")/lib.sh"
+command -v chromium >/dev/null || fail "chromium is not installed (./setup.sh installs it)"
+NS="sbt-browser-$$"
+cleanup_browser() {
+  ip netns delete "$NS" 2>/dev/null || true
+  cleanup_work
+}
+trap cleanup_browser EXIT
 
 set +e
-"$SB_BIN" run "$SCEN/case2-short.json" --out "$WORK/runs" --junit "$WORK/junit.xml" >"$WORK/out.txt" 2>"$WORK/err.txt"
+"$SB_BIN" run "$SCEN/case2-short.json" "$SCEN/healthy-short.json" --out "$WORK/runs" --junit "$WORK/junit.xml" >"$WORK/out.txt" 2>"$WORK/err.txt"
 status=$?
 set -e
 cat "$WORK/out.txt"
 [ $status -eq 0 ] || { cat "$WORK/err.txt"; fail "run exited $status, expected 0 (expect met: writes lost)"; }
-run=$(readlink -f "$WORK/runs/latest")
+run=$(ls -d "$WORK"/runs/case2-short-*)
+healthy=$(ls -d "$WORK"/runs/healthy-short-*)
 for f in scenario.json history.jsonl results.json summary.txt lab.log nodes/n1/redis/redis.log nodes/n2/sentinel/sentinel.log; do
   [ -s "$run/$f" ] || fail "run folder lacks $f"
 done
@@ -35,14 +53,140 @@ PY
 "$SB_BIN" check "$run" >"$WORK/check.txt" || fail "offline check exited $? (expected 0)"
 grep -q "lost $lost of" "$WORK/check.txt" || { cat "$WORK/check.txt"; fail "offline check disagrees"; }
 
-# JUnit: one testsuite, one testcase per checker, well-formed.
+# JUnit: one testsuite per scenario, one testcase per checker, well-formed.
 python3 - "$WORK/junit.xml" <<'PY'
 import sys, xml.etree.ElementTree as ET
 root = ET.parse(sys.argv[1]).getroot()
 suites = root.findall("testsuite")
-assert len(suites) == 1, suites
+assert [s.get("name") for s in suites] == ["case2-short", "healthy-short"], suites
 cases = {c.get("name") for c in suites[0].findall("testcase")}
 assert cases == {"set", "convergence"}, cases
 PY
+
+for f in "$run/report.html" "$healthy/report.html" "$WORK/runs/index.html"; do
+  [ -s "$f" ] || fail "$f was not written"
+  ! grep -qiE 'https?://|<script|<link|<img|<iframe|@import|url\(' "$f" \
+    || fail "$f refers to something outside the page: $(grep -oiE 'https?://[^"< ]*|<script|<link|<img|<iframe|@import|url\(' "$f" | head -3)"
+done
+
+ip netns add "$NS"
+ip -n "$NS" link set lo up
+browse() { # browse OUTPUT_ARGS... URL: Chromium headless, no network but loopback
+  ip netns exec "$NS" timeout 120 chromium --headless --no-sandbox --disable-gpu \
+    --no-first-run --user-data-dir="$WORK/chromium" "$@" 2>>"$WORK/chromium.log"
+}
+browse --dump-dom "file://$run/report.html" >"$WORK/case2.dom.html" \
+  || { tail -20 "$WORK/chromium.log"; fail "chromium could not open the report"; }
+browse --dump-dom "file://$WORK/runs/index.html" >"$WORK/index.dom.html" \
+  || { tail -20 "$WORK/chromium.log"; fail "chromium could not open the index"; }
+ART="$(dirname "$SB_BIN")/test-artifacts"
+mkdir -p "$ART"
+browse --screenshot="$ART/report-case2.png" --window-size=1400,3000 "file://$run/report.html" \
+  >/dev/null || fail "no screenshot"
+[ -s "$ART/report-case2.png" ] || fail "the screenshot is empty"
+echo "screenshot: $ART/report-case2.png"
+
+python3 - "$WORK/case2.dom.html" "$run/results.json" "$run/history.jsonl" <<'PY'
+import json, sys
+from html.parser import HTMLParser
+
+class Dom(HTMLParser):
+    """Text per section (by id) and the rows of every table, from the DOM
+    Chromium built."""
+    def __init__(self):
+        super().__init__()
+        self.stack, self.sections, self.rows, self.row, self.cell = [], {}, [], None, None
+        self.svg_in, self.classes = {}, set()
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        self.stack.append((tag, a.get("id")))
+        for c in (a.get("class") or "").split():
+            self.classes.add(c)
+        if tag == "svg":
+            for _, sid in self.stack:
+                if sid:
+                    self.svg_in[sid] = self.svg_in.get(sid, 0) + 1
+        if tag == "tr":
+            self.row = []
+        elif tag in ("td", "th") and self.row is not None:
+            self.cell = ""
+    def handle_endtag(self, tag):
+        while self.stack:
+            t, _ = self.stack.pop()
+            if t == tag:
+                break
+        if tag in ("td", "th") and self.row is not None and self.cell is not None:
+            self.row.append(self.cell.strip())
+            self.cell = None
+        elif tag == "tr" and self.row is not None:
+            self.rows.append(self.row)
+            self.row = None
+    def handle_data(self, data):
+        for _, sid in self.stack:
+            if sid:
+                self.sections[sid] = self.sections.get(sid, "") + data
+        if self.cell is not None:
+            self.cell += data
+
+d = Dom()
+d.feed(open(sys.argv[1]).read())
+res = json.load(open(sys.argv[2]))
+for sid in ("verdicts", "timeline", "masters", "perf", "anomalies", "faults"):
+    assert sid in d.sections, ("section missing", sid, sorted(d.sections))
+for sid in ("timeline", "masters", "perf"):
+    assert d.svg_in.get(sid), ("no plot in", sid)
+
+# Timeline: a lane per client process, the partition labelled.
+workers = {op["process"] for op in map(json.loads, open(sys.argv[3])) if isinstance(op["process"], int)}
+tl = d.sections["timeline"]
+for p in workers:
+    assert f"process {p}" in tl, ("no lane for process", p)
+assert "partition {n1} | {n2,n3}" in tl, tl[:400]
+
+# Who was master: n1 and the promoted replica both said master for a while.
+final = res["checkers"]["convergence"]["figures"]["final_master"]
+assert "multi" in d.classes, "no two-master window drawn"
+assert "n1" in d.sections["masters"] and final in d.sections["masters"]
+
+# Verdicts, as results.json has them.
+verdicts = {r[0]: r[1] for r in d.rows if len(r) >= 2 and r[0] in res["checkers"]}
+for name, c in res["checkers"].items():
+    assert verdicts.get(name) == c["verdict"], (name, verdicts.get(name), c["verdict"])
+
+# Lost writes: rows with the value, when and by which node it was acknowledged.
+lost = res["checkers"]["set"]["figures"]["lost"]
+assert lost, "the run lost nothing"
+rows = {r[0]: r for r in d.rows if r and r[0].isdigit()}
+for v in lost[:5] + lost[-1:] if len(lost) <= 200 else lost[:5]:
+    r = rows.get(str(v))
+    assert r and "n1" in r and any(c.endswith("s") for c in r[1:]), ("lost write row", v, r)
+print("report: sections, %d lanes, partition, two masters, %d verdicts, lost-write rows ok"
+      % (len(workers), len(verdicts)))
+PY
+
+# The index: one row per run, linking to reports that exist.
+python3 - "$WORK/index.dom.html" "$WORK/runs" <<'PY'
+import os, sys
+from html.parser import HTMLParser
+class Links(HTMLParser):
+    def __init__(self):
+        super().__init__(); self.hrefs, self.text = [], ""
+    def handle_starttag(self, tag, attrs):
+        if tag == "a" and dict(attrs).get("href"): self.hrefs.append(dict(attrs)["href"])
+    def handle_data(self, data): self.text += data
+p = Links(); p.feed(open(sys.argv[1]).read())
+reports = [h for h in p.hrefs if h.endswith("report.html")]
+assert len(reports) == 2, p.hrefs
+for h in reports:
+    assert os.path.isfile(os.path.join(sys.argv[2], h)), h
+assert "case2-short" in p.text and "healthy-short" in p.text
+print("index: 2 runs linked")
+PY
+
+# Offline rebuild of the saved run: the same page.
+cp "$run/report.html" "$WORK/first.html"
+"$SB_BIN" report "$run" >/dev/null || fail "splitbrain report exited $?"
+cmp -s "$WORK/first.html" "$run/report.html" || fail "splitbrain report rebuilt a different page"
+ip netns delete "$NS"
 assert_nothing_left
 echo PASS
