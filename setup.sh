@@ -10,7 +10,8 @@ cd "$(dirname "$0")"
 PACKAGES=(cmake make gcc pkg-config iproute2 nftables python3
           libhiredis-dev libjansson-dev libpcre2-dev libnl-3-dev libnl-route-3-dev
           libcurl4-openssl-dev libcmocka-dev libmicrohttpd-dev
-          redis-server redis-sentinel redis-tools clang libclang-rt-14-dev chromium)
+          redis-server redis-sentinel redis-tools clang libclang-rt-14-dev chromium
+          openssh-server openssh-client)
 
 need_root() {
   if [ "$(id -u)" -ne 0 ]; then
@@ -27,7 +28,15 @@ install_deps() {
   if [ ${#missing[@]} -gt 0 ]; then
     echo "setup.sh: installing ${missing[*]}"
     apt-get update -qq
+    # openssh-server is for the ssh backend's tests, which start their own
+    # sshd in namespaces: a policy-rc.d keeps the package from starting the
+    # machine's own sshd (where one is not there already).
+    local policy=/usr/sbin/policy-rc.d added=""
+    if [ ! -e "$policy" ]; then
+      printf '#!/bin/sh\nexit 101\n' >"$policy"; chmod 755 "$policy"; added=1
+    fi
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+    [ -z "$added" ] || rm -f "$policy"
   fi
 }
 

@@ -62,7 +62,13 @@ static struct timeval ns_to_tv(int64_t ns)
 redisContext *client_connect(const char *addr, int port, int64_t connect_timeout_ns,
                              int64_t timeout_ns, char *err, size_t errlen)
 {
-    redisContext *rc = redisConnectWithTimeout(addr, port, ns_to_tv(connect_timeout_ns));
+    /* On the ssh backend a worker's connections leave from its placement's
+     * port range, which the remote firewall rules match. */
+    int fd = lab_placement_connect(addr, port, connect_timeout_ns, err, errlen);
+    if (fd == -1)
+        return NULL;
+    redisContext *rc = fd >= 0 ? redisConnectFd(fd)
+                               : redisConnectWithTimeout(addr, port, ns_to_tv(connect_timeout_ns));
     if (!rc) {
         snprintf(err, errlen, "connect %s:%d: out of memory", addr, port);
         return NULL;

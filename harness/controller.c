@@ -491,7 +491,9 @@ int controller_run(const sb_scenario *s, const sb_run_opts *o, sb_run_result *ou
     const char *names[SB_MAX_HOSTS];
     for (size_t i = 0; i < s->n_hosts; i++)
         names[i] = s->hosts[i].name;
-    if (!(r->lab = lab_create(names, s->n_hosts, run_dir, err)))
+    r->lab = s->ssh ? lab_create_remote(s->hosts, s->n_hosts, run_dir, err)
+                    : lab_create(names, s->n_hosts, run_dir, err);
+    if (!r->lab)
         goto out;
     snprintf(meta.run_id, sizeof(meta.run_id), "%s", lab_run_id(r->lab));
     if (stop_requested(r))

@@ -162,6 +162,41 @@ static int write_sentinel_conf(sb_deploy *d, int host, const char *dir, char *pa
     return rc;
 }
 
+/* A replica whose link is up after a diskless full sync gets the master's
+ * stream only after its first REPLCONF ACK (up to a second later): until
+ * then its reads are stale however healthy the network. Ready means every
+ * replica acknowledged a write: PUBLISH (propagated, no key) and WAIT. */
+static int replication_flows(sb_deploy *d, int64_t deadline, char *err)
+{
+    const sb_deployment *dep = &d->s->deployment;
+    long long want = (long long)dep->redis.n - 1;
+    if (want <= 0)
+        return 0;
+    char e[SB_ERR_LEN] = "";
+    long long got = -1;
+    for (;;) {
+        redisReply *r = deploy_oob_command(d, dep->master, SB_PROC_REDIS, e,
+                                           "PUBLISH splitbrain:ready 1");
+        if (r)
+            freeReplyObject(r);
+        r = deploy_oob_command(d, dep->master, SB_PROC_REDIS, e, "WAIT %lld 500", want);
+        if (r && r->type == REDIS_REPLY_INTEGER)
+            got = r->integer;
+        else if (r && r->type == REDIS_REPLY_ERROR)
+            snprintf(e, sizeof(e), "%s", r->str);
+        if (r)
+            freeReplyObject(r);
+        if (got >= want)
+            return 0;
+        if (sb_now_ns() > deadline) {
+            sb_err_set(err, "deployment not ready: %lld of %lld replicas acknowledge the "
+                            "master's writes%s%s",
+                       got < 0 ? 0 : got, want, e[0] ? ": " : "", e);
+            return -1;
+        }
+    }
+}
+
 /* Ready: the master's repl-diskless-sync-delay back to Redis's default. */
 static int restore_sync_delay(sb_deploy *d, const char *run_dir, char *err)
 {
@@ -231,10 +266,11 @@ static int port_open(const sb_deploy *d, int host, int port)
 {
     char err[SB_ERR_LEN];
     redisContext *c = NULL;
-    if (lab_enter(d->lab, host, err) == -1)
+    const char *addr;
+    if (lab_oob_enter(d->lab, host, &addr, err) == -1)
         return 0;
-    c = client_connect("127.0.0.1", port, 200 * SB_NS_PER_MS, 200 * SB_NS_PER_MS, err, SB_ERR_LEN);
-    lab_leave(d->lab, err);
+    c = client_connect(addr, port, 200 * SB_NS_PER_MS, 200 * SB_NS_PER_MS, err, SB_ERR_LEN);
+    lab_oob_leave(d->lab, err);
     if (c)
         redisFree(c);
     return c != NULL;
@@ -297,11 +333,12 @@ redisContext *deploy_connect_oob(const sb_deploy *d, int host, sb_proc_kind kind
 {
     const sb_deployment *dep = &d->s->deployment;
     int port = kind == SB_PROC_REDIS ? dep->redis_port : dep->sentinel_port;
-    if (lab_enter(d->lab, host, err) == -1)
+    const char *addr;
+    if (lab_oob_enter(d->lab, host, &addr, err) == -1)
         return NULL;
-    redisContext *rc = client_connect("127.0.0.1", port, timeout_ns, timeout_ns, err, SB_ERR_LEN);
+    redisContext *rc = client_connect(addr, port, timeout_ns, timeout_ns, err, SB_ERR_LEN);
     char lerr[SB_ERR_LEN];
-    if (lab_leave(d->lab, lerr) == -1) {
+    if (lab_oob_leave(d->lab, lerr) == -1) {
         /* A thread stuck in a host namespace would open later sockets in the
          * wrong place: treat it as fatal for this call. */
         if (rc)
@@ -520,6 +557,8 @@ sb_deploy *deploy_start(sb_lab *lab, const sb_scenario *s, const char *run_dir,
         }
         sb_sleep_ns(DEPLOY_POLL_NS);
     }
+    if (dep->kind == SB_DEPLOY_SENTINEL && replication_flows(d, deadline, err) == -1)
+        goto fail;
     if (fast_first_sync(d, dep->master) && restore_sync_delay(d, run_dir, err) == -1)
         goto fail;
     if (s->origin.host >= 0 && start_origin(d, run_dir, err) == -1)

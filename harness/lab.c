@@ -4,6 +4,7 @@
 #define _GNU_SOURCE
 #include "lab.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -11,6 +12,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,10 +20,12 @@
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/random.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include <netinet/in.h>
 
 #include "lab_internal.h"
 #include "util.h"
@@ -30,53 +34,6 @@
 #define LAB_FIRST_ADDR 10
 /* How long a helper command (ip, nft) may take before it is killed. */
 #define LAB_CMD_TIMEOUT_NS (10 * SB_NS_PER_S)
-
-typedef struct child_setup child_setup;
-
-typedef struct lab_host {
-    char name[SB_NAME_MAX_LAB];
-    char addr[16];
-    char netns[96];
-    int fd;      /* open /run/netns/<netns>, -1 until created */
-    int created; /* the namespace file exists */
-    int rulesets; /* firewall rulesets applied, for file names */
-} lab_host;
-
-struct sb_proc {
-    sb_lab *lab;
-    int host;
-    char **argv;
-    char **env;       /* full environment for execve; NULL: inherit */
-    char *cwd;
-    char *log;
-    pid_t pid; /* 0 when not running (reaped) */
-};
-
-struct sb_lab {
-    char run_id[8];
-    char run_dir[4096];
-    char switch_ns[96];
-    int switch_created;
-    lab_host *hosts;
-    size_t n_hosts;
-    int origin_fd; /* the creating thread's network namespace */
-    int lock_fd;
-    char lock_path[256];
-    char runtime_dir[256]; /* /run/splitbrain/<id>.d: clock control files */
-    pthread_mutex_t lock; /* procs and log */
-    sb_proc **procs;
-    size_t n_procs, cap_procs;
-    FILE *log;
-    /* Every child is forked by this one thread: PR_SET_PDEATHSIG fires when
-     * the forking *thread* exits, so forking from a short-lived thread (the
-     * nemesis schedule) would kill a restarted server with it. */
-    pthread_t spawner;
-    int spawner_started;
-    pthread_mutex_t sp_lock;
-    pthread_cond_t sp_cond;
-    struct spawn_req *sp_req;
-    int sp_stop;
-};
 
 typedef struct spawn_req {
     child_setup *cs;
@@ -100,8 +57,7 @@ const char *lab_tool_path(const char *name)
     return name;
 }
 
-static void lab_log(sb_lab *lab, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void lab_log(sb_lab *lab, const char *fmt, ...)
+void lab_log(sb_lab *lab, const char *fmt, ...)
 {
     if (!lab->log)
         return;
@@ -472,7 +428,47 @@ out:
     return rc;
 }
 
+/* What both backends need: the log, a run id, the lock, the spawner. */
+static sb_lab *lab_alloc(const char *const *host_names, size_t n_hosts, const char *run_dir,
+                         char *err);
+
 sb_lab *lab_create(const char *const *host_names, size_t n_hosts, const char *run_dir, char *err)
+{
+    sb_lab *lab = lab_alloc(host_names, n_hosts, run_dir, err);
+    if (!lab)
+        return NULL;
+    for (size_t i = 0; i < n_hosts; i++) {
+        lab_host *h = &lab->hosts[i];
+        snprintf(h->addr, sizeof(h->addr), LAB_SUBNET "%d", LAB_FIRST_ADDR + (int)i);
+        snprintf(h->netns, sizeof(h->netns), "%s%s-%s", SB_LAB_PREFIX, lab->run_id, h->name);
+    }
+    lab_log(lab, "# lab %s: %zu hosts\n", lab->run_id, n_hosts);
+    if (build_namespaces(lab, err) == -1) {
+        lab_destroy(lab);
+        return NULL;
+    }
+    return lab;
+}
+
+sb_lab *lab_create_remote(const struct sb_host *hosts, size_t n_hosts, const char *run_dir,
+                          char *err)
+{
+    const char *names[SB_MAX_HOSTS_LAB];
+    for (size_t i = 0; i < n_hosts && i < SB_MAX_HOSTS_LAB; i++)
+        names[i] = lab_host_spec_name(hosts, i);
+    sb_lab *lab = lab_alloc(names, n_hosts, run_dir, err);
+    if (!lab)
+        return NULL;
+    lab_log(lab, "# lab %s: %zu hosts over ssh\n", lab->run_id, n_hosts);
+    if (lab_ssh_open(lab, hosts, err) == -1) {
+        lab_destroy(lab);
+        return NULL;
+    }
+    return lab;
+}
+
+static sb_lab *lab_alloc(const char *const *host_names, size_t n_hosts, const char *run_dir,
+                         char *err)
 {
     if (n_hosts == 0 || n_hosts > SB_MAX_HOSTS_LAB) {
         sb_err_set(err, "a lab needs 1..%d hosts, not %zu", SB_MAX_HOSTS_LAB, n_hosts);
@@ -509,15 +505,8 @@ sb_lab *lab_create(const char *const *host_names, size_t n_hosts, const char *ru
     }
     lab->spawner_started = 1;
     snprintf(lab->switch_ns, sizeof(lab->switch_ns), "%s%s-switch", SB_LAB_PREFIX, lab->run_id);
-    for (size_t i = 0; i < n_hosts; i++) {
-        lab_host *h = &lab->hosts[i];
-        snprintf(h->name, sizeof(h->name), "%s", host_names[i]);
-        snprintf(h->addr, sizeof(h->addr), LAB_SUBNET "%d", LAB_FIRST_ADDR + (int)i);
-        snprintf(h->netns, sizeof(h->netns), "%s%s-%s", SB_LAB_PREFIX, lab->run_id, h->name);
-    }
-    lab_log(lab, "# lab %s: %zu hosts\n", lab->run_id, n_hosts);
-    if (build_namespaces(lab, err) == -1)
-        goto fail;
+    for (size_t i = 0; i < n_hosts; i++)
+        snprintf(lab->hosts[i].name, sizeof(lab->hosts[i].name), "%s", host_names[i]);
     return lab;
 fail:
     lab_destroy(lab);
@@ -559,8 +548,21 @@ int lab_host_by_addr(const sb_lab *lab, const char *addr)
     return -1;
 }
 
+/* ssh backend: the calling thread's placement (lab_enter), -1 when none */
+static __thread const sb_lab *tl_lab, *tl_saved_lab;
+static __thread int tl_host = -1, tl_saved_host = -1;
+
 int lab_enter(const sb_lab *lab, int host, char *err)
 {
+    if (lab->rm) {
+        if (host < 0 || (size_t)host >= lab->n_hosts) {
+            sb_err_set(err, "no host %d in the lab", host);
+            return -1;
+        }
+        tl_lab = lab;
+        tl_host = host;
+        return 0;
+    }
     if (host < 0 || (size_t)host >= lab->n_hosts || lab->hosts[host].fd < 0) {
         sb_err_set(err, "no host %d in the lab", host);
         return -1;
@@ -574,6 +576,11 @@ int lab_enter(const sb_lab *lab, int host, char *err)
 
 int lab_leave(const sb_lab *lab, char *err)
 {
+    if (lab->rm) {
+        tl_lab = NULL;
+        tl_host = -1;
+        return 0;
+    }
     if (setns(lab->origin_fd, CLONE_NEWNET) == -1) {
         sb_err_set(err, "setns(back to the harness's namespace): %s", strerror(errno));
         return -1;
@@ -590,6 +597,8 @@ int lab_exec(sb_lab *lab, int host, char *const argv[], const char *stdin_text,
         sb_err_set(err, "no host %d in the lab", host);
         return -1;
     }
+    if (lab->rm)
+        return lab_ssh_exec(lab, host, argv, stdin_text, timeout_ns, err);
     return run_cmd(lab, lab->hosts[host].fd, lab->hosts[host].name, argv, stdin_text, timeout_ns,
                    err);
 }
@@ -597,6 +606,8 @@ int lab_exec(sb_lab *lab, int host, char *const argv[], const char *stdin_text,
 static int proc_start(sb_proc *p, char *err)
 {
     sb_lab *lab = p->lab;
+    if (lab->rm)
+        return lab_ssh_start(p, err);
     int in = open("/dev/null", O_RDONLY | O_CLOEXEC);
     int out = open(p->log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
     if (in == -1 || out == -1) {
@@ -700,6 +711,8 @@ int lab_proc_running(sb_proc *p)
 {
     if (p->pid <= 0)
         return 0;
+    if (p->lab->rm)
+        return lab_ssh_running(p);
     int status;
     pid_t r = waitpid(p->pid, &status, WNOHANG);
     if (r == p->pid || (r == -1 && errno == ECHILD)) {
@@ -717,6 +730,8 @@ int lab_proc_signal(sb_proc *p, int sig, char *err)
         sb_err_set(err, "%s on %s is not running", p->argv[0], p->lab->hosts[p->host].name);
         return -1;
     }
+    if (p->lab->rm)
+        return lab_ssh_signal(p, sig, err);
     if (kill(p->pid, sig) == -1) {
         sb_err_set(err, "kill(%d, %d): %s", (int)p->pid, sig, strerror(errno));
         return -1;
@@ -729,6 +744,16 @@ int lab_proc_kill(sb_proc *p, char *err)
     (void)err;
     if (!lab_proc_running(p))
         return 0;
+    if (p->lab->rm) {
+        /* SIGKILL, then wait until the host says it is gone */
+        lab_ssh_signal(p, SIGKILL, err);
+        int64_t deadline = sb_now_ns() + 5 * SB_NS_PER_S;
+        while (lab_proc_running(p) && sb_now_ns() < deadline)
+            sb_sleep_ns(20 * SB_NS_PER_MS);
+        lab_log(p->lab, "# killed pid %d on %s\n", (int)p->pid, p->lab->hosts[p->host].name);
+        p->pid = 0;
+        return 0;
+    }
     kill(p->pid, SIGKILL);
     int status;
     while (waitpid(p->pid, &status, 0) == -1 && errno == EINTR)
@@ -742,7 +767,10 @@ int lab_proc_stop(sb_proc *p, int64_t grace_ns, char *err)
 {
     if (!lab_proc_running(p))
         return 0;
-    kill(p->pid, SIGTERM);
+    if (p->lab->rm)
+        lab_ssh_signal(p, SIGTERM, err);
+    else
+        kill(p->pid, SIGTERM);
     int64_t deadline = sb_now_ns() + grace_ns;
     while (sb_now_ns() < deadline) {
         if (!lab_proc_running(p))
@@ -807,6 +835,10 @@ void lab_destroy(sb_lab *lab)
     pthread_mutex_lock(&lab->lock);
     size_t n = lab->n_procs;
     pthread_mutex_unlock(&lab->lock);
+    if (lab->rm) {
+        lab_ssh_close(lab); /* kills, removes rules, copies files back */
+        n = 0;
+    }
     for (size_t i = 0; i < n; i++)
         lab_proc_kill(lab->procs[i], err);
     /* Anything else inside our namespaces (nothing should be) goes too. */
@@ -869,4 +901,107 @@ void lab_destroy(sb_lab *lab)
     free(lab->hosts);
     pthread_mutex_destroy(&lab->lock);
     free(lab);
+}
+
+/* ====== ssh backend: placement and out-of-band access ====== */
+
+int lab_is_remote(const sb_lab *lab)
+{
+    return lab && lab->rm != NULL;
+}
+
+int lab_oob_enter(const sb_lab *lab, int host, const char **addr, char *err)
+{
+    if (lab->rm) {
+        if (host < 0 || (size_t)host >= lab->n_hosts) {
+            sb_err_set(err, "no host %d in the lab", host);
+            return -1;
+        }
+        *addr = lab->hosts[host].addr;
+        tl_saved_lab = tl_lab; /* never from a placement's port range */
+        tl_saved_host = tl_host;
+        tl_lab = NULL;
+        tl_host = -1;
+        return 0;
+    }
+    *addr = "127.0.0.1";
+    return lab_enter(lab, host, err);
+}
+
+int lab_oob_leave(const sb_lab *lab, char *err)
+{
+    if (!lab->rm)
+        return lab_leave(lab, err);
+    tl_lab = tl_saved_lab;
+    tl_host = tl_saved_host;
+    return 0;
+}
+
+int lab_placement_connect(const char *addr, int port, int64_t timeout_ns, char *err,
+                          size_t errlen)
+{
+    if (!tl_lab || tl_host < 0)
+        return -2;
+    int lo, hi;
+    lab_port_range(tl_lab, tl_host, &lo, &hi);
+    struct sockaddr_in to = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+    if (inet_pton(AF_INET, addr, &to.sin_addr) != 1) {
+        snprintf(err, errlen, "connect %s:%d: not an IPv4 address (the ssh backend's "
+                              "placements need one)", addr, port);
+        return -1;
+    }
+    /* Ports of the range in turn, shared by the threads of the placement;
+     * a port still in use is skipped. */
+    static _Atomic unsigned next[SB_MAX_HOSTS_LAB];
+    int span = hi - lo + 1;
+    for (int attempt = 0; attempt < span; attempt++) {
+        int p = lo + (int)(atomic_fetch_add(&next[tl_host], 1) % (unsigned)span);
+        int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+        if (fd == -1) {
+            snprintf(err, errlen, "socket: %s", strerror(errno));
+            return -1;
+        }
+        int one = 1;
+        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+        /* closed with a reset: no TIME_WAIT holding the port afterwards */
+        struct linger lg = {.l_onoff = 1, .l_linger = 0};
+        setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+        struct sockaddr_in me = {.sin_family = AF_INET, .sin_port = htons((uint16_t)p)};
+        if (bind(fd, (struct sockaddr *)&me, sizeof(me)) == -1) {
+            close(fd);
+            if (errno == EADDRINUSE)
+                continue;
+            snprintf(err, errlen, "bind to port %d: %s", p, strerror(errno));
+            return -1;
+        }
+        if (connect(fd, (struct sockaddr *)&to, sizeof(to)) == -1 && errno != EINPROGRESS) {
+            int e = errno;
+            close(fd);
+            if (e == EADDRNOTAVAIL || e == EADDRINUSE)
+                continue;
+            snprintf(err, errlen, "connect %s:%d: %s", addr, port, strerror(e));
+            return -1;
+        }
+        struct pollfd pf = {.fd = fd, .events = POLLOUT};
+        int r;
+        do
+            r = poll(&pf, 1, (int)(timeout_ns / SB_NS_PER_MS) + 1);
+        while (r == -1 && errno == EINTR);
+        int soerr = 0;
+        socklen_t sl = sizeof(soerr);
+        if (r == 1)
+            getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &sl);
+        if (r != 1 || soerr) {
+            close(fd);
+            snprintf(err, errlen, "connect %s:%d: %s", addr, port,
+                     r == 0 ? "Connection timed out" : strerror(soerr ? soerr : errno));
+            return -1;
+        }
+        int fl = fcntl(fd, F_GETFL);
+        fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
+        return fd;
+    }
+    snprintf(err, errlen, "connect %s:%d: every port of %s's range %d-%d is in use", addr, port,
+             tl_lab->hosts[tl_host].name, lo, hi);
+    return -1;
 }

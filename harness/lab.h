@@ -28,6 +28,32 @@ typedef struct sb_proc sb_proc;
  * had created and returns NULL with err. run_dir receives lab.log (the
  * commands run, with their output). */
 sb_lab *lab_create(const char *const *host_names, size_t n_hosts, const char *run_dir, char *err);
+/* The ssh backend: hosts with an address are remote machines driven over
+ * ssh (lab_ssh.c); hosts without one place clients on this machine. Same
+ * functions as the local lab afterwards, except that lab_enter() only marks
+ * the calling thread's placement: its Redis connections (client_connect)
+ * then leave from the host's own local port range, which the remote
+ * firewall rules match. Every remote file of the run lives under
+ * <dir>/<runid>/ on the host and is copied back into run_dir at the end. */
+struct sb_host;
+sb_lab *lab_create_remote(const struct sb_host *hosts, size_t n_hosts, const char *run_dir,
+                          char *err);
+int lab_is_remote(const sb_lab *lab);
+/* The address remote host sees this machine at (ssh backend), else NULL. */
+const char *lab_control_addr_of(const sb_lab *lab, int host);
+/* The local port range [lo, hi] of clients placed on host (ssh backend). */
+void lab_port_range(const sb_lab *lab, int host, int *lo, int *hi);
+/* A TCP connection to addr:port from the calling thread's placement (ssh
+ * backend, after lab_enter): fd, or -1 with err; -2 when the thread has no
+ * placement (connect as usual). */
+int lab_placement_connect(const char *addr, int port, int64_t timeout_ns, char *err,
+                          size_t errlen);
+/* Where the harness reaches a host's own services out of band (never
+ * partitioned): loopback inside its namespace on the local lab (after
+ * lab_enter), its address on the ssh backend (no placement). */
+int lab_oob_enter(const sb_lab *lab, int host, const char **addr, char *err);
+int lab_oob_leave(const sb_lab *lab, char *err);
+
 /* Kills and reaps every process the lab started, removes namespaces,
  * releases the lock. Idempotent, safe on a half-built lab; frees. */
 void lab_destroy(sb_lab *lab);
@@ -84,5 +110,13 @@ int lab_firewall_clear(sb_lab *lab, int host, char *err);
  * files. Writes one line per removed thing to log (may be NULL). Returns the
  * number of things removed, or -1 with err. */
 int lab_clean(int force, void (*log)(const char *line, void *arg), void *arg, char *err);
+
+/* The ssh backend's clean: on every remote host of hosts, for each run
+ * folder <dir>/<runid> whose run is not alive here (or all with force):
+ * kills the processes started from it, removes it, and removes the
+ * firewall table when no live run remains on the host. Returns the number
+ * of things removed, or -1 with err (a host that cannot be reached). */
+int lab_clean_remote(const struct sb_host *hosts, size_t n_hosts, int force,
+                     void (*log)(const char *line, void *arg), void *arg, char *err);
 
 #endif

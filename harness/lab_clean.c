@@ -105,7 +105,7 @@ int lab_rmdir_flat(const char *path)
 }
 
 /* 1 when a live run holds the lock of run_id. */
-static int run_alive(const char *run_id)
+int lab_run_alive(const char *run_id)
 {
     char path[256];
     snprintf(path, sizeof(path), SB_LAB_LOCK_DIR "/%s.lock", run_id);
@@ -157,7 +157,7 @@ int lab_clean(int force, void (*log)(const char *line, void *arg), void *arg, ch
             char id[16];
             if (!parse_run_id(e->d_name, id, sizeof(id)))
                 continue;
-            if (!force && run_alive(id)) {
+            if (!force && lab_run_alive(id)) {
                 say(log, arg, "kept namespace %s (run %s is alive)", e->d_name, id);
                 continue;
             }
@@ -183,7 +183,7 @@ int lab_clean(int force, void (*log)(const char *line, void *arg), void *arg, ch
                 continue;
             char id[16];
             snprintf(id, sizeof(id), "%.*s", (int)(n - 2 < 15 ? n - 2 : 15), e->d_name);
-            if (!force && run_alive(id))
+            if (!force && lab_run_alive(id))
                 continue;
             char path[512];
             snprintf(path, sizeof(path), SB_LAB_LOCK_DIR "/%s", e->d_name);
@@ -203,7 +203,7 @@ int lab_clean(int force, void (*log)(const char *line, void *arg), void *arg, ch
                 continue;
             char id[16];
             snprintf(id, sizeof(id), "%.*s", (int)(n - 5 < 15 ? n - 5 : 15), e->d_name);
-            if (!force && run_alive(id))
+            if (!force && lab_run_alive(id))
                 continue;
             char path[512];
             snprintf(path, sizeof(path), SB_LAB_LOCK_DIR "/%s", e->d_name);

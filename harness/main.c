@@ -153,12 +153,17 @@ static const char *usage_compare =
     "beyond the bounds, 1 when it is (each reason printed), 2 on bad input.\n";
 
 static const char *usage_clean =
-    "usage: splitbrain clean [--force]\n"
+    "usage: splitbrain clean [--force] [--hosts SCENARIO]\n"
     "\n"
     "Removes what runs that were killed left behind: network namespaces named\n"
     "sb-*, every process inside them, and stale lock files. Runs still alive\n"
     "(holding their lock) are left alone unless --force. Touches nothing that\n"
-    "does not carry the sb- prefix.\n";
+    "does not carry the sb- prefix.\n"
+    "\n"
+    "  --hosts SCENARIO  also the remote hosts of that scenario (ssh backend):\n"
+    "                    on each, every run folder <dir>/<runid> of a run that\n"
+    "                    is not alive here, the processes started from it, and\n"
+    "                    the nftables table inet splitbrain\n";
 
 static int wants_help(int argc, char **argv)
 {
@@ -901,24 +906,54 @@ static int cmd_clean(int argc, char **argv)
         return SB_EXIT_OK;
     }
     int force = 0;
+    const char *hosts_file = NULL;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--force"))
             force = 1;
+        else if (!strcmp(argv[i], "--hosts") && i + 1 < argc)
+            hosts_file = argv[++i];
         else
             return die_usage("clean", "unknown argument");
     }
+    sb_scenario *hs = NULL;
+    if (hosts_file) {
+        char err[SB_ERR_LEN];
+        if (!(hs = scenario_load(hosts_file, err))) {
+            fprintf(stderr, "splitbrain clean: %s\n", err);
+            return SB_EXIT_ERROR;
+        }
+        if (!hs->ssh) {
+            fprintf(stderr, "splitbrain clean: %s: no host has an \"address\"; --hosts wants a "
+                            "scenario for the ssh backend\n", hosts_file);
+            scenario_free(hs);
+            return SB_EXIT_ERROR;
+        }
+    }
     if (geteuid() != 0) {
         fprintf(stderr, "splitbrain clean: needs root to remove network namespaces\n");
+        scenario_free(hs);
         return SB_EXIT_ERROR;
     }
     char err[SB_ERR_LEN];
     int n = lab_clean(force, clean_log, NULL, err);
     if (n < 0) {
         fprintf(stderr, "splitbrain clean: %s\n", err);
+        scenario_free(hs);
         return SB_EXIT_ERROR;
     }
+    int status = SB_EXIT_OK;
+    if (hs) {
+        int r = lab_clean_remote(hs->hosts, hs->n_hosts, force, clean_log, NULL, err);
+        if (r < 0) {
+            fprintf(stderr, "splitbrain clean: %s\n", err);
+            status = SB_EXIT_ERROR;
+        } else {
+            n += r;
+        }
+        scenario_free(hs);
+    }
     printf("clean: removed %d item%s\n", n, n == 1 ? "" : "s");
-    return SB_EXIT_OK;
+    return status;
 }
 
 /* ====== main ====== */

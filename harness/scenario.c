@@ -277,39 +277,6 @@ int sc_get_hostset(pctx *c, const sb_scenario *s, json_t *obj, const char *path,
     return v ? sc_hostset_from(c, s, v, p, within, what, out) : 0;
 }
 
-static int parse_hosts(pctx *c, json_t *root, sb_scenario *s)
-{
-    json_t *v;
-    if (sc_member(c, root, "", "hosts", 1, &v) == -1)
-        return -1;
-    if (sc_want_type(c, v, "/hosts", json_is_array(v), "an array of host names") == -1)
-        return -1;
-    size_t n = json_array_size(v);
-    if (n == 0 || n > SB_MAX_HOSTS)
-        return sc_perr(c, "/hosts", 0, "hosts has %zu entries; allowed: 1..%d", n, SB_MAX_HOSTS);
-    s->hosts = calloc(n, sizeof(sb_host));
-    for (size_t i = 0; i < n; i++) {
-        char p[64];
-        snprintf(p, sizeof(p), "/hosts/%zu", i);
-        json_t *h = json_array_get(v, i);
-        if (sc_want_type(c, h, p, json_is_string(h), "a host name") == -1)
-            return -1;
-        const char *name = json_string_value(h);
-        int ok = sc_valid_name(name, 15, "_-") && name[0] != '-' && name[0] != '_';
-        for (const char *q = name; ok && *q; q++)
-            ok = !isupper((unsigned char)*q);
-        if (!ok)
-            return sc_perr(c, p, 0,
-                        "bad host name \"%s\"; allowed: 1..15 characters of a-z, 0-9, _ and -, "
-                        "starting with a letter or digit",
-                        name);
-        if (scenario_host_index(s, name) >= 0)
-            return sc_perr(c, p, 0, "host \"%s\" is listed twice", name);
-        snprintf(s->hosts[s->n_hosts++].name, SB_NAME_LEN, "%s", name);
-    }
-    return 0;
-}
-
 /* ====== Config directives ====== */
 
 static int directive_value(pctx *c, json_t *v, const char *path, char *out, size_t len)
@@ -864,9 +831,10 @@ static int parse_expect(pctx *c, json_t *root, sb_scenario *s)
 
 static int parse_root(pctx *c, json_t *root, sb_scenario *s)
 {
-    static const char *const keys[] = {"name",    "description", "seed",   "duration",
-                                       "hosts",   "deployment",  "origin", "clients",
-                                       "workload", "nemesis",    "checkers", "expect", NULL};
+    static const char *const keys[] = {"name",     "description", "seed",     "duration",
+                                       "hosts",    "ssh",         "deployment", "origin",
+                                       "clients",  "workload",    "nemesis",  "checkers",
+                                       "expect",   NULL};
     if (sc_want_type(c, root, "", json_is_object(root), "an object") == -1 ||
         sc_check_keys(c, root, "", keys) == -1)
         return -1;
@@ -887,11 +855,11 @@ static int parse_root(pctx *c, json_t *root, sb_scenario *s)
     s->seed = (uint64_t)seed;
     if (sc_get_duration(c, root, "", "duration", 1, 1, &s->duration_ns) == -1)
         return -1;
-    return parse_hosts(c, root, s) == -1 || parse_deployment(c, root, s) == -1 ||
+    return sc_parse_hosts(c, root, s) == -1 || parse_deployment(c, root, s) == -1 ||
                    sc_parse_origin(c, root, s) == -1 || parse_clients(c, root, s) == -1 ||
                    parse_workload(c, root, s) == -1 ||
                    sc_parse_nemesis(c, root, s) == -1 || parse_checkers(c, root, s) == -1 ||
-                   parse_expect(c, root, s) == -1
+                   parse_expect(c, root, s) == -1 || sc_check_remote(c, s) == -1
                ? -1
                : 0;
 }

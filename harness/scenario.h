@@ -25,8 +25,21 @@ typedef struct sb_config {
     size_t n;
 } sb_config;
 
+/* A host of the scenario. On the local backend (the default) it is a
+ * network namespace of the lab. When any host has an "address", the run
+ * uses the ssh backend: hosts with an address are remote machines reached
+ * over ssh; hosts without one are placements of clients on the control
+ * machine (their connections use their own local port range). */
 typedef struct sb_host {
     char name[SB_NAME_LEN];
+    int remote;             /* has an ssh address */
+    char address[256];      /* host name or IP address for ssh and for Redis */
+    int port;               /* ssh port (22) */
+    char user[64];          /* ssh user ("": ssh's default) */
+    char key[1024];         /* identity file, absolute ("": ssh's default) */
+    char known_hosts[1024]; /* "": accept new host keys into the run's own file */
+    int sudo;               /* commands under sudo -n */
+    char dir[512];          /* remote folder for the run's files (/tmp/splitbrain) */
 } sb_host;
 
 /* A set of host indices. */
@@ -280,6 +293,7 @@ typedef struct sb_scenario {
     int64_t duration_ns; /* how long the workload runs */
     sb_host *hosts;
     size_t n_hosts;
+    int ssh;            /* some host has an address: the ssh backend */
     sb_deployment deployment;
     sb_origin_spec origin;
     sb_client *clients;

@@ -43,6 +43,11 @@ int sc_get_hostset(pctx *c, const sb_scenario *s, json_t *obj, const char *path,
 int sc_get_object(pctx *c, json_t *obj, const char *path, const char *key, int required,
                   json_t **out);
 
+/* scenario_hosts.c: "hosts" (names, or objects with ssh details) and the
+ * "ssh" defaults; after everything else, what the ssh backend can run. */
+int sc_parse_hosts(pctx *c, json_t *root, sb_scenario *s);
+int sc_check_remote(pctx *c, const sb_scenario *s);
+
 /* scenario_faults.c */
 int sc_parse_nemesis(pctx *c, json_t *root, sb_scenario *s);
 void sc_free_nemesis(sb_scenario *s);

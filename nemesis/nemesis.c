@@ -225,7 +225,103 @@ void nemesis_host_rules(size_t n_hosts, const sb_grudge g, const sb_loss_rule *l
     sb_buf_free(&body);
 }
 
+void nemesis_host_rules_remote(size_t n_hosts, const sb_grudge g, const sb_loss_rule *loss,
+                               size_t n_loss, int h, const char *const *addrs,
+                               const sb_remote_rules *rr, sb_buf *out)
+{
+    sb_buf in, outc, peers;
+    sb_buf_init(&in);
+    sb_buf_init(&outc);
+    sb_buf_init(&peers);
+    for (size_t o = 0; o < n_hosts; o++) {
+        if ((int)o == h)
+            continue;
+        if (g[h][o]) {
+            if (rr->remote[o]) {
+                sb_buf_puts(&peers, peers.len ? ", " : "");
+                sb_buf_puts(&peers, addrs[o]);
+            }
+            sb_buf_printf(&in, "    ip saddr %s tcp sport %d-%d drop\n", rr->ctl[h], rr->lo[o],
+                          rr->hi[o]);
+        }
+        if (g[o][h])
+            sb_buf_printf(&outc, "    ip daddr %s tcp dport %d-%d drop\n", rr->ctl[h], rr->lo[o],
+                          rr->hi[o]);
+    }
+    if (peers.len)
+        sb_buf_printf(&in, "    ip saddr { %s } drop\n", peers.data);
+    for (size_t i = 0; i < n_loss; i++) {
+        const sb_loss_rule *l = &loss[i];
+        if (!l->hosts[h])
+            continue;
+        unsigned long long below = (unsigned long long)(l->p * 1000000.0 + 0.5);
+        sb_buf_reset(&peers);
+        for (size_t o = 0; o < n_hosts; o++) {
+            if ((int)o == h || !(l->all_peers || l->peers[o]))
+                continue;
+            if (rr->remote[o]) {
+                sb_buf_puts(&peers, peers.len ? ", " : "");
+                sb_buf_puts(&peers, addrs[o]);
+            }
+            sb_buf_printf(&in,
+                          "    ip saddr %s tcp sport %d-%d numgen random mod 1000000 < %llu "
+                          "drop\n",
+                          rr->ctl[h], rr->lo[o], rr->hi[o], below);
+        }
+        if (peers.len)
+            sb_buf_printf(&in, "    ip saddr { %s } numgen random mod 1000000 < %llu drop\n",
+                          peers.data, below);
+    }
+    if (in.len || outc.len) {
+        sb_buf_puts(out, "table inet splitbrain {\n");
+        if (in.len)
+            sb_buf_printf(out,
+                          "  chain input {\n"
+                          "    type filter hook input priority 0; policy accept;\n%s  }\n",
+                          in.data);
+        if (outc.len)
+            sb_buf_printf(out,
+                          "  chain output {\n"
+                          "    type filter hook output priority 0; policy accept;\n%s  }\n",
+                          outc.data);
+        sb_buf_puts(out, "}\n");
+    }
+    sb_buf_free(&in);
+    sb_buf_free(&outc);
+    sb_buf_free(&peers);
+}
+
 /* ====== Network state -> firewall ====== */
+
+/* One host's ruleset change; over ssh the hosts' changes run in parallel
+ * (a command costs a round trip or more), so a partition starts on every
+ * host at about the same time. */
+typedef struct fw_job {
+    sb_nemesis *n;
+    int host;
+    sb_buf rules;
+    int rc;
+    char err[SB_ERR_LEN];
+    pthread_t thread;
+    int started;
+} fw_job;
+
+static void *fw_apply(void *arg)
+{
+    fw_job *j = arg;
+    sb_nemesis *n = j->n;
+    j->rc = 0;
+    if (j->rules.len) {
+        j->rc = lab_firewall_set(n->lab, j->host, j->rules.data, j->err);
+        if (j->rc == 0)
+            n->firewalled[j->host] = 1;
+    } else if (n->firewalled[j->host]) {
+        j->rc = lab_firewall_clear(n->lab, j->host, j->err);
+        if (j->rc == 0)
+            n->firewalled[j->host] = 0;
+    }
+    return NULL;
+}
 
 /* Rewrites every host's rules from the grudge and loss rules in force.
  * Call with n->lock held. */
@@ -235,26 +331,49 @@ static int sync_firewalls(sb_nemesis *n, char *err)
     const char *addrs[SB_MAX_HOSTS];
     for (size_t h = 0; h < s->n_hosts; h++)
         addrs[h] = lab_host_addr(n->lab, (int)h);
-    for (size_t h = 0; h < s->n_hosts; h++) {
-        sb_buf rules;
-        sb_buf_init(&rules);
-        nemesis_host_rules(s->n_hosts, (const unsigned char(*)[SB_MAX_HOSTS])n->grudge, n->loss,
-                           n->n_loss, (int)h, addrs, &rules);
-        int rc = 0;
-        if (rules.len) {
-            rc = lab_firewall_set(n->lab, (int)h, rules.data, err);
-            if (rc == 0)
-                n->firewalled[h] = 1;
-        } else if (n->firewalled[h]) {
-            rc = lab_firewall_clear(n->lab, (int)h, err);
-            if (rc == 0)
-                n->firewalled[h] = 0;
-        }
-        sb_buf_free(&rules);
-        if (rc == -1)
-            return -1;
+    int remote = lab_is_remote(n->lab);
+    sb_remote_rules rr;
+    memset(&rr, 0, sizeof(rr));
+    for (size_t h = 0; remote && h < s->n_hosts; h++) {
+        rr.remote[h] = (unsigned char)s->hosts[h].remote;
+        rr.ctl[h] = lab_control_addr_of(n->lab, (int)h);
+        lab_port_range(n->lab, (int)h, &rr.lo[h], &rr.hi[h]);
     }
-    return 0;
+    fw_job *jobs = calloc(s->n_hosts, sizeof(fw_job));
+    for (size_t h = 0; h < s->n_hosts; h++) {
+        fw_job *j = &jobs[h];
+        j->n = n;
+        j->host = (int)h;
+        sb_buf_init(&j->rules);
+        if (remote && !rr.remote[h])
+            continue; /* a placement: its peers' rules keep its traffic */
+        if (remote)
+            nemesis_host_rules_remote(s->n_hosts,
+                                      (const unsigned char(*)[SB_MAX_HOSTS])n->grudge, n->loss,
+                                      n->n_loss, (int)h, addrs, &rr, &j->rules);
+        else
+            nemesis_host_rules(s->n_hosts, (const unsigned char(*)[SB_MAX_HOSTS])n->grudge,
+                               n->loss, n->n_loss, (int)h, addrs, &j->rules);
+        if (!j->rules.len && !n->firewalled[h])
+            continue;
+        if (remote && pthread_create(&j->thread, NULL, fw_apply, j) == 0)
+            j->started = 1;
+        else
+            fw_apply(j);
+    }
+    int rc = 0;
+    for (size_t h = 0; h < s->n_hosts; h++) {
+        fw_job *j = &jobs[h];
+        if (j->started)
+            pthread_join(j->thread, NULL);
+        if (j->rc == -1 && rc == 0) {
+            sb_err_set(err, "%s", j->err);
+            rc = -1;
+        }
+        sb_buf_free(&j->rules);
+    }
+    free(jobs);
+    return rc;
 }
 
 /* Runs a qdisc change on eth0 inside host h's namespace. */

@@ -73,6 +73,24 @@ typedef struct sb_loss_rule {
 void nemesis_host_rules(size_t n_hosts, const sb_grudge g, const sb_loss_rule *loss,
                         size_t n_loss, int h, const char *const *addrs, sb_buf *out);
 
+/* The ssh backend: clients run on the control machine (ctl[h], the address
+ * host h sees it at), each placement in its own local port range
+ * [lo[o], hi[o]]; remote[o] says whether o is a remote machine (else only a
+ * placement, which gets no rules of its own). */
+typedef struct sb_remote_rules {
+    const char *ctl[SB_MAX_HOSTS];
+    int lo[SB_MAX_HOSTS], hi[SB_MAX_HOSTS];
+    unsigned char remote[SB_MAX_HOSTS];
+} sb_remote_rules;
+
+/* nemesis_host_rules for remote host h: what h drops from a peer o it has
+ * a grudge against is o's address and o's placement port range at the
+ * control machine (input); what a peer o drops from h is kept from o's
+ * placement range by h's output rules (o's own input rules do the rest). */
+void nemesis_host_rules_remote(size_t n_hosts, const sb_grudge g, const sb_loss_rule *loss,
+                               size_t n_loss, int h, const char *const *addrs,
+                               const sb_remote_rules *rr, sb_buf *out);
+
 /* {"n1":["n2","n3"],...}: whom each host drops (hosts that drop no one
  * are left out). */
 void nemesis_grudge_json(const sb_scenario *s, const sb_grudge g, sb_buf *out);

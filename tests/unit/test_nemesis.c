@@ -8,7 +8,7 @@
 
 #include "nemesis.h"
 
-static sb_host hosts5[] = {{"n1"}, {"n2"}, {"n3"}, {"n4"}, {"n5"}};
+static sb_host hosts5[] = {{.name = "n1"}, {.name = "n2"}, {.name = "n3"}, {.name = "n4"}, {.name = "n5"}};
 static const char *addrs5[] = {"10.77.0.10", "10.77.0.11", "10.77.0.12", "10.77.0.13",
                                "10.77.0.14"};
 static sb_scenario s5 = {.hosts = hosts5, .n_hosts = 5};

@@ -466,6 +466,64 @@ static void redlock_needs_independent_masters(void **state)
                  14, 49, "hold must be shorter than ttl");
 }
 
+/* The ssh backend's hosts: objects with an address, defaults from "ssh",
+ * paths relative to the scenario's folder; what it cannot run is refused. */
+static void ssh_hosts_parse_and_check(void **state)
+{
+    (void)state;
+    const char *hosts = "\"hosts\": [\"n1\", \"n2\", \"n3\"],";
+    char *text = variant(hosts,
+                         "\"ssh\": {\"user\": \"vagrant\", \"key\": \"keys/id\", \"sudo\": true},"
+                         " \"hosts\": [{\"name\": \"n1\", \"address\": \"192.168.56.11\"},"
+                         " {\"name\": \"n2\", \"address\": \"192.168.56.12\", \"port\": 2222,"
+                         " \"user\": \"root\", \"sudo\": false, \"dir\": \"/srv/sb\"},"
+                         " {\"name\": \"n3\", \"address\": \"n3.lab\", \"key\": \"/abs/key\"}],");
+    char err[SB_ERR_LEN] = "";
+    sb_scenario *s = scenario_parse("lab/x.json", text, err);
+    if (!s)
+        fail_msg("%s", err);
+    assert_true(s->ssh);
+    assert_string_equal(s->hosts[0].address, "192.168.56.11");
+    assert_string_equal(s->hosts[0].user, "vagrant");
+    assert_string_equal(s->hosts[0].key, "lab/keys/id");
+    assert_int_equal(s->hosts[0].port, 22);
+    assert_true(s->hosts[0].sudo);
+    assert_string_equal(s->hosts[0].dir, "/tmp/splitbrain");
+    assert_int_equal(s->hosts[1].port, 2222);
+    assert_string_equal(s->hosts[1].user, "root");
+    assert_false(s->hosts[1].sudo);
+    assert_string_equal(s->hosts[1].dir, "/srv/sb");
+    assert_string_equal(s->hosts[2].key, "/abs/key");
+    scenario_free(s);
+    free(text);
+
+    /* names only: the local lab */
+    text = variant("\"seed\": 7", "\"seed\": 7");
+    s = scenario_parse("x.json", text, err);
+    assert_non_null(s);
+    assert_false(s->ssh);
+    assert_false(s->hosts[0].remote);
+    scenario_free(s);
+    free(text);
+
+    expect_error(hosts, "\"hosts\": [{\"name\": \"n1\", \"adress\": \"a\"}, \"n2\", \"n3\"],", 5, 28,
+                 "unknown key \"adress\"");
+    expect_error(hosts, "\"hosts\": [{\"name\": \"n1\", \"user\": \"x\"}, \"n2\", \"n3\"],", 5, 13,
+                 "has ssh options but no \"address\"");
+    expect_error(hosts, "\"hosts\": [{\"name\": \"n1\", \"address\": \"a b\"}, \"n2\", \"n3\"],", 5, 13,
+                 "bad address");
+    expect_error(hosts,
+                 "\"hosts\": [{\"name\": \"n1\", \"address\": \"a\", \"dir\": \"/x/../etc\"}, \"n2\", \"n3\"],",
+                 5, 13, "bad dir");
+    expect_error(hosts, "\"hosts\": [{\"name\": \"n1\", \"address\": \"a\", \"port\": 0}, \"n2\", \"n3\"],",
+                 5, 52, "allowed: 1..65535");
+    expect_error(hosts, "\"ssh\": {\"user\": \"u\"}, \"hosts\": [\"n1\", \"n2\", \"n3\"],", 5, 3,
+                 "no host has an \"address\"");
+    /* n2 and n3 run redis without an address */
+    expect_error(hosts, "\"hosts\": [{\"name\": \"n1\", \"address\": \"a\"}, \"n2\", \"n3\"],", 5, 45,
+                 "host \"n2\" runs redis but has no \"address\"");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -484,6 +542,7 @@ int main(void)
         cmocka_unit_test(cluster_scenarios_parse_and_check),
         cmocka_unit_test(cluster_membership_faults),
         cmocka_unit_test(redlock_needs_independent_masters),
+        cmocka_unit_test(ssh_hosts_parse_and_check),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,623 @@
+/* lab_ssh.c -- the ssh backend behind lab.h: remote hosts driven over ssh
+ * (ssh.c, one multiplexed connection per host), placements of clients on
+ * this machine in their own local port ranges.
+ *
+ * Files: every file the run gives a remote process (its folder under
+ * run_dir: configs) is copied to <dir>/<runid>/... on the host before the
+ * process first starts, with run_dir rewritten to that folder inside them;
+ * logs are mirrored back while the run goes (a thread, every 200 ms, so the
+ * live log watcher sees node events) and every file of those folders comes
+ * back at the end. Processes start under setsid with the log as output;
+ * pids are the hosts' own. At the end (or abort) every process is killed,
+ * the firewall table removed and the remote folder deleted. */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <errno.h>
+#include <netdb.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "lab_internal.h"
+#include "scenario.h"
+#include "ssh.h"
+#include "util.h"
+
+#define PORT_BASE 20000
+#define PORT_SPAN_MAX 400
+#define PORT_TOTAL 12000
+#define MIRROR_PERIOD_NS (200 * SB_NS_PER_MS)
+#define SSH_CMD_TIMEOUT_NS (15 * SB_NS_PER_S)
+
+typedef struct rhost {
+    sb_ssh *conn; /* NULL: a placement on this machine */
+    char rdir[1100]; /* <dir>/<runid> on the host */
+    char ctl_addr[64]; /* this machine as the host sees it */
+    int lo, hi;      /* local port range of clients placed here */
+} rhost;
+
+struct lab_remote {
+    rhost h[SB_MAX_HOSTS_LAB];
+    char ssh_log[4200];
+    pthread_t mirror;
+    int mirror_started;
+    atomic_int stop;
+};
+
+/* ====== Paths ====== */
+
+/* local path under run_dir -> the same path under the host's folder */
+static void to_remote(const sb_lab *lab, int host, const char *local, sb_buf *out)
+{
+    size_t n = strlen(lab->run_dir);
+    if (!strncmp(local, lab->run_dir, n) && (local[n] == '/' || !local[n])) {
+        sb_buf_puts(out, lab->rm->h[host].rdir);
+        sb_buf_puts(out, local + n);
+    } else {
+        sb_buf_puts(out, local);
+    }
+}
+
+/* text with every run_dir replaced by the host's folder */
+static void rewrite(const sb_lab *lab, int host, const char *text, size_t len, sb_buf *out)
+{
+    size_t n = strlen(lab->run_dir);
+    size_t i = 0;
+    while (i < len) {
+        if (i + n <= len && !memcmp(text + i, lab->run_dir, n)) {
+            sb_buf_puts(out, lab->rm->h[host].rdir);
+            i += n;
+        } else {
+            sb_buf_append(out, text + i, 1);
+            i++;
+        }
+    }
+}
+
+static sb_ssh *conn_of(sb_lab *lab, int host, char *err)
+{
+    if (host < 0 || (size_t)host >= lab->n_hosts) {
+        sb_err_set(err, "no host %d in the lab", host);
+        return NULL;
+    }
+    if (!lab->rm->h[host].conn)
+        sb_err_set(err, "host %s has no address: it only places clients and runs nothing",
+                   lab->hosts[host].name);
+    return lab->rm->h[host].conn;
+}
+
+/* ====== Backend functions (lab_internal.h) ====== */
+
+const char *lab_host_spec_name(const sb_host *hosts, size_t i)
+{
+    return hosts[i].name;
+}
+
+static int resolve4(const char *name, char *out, size_t len, char *err)
+{
+    struct addrinfo hints = {.ai_family = AF_INET, .ai_socktype = SOCK_STREAM}, *ai = NULL;
+    int e = getaddrinfo(name, NULL, &hints, &ai);
+    if (e || !ai) {
+        sb_err_set(err, "cannot resolve %s to an IPv4 address: %s", name,
+                   e ? gai_strerror(e) : "no address");
+        return -1;
+    }
+    inet_ntop(AF_INET, &((struct sockaddr_in *)ai->ai_addr)->sin_addr, out, (socklen_t)len);
+    freeaddrinfo(ai);
+    return 0;
+}
+
+static void *mirror_main(void *arg);
+
+int lab_ssh_open(sb_lab *lab, const sb_host *hosts, char *err)
+{
+    struct lab_remote *rm = calloc(1, sizeof(*rm));
+    lab->rm = rm;
+    snprintf(rm->ssh_log, sizeof(rm->ssh_log), "%s/ssh.log", lab->run_dir);
+    int span = PORT_TOTAL / (int)lab->n_hosts;
+    if (span > PORT_SPAN_MAX)
+        span = PORT_SPAN_MAX;
+    const char *first_ctl = NULL;
+    for (size_t i = 0; i < lab->n_hosts; i++) {
+        rhost *r = &rm->h[i];
+        r->lo = PORT_BASE + (int)i * span;
+        r->hi = r->lo + span - 1;
+        const sb_host *h = &hosts[i];
+        if (!h->remote)
+            continue;
+        if (resolve4(h->address, lab->hosts[i].addr, sizeof(lab->hosts[i].addr), err) == -1)
+            return -1;
+        sb_ssh_target t = {.port = h->port, .sudo = h->sudo};
+        snprintf(t.name, sizeof(t.name), "%s", h->name);
+        snprintf(t.address, sizeof(t.address), "%s", h->address);
+        snprintf(t.user, sizeof(t.user), "%s", h->user);
+        snprintf(t.key, sizeof(t.key), "%s", h->key);
+        snprintf(t.known_hosts, sizeof(t.known_hosts), "%s", h->known_hosts);
+        r->conn = ssh_open(&t, lab_runtime_dir(lab), rm->ssh_log, 10 * SB_NS_PER_S, err);
+        if (!r->conn)
+            return -1;
+        snprintf(r->rdir, sizeof(r->rdir), "%s/%s", h->dir, lab->run_id);
+        /* what the host sees us as, and what it must have */
+        sb_buf out, cmd;
+        sb_buf_init(&out);
+        sb_buf_init(&cmd);
+        sb_buf_puts(&cmd, "echo \"ctl $SSH_CONNECTION\"; for t in nft kill setsid tail; do "
+                          "command -v $t >/dev/null || echo \"missing $t\"; done; mkdir -p ");
+        ssh_quote(&cmd, r->rdir);
+        sb_buf_puts(&cmd, " && test -w ");
+        ssh_quote(&cmd, r->rdir);
+        int rc = ssh_check(r->conn, cmd.data, &out, SSH_CMD_TIMEOUT_NS, err);
+        sb_buf_puts(&out, "");
+        char *ctl = strstr(out.data, "ctl ");
+        char *missing = strstr(out.data, "missing ");
+        if (rc == 0 && ctl)
+            sscanf(ctl + 4, "%63s", r->ctl_addr);
+        if (rc == 0 && missing)
+            sb_err_set(err, "host %s (%s): %.*s (install it: nftables, procps, util-linux)",
+                       h->name, h->address, (int)strcspn(missing, "\n"), missing);
+        else if (rc == 0 && !r->ctl_addr[0])
+            sb_err_set(err, "host %s: cannot tell which address it sees this machine at "
+                            "(no SSH_CONNECTION)", h->name);
+        sb_buf_free(&out);
+        sb_buf_free(&cmd);
+        if (rc == -1 || missing || !r->ctl_addr[0])
+            return -1;
+        if (!first_ctl)
+            first_ctl = r->ctl_addr;
+        lab_log(lab, "# %s: %s over ssh, sees this machine as %s, files in %s, clients placed "
+                     "here use local ports %d-%d\n",
+                h->name, lab->hosts[i].addr, r->ctl_addr, r->rdir, r->lo, r->hi);
+    }
+    for (size_t i = 0; i < lab->n_hosts; i++)
+        if (!rm->h[i].conn) {
+            snprintf(lab->hosts[i].addr, sizeof(lab->hosts[i].addr), "%s",
+                     first_ctl ? first_ctl : "0.0.0.0");
+            lab_log(lab, "# %s: a placement on this machine, local ports %d-%d\n",
+                    lab->hosts[i].name, rm->h[i].lo, rm->h[i].hi);
+        }
+    if (pthread_create(&rm->mirror, NULL, mirror_main, lab) != 0) {
+        sb_err_set(err, "pthread_create(log mirror) failed");
+        return -1;
+    }
+    rm->mirror_started = 1;
+    return 0;
+}
+
+const char *lab_control_addr_of(const sb_lab *lab, int host)
+{
+    if (!lab->rm || host < 0 || (size_t)host >= lab->n_hosts)
+        return NULL;
+    return lab->rm->h[host].ctl_addr[0] ? lab->rm->h[host].ctl_addr : lab->hosts[host].addr;
+}
+
+void lab_port_range(const sb_lab *lab, int host, int *lo, int *hi)
+{
+    *lo = *hi = 0;
+    if (lab->rm && host >= 0 && (size_t)host < lab->n_hosts) {
+        *lo = lab->rm->h[host].lo;
+        *hi = lab->rm->h[host].hi;
+    }
+}
+
+int lab_ssh_exec(sb_lab *lab, int host, char *const argv[], const char *stdin_text,
+                 int64_t timeout_ns, char *err)
+{
+    sb_ssh *c = conn_of(lab, host, err);
+    if (!c)
+        return -1;
+    sb_buf cmd;
+    sb_buf_init(&cmd);
+    for (size_t i = 0; argv[i]; i++) {
+        const char *a = argv[i];
+        if (i == 0 && strrchr(a, '/'))
+            a = strrchr(a, '/') + 1; /* the host's own tool, from its PATH */
+        sb_buf_puts(&cmd, i ? " " : "");
+        ssh_quote(&cmd, a);
+    }
+    int rc = ssh_check_in(c, cmd.data, stdin_text, stdin_text ? strlen(stdin_text) : 0, NULL,
+                          timeout_ns, err);
+    sb_buf_free(&cmd);
+    return rc;
+}
+
+/* The regular files directly in the local folder dir go to the host, with
+ * run_dir rewritten inside them. */
+static int upload_dir(sb_lab *lab, int host, const char *dir, char *err)
+{
+    DIR *d = opendir(dir);
+    if (!d) {
+        sb_err_set(err, "opendir(%s): %s", dir, strerror(errno));
+        return -1;
+    }
+    struct dirent *e;
+    int rc = 0;
+    while (rc == 0 && (e = readdir(d))) {
+        char path[4400];
+        struct stat st;
+        snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+        if (e->d_name[0] == '.' || stat(path, &st) == -1 || !S_ISREG(st.st_mode))
+            continue;
+        size_t len = 0;
+        char *text = sb_read_file(path, &len, err);
+        if (!text) {
+            rc = -1;
+            break;
+        }
+        sb_buf body, rpath;
+        sb_buf_init(&body);
+        sb_buf_init(&rpath);
+        rewrite(lab, host, text, len, &body);
+        to_remote(lab, host, path, &rpath);
+        rc = ssh_put(lab->rm->h[host].conn, rpath.data, body.data ? body.data : "", body.len,
+                     0644, err);
+        free(text);
+        sb_buf_free(&body);
+        sb_buf_free(&rpath);
+    }
+    closedir(d);
+    return rc;
+}
+
+int lab_ssh_start(sb_proc *p, char *err)
+{
+    sb_lab *lab = p->lab;
+    sb_ssh *c = conn_of(lab, p->host, err);
+    if (!c)
+        return -1;
+    if (p->env) {
+        sb_err_set(err, "%s on %s: extra environment (the clock shim) is not available on the "
+                        "ssh backend", p->argv[0], lab->hosts[p->host].name);
+        return -1;
+    }
+    if (!p->uploaded) {
+        if (p->cwd && upload_dir(lab, p->host, p->cwd, err) == -1)
+            return -1;
+        p->uploaded = 1;
+    }
+    sb_buf cmd, out;
+    sb_buf_init(&cmd);
+    sb_buf_init(&out);
+    sb_buf rcwd, rlog;
+    sb_buf_init(&rcwd);
+    sb_buf_init(&rlog);
+    to_remote(lab, p->host, p->cwd ? p->cwd : lab->run_dir, &rcwd);
+    to_remote(lab, p->host, p->log, &rlog);
+    sb_buf_puts(&cmd, "mkdir -p ");
+    ssh_quote(&cmd, rcwd.data);
+    sb_buf_puts(&cmd, " && cd ");
+    ssh_quote(&cmd, rcwd.data);
+    /* its own session (no hangup when the channel closes), output to the
+     * log; a background job of sh is no group leader, so setsid does not
+     * fork and $! is the server's pid */
+    sb_buf_puts(&cmd, " && { setsid");
+    for (size_t i = 0; p->argv[i]; i++) {
+        sb_buf a;
+        sb_buf_init(&a);
+        to_remote(lab, p->host, p->argv[i], &a);
+        sb_buf_puts(&cmd, " ");
+        ssh_quote(&cmd, a.data);
+        sb_buf_free(&a);
+    }
+    sb_buf_puts(&cmd, " >> ");
+    ssh_quote(&cmd, rlog.data);
+    sb_buf_puts(&cmd, " 2>&1 < /dev/null & echo \"pid $!\"; }");
+    int rc = ssh_check(c, cmd.data, &out, SSH_CMD_TIMEOUT_NS, err);
+    sb_buf_puts(&out, "");
+    char *pp = strstr(out.data, "pid ");
+    long pid = pp ? strtol(pp + 4, NULL, 10) : 0;
+    if (rc == 0 && pid <= 1) {
+        sb_err_set(err, "%s on %s: no pid from the host: %s", p->argv[0],
+                   lab->hosts[p->host].name, out.data);
+        rc = -1;
+    }
+    if (rc == 0) {
+        p->pid = (pid_t)pid;
+        lab_log(lab, "# started pid %ld on %s (remote): %s\n", pid, lab->hosts[p->host].name,
+                p->argv[0]);
+    }
+    sb_buf_free(&cmd);
+    sb_buf_free(&out);
+    sb_buf_free(&rcwd);
+    sb_buf_free(&rlog);
+    return rc;
+}
+
+int lab_ssh_running(sb_proc *p)
+{
+    sb_lab *lab = p->lab;
+    char err[SB_ERR_LEN];
+    sb_ssh *c = conn_of(lab, p->host, err);
+    if (!c || p->pid <= 0)
+        return 0;
+    /* alive and not a zombie (state is the field after the command) */
+    char cmd[160];
+    snprintf(cmd, sizeof(cmd),
+             "s=$(sed 's/.*) //' /proc/%d/stat 2>/dev/null | cut -c1); "
+             "[ -n \"$s\" ] && [ \"$s\" != Z ] && [ \"$s\" != X ] && echo up || echo down",
+             (int)p->pid);
+    sb_buf out;
+    sb_buf_init(&out);
+    int code = ssh_run_quiet(c, cmd, &out, SSH_CMD_TIMEOUT_NS, err);
+    sb_buf_puts(&out, "");
+    int up = strstr(out.data, "up") != NULL, down = strstr(out.data, "down") != NULL;
+    sb_buf_free(&out);
+    if (code != 0 || (!up && !down)) {
+        /* the host did not answer: not a reason to think it died */
+        lab_log(lab, "# %s: cannot tell whether pid %d runs: %s\n", lab->hosts[p->host].name,
+                (int)p->pid, code == -1 ? err : "no answer");
+        return 1;
+    }
+    if (!up) {
+        lab_log(lab, "# pid %d on %s exited\n", (int)p->pid, lab->hosts[p->host].name);
+        p->pid = 0;
+    }
+    return up;
+}
+
+int lab_ssh_signal(sb_proc *p, int sig, char *err)
+{
+    sb_ssh *c = conn_of(p->lab, p->host, err);
+    if (!c)
+        return -1;
+    char cmd[64];
+    snprintf(cmd, sizeof(cmd), "kill -%d %d", sig, (int)p->pid);
+    return ssh_check(c, cmd, NULL, SSH_CMD_TIMEOUT_NS, err);
+}
+
+/* ====== Logs, files back, the end ====== */
+
+/* New bytes of p's remote log appended to the local one. */
+static void mirror_log(sb_lab *lab, sb_proc *p)
+{
+    sb_ssh *c = lab->rm->h[p->host].conn;
+    if (!c || !p->log)
+        return;
+    sb_buf rlog, cmd, out;
+    sb_buf_init(&rlog);
+    sb_buf_init(&cmd);
+    sb_buf_init(&out);
+    to_remote(lab, p->host, p->log, &rlog);
+    sb_buf_printf(&cmd, "tail -c +%lld ", (long long)p->log_off + 1);
+    ssh_quote(&cmd, rlog.data);
+    sb_buf_puts(&cmd, " 2>/dev/null");
+    char err[SB_ERR_LEN];
+    if (ssh_run_quiet(c, cmd.data, &out, 5 * SB_NS_PER_S, err) == 0 && out.len) {
+        FILE *f = fopen(p->log, "a");
+        if (f) {
+            fwrite(out.data, 1, out.len, f);
+            fclose(f);
+            p->log_off += (int64_t)out.len;
+        }
+    }
+    sb_buf_free(&rlog);
+    sb_buf_free(&cmd);
+    sb_buf_free(&out);
+}
+
+static void mirror_all(sb_lab *lab)
+{
+    pthread_mutex_lock(&lab->lock);
+    size_t n = lab->n_procs;
+    pthread_mutex_unlock(&lab->lock);
+    for (size_t i = 0; i < n; i++)
+        mirror_log(lab, lab->procs[i]);
+}
+
+static void *mirror_main(void *arg)
+{
+    sb_lab *lab = arg;
+    while (!atomic_load(&lab->rm->stop)) {
+        mirror_all(lab);
+        sb_sleep_ns(MIRROR_PERIOD_NS);
+    }
+    return NULL;
+}
+
+/* Every file of p's remote folder back into its local one. */
+static void fetch_dir(sb_lab *lab, sb_proc *p)
+{
+    sb_ssh *c = lab->rm->h[p->host].conn;
+    if (!c || !p->cwd)
+        return;
+    sb_buf rcwd, cmd, out;
+    sb_buf_init(&rcwd);
+    sb_buf_init(&cmd);
+    sb_buf_init(&out);
+    to_remote(lab, p->host, p->cwd, &rcwd);
+    sb_buf_puts(&cmd, "cd ");
+    ssh_quote(&cmd, rcwd.data);
+    sb_buf_puts(&cmd, " && for f in * .[!.]*; do [ -f \"$f\" ] && printf '%s\\n' \"$f\"; done; true");
+    char err[SB_ERR_LEN];
+    if (ssh_run_quiet(c, cmd.data, &out, SSH_CMD_TIMEOUT_NS, err) == 0 && out.len) {
+        sb_buf_puts(&out, "");
+        char *save = NULL;
+        for (char *name = strtok_r(out.data, "\n", &save); name;
+             name = strtok_r(NULL, "\n", &save)) {
+            char rpath[2400], lpath[4400];
+            snprintf(rpath, sizeof(rpath), "%s/%s", rcwd.data, name);
+            snprintf(lpath, sizeof(lpath), "%s/%s", p->cwd, name);
+            if (ssh_get(c, rpath, lpath, err) == -1)
+                lab_log(lab, "# %s: %s\n", lab->hosts[p->host].name, err);
+        }
+    }
+    sb_buf_free(&rcwd);
+    sb_buf_free(&cmd);
+    sb_buf_free(&out);
+}
+
+void lab_ssh_close(sb_lab *lab)
+{
+    struct lab_remote *rm = lab->rm;
+    if (!rm)
+        return;
+    if (rm->mirror_started) {
+        atomic_store(&rm->stop, 1);
+        pthread_join(rm->mirror, NULL);
+        rm->mirror_started = 0;
+    }
+    char err[SB_ERR_LEN];
+    pthread_mutex_lock(&lab->lock);
+    size_t n = lab->n_procs;
+    pthread_mutex_unlock(&lab->lock);
+    for (size_t i = 0; i < n; i++) {
+        sb_proc *p = lab->procs[i];
+        if (p->pid > 0 && rm->h[p->host].conn) {
+            lab_ssh_signal(p, SIGKILL, err);
+            lab_log(lab, "# killed pid %d on %s\n", (int)p->pid, lab->hosts[p->host].name);
+            p->pid = 0;
+        }
+    }
+    for (size_t i = 0; i < n; i++)
+        fetch_dir(lab, lab->procs[i]);
+    for (size_t h = 0; h < lab->n_hosts; h++) {
+        rhost *r = &rm->h[h];
+        if (!r->conn)
+            continue;
+        /* the firewall table and the run's folder go; rdir ends in the run id */
+        sb_buf cmd;
+        sb_buf_init(&cmd);
+        sb_buf_puts(&cmd, "nft delete table inet splitbrain 2>/dev/null; rm -rf ");
+        ssh_quote(&cmd, r->rdir);
+        if (ssh_check(r->conn, cmd.data, NULL, SSH_CMD_TIMEOUT_NS, err) == -1) {
+            lab_log(lab, "# %s\n", err);
+            fprintf(stderr, "splitbrain: cleaning %s: %s (run `splitbrain clean --hosts`)\n",
+                    lab->hosts[h].name, err);
+        }
+        sb_buf_free(&cmd);
+        ssh_close(r->conn);
+        r->conn = NULL;
+    }
+    free(rm);
+    lab->rm = NULL;
+}
+
+/* ====== clean --hosts ====== */
+
+int lab_clean_remote(const sb_host *hosts, size_t n_hosts, int force,
+                     void (*log)(const char *line, void *arg), void *arg, char *err)
+{
+    char ctl[64];
+    snprintf(ctl, sizeof(ctl), "%s/clean-%d", SB_LAB_LOCK_DIR, (int)getpid());
+    if (sb_mkdir_p(SB_LAB_LOCK_DIR, err) == -1)
+        return -1;
+    if (mkdir(ctl, 0700) == -1 && errno != EEXIST) {
+        sb_err_set(err, "mkdir(%s): %s", ctl, strerror(errno));
+        return -1;
+    }
+    int removed = 0, failed = 0;
+    for (size_t i = 0; i < n_hosts; i++) {
+        const sb_host *h = &hosts[i];
+        if (!h->remote)
+            continue;
+        sb_ssh_target t = {.port = h->port, .sudo = h->sudo};
+        snprintf(t.name, sizeof(t.name), "%s", h->name);
+        snprintf(t.address, sizeof(t.address), "%s", h->address);
+        snprintf(t.user, sizeof(t.user), "%s", h->user);
+        snprintf(t.key, sizeof(t.key), "%s", h->key);
+        snprintf(t.known_hosts, sizeof(t.known_hosts), "%s", h->known_hosts);
+        char e[SB_ERR_LEN];
+        sb_ssh *c = ssh_open(&t, ctl, NULL, 10 * SB_NS_PER_S, e);
+        if (!c) {
+            if (log) {
+                char line[SB_ERR_LEN + 32];
+                snprintf(line, sizeof(line), "could not clean %s: %s", h->name, e);
+                log(line, arg);
+            }
+            sb_err_set(err, "%s", e);
+            failed = 1;
+            continue;
+        }
+        /* run folders: six hex digits under dir */
+        sb_buf cmd, out;
+        sb_buf_init(&cmd);
+        sb_buf_init(&out);
+        sb_buf_puts(&cmd, "cd ");
+        ssh_quote(&cmd, h->dir);
+        sb_buf_puts(&cmd, " 2>/dev/null && for d in *; do case $d in "
+                          "[0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f]) "
+                          "[ -d \"$d\" ] && echo \"$d\";; esac; done; true");
+        int live = 0;
+        if (ssh_check(c, cmd.data, &out, SSH_CMD_TIMEOUT_NS, e) == 0 && out.len) {
+            sb_buf_puts(&out, "");
+            char *save = NULL;
+            for (char *id = strtok_r(out.data, "\n", &save); id; id = strtok_r(NULL, "\n", &save)) {
+                char line[1400];
+                if (!force && lab_run_alive(id)) {
+                    live = 1;
+                    snprintf(line, sizeof(line), "kept %s:%s/%s (run %s is alive)", h->name,
+                             h->dir, id, id);
+                    if (log)
+                        log(line, arg);
+                    continue;
+                }
+                sb_buf rm;
+                sb_buf_init(&rm);
+                /* Redis renames its process title, so its command line does not
+                 * name the folder: its working directory (dir) does. */
+                char folder[1100];
+                snprintf(folder, sizeof(folder), "%s/%s", h->dir, id);
+                sb_buf_puts(&rm, "D=");
+                ssh_quote(&rm, folder);
+                sb_buf_puts(&rm, "; n=0; for p in /proc/[0-9]*; do c=$(readlink \"$p/cwd\" "
+                                 "2>/dev/null) || continue; case \"$c\" in \"$D\"|\"$D\"/*) "
+                                 "kill -9 \"${p#/proc/}\" 2>/dev/null && n=$((n+1));; esac; done");
+                /* not the folder's path itself: pkill would match this shell */
+                sb_buf_puts(&rm, "; cd ");
+                ssh_quote(&rm, h->dir);
+                sb_buf_puts(&rm, " && rm -rf ");
+                ssh_quote(&rm, id);
+                sb_buf_puts(&rm, " && echo \"killed $n\"");
+                sb_buf res;
+                sb_buf_init(&res);
+                if (ssh_check(c, rm.data, &res, SSH_CMD_TIMEOUT_NS, e) == 0) {
+                    sb_buf_puts(&res, "");
+                    const char *k = strstr(res.data, "killed ");
+                    snprintf(line, sizeof(line), "removed %s:%s/%s (%s process%s killed)",
+                             h->name, h->dir, id, k ? k + 7 : "0",
+                             k && atoi(k + 7) == 1 ? "" : "es");
+                    line[strcspn(line, "\n")] = '\0';
+                    if (!strstr(line, "killed)"))
+                        snprintf(line + strlen(line), sizeof(line) - strlen(line),
+                                 " processes killed)");
+                    removed++;
+                } else {
+                    snprintf(line, sizeof(line), "could not clean %s:%s/%s: %s", h->name,
+                             h->dir, id, e);
+                    failed = 1;
+                    sb_err_set(err, "%s", e);
+                }
+                if (log)
+                    log(line, arg);
+                sb_buf_free(&res);
+                sb_buf_free(&rm);
+            }
+        }
+        if (!live) {
+            sb_buf res;
+            sb_buf_init(&res);
+            if (ssh_check(c, "nft delete table inet splitbrain 2>/dev/null && echo gone; true",
+                          &res, SSH_CMD_TIMEOUT_NS, e) == 0 &&
+                res.len && strstr(res.data, "gone")) {
+                char line[200];
+                snprintf(line, sizeof(line), "removed %s: nftables table inet splitbrain",
+                         h->name);
+                if (log)
+                    log(line, arg);
+                removed++;
+            }
+            sb_buf_free(&res);
+        }
+        sb_buf_free(&cmd);
+        sb_buf_free(&out);
+        ssh_close(c);
+    }
+    char e[SB_ERR_LEN];
+    sb_rm_rf(ctl, e);
+    return failed ? -1 : removed;
+}

@@ -1,0 +1,125 @@
+# The ssh backend against real sshd processes (sshd_lab.sh: one network
+# namespace per host, generated keys, a file tree per host), driven from a
+# control namespace: Case II (short) and the healthy scenario with only
+# their hosts section changed. The results must agree with the local lab's
+# (same verdicts; Case II loses acknowledged writes, all acknowledged by
+# n1, and fails over away from n1; healthy loses nothing), node logs come
+# back (and their events reach the history while the run goes, through the
+# log mirror), the partition is made of the remote hosts' nftables rules
+# with the placements' port ranges, and nothing is left on any host:
+# processes, firewall tables, the run's folder, ssh connections.
+source "$(dirname "$0")/lib.sh"
+command -v sshd >/dev/null || [ -x /usr/sbin/sshd ] || fail "openssh-server is not installed (./setup.sh installs it)"
+LAB="$WORK/sshlab"
+cleanup_ssh() {
+  [ -n "${KEEP:-}" ] && { echo "kept $WORK"; return; }
+  bash "$SB_SOURCE_DIR/tests/integration/sshd_lab.sh" down "$LAB" || true
+  cleanup_work
+}
+trap cleanup_ssh EXIT
+bash "$SB_SOURCE_DIR/tests/integration/sshd_lab.sh" up "$LAB" 3
+source "$LAB/lab.env"
+
+mkdir -p "$WORK/scen"
+for n in case2-short healthy-short; do
+  python3 - "$SCEN/$n.json" "$WORK/scen/$n.json" "$LAB/lab.env" <<'PY'
+import json, sys, shlex
+env = dict(l.strip().split("=", 1) for l in open(sys.argv[3]) if "=" in l)
+s = json.load(open(sys.argv[1]))
+# only the hosts section changes: h1..h3 of the sshd lab are n1..n3
+s["hosts"] = [{"name": h, "address": env["SSHLAB_ADDR_h%d" % (i + 1)],
+               "dir": env["SSHLAB_ROOT_h%d" % (i + 1)]} for i, h in enumerate(s["hosts"])]
+s["ssh"] = {"user": "root", "key": env["SSHLAB_KEY"]}
+json.dump(s, open(sys.argv[2], "w"), indent=1)
+PY
+done
+
+set +e
+ip netns exec "$SSHLAB_CTL_NS" "$SB_BIN" run "$WORK/scen/case2-short.json" \
+  "$WORK/scen/healthy-short.json" --out "$WORK/runs" >"$WORK/out.txt" 2>"$WORK/err.txt"
+status=$?
+"$SB_BIN" run "$SCEN/case2-short.json" "$SCEN/healthy-short.json" --out "$WORK/local" \
+  >"$WORK/local.txt" 2>&1
+lstatus=$?
+set -e
+cat "$WORK/out.txt"
+[ $status -eq 0 ] || { cat "$WORK/err.txt"; fail "ssh run exited $status, expected 0 (expectations met)"; }
+[ $lstatus -eq 0 ] || { cat "$WORK/local.txt"; fail "local run exited $lstatus"; }
+
+run=$(ls -d "$WORK"/runs/case2-short-2*)
+healthy=$(ls -d "$WORK"/runs/healthy-short-2*)
+for d in "$run" "$healthy"; do
+  for f in nodes/n1/redis/redis.log nodes/n2/redis/redis.log nodes/n3/sentinel/sentinel.log \
+           nodes/n1/redis/redis.conf ssh.log; do
+    [ -s "$d/$f" ] || fail "$(basename "$d"): no $f came back"
+  done
+done
+# the configs went with paths on the host, and came back as the host left them
+grep -q "^dir \"\\?$SSHLAB_ROOT_h1/" "$run/nodes/n1/redis/redis.conf" || fail "n1's config has no remote dir"
+
+read -r acked lost unexpected < <(recount "$run/history.jsonl")
+[ "$lost" -gt 0 ] || fail "ssh: no acknowledged write was lost in Case II"
+[ "$unexpected" -eq 0 ] || fail "ssh: $unexpected values nobody wrote"
+[ "$(json_get "$run/results.json" checkers.set.figures.lost_count)" = "$lost" ] || fail "lost_count disagrees with the recount"
+python3 - "$run/results.json" <<'PY' || fail "lost writes not all acknowledged by n1"
+import json, sys
+r = json.load(open(sys.argv[1]))["checkers"]["set"]["figures"]
+by = r.get("lost_by_node") or {}
+assert by and set(by) == {"n1"}, by
+PY
+[ "$(json_get "$run/results.json" checkers.convergence.figures.final_master)" != "n1" ] || fail "no failover away from n1"
+read -r hacked hlost hunexp < <(recount "$healthy/history.jsonl")
+[ "$hlost" -eq 0 ] && [ "$hacked" -gt 100 ] || fail "healthy over ssh: $hlost of $hacked lost"
+# node log events reached the history while the run went (the log mirror)
+grep -q 'switch-master' "$run/history.jsonl" || fail "no +switch-master from the mirrored sentinel logs"
+# the partition: remote nftables rules with the placement port ranges
+grep -q "tcp sport" "$run/lab.log" "$run"/faults/*.nft 2>/dev/null || fail "no placement rule in the partition"
+
+# same verdicts as the local lab
+for n in case2-short healthy-short; do
+  a=$(python3 -c 'import json,sys; r=json.load(open(sys.argv[1]))["checkers"]; print(sorted((k, v["verdict"]) for k, v in r.items()))' "$(ls -d "$WORK"/runs/$n-2*)/results.json")
+  b=$(python3 -c 'import json,sys; r=json.load(open(sys.argv[1]))["checkers"]; print(sorted((k, v["verdict"]) for k, v in r.items()))' "$(ls -d "$WORK"/local/$n-2*)/results.json")
+  [ "$a" = "$b" ] || fail "$n: ssh verdicts $a, local $b"
+done
+read -r lacked llost _ < <(recount "$(ls -d "$WORK"/local/case2-short-2*)/history.jsonl")
+echo "Case II lost: ssh $lost of $acked, local $llost of $lacked"
+
+# A run killed with SIGKILL leaves its servers on the hosts (they run in
+# their own sessions there); `splitbrain clean --hosts` removes them.
+python3 - "$WORK/scen/healthy-short.json" "$WORK/scen/long.json" <<'PY'
+import json, sys
+s = json.load(open(sys.argv[1])); s["name"] = "long"; s["duration"] = "60s"; s["expect"] = {}
+json.dump(s, open(sys.argv[2], "w"))
+PY
+ip netns exec "$SSHLAB_CTL_NS" "$SB_BIN" run "$WORK/scen/long.json" --out "$WORK/killed" \
+  >"$WORK/killed.txt" 2>&1 &
+victim=$!
+running() { # (no grep -q at the end of a pipe: with pipefail its early exit fails it)
+  local files comms
+  files=$(ls -A "$SSHLAB_ROOT_h1" | grep -v '^bin$' || true)
+  comms=$(for p in $(ip netns pids "$SSHLAB_NS_h1"); do cat /proc/$p/comm 2>/dev/null; done || true)
+  [ -n "$files" ] && [[ "$comms" == *redis-server* ]]
+}
+wait_for 30 running || fail "the run to be killed never started its servers"
+sleep 1
+kill -9 "$victim"
+wait "$victim" 2>/dev/null || true
+ip netns exec "$SSHLAB_CTL_NS" "$SB_BIN" clean --hosts "$WORK/scen/long.json" >"$WORK/clean.txt" 2>&1 \
+  || { cat "$WORK/clean.txt"; fail "clean --hosts failed"; }
+cat "$WORK/clean.txt"
+grep -q "removed h\?n1:.*process" "$WORK/clean.txt" || grep -q "removed n1:" "$WORK/clean.txt" \
+  || fail "clean --hosts removed nothing on n1"
+
+# nothing left on the hosts
+for h in $SSHLAB_HOSTS; do
+  ns_var=SSHLAB_NS_$h; root_var=SSHLAB_ROOT_$h
+  ns=${!ns_var}; root=${!root_var}
+  left=$(ls -A "$root" | grep -v '^bin$' || true)
+  [ -z "$left" ] || fail "$h: files left in its tree: $left"
+  if ip netns exec "$ns" nft list tables | grep -q splitbrain; then fail "$h: firewall table left"; fi
+  procs=$(for p in $(ip netns pids "$ns"); do cat /proc/$p/comm 2>/dev/null; done | grep -v '^sshd$' || true)
+  [ -z "$procs" ] || fail "$h: processes left: $procs"
+done
+! pgrep -af "[s]sh .*ControlPersist" || fail "an ssh control master is still running"
+assert_nothing_left
+echo PASS
