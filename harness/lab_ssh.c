@@ -147,7 +147,26 @@ int lab_ssh_open(sb_lab *lab, const sb_host *hosts, char *err)
         sb_buf out, cmd;
         sb_buf_init(&out);
         sb_buf_init(&cmd);
-        sb_buf_puts(&cmd, "echo \"ctl $SSH_CONNECTION\"; for t in nft kill setsid tail; do "
+        /* what the host sees us as: in the login's shell, since sudo drops
+         * SSH_CONNECTION from the environment */
+        int lc = ssh_run_login(r->conn, "echo \"ctl $SSH_CONNECTION\"", &out,
+                               SSH_CMD_TIMEOUT_NS, err);
+        if (lc > 0)
+            sb_err_set(err, "host %s: `echo $SSH_CONNECTION` exited %d", h->name, lc);
+        if (lc != 0) {
+            sb_buf_free(&out);
+            sb_buf_free(&cmd);
+            return -1;
+        }
+        if (h->install)
+            /* Debian's package starts its own redis on 6379: stopped and
+             * disabled at once, ours use the port */
+            sb_buf_puts(&cmd, "command -v redis-server >/dev/null || "
+                              "{ DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "
+                              "redis-server >/dev/null 2>&1 && { systemctl disable --now "
+                              "redis-server 2>/dev/null || service redis-server stop "
+                              "2>/dev/null; true; }; }; ");
+        sb_buf_puts(&cmd, "for t in redis-server nft kill setsid tail; do "
                           "command -v $t >/dev/null || echo \"missing $t\"; done; mkdir -p ");
         ssh_quote(&cmd, r->rdir);
         sb_buf_puts(&cmd, " && test -w ");
@@ -159,8 +178,11 @@ int lab_ssh_open(sb_lab *lab, const sb_host *hosts, char *err)
         if (rc == 0 && ctl)
             sscanf(ctl + 4, "%63s", r->ctl_addr);
         if (rc == 0 && missing)
-            sb_err_set(err, "host %s (%s): %.*s (install it: nftables, procps, util-linux)",
-                       h->name, h->address, (int)strcspn(missing, "\n"), missing);
+            sb_err_set(err, "host %s (%s): %.*s (install redis-server, nftables, procps, "
+                            "util-linux there%s)",
+                       h->name, h->address, (int)strcspn(missing, "\n"), missing,
+                       h->install ? "; installing redis-server failed" : ", or set \"install\": "
+                                                                        "true for redis-server");
         else if (rc == 0 && !r->ctl_addr[0])
             sb_err_set(err, "host %s: cannot tell which address it sees this machine at "
                             "(no SSH_CONNECTION)", h->name);
@@ -372,30 +394,59 @@ int lab_ssh_signal(sb_proc *p, int sig, char *err)
 
 /* ====== Logs, files back, the end ====== */
 
-/* New bytes of p's remote log appended to the local one. */
-static void mirror_log(sb_lab *lab, sb_proc *p)
+/* New bytes of the remote logs of host's processes appended to the local
+ * ones: one command per host and tick. For each log it prints the file's
+ * size on a line, then exactly the bytes past what we have. */
+static void mirror_host(sb_lab *lab, int host, sb_proc **procs, size_t n)
 {
-    sb_ssh *c = lab->rm->h[p->host].conn;
-    if (!c || !p->log)
+    sb_ssh *c = lab->rm->h[host].conn;
+    if (!c)
         return;
-    sb_buf rlog, cmd, out;
-    sb_buf_init(&rlog);
+    sb_buf cmd, out;
     sb_buf_init(&cmd);
     sb_buf_init(&out);
-    to_remote(lab, p->host, p->log, &rlog);
-    sb_buf_printf(&cmd, "tail -c +%lld ", (long long)p->log_off + 1);
-    ssh_quote(&cmd, rlog.data);
-    sb_buf_puts(&cmd, " 2>/dev/null");
+    size_t k = 0;
+    sb_proc *mine[SB_MAX_HOSTS_LAB * 4];
+    for (size_t i = 0; i < n && k < sizeof(mine) / sizeof(mine[0]); i++) {
+        sb_proc *p = procs[i];
+        if (p->host != host || !p->log)
+            continue;
+        mine[k++] = p;
+        sb_buf rlog;
+        sb_buf_init(&rlog);
+        to_remote(lab, host, p->log, &rlog);
+        sb_buf_puts(&cmd, "f=");
+        ssh_quote(&cmd, rlog.data);
+        sb_buf_printf(&cmd,
+                      "; s=$(stat -c %%s \"$f\" 2>/dev/null || echo 0); echo \"$s\"; "
+                      "[ \"$s\" -gt %lld ] && tail -c +%lld \"$f\" | head -c $((s - %lld)); ",
+                      (long long)p->log_off, (long long)p->log_off + 1, (long long)p->log_off);
+        sb_buf_free(&rlog);
+    }
+    sb_buf_puts(&cmd, "true");
     char err[SB_ERR_LEN];
-    if (ssh_run_quiet(c, cmd.data, &out, 5 * SB_NS_PER_S, err) == 0 && out.len) {
-        FILE *f = fopen(p->log, "a");
-        if (f) {
-            fwrite(out.data, 1, out.len, f);
-            fclose(f);
-            p->log_off += (int64_t)out.len;
+    if (k && ssh_run_quiet(c, cmd.data, &out, 5 * SB_NS_PER_S, err) == 0) {
+        size_t pos = 0;
+        for (size_t i = 0; i < k && pos < out.len; i++) {
+            sb_proc *p = mine[i];
+            char *nl = memchr(out.data + pos, '\n', out.len - pos);
+            if (!nl)
+                break;
+            long long size = strtoll(out.data + pos, NULL, 10);
+            pos = (size_t)(nl - out.data) + 1;
+            long long want = size > p->log_off ? size - p->log_off : 0;
+            size_t got = (size_t)want <= out.len - pos ? (size_t)want : out.len - pos;
+            if (got) {
+                FILE *f = fopen(p->log, "a");
+                if (f) {
+                    fwrite(out.data + pos, 1, got, f);
+                    fclose(f);
+                    p->log_off += (int64_t)got;
+                }
+            }
+            pos += got;
         }
     }
-    sb_buf_free(&rlog);
     sb_buf_free(&cmd);
     sb_buf_free(&out);
 }
@@ -404,9 +455,13 @@ static void mirror_all(sb_lab *lab)
 {
     pthread_mutex_lock(&lab->lock);
     size_t n = lab->n_procs;
+    sb_proc **procs = n ? malloc(n * sizeof(*procs)) : NULL;
+    if (procs)
+        memcpy(procs, lab->procs, n * sizeof(*procs));
     pthread_mutex_unlock(&lab->lock);
-    for (size_t i = 0; i < n; i++)
-        mirror_log(lab, lab->procs[i]);
+    for (size_t h = 0; h < lab->n_hosts; h++)
+        mirror_host(lab, (int)h, procs, n);
+    free(procs);
 }
 
 static void *mirror_main(void *arg)

@@ -39,6 +39,7 @@ typedef struct sb_host {
     char key[1024];         /* identity file, absolute ("": ssh's default) */
     char known_hosts[1024]; /* "": accept new host keys into the run's own file */
     int sudo;               /* commands under sudo -n */
+    int install;            /* may install redis-server from the host's packages */
     char dir[512];          /* remote folder for the run's files (/tmp/splitbrain) */
 } sb_host;
 

@@ -284,6 +284,28 @@ static int check_master(sb_ssh *s, int64_t timeout_ns)
     return st != -1 && WIFEXITED(st) && WEXITSTATUS(st) == 0;
 }
 
+/* ssh -M -N: the control master, its output into master_log. */
+static pid_t start_master(sb_ssh *s, const char *master_log, char *err)
+{
+    int lf = open(master_log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    int nul = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    if (lf == -1 || nul == -1) {
+        sb_err_set(err, "open(%s): %s", lf == -1 ? master_log : "/dev/null", strerror(errno));
+        if (lf != -1)
+            close(lf);
+        if (nul != -1)
+            close(nul);
+        return -1;
+    }
+    char *own[] = {"-M", "-N", "-o", "ControlPersist=no"};
+    char *argv[SSH_ARGS_MAX];
+    base_args(s, argv, own, 4);
+    pid_t pid = spawn(argv, nul, lf, lf, err);
+    close(nul);
+    close(lf);
+    return pid;
+}
+
 sb_ssh *ssh_open(const sb_ssh_target *t, const char *ctl_dir, const char *log_path,
                  int64_t connect_timeout_ns, char *err)
 {
@@ -307,26 +329,9 @@ sb_ssh *ssh_open(const sb_ssh_target *t, const char *ctl_dir, const char *log_pa
 
     char master_log[4200];
     snprintf(master_log, sizeof(master_log), "%s/%s.master.log", ctl_dir, t->name);
-    int lf = open(master_log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    int nul = open("/dev/null", O_RDONLY | O_CLOEXEC);
-    if (lf == -1 || nul == -1) {
-        sb_err_set(err, "open(%s): %s", lf == -1 ? master_log : "/dev/null", strerror(errno));
-        if (lf != -1)
-            close(lf);
-        if (nul != -1)
-            close(nul);
-        free(s);
-        return NULL;
-    }
-    char *own[] = {"-M", "-N", "-o", "ControlPersist=no"};
-    char *argv[SSH_ARGS_MAX];
-    base_args(s, argv, own, 4);
     ssh_log(s, "$ [%s] ssh -M -N %s%s%s (control master)\n", t->name, t->user,
             t->user[0] ? "@" : "", t->address);
-    s->master = spawn(argv, nul, lf, lf, err);
-    close(nul);
-    close(lf);
-    if (s->master == -1) {
+    if ((s->master = start_master(s, master_log, err)) == -1) {
         free(s);
         return NULL;
     }
@@ -336,17 +341,31 @@ sb_ssh *ssh_open(const sb_ssh_target *t, const char *ctl_dir, const char *log_pa
         if (stat(s->ctl, &st) == 0 && check_master(s, 5 * SB_NS_PER_S))
             break;
         int ws;
-        if (waitpid(s->master, &ws, WNOHANG) == s->master || sb_now_ns() > deadline) {
+        int exited = waitpid(s->master, &ws, WNOHANG) == s->master;
+        char line[256] = "";
+        if (exited || sb_now_ns() > deadline) {
             size_t len = 0;
             char *text = sb_read_file(master_log, &len, err);
             sb_buf b = {.data = text, .len = len, .cap = len};
-            char line[256];
             last_line(&b, line, sizeof(line));
             free(text);
+        }
+        /* a refused connection (sshd not up yet, a host booting) is tried
+         * again until the deadline; anything else is final */
+        if (exited && strstr(line, "Connection refused") &&
+            sb_now_ns() + 500 * SB_NS_PER_MS < deadline) {
+            sb_sleep_ns(300 * SB_NS_PER_MS);
+            if ((s->master = start_master(s, master_log, err)) == -1) {
+                free(s);
+                return NULL;
+            }
+            continue;
+        }
+        if (exited || sb_now_ns() > deadline) {
             sb_err_set(err, "ssh %s (%s%s%s port %d): cannot connect%s%s", t->name, t->user,
                        t->user[0] ? "@" : "", t->address, t->port ? t->port : 22,
                        line[0] ? ": " : "", line[0] ? line : " in time");
-            if (kill(s->master, SIGKILL) == 0)
+            if (!exited && kill(s->master, SIGKILL) == 0)
                 reap(s->master, 0);
             unlink(s->ctl);
             free(s);
@@ -383,12 +402,16 @@ static void remote_cmd(const sb_ssh *s, const char *cmd, sb_buf *out)
     }
 }
 
+/* quiet: 1 not logged; 2 also not under sudo (the login's own shell) */
 static int run_split(sb_ssh *s, const char *cmd, const char *data, size_t len, sb_buf *out,
                      sb_buf *errout, int64_t timeout_ns, int quiet, char *err)
 {
     sb_buf rc;
     sb_buf_init(&rc);
-    remote_cmd(s, cmd, &rc);
+    if (quiet == 2)
+        sb_buf_puts(&rc, cmd);
+    else
+        remote_cmd(s, cmd, &rc);
     char *own[] = {"-o", "ControlMaster=no"};
     char *argv[SSH_ARGS_MAX];
     size_t n = base_args(s, argv, own, 2);
@@ -519,4 +542,9 @@ int ssh_get(sb_ssh *s, const char *path, const char *local, char *err)
 int ssh_run_quiet(sb_ssh *s, const char *cmd, sb_buf *out, int64_t timeout_ns, char *err)
 {
     return run_split(s, cmd, NULL, 0, out, NULL, timeout_ns, 1, err);
+}
+
+int ssh_run_login(sb_ssh *s, const char *cmd, sb_buf *out, int64_t timeout_ns, char *err)
+{
+    return run_split(s, cmd, NULL, 0, out, NULL, timeout_ns, 2, err);
 }

@@ -49,6 +49,9 @@ int ssh_run(sb_ssh *s, const char *cmd, const char *stdin_data, size_t len, sb_b
 int ssh_check(sb_ssh *s, const char *cmd, sb_buf *out, int64_t timeout_ns, char *err);
 int ssh_check_in(sb_ssh *s, const char *cmd, const char *stdin_data, size_t len, sb_buf *out,
                  int64_t timeout_ns, char *err);
+/* The same in the login's own shell, never under sudo (sudo resets the
+ * environment, SSH_CONNECTION included). */
+int ssh_run_login(sb_ssh *s, const char *cmd, sb_buf *out, int64_t timeout_ns, char *err);
 /* ssh_run without stdin, stdout only, not logged (frequent polls). */
 int ssh_run_quiet(sb_ssh *s, const char *cmd, sb_buf *out, int64_t timeout_ns, char *err);
 

@@ -376,10 +376,33 @@ static int sync_firewalls(sb_nemesis *n, char *err)
     return rc;
 }
 
-/* Runs a qdisc change on eth0 inside host h's namespace. */
+/* ====== Traffic control over ssh ====== */
+
+/* Runs tc (what) on remote host h, on the interface that holds the host's
+ * address ($IF). The exit status 4 means "no sch_netem". */
+static int remote_tc(sb_nemesis *n, int h, const char *what, char *err)
+{
+    const char *addr = lab_host_addr(n->lab, h);
+    char script[1400];
+    snprintf(script, sizeof(script),
+             "IF=$(ip -o -4 addr show | awk -v a=%s '{split($4, x, \"/\"); if (x[1] == a) "
+             "{print $2; exit}}'); [ -n \"$IF\" ] || { echo \"no interface holds %s\"; "
+             "exit 3; }; %s",
+             addr, addr, what);
+    char *argv[] = {"sh", "-c", script, NULL};
+    return lab_exec(n->lab, h, argv, NULL, 15 * SB_NS_PER_S, err);
+}
+
+static int remote_qdisc(sb_nemesis *n, int h, int (*fn)(sb_nemesis *, const sb_fault *, char *),
+                        const sb_fault *f, char *err);
+
+/* Runs a qdisc change on eth0 inside host h's namespace (on the ssh
+ * backend: with tc on the host's interface). */
 static int in_host(sb_nemesis *n, int h, int (*fn)(sb_nemesis *, const sb_fault *, char *),
                    const sb_fault *f, char *err)
 {
+    if (lab_is_remote(n->lab))
+        return remote_qdisc(n, h, fn, f, err);
     if (lab_enter(n->lab, h, err) == -1)
         return -1;
     int rc = fn(n, f, err);
@@ -423,6 +446,58 @@ static int do_probe_netem(sb_nemesis *n, const sb_fault *f, char *err)
     if (r == -1)
         sb_err_set(err, "%s", n->netem_why);
     return r;
+}
+
+static int remote_qdisc(sb_nemesis *n, int h, int (*fn)(sb_nemesis *, const sb_fault *, char *),
+                        const sb_fault *f, char *err)
+{
+    char what[600];
+    if (fn == do_clear_qdisc) {
+        snprintf(what, sizeof(what), "tc qdisc del dev \"$IF\" root 2>/dev/null; true");
+    } else if (fn == do_tbf) {
+        snprintf(what, sizeof(what),
+                 "tc qdisc replace dev \"$IF\" root tbf rate %llubit burst %llu latency %lldus",
+                 (unsigned long long)f->rate_bytes * 8ULL, (unsigned long long)f->burst_bytes,
+                 (long long)(f->latency_ns / 1000));
+    } else if (fn == do_netem) {
+        int off = snprintf(what, sizeof(what), "tc qdisc replace dev \"$IF\" root netem limit 1000");
+        if (f->delay_ns)
+            off += snprintf(what + off, sizeof(what) - (size_t)off, " delay %lldus %lldus",
+                            (long long)(f->delay_ns / 1000), (long long)(f->jitter_ns / 1000));
+        if (f->loss > 0)
+            off += snprintf(what + off, sizeof(what) - (size_t)off, " loss %g%%", f->loss * 100);
+        if (f->duplicate > 0)
+            off += snprintf(what + off, sizeof(what) - (size_t)off, " duplicate %g%%",
+                            f->duplicate * 100);
+        if (f->reorder > 0)
+            off += snprintf(what + off, sizeof(what) - (size_t)off, " reorder %g%%",
+                            f->reorder * 100);
+        if (f->corrupt > 0)
+            snprintf(what + off, sizeof(what) - (size_t)off, " corrupt %g%%", f->corrupt * 100);
+        int rc = remote_tc(n, h, what, err);
+        if (rc == -1 && strstr(err, "qdisc kind is unknown")) {
+            sb_err_set(err, "host %s's kernel has no sch_netem (tc: qdisc kind is unknown)",
+                       host_name(n, h));
+            return SB_QDISC_UNSUPPORTED;
+        }
+        return rc;
+    } else { /* do_probe_netem: is the module there, built in or loadable? */
+        snprintf(what, sizeof(what),
+                 "modprobe -n -q sch_netem 2>/dev/null || grep -qs sch_netem "
+                 "/lib/modules/$(uname -r)/modules.builtin || { echo no-sch-netem; exit 4; }");
+        char e[SB_ERR_LEN];
+        if (remote_tc(n, h, what, e) == 0)
+            return 1;
+        if (strstr(e, "no-sch-netem")) {
+            snprintf(n->netem_why, sizeof(n->netem_why),
+                     "host %s's kernel has no sch_netem (neither built in nor a module)",
+                     host_name(n, h));
+            return 0;
+        }
+        sb_err_set(err, "%s", e);
+        return -1;
+    }
+    return remote_tc(n, h, what, err);
 }
 
 static int clear_network(sb_nemesis *n, char *err)

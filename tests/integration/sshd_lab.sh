@@ -108,9 +108,11 @@ echo "SSHLAB_HOSTS=\"${hosts# }\"" >>"$dir/lab.env"
 
 # Ready when every sshd accepts connections from the control namespace.
 for i in $(seq 1 "$n"); do
-  addr=10.78.0.$((10 + i))
-  for _ in $(seq 1 100); do
-    ip netns exec "$ctl" bash -c "exec 3<>/dev/tcp/$addr/22" 2>/dev/null && break
+  addr=10.78.0.$((10 + i)) ok=""
+  for _ in $(seq 1 200); do
+    ip netns exec "$ctl" bash -c "exec 3<>/dev/tcp/$addr/22" 2>/dev/null && { ok=1; break; }
     sleep 0.05
   done
+  [ -n "$ok" ] || { echo "sshd_lab.sh: sshd on h$i ($addr) does not accept connections" >&2
+                    down "$dir"; exit 1; }
 done

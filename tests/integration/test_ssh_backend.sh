@@ -20,6 +20,21 @@ trap cleanup_ssh EXIT
 bash "$SB_SOURCE_DIR/tests/integration/sshd_lab.sh" up "$LAB" 3
 source "$LAB/lab.env"
 
+# Debian's sudo is not installed here and the test runs as root: each
+# host's bin/ (first on its ssh PATH) gets a stand-in that checks -n, drops
+# the environment and runs the command, and counts its calls.
+for h in $SSHLAB_HOSTS; do
+  root_var=SSHLAB_ROOT_$h
+  mkdir -p "${!root_var}/bin"
+  cat >"${!root_var}/bin/sudo" <<EOF
+#!/bin/sh
+[ "\$1" = -n ] || exit 99
+shift
+echo x >> "${!root_var}/bin/calls"
+exec env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin "\$@"
+EOF
+  chmod 755 "${!root_var}/bin/sudo"
+done
 mkdir -p "$WORK/scen"
 for n in case2-short healthy-short; do
   python3 - "$SCEN/$n.json" "$WORK/scen/$n.json" "$LAB/lab.env" <<'PY'
@@ -29,7 +44,9 @@ s = json.load(open(sys.argv[1]))
 # only the hosts section changes: h1..h3 of the sshd lab are n1..n3
 s["hosts"] = [{"name": h, "address": env["SSHLAB_ADDR_h%d" % (i + 1)],
                "dir": env["SSHLAB_ROOT_h%d" % (i + 1)]} for i, h in enumerate(s["hosts"])]
-s["ssh"] = {"user": "root", "key": env["SSHLAB_KEY"]}
+# through sudo, as on most real hosts: the stand-in below resets the
+# environment as sudo's env_reset does
+s["ssh"] = {"user": "root", "key": env["SSHLAB_KEY"], "sudo": True}
 json.dump(s, open(sys.argv[2], "w"), indent=1)
 PY
 done
@@ -75,6 +92,7 @@ grep -q 'switch-master' "$run/history.jsonl" || fail "no +switch-master from the
 # the partition: remote nftables rules with the placement port ranges
 grep -q "tcp sport" "$run/lab.log" "$run"/faults/*.nft 2>/dev/null || fail "no placement rule in the partition"
 
+[ -s "$SSHLAB_ROOT_h1/bin/calls" ] || fail "no command went through sudo"
 # same verdicts as the local lab
 for n in case2-short healthy-short; do
   a=$(python3 -c 'import json,sys; r=json.load(open(sys.argv[1]))["checkers"]; print(sorted((k, v["verdict"]) for k, v in r.items()))' "$(ls -d "$WORK"/runs/$n-2*)/results.json")
@@ -83,6 +101,39 @@ for n in case2-short healthy-short; do
 done
 read -r lacked llost _ < <(recount "$(ls -d "$WORK"/local/case2-short-2*)/history.jsonl")
 echo "Case II lost: ssh $lost of $acked, local $llost of $lacked"
+
+# Traffic control over ssh: a token bucket on n2 for 2 s (tc on the
+# interface holding its address), and a netem fault marked optional on n3:
+# applied where the kernel has sch_netem, else skipped with the reason.
+python3 - "$WORK/scen/healthy-short.json" "$WORK/scen/tc.json" <<'PY'
+import json, sys
+s = json.load(open(sys.argv[1])); s["name"] = "tc"; s["duration"] = "5s"; s["expect"] = {}
+s["nemesis"] = [{"at": "1s", "fault": "bandwidth", "hosts": ["n2"], "rate": "1mbit", "for": "2s"},
+                {"at": "1s", "fault": "netem", "hosts": ["n3"], "delay": "20ms", "optional": True,
+                 "for": "2s"}]
+json.dump(s, open(sys.argv[2], "w"))
+PY
+ip netns exec "$SSHLAB_CTL_NS" "$SB_BIN" run "$WORK/scen/tc.json" --out "$WORK/tc" >"$WORK/tc.txt" 2>&1 &
+tcrun=$!
+seen_tbf=0 seen_netem=0
+for _ in $(seq 1 100); do
+  ip netns exec "$SSHLAB_NS_h2" tc qdisc show dev eth0 | grep -q "qdisc tbf" && seen_tbf=1
+  ip netns exec "$SSHLAB_NS_h3" tc qdisc show dev eth0 | grep -q "qdisc netem" && seen_netem=1
+  kill -0 $tcrun 2>/dev/null || break
+  sleep 0.1
+done
+wait $tcrun || { cat "$WORK/tc.txt"; fail "the tc scenario failed over ssh"; }
+[ $seen_tbf -eq 1 ] || { cat "$WORK/tc.txt"; fail "no tbf qdisc on n2 during the bandwidth fault"; }
+if [ $seen_netem -eq 0 ]; then
+  grep -q "netem.*SKIPPED\|skipped" "$WORK/tc.txt" "$(ls -d "$WORK"/tc/tc-2*)/history.jsonl" \
+    || fail "netem neither applied on n3 nor skipped"
+fi
+for h in h2 h3; do
+  ns_var=SSHLAB_NS_$h
+  if ip netns exec "${!ns_var}" tc qdisc show dev eth0 | grep -q "tbf\|netem"; then
+    fail "$h: qdisc left after the run"
+  fi
+done
 
 # A run killed with SIGKILL leaves its servers on the hosts (they run in
 # their own sessions there); `splitbrain clean --hosts` removes them.

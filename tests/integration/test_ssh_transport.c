@@ -238,14 +238,15 @@ static void test_sudo_wraps_the_command(void **state)
     (void)state;
     /* The test runs as root, and Debian's sudo is not installed: each host's
      * PATH starts with its own bin/ (sshd_lab.sh), where a stand-in sudo
-     * records its arguments and runs the command. What is checked is the
-     * wrapping: sudo -n sh -c '<command>', quoting intact. */
+     * records its arguments and runs the command with a clean environment,
+     * as sudo's env_reset does. What is checked is the wrapping: sudo -n sh
+     * -c '<command>', quoting intact. */
     char err[SB_ERR_LEN], path[700];
     snprintf(path, sizeof(path), "%s/bin/sudo", root[0]);
     char fake[1200];
     snprintf(fake, sizeof(fake),
              "#!/bin/sh\nprintf '%%s ' \"$@\" >> %s/sudo.log\n[ \"$1\" = -n ] || exit 99\nshift\n"
-             "exec \"$@\"\n",
+             "exec env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin \"$@\"\n",
              root[0]);
     assert_int_equal(ssh_put(conn[0], path, fake, strlen(fake), 0755, err), 0);
     sb_ssh_target t = target(0);
@@ -260,6 +261,7 @@ static void test_sudo_wraps_the_command(void **state)
                      0);
     sb_buf_puts(&out, "");
     assert_string_equal(out.data, "it's|sh|");
+    sb_buf_free(&out);
     ssh_close(s);
     snprintf(path, sizeof(path), "%s/sudo.log", root[0]);
     size_t n = 0;

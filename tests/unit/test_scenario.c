@@ -477,7 +477,7 @@ static void ssh_hosts_parse_and_check(void **state)
                          " \"hosts\": [{\"name\": \"n1\", \"address\": \"192.168.56.11\"},"
                          " {\"name\": \"n2\", \"address\": \"192.168.56.12\", \"port\": 2222,"
                          " \"user\": \"root\", \"sudo\": false, \"dir\": \"/srv/sb\"},"
-                         " {\"name\": \"n3\", \"address\": \"n3.lab\", \"key\": \"/abs/key\"}],");
+                         " {\"name\": \"n3\", \"address\": \"n3.lab\", \"key\": \"/abs/key\", \"install\": true}],");
     char err[SB_ERR_LEN] = "";
     sb_scenario *s = scenario_parse("lab/x.json", text, err);
     if (!s)
@@ -494,6 +494,8 @@ static void ssh_hosts_parse_and_check(void **state)
     assert_false(s->hosts[1].sudo);
     assert_string_equal(s->hosts[1].dir, "/srv/sb");
     assert_string_equal(s->hosts[2].key, "/abs/key");
+    assert_true(s->hosts[2].install);
+    assert_false(s->hosts[0].install);
     scenario_free(s);
     free(text);
 
