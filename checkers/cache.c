@@ -35,6 +35,7 @@
 #include <string.h>
 
 #include "checker.h"
+#include "strtab.h"
 #include "util.h"
 
 #define CACHE_LIST_MAX 20 /* worst_herds, starved_list */
@@ -138,58 +139,7 @@ static int64_t pct(const i64vec *a, double p)
     return a->v[k ? (k > a->n ? a->n : k) - 1 : 0];
 }
 
-static uint64_t hash_str(const char *s)
-{
-    uint64_t h = 1469598103934665603ULL; /* FNV-1a */
-    for (; *s; s++)
-        h = (h ^ (unsigned char)*s) * 1099511628211ULL;
-    return h;
-}
-
 /* Keys to dense ids 0, 1, 2, ... */
-typedef struct keytab {
-    char **s;
-    size_t n, cap;
-    size_t *slot; /* id + 1, 0 = empty; nslot a power of two */
-    size_t nslot;
-} keytab;
-
-static int keytab_rehash(keytab *t)
-{
-    size_t ns = t->nslot ? t->nslot * 2 : 64;
-    size_t *slot = calloc(ns, sizeof(size_t));
-    if (!slot)
-        return -1;
-    for (size_t id = 0; id < t->n; id++) {
-        size_t j = hash_str(t->s[id]) & (ns - 1);
-        while (slot[j])
-            j = (j + 1) & (ns - 1);
-        slot[j] = id + 1;
-    }
-    free(t->slot);
-    t->slot = slot;
-    t->nslot = ns;
-    return 0;
-}
-
-/* The id of s, added when new; -1 when out of memory. */
-static long keytab_id(keytab *t, const char *s)
-{
-    if ((t->n + 1) * 2 > t->nslot && keytab_rehash(t))
-        return -1;
-    size_t j = hash_str(s) & (t->nslot - 1);
-    for (; t->slot[j]; j = (j + 1) & (t->nslot - 1))
-        if (!strcmp(t->s[t->slot[j] - 1], s))
-            return (long)(t->slot[j] - 1);
-    char *copy = strdup(s);
-    if (!copy || grow((void **)&t->s, &t->cap, t->n + 1, sizeof(char *))) {
-        free(copy);
-        return -1;
-    }
-    t->s[t->n] = copy;
-    t->slot[j] = ++t->n;
-    return (long)(t->n - 1);
-}
 
 /* ====== State ====== */
 
@@ -252,7 +202,7 @@ typedef struct cache_ctx {
     const sb_history *h;
     cache_cfg cfg;
     const sb_op *origin; /* the last origin record, or NULL */
-    keytab keys;
+    sb_strtab keys;
     key_state *ks;
     size_t cap_ks;
     pending *pend;
@@ -300,7 +250,7 @@ static long key_id(cache_ctx *c, const char *k)
     size_t before = c->keys.n;
     if (grow((void **)&c->ks, &c->cap_ks, before + 1, sizeof(key_state)))
         return -1;
-    long id = keytab_id(&c->keys, k);
+    long id = sb_strtab_id(&c->keys, k);
     if (id >= 0 && c->keys.n > before)
         memset(&c->ks[id], 0, sizeof(key_state));
     return id;

@@ -32,6 +32,7 @@
 #include <string.h>
 
 #include "checker.h"
+#include "strtab.h"
 #include "util.h"
 
 #define STALE_EXAMPLES_MAX 10 /* per kind of anomaly */
@@ -54,73 +55,12 @@ static int grow(void **p, size_t *cap, size_t need, size_t elem)
     return 0;
 }
 
-static uint64_t hash_str(const char *s)
-{
-    uint64_t h = 1469598103934665603ULL; /* FNV-1a */
-    for (; *s; s++)
-        h = (h ^ (unsigned char)*s) * 1099511628211ULL;
-    return h;
-}
-
 static uint64_t hash_u64(uint64_t v)
 {
     v ^= v >> 33;
     v *= 0xff51afd7ed558ccdULL;
     v ^= v >> 33;
     return v;
-}
-
-/* Strings (keys, node names) to dense ids 0, 1, 2, ... */
-typedef struct strtab {
-    char **s;
-    size_t n, cap;
-    size_t *slot; /* id + 1, 0 = empty; nslot a power of two */
-    size_t nslot;
-} strtab;
-
-static void strtab_free(strtab *t)
-{
-    for (size_t i = 0; i < t->n; i++)
-        free(t->s[i]);
-    free(t->s);
-    free(t->slot);
-}
-
-static int strtab_rehash(strtab *t)
-{
-    size_t ns = t->nslot ? t->nslot * 2 : 64;
-    size_t *slot = calloc(ns, sizeof(size_t));
-    if (!slot)
-        return -1;
-    for (size_t id = 0; id < t->n; id++) {
-        size_t j = hash_str(t->s[id]) & (ns - 1);
-        while (slot[j])
-            j = (j + 1) & (ns - 1);
-        slot[j] = id + 1;
-    }
-    free(t->slot);
-    t->slot = slot;
-    t->nslot = ns;
-    return 0;
-}
-
-/* The id of s, added when new; -1 when out of memory. */
-static long strtab_id(strtab *t, const char *s)
-{
-    if ((t->n + 1) * 2 > t->nslot && strtab_rehash(t))
-        return -1;
-    size_t j = hash_str(s) & (t->nslot - 1);
-    for (; t->slot[j]; j = (j + 1) & (t->nslot - 1))
-        if (!strcmp(t->s[t->slot[j] - 1], s))
-            return (long)(t->slot[j] - 1);
-    char *copy = strdup(s);
-    if (!copy || grow((void **)&t->s, &t->cap, t->n + 1, sizeof(char *))) {
-        free(copy);
-        return -1;
-    }
-    t->s[t->n] = copy;
-    t->slot[j] = ++t->n;
-    return (long)(t->n - 1);
 }
 
 /* What process P has seen of key k: the highest value among its completed
@@ -233,7 +173,7 @@ typedef struct node_stats {
 
 typedef struct stale_ctx {
     const sb_history *h;
-    strtab keys, nodes;
+    sb_strtab keys, nodes;
     key_state *ks;
     size_t cap_ks;
     node_stats *ns;
@@ -258,8 +198,8 @@ static void ctx_free(stale_ctx *c)
     }
     free(c->ks);
     free(c->ns);
-    strtab_free(&c->keys);
-    strtab_free(&c->nodes);
+    sb_strtab_free(&c->keys);
+    sb_strtab_free(&c->nodes);
     free(c->seen.e);
     free(c->seen.slot);
     free(c->pend);
@@ -275,7 +215,7 @@ static void ctx_free(stale_ctx *c)
 static long key_id(stale_ctx *c, const char *key)
 {
     size_t before = c->keys.n;
-    long id = strtab_id(&c->keys, key);
+    long id = sb_strtab_id(&c->keys, key);
     if (id < 0 || c->keys.n == before)
         return id;
     if (grow((void **)&c->ks, &c->cap_ks, c->keys.n, sizeof(key_state)))
@@ -287,7 +227,7 @@ static long key_id(stale_ctx *c, const char *key)
 static long node_id(stale_ctx *c, const char *node)
 {
     size_t before = c->nodes.n;
-    long id = strtab_id(&c->nodes, node[0] ? node : STALE_NODE_UNKNOWN);
+    long id = sb_strtab_id(&c->nodes, node[0] ? node : STALE_NODE_UNKNOWN);
     if (id < 0 || c->nodes.n == before)
         return id;
     if (grow((void **)&c->ns, &c->cap_ns, c->nodes.n, sizeof(node_stats)))

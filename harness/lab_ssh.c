@@ -115,6 +115,18 @@ static int resolve4(const char *name, char *out, size_t len, char *err)
 
 static void *mirror_main(void *arg);
 
+/* The scenario's view of a remote host, for ssh.c. */
+static sb_ssh_target target_of(const sb_host *h)
+{
+    sb_ssh_target t = {.port = h->port, .sudo = h->sudo};
+    snprintf(t.name, sizeof(t.name), "%s", h->name);
+    snprintf(t.address, sizeof(t.address), "%s", h->address);
+    snprintf(t.user, sizeof(t.user), "%s", h->user);
+    snprintf(t.key, sizeof(t.key), "%s", h->key);
+    snprintf(t.known_hosts, sizeof(t.known_hosts), "%s", h->known_hosts);
+    return t;
+}
+
 int lab_ssh_open(sb_lab *lab, const sb_host *hosts, char *err)
 {
     struct lab_remote *rm = calloc(1, sizeof(*rm));
@@ -133,12 +145,7 @@ int lab_ssh_open(sb_lab *lab, const sb_host *hosts, char *err)
             continue;
         if (resolve4(h->address, lab->hosts[i].addr, sizeof(lab->hosts[i].addr), err) == -1)
             return -1;
-        sb_ssh_target t = {.port = h->port, .sudo = h->sudo};
-        snprintf(t.name, sizeof(t.name), "%s", h->name);
-        snprintf(t.address, sizeof(t.address), "%s", h->address);
-        snprintf(t.user, sizeof(t.user), "%s", h->user);
-        snprintf(t.key, sizeof(t.key), "%s", h->key);
-        snprintf(t.known_hosts, sizeof(t.known_hosts), "%s", h->known_hosts);
+        sb_ssh_target t = target_of(h);
         r->conn = ssh_open(&t, lab_runtime_dir(lab), rm->ssh_log, 10 * SB_NS_PER_S, err);
         if (!r->conn)
             return -1;
@@ -570,12 +577,7 @@ int lab_clean_remote(const sb_host *hosts, size_t n_hosts, int force,
         const sb_host *h = &hosts[i];
         if (!h->remote)
             continue;
-        sb_ssh_target t = {.port = h->port, .sudo = h->sudo};
-        snprintf(t.name, sizeof(t.name), "%s", h->name);
-        snprintf(t.address, sizeof(t.address), "%s", h->address);
-        snprintf(t.user, sizeof(t.user), "%s", h->user);
-        snprintf(t.key, sizeof(t.key), "%s", h->key);
-        snprintf(t.known_hosts, sizeof(t.known_hosts), "%s", h->known_hosts);
+        sb_ssh_target t = target_of(h);
         char e[SB_ERR_LEN];
         sb_ssh *c = ssh_open(&t, ctl, NULL, 10 * SB_NS_PER_S, e);
         if (!c) {
