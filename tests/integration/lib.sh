@@ -10,14 +10,50 @@ fail() { echo "FAIL: $*" >&2; exit 1; }
 
 # Namespaces of ours still present (any run).
 our_namespaces() { ip netns list 2>/dev/null | awk '{print $1}' | grep '^sb-' || true; }
+# The ones present before this test began are not its doing.
+NS_BEFORE=$(our_namespaces | tr '\n' ' ')
 
 # redis processes started from this test's work folder.
 our_processes() { pgrep -af "[r]edis-server .*$WORK" || true; }
 
+# What is known about a namespace of ours: when it was made, and the run
+# that owns it (its lock file names the pid and the run folder).
+describe_namespace() {
+  local ns=$1 id
+  id=${ns#sb-}; id=${id%%-*}
+  echo "  $ns: made $(stat -c %y "/run/netns/$ns" 2>/dev/null || echo '?')"
+  if [ -r "/run/splitbrain/$id.lock" ]; then
+    local pid; pid=$(awk '$1 == "pid" {print $2}' "/run/splitbrain/$id.lock")
+    echo "    lock: $(tr '\n' ' ' <"/run/splitbrain/$id.lock")"
+    echo "    owner: $(ps -o pid=,etime=,args= -p "$pid" 2>/dev/null || echo "pid $pid gone")"
+  else
+    echo "    no lock file (its run ended or was killed)"
+  fi
+}
+
+# Run ids of the labs this test made (every lab writes "# lab ID: ..." to
+# lab.log in its run folder, which is under $WORK).
+our_run_ids() { grep -rhaos --include=lab.log '^# lab [0-9a-f]*' "$WORK" | awk '{print $3}' | sort -u || true; }
+
+# Fails on namespaces of this test's labs that are still there, on redis
+# processes of this test, and on bridges in the root namespace. Namespaces
+# of other runs (another test, a user's run) are described on stderr, not
+# blamed on this test: each C test checks its own labs.
 assert_nothing_left() {
-  local ns procs
-  ns=$(our_namespaces); procs=$(our_processes)
-  [ -z "$ns" ] || fail "namespaces left behind: $ns"
+  local ns procs n id ids mine="" other=""
+  ns=$(our_namespaces); procs=$(our_processes); ids=" $(our_run_ids | tr '\n' ' ') "
+  for n in $ns; do
+    id=${n#sb-}; id=${id%%-*}
+    case "$ids" in *" $id "*) mine="$mine $n" ;; *) other="$other $n" ;; esac
+  done
+  if [ -n "$other" ]; then
+    echo "note: namespaces of runs this test did not make (present before it: ${NS_BEFORE:-none}):" >&2
+    for n in $other; do describe_namespace "$n" >&2; done
+  fi
+  if [ -n "$mine" ]; then
+    for n in $mine; do describe_namespace "$n" >&2; done
+    fail "namespaces left behind:$mine"
+  fi
   [ -z "$procs" ] || fail "processes left behind: $procs"
   ! ip -o link show type bridge | grep -q . || fail "a bridge appeared in the root namespace"
 }

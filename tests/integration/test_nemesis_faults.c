@@ -22,6 +22,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -107,6 +108,24 @@ static int setup(void **state)
     return F.rec ? 0 : -1;
 }
 
+/* Entries of `dir` whose names start with `prefix`, each printed; 0 when
+ * the folder does not exist. */
+static int entries_with_prefix(const char *dir, const char *prefix)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return 0;
+    int n = 0;
+    struct dirent *e;
+    while ((e = readdir(d)))
+        if (!strncmp(e->d_name, prefix, strlen(prefix))) {
+            print_error("left behind: %s/%s\n", dir, e->d_name);
+            n++;
+        }
+    closedir(d);
+    return n;
+}
+
 static int teardown_failed;
 
 static int teardown(void **state)
@@ -119,15 +138,14 @@ static int teardown(void **state)
     deploy_free(F.d);
     lab_destroy(F.lab);
     scenario_free(F.s);
-    char cmd[256], line[256];
-    snprintf(cmd, sizeof(cmd), "ip netns list | grep -c 'sb-%s-' ; ls /run/splitbrain | grep -c '^%s'",
-             F.run_id, F.run_id);
-    FILE *p = popen(cmd, "r");
-    int left = 0;
-    while (p && fgets(line, sizeof(line), p))
-        left += atoi(line);
-    if (p)
-        pclose(p);
+    F.n = NULL;
+    F.rec = NULL;
+    F.d = NULL;
+    F.lab = NULL;
+    F.s = NULL;
+    char cmd[256], prefix[64];
+    snprintf(prefix, sizeof(prefix), "sb-%s-", F.run_id);
+    int left = entries_with_prefix("/run/netns", prefix) + entries_with_prefix("/run/splitbrain", F.run_id);
     if (left) {
         /* cmocka does not fail the program on a failed group teardown:
          * main() does, and the lab's own log says what went wrong. */
@@ -428,5 +446,8 @@ int main(void)
         cmocka_unit_test(heal_all_undoes_everything_in_force),
     };
     int failed = cmocka_run_group_tests(tests, setup, teardown);
+    /* A group setup that failed half-way leaves its lab to us. */
+    if (F.lab && teardown(NULL) != 0)
+        teardown_failed = 1;
     return failed || teardown_failed;
 }
