@@ -79,6 +79,44 @@ fail:
     return NULL;
 }
 
+sb_clockctl *clockctl_open(const char *path, char *err)
+{
+    size_t map_len = (size_t)sysconf(_SC_PAGESIZE);
+    int fd = open(path, O_RDWR | O_CLOEXEC);
+    if (fd == -1) {
+        sb_err_set(err, "open(%s): %s", path, strerror(errno));
+        return NULL;
+    }
+    struct stat st;
+    if (fstat(fd, &st) == -1 || (size_t)st.st_size < map_len) {
+        sb_err_set(err, "%s is not a clock control file (%lld bytes, expected %zu)", path,
+                   (long long)st.st_size, map_len);
+        close(fd);
+        return NULL;
+    }
+    void *map = mmap(NULL, map_len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    close(fd);
+    if (map == MAP_FAILED) {
+        sb_err_set(err, "mmap(%s): %s", path, strerror(errno));
+        return NULL;
+    }
+    sb_clockctl *c = calloc(1, sizeof(*c));
+    if (!c || !(c->path = strdup(path))) {
+        sb_err_set(err, "clockctl_open: out of memory");
+        munmap(map, map_len);
+        free(c);
+        return NULL;
+    }
+    c->ctl = map;
+    c->map_len = map_len;
+    if (!sb_clock_ctl_valid(c->ctl, map_len)) {
+        sb_err_set(err, "%s is not a clock control file (no magic)", path);
+        clockctl_close(c, 0);
+        return NULL;
+    }
+    return c;
+}
+
 void clockctl_close(sb_clockctl *c, int unlink_file)
 {
     if (!c)

@@ -19,6 +19,7 @@
 
 #define SB_CLOCK_SHIM_ENV "SB_CLOCK_SHIM" /* overrides where the shim is */
 #define SB_CLOCK_SHIM_NAME "libsbclock.so"
+#define SB_CLOCK_TOOL_NAME "sbclockctl" /* next to the shim: shim/sbclockctl.c */
 
 typedef struct sb_clockctl sb_clockctl;
 
@@ -27,6 +28,9 @@ typedef struct sb_clockctl sb_clockctl;
  * rename, never truncated, so processes that still map it do not crash
  * (they keep the old one). Returns NULL with err on failure. */
 sb_clockctl *clockctl_create(const char *path, char *err);
+/* Maps an existing control file (made by clockctl_create, maybe by another
+ * process) to change it in place. NULL with err if it is not one. */
+sb_clockctl *clockctl_open(const char *path, char *err);
 /* Unmaps, removes the file if unlink_file, frees. Processes that mapped
  * the file keep their last offset. NULL is a no-op. */
 void clockctl_close(sb_clockctl *c, int unlink_file);

@@ -359,6 +359,15 @@ const char *lab_runtime_dir(const sb_lab *lab)
     return lab->runtime_dir;
 }
 
+int lab_clock_apply(sb_lab *lab, int host, const char *ctl_path, int monotonic, const char *op,
+                    int64_t delta_ns, int64_t period_ns, int64_t duration_ns, char *err)
+{
+    if (!lab->rm)
+        return 0;
+    return lab_ssh_clock(lab, host, ctl_path, monotonic, op, delta_ns, period_ns, duration_ns,
+                         err);
+}
+
 static int new_run_id(char *out, char *err)
 {
     unsigned char b[3];

@@ -68,6 +68,15 @@ int lab_host_by_addr(const sb_lab *lab, const char *addr); /* -1 if none */
  * harness (clock control). Removed with the lab, and by lab_clean. */
 const char *lab_runtime_dir(const sb_lab *lab);
 
+/* After a clock control file under lab_runtime_dir() changed (clockctl.h):
+ * on the ssh backend the host's copy, which the process there maps, gets
+ * the same change from the host's own sbclockctl (a strobe's window on the
+ * host's monotonic clock). op: "bump", "set", "strobe" or "reset"; delta_ns
+ * is the offset for bump/set. On the local lab the processes map that very
+ * file: nothing to do. 0, or -1 with err. */
+int lab_clock_apply(sb_lab *lab, int host, const char *ctl_path, int monotonic, const char *op,
+                    int64_t delta_ns, int64_t period_ns, int64_t duration_ns, char *err);
+
 /* Moves the calling thread into the host's network namespace: sockets it
  * opens afterwards live there. lab_leave() returns it to the namespace the
  * lab was created from. */

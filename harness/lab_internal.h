@@ -76,6 +76,8 @@ void lab_ssh_close(sb_lab *lab);
 int lab_ssh_exec(sb_lab *lab, int host, char *const argv[], const char *stdin_text,
                  int64_t timeout_ns, char *err);
 int lab_ssh_start(sb_proc *p, char *err);
+int lab_ssh_clock(sb_lab *lab, int host, const char *ctl_path, int monotonic, const char *op,
+                  int64_t delta_ns, int64_t period_ns, int64_t duration_ns, char *err);
 int lab_ssh_running(sb_proc *p);
 int lab_ssh_signal(sb_proc *p, int sig, char *err);
 

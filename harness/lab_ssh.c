@@ -22,8 +22,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
+#include "../shim/sbclock_ctl.h"
+#include "clockctl.h"
 #include "lab_internal.h"
 #include "scenario.h"
 #include "ssh.h"
@@ -40,6 +43,7 @@ typedef struct rhost {
     char rdir[1100]; /* <dir>/<runid> on the host */
     char ctl_addr[64]; /* this machine as the host sees it */
     int lo, hi;      /* local port range of clients placed here */
+    int clock_ready; /* the clock shim and sbclockctl are in rdir */
 } rhost;
 
 struct lab_remote {
@@ -47,6 +51,7 @@ struct lab_remote {
     char ssh_log[4200];
     pthread_t mirror;
     int mirror_started;
+    pthread_mutex_t clock_lock; /* installs of the clock shim */
     atomic_int stop;
 };
 
@@ -131,6 +136,7 @@ int lab_ssh_open(sb_lab *lab, const sb_host *hosts, char *err)
 {
     struct lab_remote *rm = calloc(1, sizeof(*rm));
     lab->rm = rm;
+    pthread_mutex_init(&rm->clock_lock, NULL);
     snprintf(rm->ssh_log, sizeof(rm->ssh_log), "%s/ssh.log", lab->run_dir);
     int span = PORT_TOTAL / (int)lab->n_hosts;
     if (span > PORT_SPAN_MAX)
@@ -293,17 +299,156 @@ static int upload_dir(sb_lab *lab, int host, const char *dir, char *err)
     return rc;
 }
 
+/* ====== The clock shim on a host ====== */
+
+/* Where a local clock control file (in the lab's runtime folder) lives on
+ * the host: the run's folder there, same name. */
+static void remote_clock_path(const sb_lab *lab, int host, const char *local, sb_buf *out)
+{
+    const char *base = strrchr(local, '/');
+    sb_buf_puts(out, lab->rm->h[host].rdir);
+    sb_buf_puts(out, "/");
+    sb_buf_puts(out, base ? base + 1 : local);
+}
+
+static void remote_tool(const sb_lab *lab, int host, sb_buf *out)
+{
+    sb_buf_puts(out, lab->rm->h[host].rdir);
+    sb_buf_puts(out, "/" SB_CLOCK_TOOL_NAME);
+}
+
+/* Copies libsbclock.so (local path shim) and sbclockctl next to it into the
+ * host's run folder, once per host. The shim is this machine's build: the
+ * host must have the same architecture. */
+static int clock_install(sb_lab *lab, int host, const char *shim, char *err)
+{
+    rhost *r = &lab->rm->h[host];
+    pthread_mutex_lock(&lab->rm->clock_lock);
+    int rc = 0;
+    if (r->clock_ready)
+        goto out;
+    struct utsname u;
+    sb_buf out;
+    sb_buf_init(&out);
+    rc = uname(&u) == -1 ? -1 : ssh_check(r->conn, "uname -m", &out, SSH_CMD_TIMEOUT_NS, err);
+    sb_buf_puts(&out, "");
+    out.data[strcspn(out.data, "\n")] = '\0';
+    if (rc == 0 && strcmp(out.data, u.machine)) {
+        sb_err_set(err, "host %s is %s and this machine %s: the clock shim built here cannot run "
+                        "there (clock faults need hosts of this machine's architecture)",
+                   lab->hosts[host].name, out.data, u.machine);
+        rc = -1;
+    }
+    sb_buf_free(&out);
+    char tool[4200];
+    snprintf(tool, sizeof(tool), "%s", shim);
+    char *slash = strrchr(tool, '/');
+    snprintf(slash ? slash + 1 : tool, sizeof(tool) - (size_t)(slash ? slash + 1 - tool : 0), "%s",
+             SB_CLOCK_TOOL_NAME);
+    const char *const files[][2] = {{shim, "/" SB_CLOCK_SHIM_NAME}, {tool, "/" SB_CLOCK_TOOL_NAME}};
+    for (size_t i = 0; rc == 0 && i < 2; i++) {
+        size_t len = 0;
+        char *data = sb_read_file(files[i][0], &len, err);
+        if (!data) {
+            rc = -1;
+            break;
+        }
+        char rpath[1200];
+        snprintf(rpath, sizeof(rpath), "%s%s", r->rdir, files[i][1]);
+        rc = ssh_put(r->conn, rpath, data, len, 0755, err);
+        free(data);
+    }
+    if (rc == 0) {
+        r->clock_ready = 1;
+        lab_log(lab, "# %s: clock shim and %s copied to %s\n", lab->hosts[host].name,
+                SB_CLOCK_TOOL_NAME, r->rdir);
+    }
+out:
+    pthread_mutex_unlock(&lab->rm->clock_lock);
+    return rc;
+}
+
+/* One NAME=value of a process's environment as the host needs it: the
+ * shim and its control file at their places on the host, other paths
+ * under run_dir rewritten. */
+static void remote_env_entry(const sb_lab *lab, int host, const char *entry, sb_buf *out)
+{
+    const char *eq = strchr(entry, '=');
+    size_t k = eq ? (size_t)(eq - entry) : strlen(entry);
+    if (eq && k == strlen("LD_PRELOAD") && !strncmp(entry, "LD_PRELOAD", k)) {
+        sb_buf_printf(out, "LD_PRELOAD=%s/" SB_CLOCK_SHIM_NAME, lab->rm->h[host].rdir);
+    } else if (eq && k == strlen(SB_CLOCK_ENV) && !strncmp(entry, SB_CLOCK_ENV, k)) {
+        sb_buf_puts(out, SB_CLOCK_ENV "=");
+        remote_clock_path(lab, host, eq + 1, out);
+    } else {
+        to_remote(lab, host, entry, out);
+    }
+}
+
+/* Before a process with the clock shim starts: the shim on the host, and
+ * the command that makes its control file unless it exists (a restarted
+ * process keeps its offset, as on the local lab) added to cmd. */
+static int remote_env(sb_lab *lab, int host, char *const env[], sb_buf *cmd, char *err)
+{
+    for (size_t i = 0; env[i]; i++) {
+        if (!strncmp(env[i], "LD_PRELOAD=", 11) && clock_install(lab, host, env[i] + 11, err) == -1)
+            return -1;
+        if (!strncmp(env[i], SB_CLOCK_ENV "=", strlen(SB_CLOCK_ENV) + 1)) {
+            sb_buf path, tool;
+            sb_buf_init(&path);
+            sb_buf_init(&tool);
+            remote_clock_path(lab, host, env[i] + strlen(SB_CLOCK_ENV) + 1, &path);
+            remote_tool(lab, host, &tool);
+            sb_buf_puts(cmd, "{ test -e ");
+            ssh_quote(cmd, path.data);
+            sb_buf_puts(cmd, " || ");
+            ssh_quote(cmd, tool.data);
+            sb_buf_puts(cmd, " ");
+            ssh_quote(cmd, path.data);
+            sb_buf_puts(cmd, " create >/dev/null; } && ");
+            sb_buf_free(&path);
+            sb_buf_free(&tool);
+        }
+    }
+    return 0;
+}
+
+int lab_ssh_clock(sb_lab *lab, int host, const char *ctl_path, int monotonic, const char *op,
+                  int64_t delta_ns, int64_t period_ns, int64_t duration_ns, char *err)
+{
+    sb_ssh *c = conn_of(lab, host, err);
+    if (!c)
+        return -1;
+    sb_buf cmd, path, out;
+    sb_buf_init(&cmd);
+    sb_buf_init(&path);
+    sb_buf_init(&out);
+    remote_tool(lab, host, &cmd);
+    remote_clock_path(lab, host, ctl_path, &path);
+    sb_buf_puts(&cmd, " ");
+    ssh_quote(&cmd, path.data);
+    sb_buf_printf(&cmd, " mono %d %s", monotonic ? 1 : 0, op);
+    if (!strcmp(op, "bump") || !strcmp(op, "set"))
+        sb_buf_printf(&cmd, " %lld", (long long)delta_ns);
+    else if (!strcmp(op, "strobe"))
+        sb_buf_printf(&cmd, " %lld %lld %lld", (long long)delta_ns, (long long)period_ns,
+                      (long long)duration_ns);
+    int rc = ssh_check(c, cmd.data, &out, SSH_CMD_TIMEOUT_NS, err);
+    if (rc == 0)
+        lab_log(lab, "# clock on %s: %s -> %.*s\n", lab->hosts[host].name, cmd.data,
+                out.len ? (int)strcspn(out.data, "\n") : 0, out.len ? out.data : "");
+    sb_buf_free(&cmd);
+    sb_buf_free(&path);
+    sb_buf_free(&out);
+    return rc;
+}
+
 int lab_ssh_start(sb_proc *p, char *err)
 {
     sb_lab *lab = p->lab;
     sb_ssh *c = conn_of(lab, p->host, err);
     if (!c)
         return -1;
-    if (p->env) {
-        sb_err_set(err, "%s on %s: extra environment (the clock shim) is not available on the "
-                        "ssh backend", p->argv[0], lab->hosts[p->host].name);
-        return -1;
-    }
     if (!p->uploaded) {
         if (p->cwd && upload_dir(lab, p->host, p->cwd, err) == -1)
             return -1;
@@ -324,7 +469,24 @@ int lab_ssh_start(sb_proc *p, char *err)
     /* its own session (no hangup when the channel closes), output to the
      * log; a background job of sh is no group leader, so setsid does not
      * fork and $! is the server's pid */
-    sb_buf_puts(&cmd, " && { setsid");
+    sb_buf_puts(&cmd, " && ");
+    if (p->env && remote_env(lab, p->host, p->env, &cmd, err) == -1) {
+        sb_buf_free(&cmd);
+        sb_buf_free(&rcwd);
+        sb_buf_free(&rlog);
+        return -1;
+    }
+    sb_buf_puts(&cmd, "{ setsid");
+    if (p->env)
+        sb_buf_puts(&cmd, " env");
+    for (size_t i = 0; p->env && p->env[i]; i++) {
+        sb_buf a;
+        sb_buf_init(&a);
+        remote_env_entry(lab, p->host, p->env[i], &a);
+        sb_buf_puts(&cmd, " ");
+        ssh_quote(&cmd, a.data);
+        sb_buf_free(&a);
+    }
     for (size_t i = 0; p->argv[i]; i++) {
         sb_buf a;
         sb_buf_init(&a);

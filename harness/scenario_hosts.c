@@ -223,23 +223,5 @@ int sc_check_remote(pctx *c, const sb_scenario *s)
                        "the cache workload's origin service runs on the local lab only (it is "
                        "this binary, which a remote host does not have); drop the host "
                        "addresses to run it on namespaces");
-    /* clock faults need the shim on the hosts, which the backend does not
-     * ship yet */
-    for (size_t i = 0; i < s->n_fixed; i++)
-        if (s->fixed[i].kind == SB_FAULT_CLOCK) {
-            char p[64];
-            snprintf(p, sizeof(p), "/nemesis/%zu", i);
-            return sc_perr(c, p, 0,
-                           "fault \"clock\" is not available on the ssh backend yet (the "
-                           "clock shim is not shipped to the hosts); allowed there: partition, "
-                           "heal, loss, bandwidth, netem, kill, restart, pause, resume, "
-                           "sentinel-add, sentinel-remove and the cluster faults");
-        }
-    for (size_t g = 0; g < s->n_generators; g++)
-        for (size_t i = 0; i < s->generators[g].n_templates; i++)
-            if (s->generators[g].templates[i].kind == SB_FAULT_CLOCK)
-                return sc_perr(c, "/nemesis", 1,
-                               "a random schedule draws clock faults, which the ssh backend "
-                               "does not run yet; leave \"clock\" out of its faults");
     return 0;
 }

@@ -55,7 +55,7 @@ assert_nothing_left() {
     fail "namespaces left behind:$mine"
   fi
   [ -z "$procs" ] || fail "processes left behind: $procs"
-  ! ip -o link show type bridge | grep -q . || fail "a bridge appeared in the root namespace"
+  ! ip -o link show type bridge | grep . >/dev/null || fail "a bridge appeared in the root namespace"
 }
 
 # Waits up to $1 seconds for the command in $2.. to succeed.

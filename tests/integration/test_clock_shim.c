@@ -355,6 +355,60 @@ static void redis_ignores_a_foreign_control_file(void **state)
     assert_skew(f, 0);
 }
 
+/* sbclockctl, the program the ssh backend runs on remote hosts, changes
+ * the same file in place: a redis that maps it follows. */
+static void run_tool(const char *args)
+{
+    char tool[4200], cmd[4600];
+    shim_path(tool, sizeof(tool));
+    char *slash = strrchr(tool, '/');
+    snprintf(slash + 1, sizeof(tool) - (size_t)(slash + 1 - tool), "%s", SB_CLOCK_TOOL_NAME);
+    snprintf(cmd, sizeof(cmd), "%s %s >/dev/null", tool, args);
+    int rc = system(cmd);
+    if (rc != 0)
+        fail_msg("`%s` exited %d", cmd, rc);
+}
+
+static void redis_time_follows_sbclockctl(void **state)
+{
+    fixture *f = *state;
+    char path[160], args[400];
+    snprintf(path, sizeof(path), "%s/tool.ctl", f->dir);
+    snprintf(args, sizeof(args), "%s create", path);
+    run_tool(args);
+    start_redis(f, path);
+    assert_skew(f, 0);
+    snprintf(args, sizeof(args), "%s mono 0 bump 20000000000", path);
+    run_tool(args);
+    assert_skew(f, 20 * SB_NS_PER_S);
+    snprintf(args, sizeof(args), "%s bump -50000000000", path);
+    run_tool(args);
+    assert_skew(f, -30 * SB_NS_PER_S);
+    /* a strobe on the file's host's monotonic clock: +10 s half the time */
+    snprintf(args, sizeof(args), "%s strobe 10000000000 200000000 1000000000", path);
+    run_tool(args);
+    int shifted = 0;
+    for (int i = 0; i < 20; i++) {
+        int64_t skew = redis_skew_ns(f);
+        if (near(skew, -20 * SB_NS_PER_S))
+            shifted++;
+        else if (!near(skew, -30 * SB_NS_PER_S))
+            fail_msg("strobe through sbclockctl: TIME is %+.3f s from the host", (double)skew / SB_NS_PER_S);
+        sb_sleep_ns(40 * SB_NS_PER_MS);
+    }
+    assert_true(shifted > 0);
+    snprintf(args, sizeof(args), "%s reset", path);
+    run_tool(args);
+    assert_skew(f, 0);
+    /* what is not a control file is refused, not overwritten */
+    snprintf(args, sizeof(args), "%s/redis.log bump 1 2>/dev/null", f->dir);
+    char tool[4200], cmd[4600];
+    shim_path(tool, sizeof(tool));
+    *strrchr(tool, '/') = '\0';
+    snprintf(cmd, sizeof(cmd), "%s/%s %s", tool, SB_CLOCK_TOOL_NAME, args);
+    assert_int_not_equal(system(cmd), 0);
+}
+
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 
 int main(void)
@@ -364,6 +418,7 @@ int main(void)
         T(redis_time_follows_bumps_and_reset),
         T(redis_time_alternates_under_a_strobe),
         T(redis_ignores_a_foreign_control_file),
+        T(redis_time_follows_sbclockctl),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -19,16 +19,16 @@ done
 
 # While it runs, clean must not touch it.
 "$SB_BIN" clean >"$WORK/clean0.txt"
-ip netns list | grep -q "sb-$runid-n1" || fail "clean removed a live run"
+ip netns list | grep "sb-$runid-n1" >/dev/null || fail "clean removed a live run"
 
 kill -KILL "$pid"
 wait "$pid" 2>/dev/null || true
-ip netns list | grep -q "sb-$runid-" || fail "expected leftovers after SIGKILL"
+ip netns list | grep "sb-$runid-" >/dev/null || fail "expected leftovers after SIGKILL"
 ls "/run/splitbrain/$runid.d"/clock-* >/dev/null || fail "expected clock control files after SIGKILL"
 
 "$SB_BIN" clean >"$WORK/clean.txt" || fail "clean exited $?"
 cat "$WORK/clean.txt"
-! ip netns list | grep -q "sb-$runid-" || fail "namespaces of run $runid remain"
+! ip netns list | grep "sb-$runid-" >/dev/null || fail "namespaces of run $runid remain"
 [ ! -e "/run/splitbrain/$runid.lock" ] || fail "lock file remains"
 [ ! -e "/run/splitbrain/$runid.d" ] || fail "runtime folder (clock control files) remains"
 grep -q "removed runtime folder" "$WORK/clean.txt" || fail "clean did not report the runtime folder"

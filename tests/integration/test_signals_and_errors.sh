@@ -48,8 +48,8 @@ done <"$SCEN/bad/EXPECTED.txt"
 
 # 5. Every shipped scenario validates; the CLI answers --help and --version.
 "$SB_BIN" validate $(find "$SB_SOURCE_DIR/scenarios" -name '*.json') >/dev/null || fail "shipped scenarios invalid"
-for c in run validate check clean; do "$SB_BIN" $c --help | grep -q "usage: splitbrain $c" || fail "$c --help"; done
-"$SB_BIN" --version | grep -q '^splitbrain [0-9]' || fail "--version"
+for c in run validate check clean; do "$SB_BIN" $c --help | grep "usage: splitbrain $c" >/dev/null || fail "$c --help"; done
+"$SB_BIN" --version | grep '^splitbrain [0-9]' >/dev/null || fail "--version"
 set +e; "$SB_BIN" frobnicate 2>/dev/null; status=$?; set -e
 [ $status -eq 2 ] || fail "unknown command exited $status"
 assert_nothing_left

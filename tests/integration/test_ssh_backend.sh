@@ -36,8 +36,8 @@ EOF
   chmod 755 "${!root_var}/bin/sudo"
 done
 mkdir -p "$WORK/scen"
-for n in case2-short healthy-short; do
-  python3 - "$SCEN/$n.json" "$WORK/scen/$n.json" "$LAB/lab.env" <<'PY'
+to_ssh() { # SRC DST: the scenario with only its hosts section changed
+  python3 - "$1" "$2" "$LAB/lab.env" <<'PY'
 import json, sys, shlex
 env = dict(l.strip().split("=", 1) for l in open(sys.argv[3]) if "=" in l)
 s = json.load(open(sys.argv[1]))
@@ -49,7 +49,8 @@ s["hosts"] = [{"name": h, "address": env["SSHLAB_ADDR_h%d" % (i + 1)],
 s["ssh"] = {"user": "root", "key": env["SSHLAB_KEY"], "sudo": True}
 json.dump(s, open(sys.argv[2], "w"), indent=1)
 PY
-done
+}
+for n in case2-short healthy-short; do to_ssh "$SCEN/$n.json" "$WORK/scen/$n.json"; done
 
 set +e
 ip netns exec "$SSHLAB_CTL_NS" "$SB_BIN" run "$WORK/scen/case2-short.json" \
@@ -117,8 +118,12 @@ ip netns exec "$SSHLAB_CTL_NS" "$SB_BIN" run "$WORK/scen/tc.json" --out "$WORK/t
 tcrun=$!
 seen_tbf=0 seen_netem=0
 for _ in $(seq 1 100); do
-  ip netns exec "$SSHLAB_NS_h2" tc qdisc show dev eth0 | grep -q "qdisc tbf" && seen_tbf=1
-  ip netns exec "$SSHLAB_NS_h3" tc qdisc show dev eth0 | grep -q "qdisc netem" && seen_netem=1
+  # (the output in a variable: with pipefail, `tc | grep -q` fails when
+  # grep exits before tc has written everything)
+  q2=$(ip netns exec "$SSHLAB_NS_h2" tc qdisc show dev eth0 || true)
+  q3=$(ip netns exec "$SSHLAB_NS_h3" tc qdisc show dev eth0 || true)
+  [[ "$q2" == *"qdisc tbf"* ]] && seen_tbf=1
+  [[ "$q3" == *"qdisc netem"* ]] && seen_netem=1
   kill -0 $tcrun 2>/dev/null || break
   sleep 0.1
 done
@@ -130,10 +135,26 @@ if [ $seen_netem -eq 0 ]; then
 fi
 for h in h2 h3; do
   ns_var=SSHLAB_NS_$h
-  if ip netns exec "${!ns_var}" tc qdisc show dev eth0 | grep -q "tbf\|netem"; then
+  if ip netns exec "${!ns_var}" tc qdisc show dev eth0 | grep "tbf\|netem" >/dev/null; then
     fail "$h: qdisc left after the run"
   fi
 done
+
+# Clock faults over ssh: the background document's TILT case with only its
+# hosts changed. The shim and sbclockctl go to the hosts, every node starts
+# under LD_PRELOAD with its control file there, and the +5 s jump is written
+# into n2's sentinel's file by sbclockctl on n2: exactly that sentinel
+# enters TILT.
+to_ssh "$SB_SOURCE_DIR/scenarios/blog/sentinel-tilt.json" "$WORK/scen/tilt.json"
+ip netns exec "$SSHLAB_CTL_NS" "$SB_BIN" run "$WORK/scen/tilt.json" --out "$WORK/tilt" \
+  >"$WORK/tilt.txt" 2>&1 || { cat "$WORK/tilt.txt"; fail "the TILT scenario over ssh did not meet its expectations"; }
+t=$(ls -d "$WORK"/tilt/sentinel-tilt-2*)
+grep -q '+tilt' "$t/nodes/n2/sentinel/sentinel.log" || fail "ssh: no +tilt in n2's sentinel log"
+! grep -q '+tilt' "$t/nodes/n1/sentinel/sentinel.log" "$t/nodes/n3/sentinel/sentinel.log" \
+  || fail "ssh: +tilt on a sentinel whose clock did not move"
+grep -q "clock on n2: .* bump 5000000000 -> offset_ns 5000000000" "$t/lab.log" \
+  || fail "ssh: the bump did not reach n2's control file"
+grep -q "clock shim and sbclockctl copied" "$t/lab.log" || fail "ssh: the shim was not copied"
 
 # A run killed with SIGKILL leaves its servers on the hosts (they run in
 # their own sessions there); `splitbrain clean --hosts` removes them.
@@ -167,7 +188,7 @@ for h in $SSHLAB_HOSTS; do
   ns=${!ns_var}; root=${!root_var}
   left=$(ls -A "$root" | grep -v '^bin$' || true)
   [ -z "$left" ] || fail "$h: files left in its tree: $left"
-  if ip netns exec "$ns" nft list tables | grep -q splitbrain; then fail "$h: firewall table left"; fi
+  if ip netns exec "$ns" nft list tables | grep splitbrain >/dev/null; then fail "$h: firewall table left"; fi
   procs=$(for p in $(ip netns pids "$ns"); do cat /proc/$p/comm 2>/dev/null; done | grep -v '^sshd$' || true)
   [ -z "$procs" ] || fail "$h: processes left: $procs"
 done
