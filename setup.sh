@@ -7,11 +7,18 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 
-PACKAGES=(cmake make gcc pkg-config iproute2 nftables python3
-          libhiredis-dev libjansson-dev libpcre2-dev libnl-3-dev libnl-route-3-dev
-          libcurl4-openssl-dev libcmocka-dev libmicrohttpd-dev
-          redis-server redis-sentinel redis-tools clang libclang-rt-14-dev chromium
-          openssh-server openssh-client)
+# Three lists, so that the demo waits only for what it needs:
+#   RUN:   what a run uses (namespaces, firewall rules, Redis and Sentinel)
+#   BUILD: compiler, CMake and the -dev packages of the libraries we link
+#   TEST:  the test suite's own tools (cmocka, clang for the fuzzers, a
+#          headless browser for the HTML report, sshd for the ssh backend,
+#          Python for the HTTP test server, xmllint for the JUnit schema)
+RUN_PACKAGES=(iproute2 nftables redis-server redis-sentinel redis-tools)
+BUILD_PACKAGES=(cmake make gcc pkg-config
+                libhiredis-dev libjansson-dev libpcre2-dev libnl-3-dev libnl-route-3-dev
+                libcurl4-openssl-dev libmicrohttpd-dev)
+TEST_PACKAGES=(libcmocka-dev python3 clang libclang-rt-14-dev chromium
+               openssh-server openssh-client libxml2-utils python3-jsonschema)
 
 need_root() {
   if [ "$(id -u)" -ne 0 ]; then
@@ -20,9 +27,9 @@ need_root() {
   fi
 }
 
-install_deps() {
+install_deps() { # install_deps PACKAGE...
   local missing=()
-  for p in "${PACKAGES[@]}"; do
+  for p in "$@"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
   done
   if [ ${#missing[@]} -gt 0 ]; then
@@ -49,8 +56,8 @@ build() { # build DIR [cmake args...]
 case "${1:-}" in
   demo)
     need_root demo
-    install_deps
-    build build
+    install_deps "${RUN_PACKAGES[@]}" "${BUILD_PACKAGES[@]}"
+    build build -DSPLITBRAIN_TESTS=OFF
     set +e
     ./build/splitbrain run scenarios/blog/sentinel-case2-partition.json
     status=$?
@@ -61,40 +68,77 @@ case "${1:-}" in
     ;;
   test)
     need_root test
-    install_deps
-    build build
-    build build-asan -DSPLITBRAIN_SANITIZE=ON
+    install_deps "${RUN_PACKAGES[@]}" "${BUILD_PACKAGES[@]}" "${TEST_PACKAGES[@]}"
+    build build -DSPLITBRAIN_TESTS=ON
+    build build-asan -DSPLITBRAIN_SANITIZE=ON -DSPLITBRAIN_TESTS=ON
     export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1
-    echo "== tests (plain build)"
-    ctest --test-dir build --output-on-failure
-    echo "== tests (ASan + UBSan build)"
+    # Every step runs even when an earlier one failed, and the end says
+    # exactly which tests failed in which pass: the CI log's last lines are
+    # the verdict.
+    failed=()
+    step() { # step NAME COMMAND...: runs it, timed; a failure is remembered
+      local name=$1 t0=$SECONDS; shift
+      echo "== $name"
+      if "$@"; then
+        echo "== $name: passed in $((SECONDS - t0)) s"
+      else
+        echo "== $name: FAILED after $((SECONDS - t0)) s"
+        failed+=("$name")
+      fi
+    }
+    failed_tests() { # the tests ctest recorded as failed in build dir $1
+      local log=$1/Testing/Temporary/LastTestsFailed.log
+      [ -f "$log" ] && cut -d: -f2 "$log" | tr '\n' ' '
+    }
+    step "tests (plain build)" ctest --test-dir build --output-on-failure
+    plain_failed=$(failed_tests build || true)
     # Every unit test, and the integration tests that drive our code paths
     # (lab, nemesis, clients, workloads, checkers, reports, cluster
     # membership, the cache workload, --post). Left to the plain pass: the
     # long reproductions whose time goes into waiting for Redis failovers
     # (test_blog_faults, test_register, test_cluster, test_random_schedule,
-    # test_case1_master_down; ~7 min), and test_locks, whose Redlock code
-    # runs under ASan in test_cache (strategy III): keeps CI under its 30
-    # minutes.
-    ctest --test-dir build-asan --output-on-failure \
-      -E 'test_blog_faults|test_register|test_cluster$|test_random_schedule|test_case1_master_down|test_locks'
+    # test_case1_master_down; ~7 min), test_locks, whose Redlock code runs
+    # under ASan in test_cache (strategy III), and the tests that build
+    # their own plain binaries (test_readme: the README in a fresh clone;
+    # test_package: the .deb): keeps CI well under its 45 minutes.
+    step "tests (ASan + UBSan build)" ctest --test-dir build-asan --output-on-failure \
+      -E 'test_blog_faults|test_register|test_cluster$|test_random_schedule|test_case1_master_down|test_locks|test_readme|test_package'
+    asan_failed=$(failed_tests build-asan || true)
 
-    echo "== fuzzing (clang, libFuzzer + ASan + UBSan, 20 s per target)"
-    cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_C_COMPILER=clang \
-      -DSPLITBRAIN_FUZZ=ON -DSPLITBRAIN_TESTS=OFF >/dev/null
-    cmake --build build-fuzz -j "$(nproc)" --target fuzz_history fuzz_jepsen >/dev/null
-    for src in fuzz/fuzz_*.c; do
-      name=$(basename "$src" .c)
-      work=$(mktemp -d) # the fuzzer adds to its corpus: run it on a copy
-      cp fuzz/corpus/"${name#fuzz_}"/* "$work"/
-      if ! ./build-fuzz/"$name" -max_total_time=20 -artifact_prefix="$work/" "$work" >"$work.log" 2>&1; then
-        tail -n 40 "$work.log" >&2
-        echo "setup.sh: $name crashed; the input is in $work (crash-*), the log in $work.log" >&2
-        exit 1
-      fi
-      echo "$name: $(grep -o 'Done [0-9]* runs in [0-9]* second(s)' "$work.log"), no crash"
-      rm -rf "$work" "$work.log"
+    fuzz() {
+      cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_C_COMPILER=clang \
+        -DSPLITBRAIN_FUZZ=ON -DSPLITBRAIN_TESTS=OFF >/dev/null
+      cmake --build build-fuzz -j "$(nproc)" --target fuzz_history fuzz_jepsen >/dev/null
+      local src name work
+      for src in fuzz/fuzz_*.c; do
+        name=$(basename "$src" .c)
+        work=$(mktemp -d) # the fuzzer adds to its corpus: run it on a copy
+        cp fuzz/corpus/"${name#fuzz_}"/* "$work"/
+        if ! ./build-fuzz/"$name" -max_total_time=20 -artifact_prefix="$work/" "$work" >"$work.log" 2>&1; then
+          tail -n 40 "$work.log" >&2
+          echo "setup.sh: $name crashed; the input is in $work (crash-*), the log in $work.log" >&2
+          return 1
+        fi
+        echo "$name: $(grep -o 'Done [0-9]* runs in [0-9]* second(s)' "$work.log"), no crash"
+        rm -rf "$work" "$work.log"
+      done
+    }
+    step "fuzzing (clang, libFuzzer + ASan + UBSan, 20 s per target)" fuzz
+
+    echo
+    if [ ${#failed[@]} -eq 0 ]; then
+      echo "setup.sh test: everything passed in $SECONDS s"
+      exit 0
+    fi
+    echo "setup.sh test: FAILED after $SECONDS s:"
+    for f in "${failed[@]}"; do
+      case "$f" in
+        "tests (plain build)") echo "  $f: ${plain_failed:-see above}" ;;
+        "tests (ASan + UBSan build)") echo "  $f: ${asan_failed:-see above}" ;;
+        *) echo "  $f" ;;
+      esac
     done
+    exit 1
     ;;
   *)
     echo "usage: ./setup.sh demo|test" >&2

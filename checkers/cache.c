@@ -896,10 +896,17 @@ static const char *const cache_figures[] = {"gets",
                                             "get_max_ms",
                                             NULL};
 
+static int cache_applies(const sb_history *h)
+{
+    return history_has_op(h, SB_PROC_CONTROLLER, "cache-config");
+}
+
 const sb_checker sb_checker_cache = {
     .name = "cache",
     .description = "cache-aside strategies: origin requests per expiry (herds), origin "
                    "concurrency, starvation, staleness and latency of gets",
     .figures = cache_figures,
     .check = cache_check,
+    .applies = cache_applies,
+    .what_it_reads = "cache-workload records (f \"cache-config\")",
 };

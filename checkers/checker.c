@@ -51,6 +51,7 @@ const char *checker_verdict_name(sb_verdict v)
     switch (v) {
     case SB_VERDICT_VALID: return "valid";
     case SB_VERDICT_INVALID: return "invalid";
+    case SB_VERDICT_SKIPPED: return "skipped";
     default: return "unknown";
     }
 }

@@ -65,9 +65,16 @@ static int convergence_check(const sb_history *h, sb_check_result *out, char *er
 
 static const char *const convergence_figures[] = {"master_changed", "converge_seconds", NULL};
 
+static int convergence_applies(const sb_history *h)
+{
+    return history_has_op(h, SB_PROC_CONTROLLER, "converged");
+}
+
 const sb_checker sb_checker_convergence = {
     .name = "convergence",
     .description = "after the faults are healed, one master with every replica caught up",
     .figures = convergence_figures,
     .check = convergence_check,
+    .applies = convergence_applies,
+    .what_it_reads = "convergence records (f \"converged\")",
 };

@@ -237,9 +237,16 @@ static const char *const counter_figures[] = {
     "acknowledged", "attempted", "indeterminate", "reads", "bad_reads",
     "final",        "lost",      "unacknowledged_applied", NULL};
 
+static int counter_applies(const sb_history *h)
+{
+    return history_has_op(h, SB_PROC_CLIENTS, "incr");
+}
+
 const sb_checker sb_checker_counter = {
     .name = "counter",
     .description = "reads of an INCR counter lie between acknowledged and attempted increments",
     .figures = counter_figures,
     .check = counter_check,
+    .applies = counter_applies,
+    .what_it_reads = "increments (f \"incr\")",
 };

@@ -176,6 +176,12 @@ static int events_check(const sb_history *h, sb_check_result *out, char *err)
 
 static const char *const events_figures[] = {"events", NULL};
 
+static int events_applies(const sb_history *h)
+{
+    return history_has_op(h, SB_PROC_NODE, NULL) ||
+           history_has_op(h, SB_PROC_CONTROLLER, "sentinel-views");
+}
+
 const sb_checker sb_checker_events = {
     .name = "events",
     .description = "counts events from the Redis and Sentinel logs, overall and per host",
@@ -183,4 +189,6 @@ const sb_checker sb_checker_events = {
     .figure_ok = events_figure_ok,
     .figure_help = "or an event name, alone or as <event>@<host> (e.g. +tilt@n2, +switch-master)",
     .check = events_check,
+    .applies = events_applies,
+    .what_it_reads = "node log events or sentinel views",
 };

@@ -727,9 +727,20 @@ static int linear_checker(const sb_history *h, sb_check_result *out, char *err)
 static const char *const linear_figures[] = {"operations", "keys", "configurations",
                                              "violations", NULL};
 
+extern const sb_checker sb_checker_stale;
+
+static int linear_applies(const sb_history *h)
+{
+    return (history_has_op(h, SB_PROC_CLIENTS, "write") ||
+            history_has_op(h, SB_PROC_CLIENTS, "cas")) &&
+           !sb_checker_stale.applies(h);
+}
+
 const sb_checker sb_checker_linear = {
     .name = "linearizable",
     .description = "register reads, writes and cas are linearizable (Wing-Gong-Lowe, per key)",
     .figures = linear_figures,
     .check = linear_checker,
+    .applies = linear_applies,
+    .what_it_reads = "register reads, writes and cas",
 };

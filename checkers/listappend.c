@@ -1057,9 +1057,16 @@ static const char *const listappend_figures[] = {
     "g1a_count",     "internal_count", "garbage_count", "g0_count",
     "g1c_count",     "g_single_count", "g2_count",      NULL};
 
+static int listappend_applies(const sb_history *h)
+{
+    return history_has_op(h, SB_PROC_CLIENTS, "txn");
+}
+
 const sb_checker sb_checker_listappend = {
     .name = "list-append",
     .description = "Elle's list-append: transactions over lists are serializable, nothing lost",
     .figures = listappend_figures,
     .check = listappend_check,
+    .applies = listappend_applies,
+    .what_it_reads = "list-append transactions (f \"txn\")",
 };

@@ -645,10 +645,17 @@ static const char *const lock_figures[] = {"attempts",
                                            "hold_ms_max",
                                            NULL};
 
+static int lock_applies(const sb_history *h)
+{
+    return history_has_op(h, SB_PROC_CLIENTS, "lock");
+}
+
 const sb_checker sb_checker_lock = {
     .name = "lock",
     .description = "a distributed lock with fencing tokens: no overlapping holds of different "
                    "clients, fences increasing at the resource, no acknowledged append lost",
     .figures = lock_figures,
     .check = lock_check,
+    .applies = lock_applies,
+    .what_it_reads = "lock attempts (f \"lock\")",
 };

@@ -233,9 +233,16 @@ static const char *const perf_figures[] = {"p99_ms", "availability_in_faults",
                                            "availability_outside_faults", "redirects_moved",
                                            "redirects_ask", NULL};
 
+static int perf_applies(const sb_history *h)
+{
+    return history_has_op(h, SB_PROC_CLIENTS, NULL);
+}
+
 const sb_checker sb_checker_perf = {
     .name = "perf",
     .description = "latency percentiles, throughput, availability in and outside faults",
     .figures = perf_figures,
     .check = perf_check,
+    .applies = perf_applies,
+    .what_it_reads = "client operations",
 };

@@ -238,9 +238,16 @@ static const char *const set_figures[] = {
     "lost_count",       "recovered_count",      "unexpected_count", "failed_present_count",
     "lost_fraction",    "final_read_size",      NULL};
 
+static int set_applies(const sb_history *h)
+{
+    return history_has_op(h, SB_PROC_CLIENTS, "add");
+}
+
 const sb_checker sb_checker_set = {
     .name = "set",
     .description = "acknowledged SADD writes lost from the final read of the set",
     .figures = set_figures,
     .check = set_check,
+    .applies = set_applies,
+    .what_it_reads = "SADD writes (f \"add\")",
 };

@@ -128,9 +128,16 @@ static int splitbrain_check(const sb_history *h, sb_check_result *out, char *err
 static const char *const splitbrain_figures[] = {"windows", "max_masters", "two_master_seconds",
                                                  NULL};
 
+static int splitbrain_applies(const sb_history *h)
+{
+    return history_has_op(h, SB_PROC_CONTROLLER, "roles");
+}
+
 const sb_checker sb_checker_splitbrain = {
     .name = "split-brain",
     .description = "windows with two or more nodes acting as master, and the writes each acknowledged",
     .figures = splitbrain_figures,
     .check = splitbrain_check,
+    .applies = splitbrain_applies,
+    .what_it_reads = "ROLE polls of the nodes (f \"roles\")",
 };

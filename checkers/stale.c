@@ -655,10 +655,31 @@ static const char *const stale_figures[] = {"reads",
                                             "future_reads",
                                             NULL};
 
+/* The stale-read workload's shape: every worker writes only its own key
+ * "k<process>" ({"k":"k3","v":7}); register histories write shared keys. */
+static int stale_applies(const sb_history *h)
+{
+    int writes = 0;
+    for (size_t i = 0; i < h->n; i++) {
+        const sb_op *op = &h->ops[i];
+        if (op->process < 0 || strcmp(op->f, "write"))
+            continue;
+        const char *k = json_string_value(json_object_get(op->value, "k"));
+        char own[32];
+        snprintf(own, sizeof(own), "k%d", op->process);
+        if (!k || strcmp(k, own))
+            return 0;
+        writes = 1;
+    }
+    return writes;
+}
+
 const sb_checker sb_checker_stale = {
     .name = "stale-read",
     .description = "reads from replicas: read-your-writes, monotonic reads, no value from the "
                    "future; staleness measured",
     .figures = stale_figures,
     .check = stale_check,
+    .applies = stale_applies,
+    .what_it_reads = "replica reads and own-key writes ({\"k\":\"k<process>\"})",
 };

@@ -65,6 +65,9 @@ struct run {
     pthread_t nemesis_thread;
     int nemesis_started;
     atomic_int faults_applied;
+    const char *phase;            /* after the workload: what it is doing, for people */
+    int64_t phase_ns, phase_shown_ns;
+    char phase_why[SB_ERR_LEN];   /* what convergence still waits for, last shown */
 };
 
 static int stop_requested(run *r)
@@ -286,6 +289,58 @@ static void progress_line(run *r, int tty, int final)
     fflush(stderr);
 }
 
+static void detail_with_names(const run *r, const char *detail, char *out, size_t len);
+
+/* After the workload the run goes quiet for people (healing, convergence,
+ * the final read, the checkers, the reports): each phase gets a line with
+ * its elapsed time, live on a terminal. */
+static void phase_line(run *r, const char *phase, int64_t since_ns, const char *detail)
+{
+    int tty = r->o->progress_tty;
+    double run_s = (double)(sb_now_ns() - r->start_ns) / 1e9;
+    double el = (double)(sb_now_ns() - since_ns) / 1e9;
+    fprintf(stderr, "%s[%5.1fs] %s: %s %.1fs%s%s%s", tty ? "\r\033[K" : "", run_s, r->s->name,
+            phase, el, detail && detail[0] ? " (" : "", detail ? detail : "",
+            detail && detail[0] ? ")" : "");
+    fputs(tty ? "" : "\n", stderr);
+    fflush(stderr);
+}
+
+static void phase_start(run *r, const char *phase)
+{
+    r->phase = phase;
+    r->phase_ns = sb_now_ns();
+    r->phase_shown_ns = 0;
+    r->phase_why[0] = '\0';
+    phase_line(r, phase, r->phase_ns, NULL);
+}
+
+/* Convergence progress: on a terminal every look (at most 4 a second);
+ * otherwise only when what is missing changes, at most once a second. */
+static void on_converge_progress(void *arg, const char *why)
+{
+    run *r = arg;
+    int64_t now = sb_now_ns();
+    int tty = r->o->progress_tty;
+    int changed = strcmp(why, r->phase_why) != 0;
+    if (now - r->phase_shown_ns < (tty ? SB_NS_PER_S / 4 : SB_NS_PER_S) || (!tty && !changed))
+        return;
+    snprintf(r->phase_why, sizeof(r->phase_why), "%s", why);
+    r->phase_shown_ns = now;
+    char named[300];
+    detail_with_names(r, why, named, sizeof(named));
+    phase_line(r, r->phase, r->phase_ns, named);
+}
+
+static void phase_end(run *r)
+{
+    if (r->phase && r->o->progress_tty) {
+        fputs("\n", stderr);
+        fflush(stderr);
+    }
+    r->phase = NULL;
+}
+
 static void watch_workload(run *r)
 {
     int tty = r->o->progress_tty;
@@ -342,6 +397,7 @@ static void finish_workload(run *r)
 {
     char err[SB_ERR_LEN];
     recorder_record(r->rec, SB_PROC_CONTROLLER, SB_OP_OK, "workload-end", NULL, NULL, NULL);
+    phase_start(r, "healing the faults");
     if (nemesis_heal_all(r->nemesis, err) == -1) {
         char msg[SB_ERR_LEN];
         snprintf(msg, sizeof(msg), "could not heal the faults: %s", err);
@@ -349,8 +405,11 @@ static void finish_workload(run *r)
         return;
     }
     sb_topology topo;
-    if (deploy_await_converged(r->deploy, r->s->deployment.converge_timeout_ns, &topo, err) == 0) {
+    phase_start(r, "waiting for convergence");
+    if (deploy_await_converged_watch(r->deploy, r->s->deployment.converge_timeout_ns, &topo,
+                                     on_converge_progress, r, err) == 0) {
         record_topology(r, "converged", 1, topo.json, NULL);
+        phase_start(r, "final read");
         final_read(r, topo.master);
     } else {
         record_topology(r, "converged", 0, NULL, err);
@@ -377,15 +436,8 @@ static int make_run_dir(const sb_scenario *s, const char *out_dir, char *dir, si
             snprintf(dir, len, "%s/%s-%s", out_dir, s->name, stamp);
         else
             snprintf(dir, len, "%s/%s-%s-%d", out_dir, s->name, stamp, n);
-        if (mkdir(dir, 0755) == 0) {
-            char latest[4096];
-            snprintf(latest, sizeof(latest), "%s/latest", out_dir);
-            unlink(latest);
-            if (symlink(strrchr(dir, '/') + 1, latest) == -1) {
-                /* only a convenience: the run goes on without it */
-            }
+        if (mkdir(dir, 0755) == 0)
             return 0;
-        }
         if (errno != EEXIST) {
             sb_err_set(err, "mkdir(%s): %s", dir, strerror(errno));
             return -1;
@@ -393,6 +445,19 @@ static int make_run_dir(const sb_scenario *s, const char *out_dir, char *dir, si
     }
     sb_err_set(err, "cannot find a free run folder name under %s", out_dir);
     return -1;
+}
+
+/* out_dir/latest names the newest run that recorded a history: a run that
+ * failed to start keeps its folder (and its error) but does not move it.
+ * The link is replaced atomically, so a reader never finds it missing. */
+static void point_latest(const char *out_dir, const char *run_dir)
+{
+    char latest[4200], tmp[4200];
+    snprintf(latest, sizeof(latest), "%s/latest", out_dir);
+    snprintf(tmp, sizeof(tmp), "%s/.latest-%d", out_dir, (int)getpid());
+    unlink(tmp);
+    if (symlink(strrchr(run_dir, '/') + 1, tmp) == 0 && rename(tmp, latest) == -1)
+        unlink(tmp); /* only a convenience: the run goes on without it */
 }
 
 static void rerun_command(const sb_scenario *s, const sb_run_opts *o, uint64_t seed, char *buf,
@@ -406,11 +471,61 @@ static void rerun_command(const sb_scenario *s, const sb_run_opts *o, uint64_t s
 
 /* ====== Node log events ====== */
 
+/* detail with every "ADDR PORT" (or ADDR) of a lab host replaced by the
+ * host's name: "mymaster 10.77.0.10 6379 10.77.0.12 6379" -> "mymaster n1 n3". */
+static void detail_with_names(const run *r, const char *detail, char *out, size_t len)
+{
+    char copy[256];
+    snprintf(copy, sizeof(copy), "%s", detail);
+    out[0] = '\0';
+    size_t o = 0;
+    int skip_port = 0;
+    char *save = NULL;
+    for (char *t = strtok_r(copy, " ", &save); t; t = strtok_r(NULL, " ", &save)) {
+        if (skip_port && strspn(t, "0123456789") == strlen(t)) {
+            skip_port = 0;
+            continue;
+        }
+        int h = lab_host_by_addr(r->lab, t);
+        skip_port = h >= 0;
+        const char *word = h >= 0 ? lab_host_name(r->lab, h) : t;
+        int w = snprintf(out + o, len - o, "%s%s", o ? " " : "", word);
+        if (w < 0 || (size_t)w >= len - o)
+            break;
+        o += (size_t)w;
+    }
+}
+
+/* Events that change who is master or whether sentinels act, shown on the
+ * progress output as they are read, with the run's time. */
+static void show_event(run *r, int host, sb_proc_kind kind, const sb_log_event *ev)
+{
+    static const char *const shown[] = {"+switch-master", "+odown", "-odown", "+tilt", "-tilt",
+                                        "+failover-end", "+elected-leader"};
+    int want = 0;
+    for (size_t i = 0; i < sizeof(shown) / sizeof(shown[0]); i++)
+        want |= !strcmp(ev->name, shown[i]);
+    if (!want)
+        return;
+    char named[300], what[320];
+    detail_with_names(r, ev->detail, named, sizeof(named));
+    char a[64], b[64];
+    if (!strcmp(ev->name, "+switch-master") && sscanf(named, "%*s %63s %63s", a, b) == 2)
+        snprintf(what, sizeof(what), "+switch-master %s -> %s", a, b);
+    else
+        snprintf(what, sizeof(what), "%s %s", ev->name, named);
+    fprintf(stderr, "%s[%5.1fs] %s: %s %s@%s\n", r->o->progress_tty ? "\r\033[K" : "",
+            (double)(sb_now_ns() - r->start_ns) / 1e9, r->s->name, what, scenario_proc_name(kind),
+            r->s->hosts[host].name);
+    fflush(stderr);
+}
+
 static void on_log_event(void *arg, int host, sb_proc_kind kind, const sb_log_event *ev,
                          const char *line)
 {
     (void)line;
     run *r = arg;
+    show_event(r, host, kind, ev);
     sb_buf v;
     sb_buf_init(&v);
     sb_buf_printf(&v, "{\"process\":\"%s\",\"detail\":", scenario_proc_name(kind));
@@ -476,11 +591,16 @@ int controller_run(const sb_scenario *s, const sb_run_opts *o, sb_run_result *ou
     r->wk = workload_find(s->workload.kind);
     uint64_t seed = o->has_seed ? o->seed : s->seed;
     sb_run_meta meta = {.seed = seed, .started_wall_ns = sb_wall_ns()};
+    snprintf(meta.scenario, sizeof(meta.scenario), "%s", s->path ? s->path : "");
     char run_dir[4096], path[4200], hist_path[4200];
     int rc = -1;
     err[0] = '\0';
 
-    if (make_run_dir(s, o->out_dir ? o->out_dir : "runs", run_dir, sizeof(run_dir), err) == -1)
+    if (o->out_dir[0] != '/') {
+        sb_err_set(err, "the run folder's parent %s is not absolute", o->out_dir);
+        goto out;
+    }
+    if (make_run_dir(s, o->out_dir, run_dir, sizeof(run_dir), err) == -1)
         goto out;
     snprintf(meta.run_dir, sizeof(meta.run_dir), "%s", run_dir);
     rerun_command(s, o, seed, meta.command, sizeof(meta.command));
@@ -515,6 +635,7 @@ int controller_run(const sb_scenario *s, const sb_run_opts *o, sb_run_result *ou
     r->start_ns = sb_now_ns();
     if (!(r->rec = recorder_open(hist_path, r->start_ns, err)))
         goto out;
+    point_latest(o->out_dir, run_dir);
     record_topology(r, "ready", 1, topo.json, NULL);
     if (!strcmp(s->workload.kind, "cache"))
         cache_record_config(s, r->rec);
@@ -556,6 +677,8 @@ interrupted:
 out:
     if (rc == -1 && !err[0])
         sb_err_set(err, "%s", r->err[0] ? r->err : "the run failed");
+    if (r->phase)
+        phase_start(r, "removing the lab");
     teardown(r);
     if (r->rec) {
         char cerr[SB_ERR_LEN];
@@ -566,6 +689,7 @@ out:
     }
     sb_history *h = NULL;
     if (rc == 0) {
+        phase_start(r, "checking");
         h = history_load(hist_path, err);
         if (!h) {
             rc = -1;
@@ -584,6 +708,8 @@ out:
     }
     if (meta.run_dir[0]) {
         char rerr[SB_ERR_LEN];
+        if (r->phase)
+            phase_start(r, "writing reports");
         snprintf(path, sizeof(path), "%s/results.json", meta.run_dir);
         report_results_json(out, path, rerr);
         snprintf(path, sizeof(path), "%s/summary.txt", meta.run_dir);
@@ -598,6 +724,7 @@ out:
         if (report_html(out, h, path, rerr) == -1)
             fprintf(stderr, "splitbrain: %s\n", rerr);
     }
+    phase_end(r);
     history_free(h);
     pthread_mutex_destroy(&r->err_lock);
     return rc;

@@ -16,7 +16,9 @@
 #include "scenario.h"
 
 typedef struct sb_run_opts {
-    const char *out_dir;      /* parent of run folders; default "runs" */
+    const char *out_dir;      /* parent of run folders, absolute (the caller
+                                 resolves it once, sb_path_absolute): node
+                                 processes start in their own folders */
     const char *redis_server; /* default "/usr/bin/redis-server" */
     int has_seed;
     uint64_t seed;

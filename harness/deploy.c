@@ -51,7 +51,7 @@ static void node_dir(const char *run_dir, const char *host, const char *kind, ch
     snprintf(out, len, "%s/nodes/%s/%s", run_dir, host, kind);
 }
 
-static void append_directives(sb_buf *b, const sb_config *cfg, const char *master_name)
+void deploy_conf_directives(sb_buf *b, const sb_config *cfg, const char *master_name)
 {
     for (size_t i = 0; i < cfg->n; i++) {
         const sb_directive *d = &cfg->items[i];
@@ -72,8 +72,10 @@ static void conf_header(sb_buf *b, const sb_deploy *d, int host, int port, const
     sb_buf_printf(b,
                   "# written by splitbrain for host %s\n"
                   "port %d\nbind %s 127.0.0.1\nprotected-mode no\ndaemonize no\n"
-                  "dir %s\nlogfile \"\"\n",
-                  lab_host_name(d->lab, host), port, lab_host_addr(d->lab, host), dir);
+                  "dir ",
+                  lab_host_name(d->lab, host), port, lab_host_addr(d->lab, host));
+    sb_buf_conf_value(b, dir); /* the run folder may hold spaces */
+    sb_buf_puts(b, "\nlogfile \"\"\n");
 }
 
 /* The master's first full syncs start at once instead of after Redis's
@@ -107,7 +109,7 @@ static int write_redis_conf(sb_deploy *d, int host, const char *dir, char *path,
     if (host != dep->master && dep->kind == SB_DEPLOY_SENTINEL)
         sb_buf_printf(&b, "replicaof %s %d\n", lab_host_addr(d->lab, dep->master),
                       dep->redis_port);
-    append_directives(&b, &dep->redis_config, NULL);
+    deploy_conf_directives(&b, &dep->redis_config, NULL);
     snprintf(path, pathlen, "%s/redis.conf", dir);
     int rc = sb_write_file(path, b.data, b.len, err);
     sb_buf_free(&b);
@@ -155,7 +157,7 @@ static int write_sentinel_conf(sb_deploy *d, int host, const char *dir, char *pa
                               id);
             }
     }
-    append_directives(&b, &dep->sentinel_config, dep->master_name);
+    deploy_conf_directives(&b, &dep->sentinel_config, dep->master_name);
     snprintf(path, pathlen, "%s/sentinel.conf", dir);
     int rc = sb_write_file(path, b.data, b.len, err);
     sb_buf_free(&b);
@@ -427,6 +429,26 @@ int deploy_read_role(const sb_deploy *d, int host, node_role *nr, char *err)
 
 /* ====== Readiness ====== */
 
+/* A node exited while the deployment started: the error quotes the
+ * server's own reason from its log and gives the log's path as the user
+ * would type it. Returns -1. */
+static int start_failure(const sb_deploy *d, int host, sb_proc_kind kind, char *why)
+{
+    const char *kn = kind == SB_PROC_REDIS ? "redis" : "sentinel";
+    char path[4400], shown[4400], reason[400] = "", rerr[SB_ERR_LEN];
+    snprintf(path, sizeof(path), "%s/nodes/%s/%s/%s.log", d->run_dir, lab_host_name(d->lab, host),
+             kn, kn);
+    sb_path_shown(path, shown, sizeof(shown));
+    char *log = sb_read_file(path, NULL, rerr);
+    if (log)
+        deploy_exit_reason(log, reason, sizeof(reason));
+    free(log);
+    sb_err_set(why, "%s on %s exited during start-up%s%s; log: %s",
+               kind == SB_PROC_REDIS ? "redis-server" : "sentinel", lab_host_name(d->lab, host),
+               reason[0] ? ": " : "", reason, shown);
+    return -1;
+}
+
 /* One check of every start-up condition; 1 when all hold, 0 when not yet
  * (why says what is missing), -1 on a hard error (a process died). */
 static int ready_once(sb_deploy *d, char *why)
@@ -435,9 +457,7 @@ static int ready_once(sb_deploy *d, char *why)
     if (dep->kind == SB_DEPLOY_CLUSTER) {
         for (size_t i = 0; i < dep->redis.n; i++)
             if (!lab_proc_running(d->redis[dep->redis.idx[i]])) {
-                sb_err_set(why, "redis-server on %s exited during start-up; see its redis.log",
-                           lab_host_name(d->lab, dep->redis.idx[i]));
-                return -1;
+                return start_failure(d, dep->redis.idx[i], SB_PROC_REDIS, why);
             }
         sb_topology topo;
         return deploy_cluster_ok_once(d, &topo, why);
@@ -445,9 +465,7 @@ static int ready_once(sb_deploy *d, char *why)
     for (size_t i = 0; i < dep->redis.n; i++) {
         int h = dep->redis.idx[i];
         if (!lab_proc_running(d->redis[h])) {
-            sb_err_set(why, "redis-server on %s exited during start-up; see %s's redis.log",
-                       lab_host_name(d->lab, h), lab_host_name(d->lab, h));
-            return -1;
+            return start_failure(d, h, SB_PROC_REDIS, why);
         }
         node_role nr;
         if (deploy_read_role(d, h, &nr, why) == -1)
@@ -474,9 +492,7 @@ static int ready_once(sb_deploy *d, char *why)
     for (size_t i = 0; i < dep->sentinels.n; i++) {
         int h = dep->sentinels.idx[i];
         if (!lab_proc_running(d->sentinel[h])) {
-            sb_err_set(why, "sentinel on %s exited during start-up; see its sentinel.log",
-                       lab_host_name(d->lab, h));
-            return -1;
+            return start_failure(d, h, SB_PROC_SENTINEL, why);
         }
         redisReply *r =
             deploy_oob_command(d, h, SB_PROC_SENTINEL, why, "SENTINEL master %s", dep->master_name);
@@ -722,12 +738,21 @@ static int converged_once(sb_deploy *d, converge_state *cs, sb_topology *topo, c
 
 int deploy_await_converged(sb_deploy *d, int64_t timeout_ns, sb_topology *topo, char *err)
 {
+    return deploy_await_converged_watch(d, timeout_ns, topo, NULL, NULL, err);
+}
+
+int deploy_await_converged_watch(sb_deploy *d, int64_t timeout_ns, sb_topology *topo,
+                                 void (*progress)(void *arg, const char *why), void *arg,
+                                 char *err)
+{
     converge_state cs = {.master = -1, .target = 0};
     int64_t deadline = sb_now_ns() + timeout_ns;
     char why[SB_ERR_LEN] = "";
     for (;;) {
         if (converged_once(d, &cs, topo, why) == 1)
             return 0;
+        if (progress)
+            progress(arg, why);
         if (sb_now_ns() > deadline) {
             char t[32];
             sb_format_duration(timeout_ns, t, sizeof(t));

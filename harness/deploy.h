@@ -25,6 +25,14 @@ sb_deploy *deploy_start(sb_lab *lab, const sb_scenario *s, const char *run_dir,
                         const char *redis_server, char *err);
 void deploy_free(sb_deploy *d); /* processes belong to the lab */
 
+/* Asks redis_server, before any lab exists, whether s's redis.conf and
+ * sentinel.conf directives are valid: each set is fed to the binary as the
+ * run would write it (on standard input, in an empty scratch folder), and
+ * the binary stops at the first line it rejects. Returns 0 when it accepted
+ * every directive; -1 with err "file:line:col: <directive>: <the binary's
+ * reason>" for the first rejected one, or naming why it gave no verdict. */
+int deploy_check_directives(const sb_scenario *s, const char *redis_server, char *err);
+
 /* The process of that kind on that host, or NULL. */
 sb_proc *deploy_proc(sb_deploy *d, int host, sb_proc_kind kind);
 
@@ -45,6 +53,11 @@ typedef struct sb_topology {
  * master's replication offset. -1 with err (what was still wrong) when
  * the deadline passes first. */
 int deploy_await_converged(sb_deploy *d, int64_t timeout_ns, sb_topology *topo, char *err);
+/* The same, telling progress (when not NULL) what is still missing each
+ * time it looks, e.g. "sentinel on n2 names n1", so a person can watch. */
+int deploy_await_converged_watch(sb_deploy *d, int64_t timeout_ns, sb_topology *topo,
+                                 void (*progress)(void *arg, const char *why), void *arg,
+                                 char *err);
 
 /* The host of the current master: the one redis node that says it is
  * master, or, when several do, the one most sentinels name. -1 with err. */

@@ -28,6 +28,16 @@ struct sb_deploy {
     sb_clockctl *clock[SB_MAX_HOSTS][2];
 };
 
+/* The scenario's directives, one line each, in config-file form; per-master
+ * sentinel directives become "sentinel <name> <master_name> <value>" when
+ * master_name is given. */
+void deploy_conf_directives(sb_buf *b, const sb_config *cfg, const char *master_name);
+
+/* Why a redis-server or sentinel stopped, from its log: for a config error
+ * "<Redis's reason> (line N: \"<the line>\")", else the last warning line
+ * without its pid and time, else the last line; "" for an empty log. */
+void deploy_exit_reason(const char *log, char *reason, size_t len);
+
 /* ROLE of a redis node: "master", "slave" (with the master's address and
  * link state) or NULL on error. */
 typedef struct node_role {

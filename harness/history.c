@@ -361,3 +361,14 @@ int recorder_close(sb_recorder *r, char *err)
     free(r);
     return rc;
 }
+
+int history_has_op(const sb_history *h, int process, const char *f)
+{
+    for (size_t i = 0; i < h->n; i++) {
+        const sb_op *op = &h->ops[i];
+        int who = process == SB_PROC_CLIENTS ? op->process >= 0 : op->process == process;
+        if (who && (!f || !strcmp(op->f, f)))
+            return 1;
+    }
+    return 0;
+}

@@ -43,6 +43,10 @@ int history_type_parse(const char *s, sb_op_type *t);
 /* Loads a JSONL history. A truncated last line (a crashed run) is ignored;
  * any other malformed line is an error "path:line: ...". */
 sb_history *history_load(const char *path, char *err);
+/* 1 when h holds an operation of that process (a worker's: any process >=
+ * 0, given as SB_PROC_CLIENTS) whose f is f (NULL: any f). */
+#define SB_PROC_CLIENTS 0
+int history_has_op(const sb_history *h, int process, const char *f);
 /* The same from memory: text[0..len) need not be NUL-terminated; name
  * stands for the path in errors. */
 sb_history *history_parse(const char *name, const char *text, size_t len, char *err);

@@ -1,7 +1,8 @@
-/* main.c -- the splitbrain command line: run, validate, check, compare,
- * clean. */
+/* main.c -- the splitbrain command line: run, validate, list, check,
+ * compare, report, clean, help. */
 #define _GNU_SOURCE
 #include <curl/curl.h>
+#include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
 #include <pthread.h>
@@ -16,6 +17,7 @@
 #include "checker.h"
 #include "compare.h"
 #include "controller.h"
+#include "deploy.h"
 #include "history.h"
 #include "html.h"
 #include "jepsen_history.h"
@@ -29,22 +31,36 @@
 
 static volatile sig_atomic_t stop_flag;
 
+#define SB_DEFAULT_REDIS_SERVER "/usr/bin/redis-server"
+
 static const char *usage_main =
     "usage: splitbrain COMMAND [ARGS]\n"
     "\n"
     "Fault-injection and consistency testing for Redis Sentinel and Cluster deployments.\n"
     "\n"
     "commands:\n"
-    "  run SCENARIO...     run scenarios on a local lab of network namespaces\n"
+    "  run SCENARIO...       run scenarios on a lab of network namespaces (or ssh hosts)\n"
     "  validate SCENARIO...  check scenario files without running them\n"
-    "  check RUN|HISTORY   re-run the checkers offline on a run folder or history file\n"
+    "  list [DIR|FILE...]    the scenarios: description, deployment kind, duration\n"
+    "  check TARGET...       re-run the checkers offline on run folders or histories\n"
     "  compare RUN_A RUN_B   two runs' results side by side; bounds for regression gates\n"
-    "  report RUN...       rebuild report.html (and index.html) from saved run folders\n"
-    "  origin, mediator    the cache workload's HTTP services (started by `run`)\n"
-    "  clean               remove what killed runs left (namespaces, processes)\n"
+    "  report RUN...         rebuild report.html (and index.html) from saved run folders\n"
+    "  clean                 remove what killed runs left (namespaces, processes)\n"
+    "  origin, mediator      the cache workload's HTTP services (started by `run`)\n"
+    "  help COMMAND          the same as COMMAND --help\n"
     "\n"
     "options: --help (for each command too), --version\n"
     "exit status: 0 every expectation met, 1 an expectation missed, 2 could not run\n";
+
+static const char *usage_list =
+    "usage: splitbrain list [DIR|FILE...]\n"
+    "\n"
+    "Lists scenarios: one line each with the file, the deployment kind, the\n"
+    "duration and the first sentence of its description. A DIR is searched\n"
+    "for *.json files (its sub-folders too); default: ./scenarios, or the\n"
+    "scenarios installed with splitbrain when there is none here. A file that\n"
+    "does not parse is reported on stderr (as validate does) and the exit\n"
+    "status is then 2.\n";
 
 /* Options run and check share: where the summary goes and where results
  * are sent. */
@@ -70,13 +86,19 @@ static const char *usage_run =
     "usage: splitbrain run SCENARIO... [--seed N] [--out DIR] [--junit FILE]\n"
     "                      [--redis-server PATH] [--color WHEN] [--post URL ...]\n"
     "\n"
-    "Runs each scenario on a fresh lab of network namespaces and writes a run\n"
-    "folder DIR/<name>-<time>/ (default DIR: runs) holding scenario.json,\n"
-    "history.jsonl, results.json, summary.txt and every node's config and log;\n"
-    "DIR/latest points at the newest. Prints a summary per scenario.\n"
+    "Runs each scenario on a fresh lab of network namespaces (or on the ssh hosts\n"
+    "the scenario names) and writes a run folder DIR/<name>-<time>/ (default\n"
+    "DIR: runs, relative to here) holding scenario.json, history.jsonl,\n"
+    "results.json, summary.txt, report.html and every node's config and log;\n"
+    "DIR/latest points at the newest run that recorded a history (a run that\n"
+    "failed to start keeps its folder with its error, but does not move it).\n"
+    "With several scenarios, DIR/index.html links their reports. Prints a\n"
+    "summary per scenario. The redis.conf and sentinel.conf directives are\n"
+    "judged by the redis-server binary before any lab is made.\n"
     "\n"
-    "  --seed N             override the scenarios' seed (recorded in every\n"
-    "                       report; fault schedules are fixed times today)\n"
+    "  --seed N             override the scenarios' seed: random fault schedules\n"
+    "                       and random targets are drawn from it (recorded in\n"
+    "                       every report, with the command that reruns the run)\n"
     "  --out DIR            parent folder of the run folders (default: runs)\n"
     "  --junit FILE         also write JUnit XML: one testsuite per scenario,\n"
     "                       one testcase per checker\n"
@@ -89,35 +111,52 @@ static const char *usage_run =
     "expect, 1 one missed it, 2 the harness could not run (reason on stderr).\n";
 
 static const char *usage_validate =
-    "usage: splitbrain validate SCENARIO... [--schedule] [--seed N]\n"
+    "usage: splitbrain validate SCENARIO... [--schedule] [--seed N] [--redis-server PATH]\n"
     "\n"
     "Parses and checks each scenario file; prints \"ok FILE\" or one line\n"
     "FILE:LINE:COL: what is wrong; what is allowed. Exit 0 when all are valid,\n"
-    "2 otherwise.\n"
+    "2 otherwise. The redis.conf and sentinel.conf directives are judged by the\n"
+    "redis-server binary a run would use (no list of directives is kept here).\n"
     "\n"
     "  --schedule   also print the fault schedule the run will follow: fixed\n"
     "               faults, random schedules drawn from the seed, and the undo\n"
     "               of every fault with a duration\n"
-    "  --seed N     draw random schedules from N instead of the file's seed\n";
+    "  --seed N     draw random schedules from N instead of the file's seed\n"
+    "  --redis-server PATH  the binary that judges the directives (default\n"
+    "               /usr/bin/redis-server; when it is missing they are not judged)\n";
 
 static const char *usage_check =
-    "usage: splitbrain check RUN_DIR|HISTORY [--checker NAME]... [--junit FILE]\n"
+    "usage: splitbrain check TARGET... [--checker NAME]... [--junit FILE]\n"
     "                        [--json FILE] [--format native|jepsen] [--color WHEN]\n"
     "                        [--post URL ...]\n"
     "\n"
-    "Re-runs the checkers offline. Given a run folder, uses its scenario.json\n"
-    "(checkers and expect) and history.jsonl; given a history file, runs the\n"
-    "checkers named with --checker (default: all) and expects each valid.\n"
+    "Re-runs the checkers offline on histories from anywhere. A TARGET is a run\n"
+    "folder (its scenario.json says which checkers and what to expect; its run id\n"
+    "and seed stay in the outputs), a folder of runs (its latest run), or a\n"
+    "history file. For a history file, the checkers named with --checker run,\n"
+    "each expected valid; without --checker, those that apply to the operations\n"
+    "it holds run and the others are reported as skipped.\n"
+    "One TARGET prints its full summary; several print one line each and a\n"
+    "total (e.g. check runs/*/ or check --format jepsen store/*/history.edn),\n"
+    "all in one process.\n"
     "\n"
-    "  --format jepsen   HISTORY is a Jepsen register history: EDN op maps\n"
-    "                    (history.edn; a folder means its history.edn) or\n"
-    "                    jepsen.util log lines; jepsen.independent [key value]\n"
-    "                    tuples are checked per key. Default checker:\n"
+    "  --checker NAME    run this checker (repeatable): set, convergence, events,\n"
+    "                    linearizable, counter, split-brain, perf, list-append,\n"
+    "                    stale-read, lock, cache\n"
+    "  --json FILE       results as JSON: the results.json document for one\n"
+    "                    TARGET; JSON Lines, one object per TARGET, for several\n"
+    "  --junit FILE      JUnit XML: one testsuite per TARGET\n"
+    "  --format jepsen   TARGETs are Jepsen register histories: EDN op maps, one\n"
+    "                    per line or in one vector (history.edn; a folder means\n"
+    "                    its history.edn), or jepsen.util log lines (fields\n"
+    "                    separated by tabs or spaces); jepsen.independent [key\n"
+    "                    value] tuples are checked per key. Default checker:\n"
     "                    linearizable. (default format: native, our JSONL)\n"
     USAGE_COLOR
     USAGE_POST
     "\n"
-    "Exit 0 when every expect is met, 1 otherwise, 2 on unreadable input.\n";
+    "Exit status: the worst over the TARGETs: 0 every expect met, 1 one missed,\n"
+    "2 one could not be read.\n";
 
 static const char *usage_report =
     "usage: splitbrain report RUN_DIR... [--index FILE]\n"
@@ -378,6 +417,11 @@ static int run_scenarios(char **files, size_t n, sb_run_opts *ro, const char *ju
                 ro->redis_server, strerror(errno));
         status = SB_EXIT_ERROR;
     }
+    for (size_t i = 0; i < n && status == SB_EXIT_OK; i++)
+        if (!sc[i]->ssh && deploy_check_directives(sc[i], ro->redis_server, err) == -1) {
+            fprintf(stderr, "%s\n", err);
+            status = SB_EXIT_ERROR;
+        }
     sb_run_result *results = calloc(n, sizeof(*results));
     size_t n_done = 0;
     if (status == SB_EXIT_OK) {
@@ -405,10 +449,12 @@ static int run_scenarios(char **files, size_t n, sb_run_opts *ro, const char *ju
         if (n > 1 && n_done > 0) {
             char index[4200];
             snprintf(index, sizeof(index), "%s/index.html", ro->out_dir);
+            char shown[4200];
+            sb_path_shown(index, shown, sizeof(shown));
             if (report_index_html(results, n_done, index, err) == -1)
                 fprintf(stderr, "splitbrain run: %s\n", err);
             else
-                printf("index of the %zu runs: %s\n", n_done, index);
+                printf("index of the %zu runs: %s\n", n_done, shown);
         }
         if (junit && report_junit(results, n_done, junit, err) == -1) {
             fprintf(stderr, "splitbrain run: %s\n", err);
@@ -434,12 +480,21 @@ static int cmd_run(int argc, char **argv)
         fputs(usage_run, stdout);
         return SB_EXIT_OK;
     }
-    sb_run_opts ro = {.out_dir = "runs", .redis_server = "/usr/bin/redis-server",
+    sb_run_opts ro = {.out_dir = "runs", .redis_server = SB_DEFAULT_REDIS_SERVER,
                       .progress_tty = isatty(STDERR_FILENO), .stop = &stop_flag};
     const char *junit = NULL;
     out_opts oo;
     out_opts_init(&oo);
     int status = run_options(argc, argv, &ro, &junit, &oo);
+    char out_abs[4096], err[SB_ERR_LEN];
+    if (status == SB_EXIT_OK) {
+        /* Once, here: nothing later depends on the working directory. */
+        if (sb_path_absolute(ro.out_dir, out_abs, sizeof(out_abs), err) == -1) {
+            fprintf(stderr, "splitbrain run: --out %s: %s\n", ro.out_dir, err);
+            status = SB_EXIT_ERROR;
+        }
+        ro.out_dir = out_abs;
+    }
     if (status == SB_EXIT_OK)
         status = run_scenarios(argv + optind, (size_t)(argc - optind), &ro, junit, &oo);
     post_free(&oo.post);
@@ -456,9 +511,11 @@ static int cmd_validate(int argc, char **argv)
     }
     static const struct option opts[] = {{"schedule", no_argument, 0, 'S'},
                                          {"seed", required_argument, 0, 's'},
+                                         {"redis-server", required_argument, 0, 'r'},
                                          {0, 0, 0, 0}};
     int schedule = 0, has_seed = 0, c;
     uint64_t seed = 0;
+    const char *redis_server = NULL;
     optind = 1;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (c) {
@@ -473,12 +530,23 @@ static int cmd_validate(int argc, char **argv)
             has_seed = 1;
             break;
         }
+        case 'r': redis_server = optarg; break;
         default: return die_usage("validate", "unknown option");
         }
     }
     if (optind >= argc)
         return die_usage("validate", "no scenario given");
-    int status = SB_EXIT_OK;
+    /* Directives are judged by the binary a run would use; without one
+     * (a machine that only reads scenarios) they are left unjudged, said
+     * once. A binary named with --redis-server must be there. */
+    if (redis_server && access(redis_server, X_OK) != 0) {
+        fprintf(stderr, "splitbrain validate: --redis-server %s: %s\n", redis_server,
+                strerror(errno));
+        return SB_EXIT_ERROR;
+    }
+    if (!redis_server && access(SB_DEFAULT_REDIS_SERVER, X_OK) == 0)
+        redis_server = SB_DEFAULT_REDIS_SERVER;
+    int status = SB_EXIT_OK, unjudged = 0;
     for (int i = optind; i < argc; i++) {
         char err[SB_ERR_LEN];
         sb_scenario *s = scenario_load(argv[i], err);
@@ -489,19 +557,97 @@ static int cmd_validate(int argc, char **argv)
         }
         if (has_seed)
             scenario_set_seed(s, seed);
+        int directives = s->deployment.redis_config.n + s->deployment.sentinel_config.n > 0;
+        if (directives && redis_server && !s->ssh &&
+            deploy_check_directives(s, redis_server, err) == -1) {
+            fprintf(stderr, "%s\n", err);
+            status = SB_EXIT_ERROR;
+            scenario_free(s);
+            continue;
+        }
+        unjudged |= directives && !redis_server;
         printf("ok %s (%s)\n", argv[i], s->name);
         if (schedule) {
             printf("  seed %llu, %zu scheduled entries\n", (unsigned long long)s->seed,
                    s->n_faults);
             for (size_t k = 0; k < s->n_faults; k++) {
-                char line[512];
+                char line[768];
                 scenario_fault_describe(s, &s->faults[k], line, sizeof(line));
                 printf("  %s\n", line);
             }
         }
         scenario_free(s);
     }
+    if (unjudged)
+        fprintf(stderr, "splitbrain validate: Redis directives not checked: no %s (give "
+                        "--redis-server PATH)\n", SB_DEFAULT_REDIS_SERVER);
     return status;
+}
+
+/* ====== Run folders: a run, or a folder of runs ====== */
+
+/* dir_in as a run folder (one holding history.jsonl): itself, or its
+ * "latest" run when it is a folder of runs. A folder of runs without a
+ * latest run lists the runs it holds, so the user can pick one. */
+static int resolve_run_dir(const char *dir_in, char *dir, size_t dirlen, char *err)
+{
+    char path[4400];
+    snprintf(path, sizeof(path), "%s/history.jsonl", dir_in);
+    if (access(path, R_OK) == 0) {
+        snprintf(dir, dirlen, "%s", dir_in);
+        return 0;
+    }
+    snprintf(path, sizeof(path), "%s/latest/history.jsonl", dir_in);
+    if (access(path, R_OK) == 0) {
+        snprintf(dir, dirlen, "%s/latest", dir_in);
+        return 0;
+    }
+    DIR *d = opendir(dir_in);
+    sb_buf found;
+    sb_buf_init(&found);
+    int n = 0;
+    for (struct dirent *e; d && (e = readdir(d));) {
+        if (e->d_name[0] == '.')
+            continue;
+        snprintf(path, sizeof(path), "%s/%s/history.jsonl", dir_in, e->d_name);
+        if (access(path, R_OK) != 0)
+            continue;
+        if (n++ < 8)
+            sb_buf_printf(&found, "%s%s/%s", n > 1 ? ", " : "", dir_in, e->d_name);
+    }
+    if (d)
+        closedir(d);
+    if (n > 0)
+        sb_err_set(err, "%s: a folder of runs without a latest run; give one of: %s%s", dir_in,
+                   found.data, n > 8 ? ", ..." : "");
+    else
+        sb_err_set(err, "%s: not a run folder (no history.jsonl) and no run folder inside it",
+                   dir_in);
+    sb_buf_free(&found);
+    return -1;
+}
+
+/* What results.json recorded of the run in dir (id, start, seed, the
+ * command that reruns it) into meta; nothing when there is none. */
+static void load_run_meta(const char *dir, sb_run_meta *meta)
+{
+    char path[4400];
+    snprintf(meta->run_dir, sizeof(meta->run_dir), "%s", dir);
+    snprintf(path, sizeof(path), "%s/results.json", dir);
+    json_t *saved = json_load_file(path, 0, NULL);
+    if (!saved)
+        return;
+    const char *id = json_string_value(json_object_get(saved, "run_id"));
+    const char *cmd = json_string_value(json_object_get(saved, "command"));
+    const char *started = json_string_value(json_object_get(saved, "started"));
+    snprintf(meta->run_id, sizeof(meta->run_id), "%s", id ? id : "");
+    snprintf(meta->command, sizeof(meta->command), "%s", cmd ? cmd : "");
+    struct tm tm = {0};
+    if (started && strptime(started, "%Y-%m-%dT%H:%M:%SZ", &tm))
+        meta->started_wall_ns = (int64_t)timegm(&tm) * SB_NS_PER_S;
+    if (json_is_integer(json_object_get(saved, "seed")))
+        meta->seed = (uint64_t)json_integer_value(json_object_get(saved, "seed"));
+    json_decref(saved);
 }
 
 /* ====== check ====== */
@@ -568,97 +714,166 @@ static int check_options(int argc, char **argv, check_args *a)
     }
     if (shared_options_check("check", &a->out, a->junit) == -1)
         return SB_EXIT_ERROR;
-    if (optind != argc - 1)
-        return die_usage("check", "give exactly one run folder or history file");
+    if (optind >= argc)
+        return die_usage("check", "give run folders or history files");
     return SB_EXIT_OK;
 }
 
-/* Writes and sends r as the options say; returns the exit status. */
-static int check_report(sb_run_result *r, const check_args *a)
+/* The checkers for a history nobody named them for: those that apply to
+ * the operations it holds; the others are reported as skipped. */
+static size_t applicable_checkers(const sb_history *h, const char **names, const char **skipped,
+                                  size_t *n_skipped)
 {
-    char err[SB_ERR_LEN];
-    int status = SB_EXIT_OK;
-    report_text(r, stdout, a->out.color);
-    fflush(stdout);
-    if (a->json && report_results_json(r, a->json, err) == -1) {
-        fprintf(stderr, "splitbrain check: %s\n", err);
-        status = SB_EXIT_ERROR;
+    size_t nt, n = 0;
+    const sb_checker *const *t = checker_table(&nt);
+    *n_skipped = 0;
+    for (size_t i = 0; i < nt && i < 64; i++) {
+        if (!t[i]->applies || t[i]->applies(h))
+            names[n++] = t[i]->name;
+        else
+            skipped[(*n_skipped)++] = t[i]->name;
     }
-    int junit_ok = 0;
-    if (a->junit && report_junit(r, 1, a->junit, err) == -1) {
-        fprintf(stderr, "splitbrain check: %s\n", err);
-        status = SB_EXIT_ERROR;
-    } else if (a->junit) {
-        junit_ok = 1;
-    }
-    if (a->out.post.url[0]) {
-        post_results(&a->out.post, r, "");
-        if (a->out.post.junit && junit_ok)
-            post_junit(&a->out.post, a->junit);
-    }
-    if (status == SB_EXIT_OK && !r->passed)
-        status = SB_EXIT_MISSED;
-    return status;
+    return n;
 }
 
-static int check_target(const char *target, check_args *a)
+/* Checks one target (a run folder, a folder of runs, a history file; a
+ * Jepsen history or store folder with --format jepsen) into r; 0, or -1
+ * with err (r->error says the same). */
+static int check_one(const char *target, const check_args *a, sb_run_result *r, char *err)
 {
     struct stat st;
-    char err[SB_ERR_LEN], hist[4200], scen[4200];
+    char hist[4400], scen[4400], dir[4200];
+    memset(r, 0, sizeof(*r));
     if (stat(target, &st) == -1) {
-        fprintf(stderr, "splitbrain check: %s: %s\n", target, strerror(errno));
-        return SB_EXIT_ERROR;
+        sb_err_set(err, "%s: %s", target, strerror(errno));
+        return -1;
     }
     sb_scenario *s = NULL;
     sb_run_meta meta = {0};
     if (S_ISDIR(st.st_mode) && a->jepsen) {
         snprintf(hist, sizeof(hist), "%s/history.edn", target); /* a Jepsen store folder */
     } else if (S_ISDIR(st.st_mode)) {
-        snprintf(hist, sizeof(hist), "%s/history.jsonl", target);
-        snprintf(scen, sizeof(scen), "%s/scenario.json", target);
-        if (!(s = scenario_load(scen, err))) {
-            fprintf(stderr, "%s\n", err);
-            return SB_EXIT_ERROR;
-        }
-        snprintf(meta.run_dir, sizeof(meta.run_dir), "%s", target);
+        if (resolve_run_dir(target, dir, sizeof(dir), err) == -1)
+            return -1;
+        snprintf(hist, sizeof(hist), "%s/history.jsonl", dir);
+        snprintf(scen, sizeof(scen), "%s/scenario.json", dir);
+        if (!(s = scenario_load(scen, err)))
+            return -1;
         meta.seed = s->seed;
+        load_run_meta(dir, &meta); /* the run's id and seed stay in check's outputs */
     } else {
         snprintf(hist, sizeof(hist), "%s", target);
     }
-    if (a->n_names == 0) {
-        if (s) {
-            for (size_t i = 0; i < s->n_checkers && i < 64; i++)
-                a->names[a->n_names++] = s->checkers[i];
-        } else if (a->jepsen) {
-            a->names[a->n_names++] = "linearizable"; /* Jepsen histories here are registers */
-        } else {
-            size_t nt;
-            const sb_checker *const *t = checker_table(&nt);
-            for (size_t i = 0; i < nt && i < 64; i++)
-                a->names[a->n_names++] = t[i]->name;
-        }
-    }
     sb_history *h = a->jepsen ? jepsen_history_load(hist, err) : history_load(hist, err);
     if (!h) {
-        fprintf(stderr, "%s\n", err);
         scenario_free(s);
-        return SB_EXIT_ERROR;
+        return -1;
     }
-    sb_run_result r;
-    int status;
-    if (results_compute(s, a->names, a->n_names, h, &meta, &r, err) == -1) {
-        fprintf(stderr, "splitbrain check: %s\n", err);
-        status = SB_EXIT_ERROR;
-    } else {
+    const char *names[64], *skipped[64];
+    size_t n = a->n_names, n_skipped = 0;
+    memcpy(names, a->names, n * sizeof(names[0]));
+    if (n == 0 && s) {
+        for (size_t i = 0; i < s->n_checkers && i < 64; i++)
+            names[n++] = s->checkers[i];
+    } else if (n == 0 && a->jepsen) {
+        names[n++] = "linearizable"; /* Jepsen histories here are registers */
+    } else if (n == 0) {
+        n = applicable_checkers(h, names, skipped, &n_skipped);
+    }
+    int rc = results_compute(s, names, n, h, &meta, r, err);
+    if (rc == 0) {
+        for (size_t i = 0; i < n_skipped; i++)
+            results_add_skipped(r, skipped[i]);
         if (!s) {
             const char *base = strrchr(target, '/');
-            snprintf(r.name, sizeof(r.name), "%s", base ? base + 1 : target);
+            snprintf(r->name, sizeof(r->name), "%s", base && base[1] ? base + 1 : target);
         }
-        status = check_report(&r, a);
-        results_free(&r);
     }
     history_free(h);
     scenario_free(s);
+    return rc;
+}
+
+/* One line for a history among several: outcome, target, verdicts. */
+static void check_line(const char *target, const sb_run_result *r, int color, FILE *out)
+{
+    const char *word = r->error[0] ? "ERROR" : r->passed ? "PASS" : "FAIL";
+    if (color)
+        fprintf(out, "%s%-5s\033[0m", r->error[0] || !r->passed ? "\033[31m" : "\033[32m", word);
+    else
+        fprintf(out, "%-5s", word);
+    fprintf(out, "  %s", target);
+    if (r->error[0])
+        fprintf(out, "  %s", r->error);
+    for (size_t i = 0; i < r->n_checks; i++)
+        fprintf(out, "%s%s %s", i ? ", " : "  ", r->checks[i].checker,
+                checker_verdict_name(r->checks[i].verdict));
+    fputc('\n', out);
+}
+
+/* check TARGET...: one full summary for one target; for several, one line
+ * each and a total. The exit status is the worst of them. */
+static int check_targets(char **targets, size_t n, const check_args *a)
+{
+    sb_run_result *rs = calloc(n, sizeof(*rs));
+    char err[SB_ERR_LEN];
+    int status = SB_EXIT_OK, errors = 0, missed = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (check_one(targets[i], a, &rs[i], err) == -1) {
+            fprintf(stderr, "splitbrain check: %s\n", err);
+            snprintf(rs[i].error, sizeof(rs[i].error), "%s", err);
+            const char *base = strrchr(targets[i], '/');
+            snprintf(rs[i].name, sizeof(rs[i].name), "%s", base && base[1] ? base + 1 : targets[i]);
+            errors++;
+        } else {
+            missed += !rs[i].passed;
+        }
+        if (n == 1 && !rs[i].error[0])
+            report_text(&rs[i], stdout, a->out.color);
+        else if (n > 1)
+            check_line(targets[i], &rs[i], a->out.color, stdout);
+        fflush(stdout);
+        if (a->out.post.url[0] && !rs[i].error[0]) {
+            char label[300] = "";
+            if (n > 1)
+                snprintf(label, sizeof(label), "%s: ", targets[i]);
+            post_results(&a->out.post, &rs[i], label);
+        }
+    }
+    if (n > 1)
+        printf("total: %zu histories, %zu passed, %d missed, %d could not be checked\n", n,
+               n - (size_t)missed - (size_t)errors, missed, errors);
+    status = errors ? SB_EXIT_ERROR : missed ? SB_EXIT_MISSED : SB_EXIT_OK;
+    if (a->json) {
+        /* One document for one history; JSON Lines (one object per history,
+         * in the order given) for several. */
+        FILE *f = n == 1 ? NULL : fopen(a->json, "w");
+        if (n == 1 && !rs[0].error[0] && report_results_json(&rs[0], a->json, err) == -1) {
+            fprintf(stderr, "splitbrain check: %s\n", err);
+            status = SB_EXIT_ERROR;
+        } else if (n > 1 && !f) {
+            fprintf(stderr, "splitbrain check: cannot write %s: %s\n", a->json, strerror(errno));
+            status = SB_EXIT_ERROR;
+        }
+        for (size_t i = 0; f && i < n; i++) {
+            json_t *doc = report_results_doc(&rs[i]);
+            json_object_set_new(doc, "target", json_string(targets[i]));
+            json_dumpf(doc, f, JSON_COMPACT | JSON_PRESERVE_ORDER);
+            fputc('\n', f);
+            json_decref(doc);
+        }
+        if (f)
+            fclose(f);
+    }
+    if (a->junit && report_junit(rs, n, a->junit, err) == -1) {
+        fprintf(stderr, "splitbrain check: %s\n", err);
+        status = SB_EXIT_ERROR;
+    } else if (a->junit && a->out.post.junit) {
+        post_junit(&a->out.post, a->junit);
+    }
+    for (size_t i = 0; i < n; i++)
+        results_free(&rs[i]);
+    free(rs);
     return status;
 }
 
@@ -672,7 +887,7 @@ static int cmd_check(int argc, char **argv)
     out_opts_init(&a.out);
     int status = check_options(argc, argv, &a);
     if (status == SB_EXIT_OK)
-        status = check_target(argv[optind], &a);
+        status = check_targets(argv + optind, (size_t)(argc - optind), &a);
     post_free(&a.out.post);
     return status;
 }
@@ -770,21 +985,14 @@ static int cmd_compare(int argc, char **argv)
 
 /* A saved run folder back into results and history: the scenario it ran,
  * its checkers re-run offline, and what results.json recorded of the run
- * (id, start, the command that reruns it). dir may hold a "latest" link. */
+ * (id, start, the command that reruns it). dir_in may be a folder of runs
+ * (its latest run). */
 static int load_run(const char *dir_in, char *dir, size_t dirlen, sb_run_result *r,
                     sb_history **h, char *err)
 {
     char path[4400];
-    snprintf(dir, dirlen, "%s", dir_in);
-    snprintf(path, sizeof(path), "%s/history.jsonl", dir);
-    if (access(path, R_OK) != 0) {
-        snprintf(path, sizeof(path), "%s/latest/history.jsonl", dir_in);
-        if (access(path, R_OK) != 0) {
-            sb_err_set(err, "%s: not a run folder (no history.jsonl, no latest)", dir_in);
-            return -1;
-        }
-        snprintf(dir, dirlen, "%s/latest", dir_in);
-    }
+    if (resolve_run_dir(dir_in, dir, dirlen, err) == -1)
+        return -1;
     snprintf(path, sizeof(path), "%s/scenario.json", dir);
     sb_scenario *s = scenario_load(path, err);
     if (!s)
@@ -795,22 +1003,7 @@ static int load_run(const char *dir_in, char *dir, size_t dirlen, sb_run_result 
         return -1;
     }
     sb_run_meta meta = {.seed = s->seed};
-    snprintf(meta.run_dir, sizeof(meta.run_dir), "%s", dir);
-    snprintf(path, sizeof(path), "%s/results.json", dir);
-    json_t *saved = json_load_file(path, 0, NULL);
-    if (saved) {
-        const char *id = json_string_value(json_object_get(saved, "run_id"));
-        const char *cmd = json_string_value(json_object_get(saved, "command"));
-        const char *started = json_string_value(json_object_get(saved, "started"));
-        snprintf(meta.run_id, sizeof(meta.run_id), "%s", id ? id : "");
-        snprintf(meta.command, sizeof(meta.command), "%s", cmd ? cmd : "");
-        struct tm tm = {0};
-        if (started && strptime(started, "%Y-%m-%dT%H:%M:%SZ", &tm))
-            meta.started_wall_ns = (int64_t)timegm(&tm) * SB_NS_PER_S;
-        if (json_is_integer(json_object_get(saved, "seed")))
-            meta.seed = (uint64_t)json_integer_value(json_object_get(saved, "seed"));
-        json_decref(saved);
-    }
+    load_run_meta(dir, &meta);
     const char *names[64];
     size_t nn = s->n_checkers < 64 ? s->n_checkers : 64;
     for (size_t i = 0; i < nn; i++)
@@ -891,6 +1084,135 @@ static int cmd_report(int argc, char **argv)
     return status;
 }
 
+/* ====== list ====== */
+
+static int path_cmp(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Every *.json under dir (sub-folders too, schema.json aside) into files. */
+static void find_scenarios(const char *dir, char ***files, size_t *n)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return;
+    for (struct dirent *e; (e = readdir(d));) {
+        if (e->d_name[0] == '.')
+            continue;
+        char path[4400];
+        snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+        struct stat st;
+        if (stat(path, &st) == -1)
+            continue;
+        size_t l = strlen(e->d_name);
+        if (S_ISDIR(st.st_mode)) {
+            find_scenarios(path, files, n);
+        } else if (l > 5 && !strcmp(e->d_name + l - 5, ".json") &&
+                   strcmp(e->d_name, "schema.json")) {
+            *files = realloc(*files, (*n + 1) * sizeof(**files));
+            (*files)[(*n)++] = strdup(path);
+        }
+    }
+    closedir(d);
+}
+
+/* The scenarios installed beside the binary (<prefix>/share/splitbrain/
+ * scenarios for <prefix>/bin/splitbrain), or "" when there are none. */
+static void installed_scenarios(char *out, size_t len)
+{
+    char exe[4096];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+    out[0] = '\0';
+    if (n <= 0)
+        return;
+    exe[n] = '\0';
+    char *slash = strrchr(exe, '/');
+    if (!slash)
+        return;
+    *slash = '\0';
+    snprintf(out, len, "%s/../share/splitbrain/scenarios", exe);
+    struct stat st;
+    if (stat(out, &st) == -1 || !S_ISDIR(st.st_mode))
+        out[0] = '\0';
+}
+
+/* The first sentence (or line) of a description, at most max bytes. */
+static void first_sentence(const char *d, char *out, size_t len, size_t max)
+{
+    size_t n = 0;
+    while (d[n] && d[n] != '\n' && n < max && !(d[n] == '.' && (d[n + 1] == ' ' || !d[n + 1])))
+        n++;
+    if (d[n] == '.')
+        n++;
+    snprintf(out, len, "%.*s%s", (int)n, d, d[n] && d[n] != '\n' && n >= max ? "..." : "");
+}
+
+static int cmd_list(int argc, char **argv)
+{
+    if (wants_help(argc, argv)) {
+        fputs(usage_list, stdout);
+        return SB_EXIT_OK;
+    }
+    char **files = NULL, def[4300];
+    size_t n = 0;
+    for (int i = 1; i < argc; i++) {
+        struct stat st;
+        if (argv[i][0] == '-')
+            return die_usage("list", "unknown option");
+        if (stat(argv[i], &st) == -1) {
+            fprintf(stderr, "splitbrain list: %s: %s\n", argv[i], strerror(errno));
+            return SB_EXIT_ERROR;
+        }
+        if (S_ISDIR(st.st_mode)) {
+            size_t before = n;
+            find_scenarios(argv[i], &files, &n);
+            qsort(files + before, n - before, sizeof(*files), path_cmp);
+        } else {
+            files = realloc(files, (n + 1) * sizeof(*files));
+            files[n++] = strdup(argv[i]);
+        }
+    }
+    if (argc < 2) {
+        struct stat st;
+        if (stat("scenarios", &st) == 0 && S_ISDIR(st.st_mode))
+            snprintf(def, sizeof(def), "scenarios");
+        else
+            installed_scenarios(def, sizeof(def));
+        if (!def[0]) {
+            fprintf(stderr, "splitbrain list: no ./scenarios here and none installed; give a "
+                            "folder or files\n");
+            return SB_EXIT_ERROR;
+        }
+        find_scenarios(def, &files, &n);
+        qsort(files, n, sizeof(*files), path_cmp);
+    }
+    static const char *const kinds[] = {"sentinel", "independent", "cluster"};
+    size_t width = 8;
+    for (size_t i = 0; i < n; i++)
+        if (strlen(files[i]) > width)
+            width = strlen(files[i]);
+    int status = SB_EXIT_OK;
+    for (size_t i = 0; i < n; i++) {
+        char err[SB_ERR_LEN], dur[32], desc[200];
+        sb_scenario *s = scenario_load(files[i], err);
+        if (!s) {
+            fprintf(stderr, "%s\n", err);
+            status = SB_EXIT_ERROR;
+        } else {
+            sb_format_duration(s->duration_ns, dur, sizeof(dur));
+            first_sentence(s->description ? s->description : "", desc, sizeof(desc), 120);
+            unsigned k = (unsigned)s->deployment.kind;
+            printf("%-*s  %-11s %6s  %s\n", (int)width, files[i],
+                   k < sizeof(kinds) / sizeof(kinds[0]) ? kinds[k] : "?", dur, desc);
+            scenario_free(s);
+        }
+        free(files[i]);
+    }
+    free(files);
+    return status;
+}
+
 /* ====== clean ====== */
 
 static void clean_log(const char *line, void *arg)
@@ -964,13 +1286,62 @@ static const struct {
 } commands[] = {
     {"run", cmd_run},
     {"validate", cmd_validate},
+    {"list", cmd_list},
     {"check", cmd_check},
     {"compare", cmd_compare},
     {"report", cmd_report},
+    {"clean", cmd_clean},
     {"origin", origin_main},
     {"mediator", mediator_main},
-    {"clean", cmd_clean},
 };
+#define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+/* Edit distance (insertions, deletions, substitutions, transpositions). */
+static size_t edit_distance(const char *a, const char *b)
+{
+    size_t la = strlen(a), lb = strlen(b);
+    if (la > 32 || lb > 32)
+        return 99;
+    size_t d[33][33];
+    for (size_t i = 0; i <= la; i++)
+        d[i][0] = i;
+    for (size_t j = 0; j <= lb; j++)
+        d[0][j] = j;
+    for (size_t i = 1; i <= la; i++)
+        for (size_t j = 1; j <= lb; j++) {
+            size_t best = d[i - 1][j - 1] + (a[i - 1] != b[j - 1]);
+            if (d[i - 1][j] + 1 < best)
+                best = d[i - 1][j] + 1;
+            if (d[i][j - 1] + 1 < best)
+                best = d[i][j - 1] + 1;
+            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
+                d[i - 2][j - 2] + 1 < best)
+                best = d[i - 2][j - 2] + 1;
+            d[i][j] = best;
+        }
+    return d[la][lb];
+}
+
+static int unknown_command(const char *name)
+{
+    const char *closest = NULL;
+    size_t best = 99;
+    for (size_t i = 0; i < N_COMMANDS; i++) {
+        size_t dist = edit_distance(name, commands[i].name);
+        if (dist < best) {
+            best = dist;
+            closest = commands[i].name;
+        }
+    }
+    fprintf(stderr, "splitbrain: unknown command \"%s\"", name);
+    if (closest && best <= 2)
+        fprintf(stderr, "; did you mean \"%s\"?", closest);
+    fprintf(stderr, " commands: ");
+    for (size_t i = 0; i < N_COMMANDS; i++)
+        fprintf(stderr, "%s%s", i ? ", " : "", commands[i].name);
+    fprintf(stderr, ", help (see splitbrain --help)\n");
+    return SB_EXIT_ERROR;
+}
 
 static int dispatch(int argc, char **argv)
 {
@@ -978,7 +1349,8 @@ static int dispatch(int argc, char **argv)
         fputs(usage_main, stderr);
         return SB_EXIT_ERROR;
     }
-    if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+    if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
+        (!strcmp(argv[1], "help") && argc == 2)) {
         fputs(usage_main, stdout);
         return SB_EXIT_OK;
     }
@@ -986,13 +1358,18 @@ static int dispatch(int argc, char **argv)
         printf("splitbrain %s\n", SPLITBRAIN_VERSION);
         return SB_EXIT_OK;
     }
-    for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+    if (!strcmp(argv[1], "help")) { /* help CMD = CMD --help */
+        for (size_t i = 0; i < N_COMMANDS; i++)
+            if (!strcmp(argv[2], commands[i].name)) {
+                char *help_argv[] = {argv[2], "--help", NULL};
+                return commands[i].fn(2, help_argv);
+            }
+        return unknown_command(argv[2]);
+    }
+    for (size_t i = 0; i < N_COMMANDS; i++)
         if (!strcmp(argv[1], commands[i].name))
             return commands[i].fn(argc - 1, argv + 1);
-    fprintf(stderr, "splitbrain: unknown command \"%s\"; allowed: run, validate, check, compare, "
-                    "clean (see splitbrain --help)\n",
-            argv[1]);
-    return SB_EXIT_ERROR;
+    return unknown_command(argv[1]);
 }
 
 int main(int argc, char **argv)

@@ -155,8 +155,31 @@ static enum MHD_Result access_cb(void *cls, struct MHD_Connection *c, const char
     return rc;
 }
 
+static const char *usage_mediator =
+    "usage: splitbrain mediator --listen ADDR:PORT --origin http://HOST:PORT\n"
+    "\n"
+    "The cache workload's mediator (the background document's Strategy II): an\n"
+    "HTTP proxy in front of the origin that de-duplicates requests per key.\n"
+    "GET /v/KEY: the first request for a key goes upstream to URL/v/KEY; requests\n"
+    "for the same key that arrive while it is in flight wait for it and get the\n"
+    "same answer (status and body); different keys go upstream in parallel.\n"
+    "Anything else: 404. `run` starts it beside the origin for scenarios with\n"
+    "\"strategy\": \"mediator\"; it can also be run by hand.\n"
+    "\n"
+    "  --listen ADDR:PORT  where to listen (port 1..65535)\n"
+    "  --origin URL        the origin's base URL (http://HOST:PORT)\n"
+    "\n"
+    "Prints \"mediator listening ...\", serves until SIGTERM or SIGINT, then\n"
+    "prints how many requests went upstream and how many were coalesced, and\n"
+    "exits 0; exit 2 on bad arguments or when it cannot listen.\n";
+
 int mediator_main(int argc, char **argv)
 {
+    for (int i = 1; i < argc; i++)
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+            fputs(usage_mediator, stdout);
+            return 0;
+        }
     const char *listen = NULL, *upstream = NULL;
     for (int i = 1; i + 1 < argc; i += 2) {
         if (!strcmp(argv[i], "--listen"))
@@ -172,7 +195,8 @@ int mediator_main(int argc, char **argv)
     const char *colon = listen ? strrchr(listen, ':') : NULL;
     int port = colon ? atoi(colon + 1) : 0;
     if (!listen || !upstream || port <= 0 || port > 65535 || argc % 2 == 0) {
-        fprintf(stderr, "usage: splitbrain mediator --listen ADDR:PORT --origin http://HOST:PORT\n");
+        fprintf(stderr, "splitbrain mediator: needs --listen ADDR:PORT and --origin URL (see "
+                        "splitbrain mediator --help)\n");
         return 2;
     }
     static mediator m; /* lives as long as the process */

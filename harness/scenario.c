@@ -296,12 +296,15 @@ static int directive_value(pctx *c, json_t *v, const char *path, char *out, size
     return 0;
 }
 
-static void config_add(sb_config *cfg, const char *name, const char *value)
+/* path: the directive's key (key = 1), or an element of its array of values */
+static void config_add(pctx *c, const char *path, int key, sb_config *cfg, const char *name,
+                       const char *value)
 {
     cfg->items = realloc(cfg->items, (cfg->n + 1) * sizeof(sb_directive));
-    cfg->items[cfg->n].name = strdup(name);
-    cfg->items[cfg->n].value = strdup(value);
-    cfg->n++;
+    sb_directive *d = &cfg->items[cfg->n++];
+    d->name = strdup(name);
+    d->value = strdup(value);
+    jpos_find(&c->pos, path, key, &d->line, &d->col);
 }
 
 static int get_config(pctx *c, json_t *obj, const char *path, sb_config *cfg)
@@ -328,13 +331,13 @@ static int get_config(pctx *c, json_t *obj, const char *path, sb_config *cfg)
                 snprintf(ep, sizeof(ep), "%s/%zu", kp, i);
                 if (directive_value(c, json_array_get(val, i), ep, value, sizeof(value)) == -1)
                     return -1;
-                config_add(cfg, key, value);
+                config_add(c, ep, 0, cfg, key, value);
             }
             continue;
         }
         if (directive_value(c, val, kp, value, sizeof(value)) == -1)
             return -1;
-        config_add(cfg, key, value);
+        config_add(c, kp, 1, cfg, key, value);
     }
     return 0;
 }

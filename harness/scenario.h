@@ -18,6 +18,7 @@
 typedef struct sb_directive {
     char *name;
     char *value;
+    int line, col; /* where the value is in the scenario file */
 } sb_directive;
 
 typedef struct sb_config {

@@ -1019,16 +1019,81 @@ void sc_free_nemesis(sb_scenario *s)
     free(s->faults);
 }
 
+/* hs as "{n1,n2}" at the end of buf */
+static void describe_hostset(const sb_scenario *s, const sb_hostset *hs, char *buf, size_t len)
+{
+    size_t k = strlen(buf);
+    snprintf(buf + k, len - k, "{");
+    for (size_t i = 0; i < hs->n; i++) {
+        k = strlen(buf);
+        snprintf(buf + k, len - k, "%s%s", i ? "," : "", s->hosts[hs->idx[i]].name);
+    }
+    k = strlen(buf);
+    snprintf(buf + k, len - k, "}");
+}
+
+/* The groups of a partition as they will be: fixed groups in full (hosts
+ * named in no group form the last one), one-way with its direction, and a
+ * drawn shape with the hosts it is drawn over (the draw itself happens
+ * when it fires, from the seed, and the history records it). */
+static void describe_partition(const sb_scenario *s, const sb_fault *f, const char *shape,
+                               char *buf, size_t len)
+{
+    if (f->shape == SB_SHAPE_GROUPS) {
+        snprintf(buf, len, " ");
+        int named[SB_MAX_HOSTS] = {0};
+        for (size_t g = 0; g < f->n_groups; g++) {
+            if (g)
+                snprintf(buf + strlen(buf), len - strlen(buf), " | ");
+            describe_hostset(s, &f->groups[g], buf, len);
+            for (size_t i = 0; i < f->groups[g].n; i++)
+                named[f->groups[g].idx[i]] = 1;
+        }
+        sb_hostset rest = {.n = 0};
+        int idx[SB_MAX_HOSTS];
+        rest.idx = idx;
+        for (size_t h = 0; h < s->n_hosts; h++)
+            if (!named[h])
+                idx[rest.n++] = (int)h;
+        if (rest.n) {
+            snprintf(buf + strlen(buf), len - strlen(buf), " | ");
+            describe_hostset(s, &rest, buf, len);
+        }
+        return;
+    }
+    if (f->shape == SB_SHAPE_ONE_WAY) {
+        snprintf(buf, len, " one-way ");
+        describe_hostset(s, &f->from, buf, len);
+        snprintf(buf + strlen(buf), len - strlen(buf), " -/-> ");
+        describe_hostset(s, &f->to, buf, len);
+        return;
+    }
+    snprintf(buf, len, " %s", shape);
+    if (f->shape != SB_SHAPE_ISOLATE) {
+        snprintf(buf + strlen(buf), len - strlen(buf), " of ");
+        if (f->universe.n) {
+            describe_hostset(s, &f->universe, buf, len);
+        } else {
+            int idx[SB_MAX_HOSTS];
+            sb_hostset all = {.idx = idx, .n = s->n_hosts};
+            for (size_t h = 0; h < s->n_hosts; h++)
+                idx[h] = (int)h;
+            describe_hostset(s, &all, buf, len);
+        }
+        snprintf(buf + strlen(buf), len - strlen(buf), " (drawn when it fires)");
+    }
+}
+
 void scenario_fault_describe(const sb_scenario *s, const sb_fault *f, char *buf, size_t len)
 {
     static const char *const shapes[] = {"groups", "halves", "isolate", "ring", "bridge",
                                          "one-way"};
     static const char *const targets[] = {"", "master", "replica", "random", "all"};
     static const char *const clock_ops[] = {"bump", "strobe", "reset"};
-    char what[256] = "";
+    char what[512] = "";
     switch (f->kind) {
     case SB_FAULT_PARTITION:
-        snprintf(what, sizeof(what), " %s", shapes[f->shape]);
+        describe_partition(s, f, shapes[f->shape], what, sizeof(what));
         break;
     case SB_FAULT_UNDO:
         snprintf(what, sizeof(what), " #%d", f->undo_id);

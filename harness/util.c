@@ -7,11 +7,14 @@
 #include <fcntl.h>
 #include <ctype.h>
 #include <math.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -123,6 +126,57 @@ int sb_mkdir_p(const char *path, char *err)
         return -1;
     }
     return 0;
+}
+
+int sb_path_absolute(const char *path, char *out, size_t len, char *err)
+{
+    char joined[8192];
+    if (path[0] == '/') {
+        snprintf(joined, sizeof(joined), "%s", path);
+    } else {
+        char cwd[4096];
+        if (!getcwd(cwd, sizeof(cwd))) {
+            sb_err_set(err, "getcwd: %s", strerror(errno));
+            return -1;
+        }
+        snprintf(joined, sizeof(joined), "%s/%s", cwd, path);
+    }
+    /* Fold the components: "", "." vanish, ".." drops the previous one. */
+    size_t o = 0;
+    char *save = NULL;
+    for (char *c = strtok_r(joined, "/", &save); c; c = strtok_r(NULL, "/", &save)) {
+        if (!strcmp(c, "."))
+            continue;
+        if (!strcmp(c, "..")) {
+            while (o > 0 && out[--o] != '/')
+                ;
+            continue;
+        }
+        size_t n = strlen(c);
+        if (o + 1 + n + 1 > len) {
+            sb_err_set(err, "path too long: %s", path);
+            return -1;
+        }
+        out[o++] = '/';
+        memcpy(out + o, c, n);
+        o += n;
+    }
+    if (o == 0)
+        out[o++] = '/';
+    out[o] = '\0';
+    return 0;
+}
+
+void sb_path_shown(const char *path, char *out, size_t len)
+{
+    char cwd[4096];
+    size_t n;
+    if (path[0] == '/' && getcwd(cwd, sizeof(cwd)) && (n = strlen(cwd)) > 1 &&
+        !strncmp(path, cwd, n) && path[n] == '/' && path[n + 1]) {
+        snprintf(out, len, "%s", path + n + 1);
+        return;
+    }
+    snprintf(out, len, "%s", path);
 }
 
 int sb_write_file(const char *path, const char *data, size_t len, char *err)
@@ -300,6 +354,33 @@ void sb_buf_json_string(sb_buf *b, const char *s)
     sb_buf_append(b, "\"", 1);
 }
 
+void sb_buf_conf_value(sb_buf *b, const char *s)
+{
+    int bare = s[0] != '\0';
+    for (const unsigned char *p = (const unsigned char *)s; *p && bare; p++)
+        bare = *p > ' ' && *p != '"' && *p != '\'' && *p != '\\' && *p != 0x7f;
+    if (bare) {
+        sb_buf_puts(b, s);
+        return;
+    }
+    sb_buf_puts(b, "\"");
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        switch (*p) {
+        case '"': sb_buf_puts(b, "\\\""); break;
+        case '\\': sb_buf_puts(b, "\\\\"); break;
+        case '\n': sb_buf_puts(b, "\\n"); break;
+        case '\r': sb_buf_puts(b, "\\r"); break;
+        case '\t': sb_buf_puts(b, "\\t"); break;
+        default:
+            if (*p < ' ' || *p == 0x7f)
+                sb_buf_printf(b, "\\x%02x", *p);
+            else
+                sb_buf_append(b, (const char *)p, 1);
+        }
+    }
+    sb_buf_puts(b, "\"");
+}
+
 void sb_buf_xml_escape(sb_buf *b, const char *s)
 {
     for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
@@ -338,4 +419,89 @@ uint64_t sb_rng_next(sb_rng *r)
 double sb_rng_unit(sb_rng *r)
 {
     return (double)(sb_rng_next(r) >> 11) * 0x1.0p-53;
+}
+
+/* ====== Child processes ====== */
+
+int sb_run_capture(char *const argv[], const char *cwd, const char *stdin_text, sb_buf *out,
+                   int64_t deadline_ns, char *err)
+{
+    int in[2], o[2];
+    if (pipe2(in, O_CLOEXEC) == -1) {
+        sb_err_set(err, "pipe: %s", strerror(errno));
+        return -1;
+    }
+    if (pipe2(o, O_CLOEXEC) == -1) {
+        sb_err_set(err, "pipe: %s", strerror(errno));
+        close(in[0]);
+        close(in[1]);
+        return -1;
+    }
+    pid_t pid = fork();
+    if (pid == 0) {
+        dup2(in[0], 0);
+        dup2(o[1], 1);
+        dup2(o[1], 2);
+        if (cwd && chdir(cwd) == -1)
+            _exit(126);
+        execv(argv[0], argv);
+        _exit(127);
+    }
+    close(in[0]);
+    close(o[1]);
+    if (pid == -1) {
+        sb_err_set(err, "fork: %s", strerror(errno));
+        close(in[1]);
+        close(o[0]);
+        return -1;
+    }
+    /* The text is small (a config): written at once, before reading. */
+    size_t left = stdin_text ? strlen(stdin_text) : 0;
+    const char *p = stdin_text;
+    while (left > 0) {
+        ssize_t w = write(in[1], p, left);
+        if (w <= 0 && errno != EINTR)
+            break;
+        if (w > 0) {
+            p += w;
+            left -= (size_t)w;
+        }
+    }
+    close(in[1]);
+    sb_buf_reset(out);
+    int killed = 0;
+    for (;;) {
+        int64_t wait_ms = (deadline_ns - sb_now_ns()) / SB_NS_PER_MS;
+        if (wait_ms <= 0) {
+            kill(pid, SIGKILL);
+            killed = 1;
+            break;
+        }
+        struct pollfd pf = {.fd = o[0], .events = POLLIN};
+        int rc = poll(&pf, 1, (int)(wait_ms > 1000 ? 1000 : wait_ms));
+        if (rc == -1 && errno == EINTR)
+            continue;
+        if (rc <= 0)
+            continue;
+        char chunk[4096];
+        ssize_t n = read(o[0], chunk, sizeof(chunk));
+        if (n == -1 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            break;
+        sb_buf_append(out, chunk, (size_t)n);
+    }
+    close(o[0]);
+    int status;
+    while (waitpid(pid, &status, 0) == -1 && errno == EINTR)
+        ;
+    if (killed) {
+        sb_err_set(err, "%s did not finish in time and was killed", argv[0]);
+        return -1;
+    }
+    if (WIFEXITED(status) && WEXITSTATUS(status) == 127) {
+        sb_err_set(err, "exec(%s) failed", argv[0]);
+        return -1;
+    }
+    return status;
 }

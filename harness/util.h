@@ -32,6 +32,15 @@ int sb_parse_duration(const char *s, int64_t *ns, char *err);
 void sb_format_duration(int64_t ns, char *buf, size_t len);
 
 int sb_mkdir_p(const char *path, char *err);
+/* path made absolute against the working directory, once, so that nothing
+ * later depends on where the process stands (servers start inside their own
+ * folders). Symlinks are kept as given; "." and ".." components and repeated
+ * or trailing slashes are folded. 0, or -1 with err. */
+int sb_path_absolute(const char *path, char *out, size_t len, char *err);
+/* An absolute path as the user should see it: relative to the working
+ * directory when it lies below it ("runs/x/nodes/n1"), else unchanged. */
+void sb_path_shown(const char *path, char *out, size_t len);
+
 int sb_write_file(const char *path, const char *data, size_t len, char *err);
 /* Returns a NUL-terminated malloc'd buffer (caller frees) or NULL. */
 char *sb_read_file(const char *path, size_t *len, char *err);
@@ -53,6 +62,18 @@ void sb_buf_printf(sb_buf *b, const char *fmt, ...) __attribute__((format(printf
 void sb_buf_json_string(sb_buf *b, const char *s);
 /* Appends s with XML/HTML special characters escaped. */
 void sb_buf_xml_escape(sb_buf *b, const char *s);
+/* Appends s as one value of a redis.conf/sentinel.conf line: bare when it
+ * holds no space, quote, backslash or control character, else in double
+ * quotes with Redis's escapes (sdssplitargs reads it back). */
+void sb_buf_conf_value(sb_buf *b, const char *s);
+
+/* Runs argv (argv[0] an absolute path) in folder cwd (or here when NULL)
+ * with stdin_text on its standard input, collecting its standard output and
+ * error together into out (reset first); kills it at deadline (monotonic
+ * ns). Returns its wait status, or -1 with err when it could not run or was
+ * killed. */
+int sb_run_capture(char *const argv[], const char *cwd, const char *stdin_text, sb_buf *out,
+                   int64_t deadline_ns, char *err);
 
 /* xorshift-style deterministic PRNG for everything the seed controls. */
 typedef struct sb_rng {

@@ -4,6 +4,7 @@
 #include "util.h"
 
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +19,39 @@ static const char *valid_expect_name(sb_valid_expect v)
     }
 }
 
+/* Appends one missed part to reason, the parts joined with "; ". */
+static void reason_add(char *reason, size_t len, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void reason_add(char *reason, size_t len, const char *fmt, ...)
+{
+    size_t n = strlen(reason);
+    if (n && n + 2 < len) {
+        memcpy(reason + n, "; ", 3);
+        n += 2;
+    }
+    if (n + 1 >= len)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(reason + n, len - n, fmt, ap);
+    va_end(ap);
+}
+
+/* x as a bound's message shows it: counts whole, other figures with four
+ * significant digits, more when four would hide the difference from the
+ * bound ("0.01 > max 0.01"). */
+static void figure_format(double x, double bound, char *out, size_t len)
+{
+    if (x == floor(x) && fabs(x) < 1e15) {
+        snprintf(out, len, "%.0f", x);
+        return;
+    }
+    char a[32], b[32];
+    snprintf(a, sizeof(a), "%.4g", x);
+    snprintf(b, sizeof(b), "%.4g", bound);
+    snprintf(out, len, strcmp(a, b) ? "%.4g" : "%.10g", x);
+}
+
 int results_expect_met(const sb_expect *e, const sb_check_result *r, char *reason, size_t len)
 {
     reason[0] = '\0';
@@ -27,9 +61,13 @@ int results_expect_met(const sb_expect *e, const sb_check_result *r, char *reaso
                      (want == SB_VALID_FALSE && r->verdict == SB_VERDICT_INVALID) ||
                      (want == SB_VALID_UNKNOWN && r->verdict == SB_VERDICT_UNKNOWN);
     if (!verdict_ok) {
-        snprintf(reason, len, "verdict %s, expected %s: %s", checker_verdict_name(r->verdict),
-                 valid_expect_name(want), r->summary);
-        return 0;
+        /* the summary's headline, up to its first "; ", says what was seen */
+        const char *cut = strstr(r->summary, "; ");
+        int head = cut ? (int)(cut - r->summary) : (int)strlen(r->summary);
+        if (head > 200)
+            head = 200; /* leave room for the bounds that missed too */
+        reason_add(reason, len, head ? "expected %s, got %s (%.*s)" : "expected %s, got %s%.*s",
+                   valid_expect_name(want), checker_verdict_name(r->verdict), head, r->summary);
     }
     for (size_t i = 0; e && i < e->n_bounds; i++) {
         const sb_bound *b = &e->bounds[i];
@@ -38,20 +76,23 @@ int results_expect_met(const sb_expect *e, const sb_check_result *r, char *reaso
         /* A figure named by pattern that never occurred counts as 0. */
         int counted_zero = !v && ck && ck->figure_ok && ck->figure_ok(b->figure);
         double x = json_is_number(v) ? json_number_value(v) : 0;
+        char xs[48], bs[48];
         if (!json_is_number(v) && !counted_zero) {
-            snprintf(reason, len, "figure %s was not reported (%s)", b->figure, r->summary);
-            return 0;
+            reason_add(reason, len, "%s not reported", b->figure);
+            continue;
         }
         if (b->has_min && x < b->min) {
-            snprintf(reason, len, "%s = %g, expected >= %g", b->figure, x, b->min);
-            return 0;
+            figure_format(x, b->min, xs, sizeof(xs));
+            snprintf(bs, sizeof(bs), "%g", b->min);
+            reason_add(reason, len, "%s %s < min %s", b->figure, xs, bs);
         }
         if (b->has_max && x > b->max) {
-            snprintf(reason, len, "%s = %g, expected <= %g", b->figure, x, b->max);
-            return 0;
+            figure_format(x, b->max, xs, sizeof(xs));
+            snprintf(bs, sizeof(bs), "%g", b->max);
+            reason_add(reason, len, "%s %s > max %s", b->figure, xs, bs);
         }
     }
-    return 1;
+    return reason[0] == '\0';
 }
 
 int results_compute(const sb_scenario *s, const char *const *checker_names, size_t n_checkers,
@@ -60,6 +101,8 @@ int results_compute(const sb_scenario *s, const char *const *checker_names, size
     memset(out, 0, sizeof(*out));
     if (meta)
         out->meta = *meta;
+    if (!out->meta.scenario[0] && s && s->path)
+        snprintf(out->meta.scenario, sizeof(out->meta.scenario), "%s", s->path);
     snprintf(out->name, sizeof(out->name), "%s", s ? s->name : "history");
     out->faults = json_array();
     for (size_t i = 0; i < h->n; i++) {
@@ -92,7 +135,10 @@ int results_compute(const sb_scenario *s, const char *const *checker_names, size
         }
         sb_check_result *r = &out->checks[i];
         snprintf(r->checker, sizeof(r->checker), "%s", c->name);
-        if (c->check(h, r, err) == -1) {
+        int64_t t0 = sb_now_ns();
+        int rc = c->check(h, r, err);
+        r->check_ns = sb_now_ns() - t0;
+        if (rc == -1) {
             results_free(out);
             return -1;
         }
@@ -104,6 +150,26 @@ int results_compute(const sb_scenario *s, const char *const *checker_names, size
             out->passed = 0;
     }
     return 0;
+}
+
+void results_add_skipped(sb_run_result *r, const char *name)
+{
+    const sb_checker *c = checker_find(name);
+    size_t n = r->n_checks + 1;
+    r->checks = realloc(r->checks, n * sizeof(*r->checks));
+    r->outcomes = realloc(r->outcomes, n * sizeof(*r->outcomes));
+    if (!r->checks || !r->outcomes)
+        abort(); /* out of memory */
+    sb_check_result *k = &r->checks[n - 1];
+    memset(k, 0, sizeof(*k));
+    snprintf(k->checker, sizeof(k->checker), "%s", name);
+    k->verdict = SB_VERDICT_SKIPPED;
+    k->figures = json_object();
+    snprintf(k->summary, sizeof(k->summary), "skipped: the history holds no %s",
+             c && c->what_it_reads ? c->what_it_reads : "operations it reads");
+    memset(&r->outcomes[n - 1], 0, sizeof(r->outcomes[n - 1]));
+    r->outcomes[n - 1].met = 1;
+    r->n_checks = n;
 }
 
 void results_free(sb_run_result *r)

@@ -23,6 +23,8 @@ typedef struct sb_run_meta {
     uint64_t seed;
     int64_t started_wall_ns; /* 0 when unknown */
     char command[1024];     /* the command line that reruns it ("" unknown) */
+    char scenario[4096];    /* the scenario file ("" for a bare history);
+                               results_compute fills it from the scenario */
 } sb_run_meta;
 
 typedef struct sb_run_result {
@@ -41,12 +43,19 @@ typedef struct sb_run_result {
 
 /* Runs the checkers named by checker_names over h and evaluates each against
  * its expect from s (s may be NULL offline: then every checker is expected
- * valid). Returns 0, or -1 with err (unknown checker). */
+ * valid). Each check's own time goes into its check_ns. Returns 0, or -1
+ * with err (unknown checker). */
 int results_compute(const sb_scenario *s, const char *const *checker_names, size_t n_checkers,
                     const sb_history *h, const sb_run_meta *meta, sb_run_result *out, char *err);
 void results_free(sb_run_result *r);
+/* Adds checker name to r as skipped: not run because the history holds
+ * nothing it reads (see sb_checker.applies); no expectation to miss. */
+void results_add_skipped(sb_run_result *r, const char *name);
 
-/* Evaluates one expect against one result; writes the unmet reason. */
+/* Evaluates one expect against one result. When it is not met, reason says
+ * what missed in one line, every miss joined with "; ": "expected valid, got
+ * invalid (lost 3 of 10 acknowledged writes (30.0%))", "lost_fraction 0.3 >
+ * max 0.01", "lost_count 0 < min 1", "lost_count not reported". */
 int results_expect_met(const sb_expect *e, const sb_check_result *r, char *reason, size_t len);
 
 int report_results_json(const sb_run_result *r, const char *path, char *err);
@@ -61,8 +70,15 @@ void report_text(const sb_run_result *r, FILE *out, int color);
  * "never" no, "auto" (or NULL) only when out is a terminal and NO_COLOR is
  * unset or empty (no-color.org). Returns 1, 0, or -1 for an unknown mode. */
 int report_color_wanted(FILE *out, const char *mode);
-/* One testsuite per run, one testcase per checker; failures carry the
- * anomaly summary and the unmet expect. */
+/* JUnit XML as GitLab and Jenkins read it (tests/data/junit.xsd): one
+ * testsuite per run with its properties (scenario, seed, run_id, run_dir,
+ * rerun) and the text summary as system-out; one testcase per checker timed
+ * by its own check_ns. A missed expect is a <failure type="expectation">
+ * whose message is "checker: reason" and whose body is the verdict line, the
+ * first anomalies (at most SB_JUNIT_BODY_LINES lines) and "report: PATH". A
+ * run that could not run is one <error> testcase. The full figures are in
+ * results.json and report.html, never in the XML. */
+#define SB_JUNIT_BODY_LINES 20
 int report_junit(const sb_run_result *runs, size_t n, const char *path, char *err);
 
 /* With two runs or more that ran the cache checker: one line per strategy

@@ -324,7 +324,7 @@ static void json_syntax_errors_have_positions(void **state)
     expect_error("\"seed\": 7,", "\"seed\": 7, \"seed\": 8,", 3, 19, "duplicate");
 }
 
-/* Every scenario the project ships must load. */
+/* Every scenario the project ships must load (schema.json describes them). */
 static void shipped_scenarios_are_valid(void **state)
 {
     (void)state;
@@ -332,7 +332,7 @@ static void shipped_scenarios_are_valid(void **state)
     if (!src)
         src = ".";
     char cmd[4200];
-    snprintf(cmd, sizeof(cmd), "find %s/scenarios %s/bench -name '*.json' | sort", src, src);
+    snprintf(cmd, sizeof(cmd), "find %s/scenarios %s/bench -name '*.json' ! -name schema.json | sort", src, src);
     FILE *f = popen(cmd, "r");
     assert_non_null(f);
     char path[4096];

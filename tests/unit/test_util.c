@@ -1,10 +1,15 @@
-/* test_util.c -- durations and text escaping. */
+/* test_util.c -- durations, text escaping, paths, config values, child
+ * processes, and the start-up reason read from a node's log. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <cmocka.h>
 
+#include "deploy_internal.h"
 #include "util.h"
 
 static void durations_parse_with_units(void **state)
@@ -62,6 +67,103 @@ static void json_and_xml_escaping(void **state)
     sb_buf_free(&b);
 }
 
+static void relative_paths_become_absolute_once(void **state)
+{
+    (void)state;
+    char cwd[4096], out[4096], want[4200], err[SB_ERR_LEN];
+    assert_non_null(getcwd(cwd, sizeof(cwd)));
+    assert_int_equal(sb_path_absolute("runs", out, sizeof(out), err), 0);
+    snprintf(want, sizeof(want), "%s/runs", strcmp(cwd, "/") ? cwd : "");
+    assert_string_equal(out, want);
+    assert_int_equal(sb_path_absolute("/a/./b//c/../d/", out, sizeof(out), err), 0);
+    assert_string_equal(out, "/a/b/d");
+    assert_int_equal(sb_path_absolute("/tmp/with space/runs", out, sizeof(out), err), 0);
+    assert_string_equal(out, "/tmp/with space/runs");
+    assert_int_equal(sb_path_absolute("/..", out, sizeof(out), err), 0);
+    assert_string_equal(out, "/");
+    char tiny[8];
+    assert_int_equal(sb_path_absolute("/a/very/long/path", tiny, sizeof(tiny), err), -1);
+    assert_non_null(strstr(err, "too long"));
+}
+
+static void paths_are_shown_relative_to_where_the_user_stands(void **state)
+{
+    (void)state;
+    char cwd[4096], in[4300], out[4300];
+    assert_non_null(getcwd(cwd, sizeof(cwd)));
+    snprintf(in, sizeof(in), "%s/runs/x/nodes/n1/redis/redis.log", cwd);
+    sb_path_shown(in, out, sizeof(out));
+    assert_string_equal(out, strcmp(cwd, "/") ? "runs/x/nodes/n1/redis/redis.log" : in);
+    sb_path_shown("/elsewhere-not-below/x", out, sizeof(out));
+    assert_string_equal(out, "/elsewhere-not-below/x");
+}
+
+static void config_values_are_quoted_only_when_needed(void **state)
+{
+    (void)state;
+    sb_buf b;
+    sb_buf_init(&b);
+    sb_buf_conf_value(&b, "/tmp/runs/x");
+    assert_string_equal(b.data, "/tmp/runs/x");
+    sb_buf_reset(&b);
+    sb_buf_conf_value(&b, "/tmp/with space/\"q\"\\");
+    assert_string_equal(b.data, "\"/tmp/with space/\\\"q\\\"\\\\\"");
+    sb_buf_reset(&b);
+    sb_buf_conf_value(&b, "");
+    assert_string_equal(b.data, "\"\"");
+    sb_buf_free(&b);
+}
+
+static void a_child_runs_with_input_and_its_output_is_collected(void **state)
+{
+    (void)state;
+    sb_buf out;
+    sb_buf_init(&out);
+    char err[SB_ERR_LEN];
+    char *cat[] = {"/bin/cat", NULL};
+    int st = sb_run_capture(cat, "/", "hello\n", &out, sb_now_ns() + 5 * SB_NS_PER_S, err);
+    assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+    assert_string_equal(out.data, "hello\n");
+    char *sh[] = {"/bin/sh", "-c", "pwd; echo oops >&2; exit 3", NULL};
+    st = sb_run_capture(sh, "/tmp", NULL, &out, sb_now_ns() + 5 * SB_NS_PER_S, err);
+    assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 3);
+    assert_string_equal(out.data, "/tmp\noops\n");
+    char *slow[] = {"/bin/sleep", "10", NULL};
+    assert_int_equal(sb_run_capture(slow, NULL, NULL, &out, sb_now_ns() + SB_NS_PER_S / 5, err),
+                     -1);
+    assert_non_null(strstr(err, "killed"));
+    char *missing[] = {"/nonexistent/redis-server", NULL};
+    assert_int_equal(sb_run_capture(missing, NULL, NULL, &out, sb_now_ns() + SB_NS_PER_S, err),
+                     -1);
+    assert_non_null(strstr(err, "exec"));
+    sb_buf_free(&out);
+}
+
+/* Redis 7.0's own words, as redis-server writes them. */
+static void a_config_error_is_quoted_from_the_log(void **state)
+{
+    (void)state;
+    const char *log = "1:C 05 Dec 2026 07:17:08.358 # oO0OoO0OoO0Oo Redis is starting\n"
+                      "\n*** FATAL CONFIG FILE ERROR (Redis 7.0.15) ***\n"
+                      "Reading the configuration file, at line 9\n"
+                      ">>> 'appendonlyy no'\n"
+                      "Bad directive or wrong number of arguments\n";
+    char reason[400];
+    deploy_exit_reason(log, reason, sizeof(reason));
+    assert_string_equal(reason,
+                        "Bad directive or wrong number of arguments (line 9: \"appendonlyy no\")");
+    const char *cant = "3221:C 05 Dec 2026 07:17:08.358 # Fatal error, can't open config file "
+                       "'/x/redis.conf': No such file or directory\n";
+    deploy_exit_reason(cant, reason, sizeof(reason));
+    assert_string_equal(reason,
+                        "Fatal error, can't open config file '/x/redis.conf': No such file or "
+                        "directory");
+    deploy_exit_reason("just one line\n\n", reason, sizeof(reason));
+    assert_string_equal(reason, "just one line");
+    deploy_exit_reason("", reason, sizeof(reason));
+    assert_string_equal(reason, "");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -69,6 +171,11 @@ int main(void)
         cmocka_unit_test(bad_durations_say_what_is_allowed),
         cmocka_unit_test(durations_format_compactly),
         cmocka_unit_test(json_and_xml_escaping),
+        cmocka_unit_test(relative_paths_become_absolute_once),
+        cmocka_unit_test(paths_are_shown_relative_to_where_the_user_stands),
+        cmocka_unit_test(config_values_are_quoted_only_when_needed),
+        cmocka_unit_test(a_child_runs_with_input_and_its_output_is_collected),
+        cmocka_unit_test(a_config_error_is_quoted_from_the_log),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
