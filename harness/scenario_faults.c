@@ -242,6 +242,9 @@ static int parse_groups(pctx *c, const sb_scenario *s, json_t *o, const char *p,
     json_t *g = json_object_get(o, "groups");
     char gp[256];
     sc_child(gp, sizeof(gp), p, "groups");
+    if (!g) /* "shape": "groups" named without them */
+        return sc_perr(c, p, 0, "a groups partition needs \"groups\": an array of arrays of "
+                                "host names");
     if (sc_want_type(c, g, gp, json_is_array(g), "an array of arrays of host names") == -1)
         return -1;
     if (json_array_size(g) == 0)
