@@ -162,9 +162,10 @@ static const char *usage_report =
     "usage: splitbrain report RUN_DIR... [--index FILE]\n"
     "\n"
     "Rebuilds report.html in each saved run folder (a folder with history.jsonl and\n"
-    "scenario.json, or one holding a \"latest\" link to one), offline: the checkers run\n"
-    "again on the history, as `check` does. With several folders, or --index, also\n"
-    "writes index.html (default: next to the first folder) linking every report.\n"
+    "scenario.json, or a folder of runs: its \"latest\" run; without one, the runs\n"
+    "it holds are listed), offline: the checkers run again on the history, as\n"
+    "`check` does. With several folders, or --index, also writes index.html\n"
+    "(default: next to the first folder) linking every report.\n"
     "The pages are self-contained: inline CSS and SVG, no script, no network.\n";
 
 static const char *usage_compare =
