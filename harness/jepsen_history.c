@@ -1,6 +1,16 @@
 /* jepsen_history.c -- Jepsen register histories (EDN op maps or
  * jepsen.util log lines) read into sb_history; see jepsen_history.h.
  *
+ * A log line's fields (process, type, f, value, then an optional error
+ * text) follow the jepsen.util marker separated by tabs (Jepsen's own form)
+ * or by runs of spaces (other Jepsen versions and tools that write the same
+ * lines), even both on one line:
+ *   INFO  jepsen.util - 3<tab>:invoke<tab>:cas<tab>[1 4]
+ *   INFO  jepsen.util - 12  :ok  :cas  [3 4]  :error text
+ * Each field is read as one EDN form in turn, so a value with blanks of its
+ * own ([3 4], {:a 1}, "a b") stays whole; see log_op_shape for how an op
+ * line is told from the other messages of the jepsen.util logger.
+ *
  * The EDN reader is small and strict: it reads one line at a time into a
  * tree allocated from an arena that is reset for every line, so error paths
  * free nothing by hand. It knows maps, vectors, lists, sets, keywords,
@@ -941,45 +951,67 @@ static int is_space(char c)
     return c == ' ' || c == '\t' || c == '\r';
 }
 
+/* Skips the blanks between log fields from j; counts the tabs among them
+ * into *tabs (when not NULL), since a tab is what marks Jepsen's own field
+ * boundaries. */
+static size_t skip_blanks(const char *s, size_t n, size_t j, int *tabs)
+{
+    for (; j < n && is_space(s[j]); j++)
+        if (s[j] == '\t' && tabs)
+            (*tabs)++;
+    return j;
+}
+
+/* The types an op line can have; with spaces between the fields, the word
+ * after the process must be one of them, or the line is another message. */
+static int is_type_word(const char *s, size_t n)
+{
+    static const char *const types[] = {":invoke", ":ok", ":fail", ":info"};
+    for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++)
+        if (n == strlen(types[i]) && !memcmp(s, types[i], n))
+            return 1;
+    return 0;
+}
+
 /* A log line carries an op when, after the jepsen.util marker, an optional
- * "-" or ":" separator and spaces, a single word (the process: a digit, a
- * '-' and a digit, or a keyword) is followed by a tab. Sets *proc_start,
- * *proc_end and *tab (line offsets). */
-static int log_op_shape(const char *line, size_t n, size_t *proc_start, size_t *proc_end,
-                        size_t *tab)
+ * "-" or ":" separator and blanks, a single word (the process: a digit, a
+ * '-' and a digit, or a keyword) is followed by a field separator: a run of
+ * tabs and spaces. Jepsen's own lines put a tab there; other writers use
+ * spaces, and as ordinary messages ("jepsen.util - 3 workers done") look the
+ * same, a separator of spaces only must be followed by a type keyword
+ * (:invoke :ok :fail :info). Sets *proc_start and *proc_end (line offsets). */
+static int log_op_shape(const char *line, size_t n, size_t *proc_start, size_t *proc_end)
 {
     const char *m = find_marker(line, n);
     if (!m)
         return 0;
-    size_t j = (size_t)(m - line) + sizeof(LOG_MARKER) - 1;
-    const char *t = memchr(line + j, '\t', n - j);
-    if (!t)
-        return 0;
-    size_t end = (size_t)(t - line);
-    while (j < end && line[j] == ' ')
-        j++;
-    if (j + 1 < end && (line[j] == '-' || line[j] == ':') && line[j + 1] == ' ')
-        j++;
-    else if (j + 1 == end && line[j] == ':') /* "jepsen.util:\t" */
-        j++;
-    while (j < end && line[j] == ' ')
-        j++;
-    size_t k = end;
-    while (k > j && line[k - 1] == ' ')
-        k--;
-    if (j == k || memchr(line + j, ' ', k - j))
-        return 0; /* no word, or more than one: another message */
+    size_t j = skip_blanks(line, n, (size_t)(m - line) + sizeof(LOG_MARKER) - 1, NULL);
+    if (j + 1 < n && (line[j] == '-' || line[j] == ':') && is_space(line[j + 1]))
+        j = skip_blanks(line, n, j + 1, NULL);
+    size_t k = j;
+    while (k < n && !is_space(line[k]))
+        k++;
+    if (k == j || k == n)
+        return 0; /* no word, or nothing after it: another message */
     char c = line[j];
     if (!(is_digit((unsigned char)c) || c == ':' ||
           (c == '-' && j + 1 < k && is_digit((unsigned char)line[j + 1]))))
         return 0;
+    int tabs = 0;
+    size_t t = skip_blanks(line, n, k, &tabs);
+    if (!tabs) {
+        size_t te = t;
+        while (te < n && !is_space(line[te]))
+            te++;
+        if (!is_type_word(line + t, te - t))
+            return 0;
+    }
     *proc_start = j;
     *proc_end = k;
-    *tab = end;
     return 1;
 }
 
-/* One tab-separated field [start, end) read as a single EDN form. */
+/* One field [start, end) read as a single EDN form. */
 static const edn *field_form(rd *r, size_t start, size_t end, const char *what)
 {
     while (start < end && is_space(r->s[start]))
@@ -1004,39 +1036,73 @@ static const edn *field_form(rd *r, size_t start, size_t end, const char *what)
     return e;
 }
 
-static int log_op(rd *r, fields *fl, size_t proc_start, size_t proc_end, size_t tab1)
+/* The field that starts at *pos, after its separator: one EDN form, which
+ * must end at a blank or at the end of the line (a value such as [3 4] or
+ * "a b" holds blanks of its own, so fields are read, not split). Moves *pos
+ * past the form; *tabs is the number of tabs in the separator. */
+static const edn *log_field(rd *r, size_t *pos, int *tabs, const char *what)
+{
+    *tabs = 0;
+    size_t j = skip_blanks(r->s, r->n, *pos, tabs);
+    if (j >= r->n) {
+        fail(r,
+             "the line ends before the %s: expected process, type, f and value separated "
+             "by tabs or spaces after " LOG_MARKER,
+             what);
+        return NULL;
+    }
+    r->pos = j;
+    const edn *e = read_form(r);
+    if (!e)
+        return NULL;
+    if (r->pos < r->n && !is_space(r->s[r->pos])) {
+        fail(r, "column %zu: unexpected text after the %s", r->pos + 1, what);
+        return NULL;
+    }
+    *pos = r->pos;
+    return e;
+}
+
+/* Reads the fields of a line log_op_shape accepted: process, type, f and
+ * value, each one EDN form, then the rest of the line as the error text.
+ * The value may be missing at the end of the line. While every separator
+ * holds a tab, the line is in Jepsen's tab form and keeps its field
+ * boundaries: two tabs before the value leave it empty, and the error text
+ * must follow the value after a tab (so "1 2" in a value field is an error,
+ * not the value 1 with the error "2"). */
+static int log_op(rd *r, fields *fl, size_t proc_start, size_t proc_end)
 {
     memset(fl, 0, sizeof(*fl));
     const char *s = r->s;
-    size_t n = r->n;
-    size_t tabs[4], nt = 0;
-    for (size_t j = tab1 + 1; j < n && nt < 3; j++)
-        if (s[j] == '\t')
-            tabs[nt++] = j;
-    if (nt < 2) {
-        fail(r, "expected process, type, f and value separated by tabs after " LOG_MARKER);
-        return -1;
-    }
-    size_t type_end = tabs[0], f_end = tabs[1];
-    size_t value_end = nt > 2 ? tabs[2] : n;
+    size_t n = r->n, j = proc_end;
+    int tabs, all_tabs = 1;
     if (!(fl->process = field_form(r, proc_start, proc_end, "process")) ||
-        !(fl->type = field_form(r, tab1 + 1, type_end, "type")) ||
-        !(fl->f = field_form(r, type_end + 1, f_end, "f")))
+        !(fl->type = log_field(r, &j, &tabs, "type")))
         return -1;
-    size_t vs = f_end + 1, ve = value_end;
-    while (vs < ve && is_space(s[vs]))
-        vs++;
-    if (vs < ve && !(fl->value = field_form(r, vs, ve, "value")))
+    all_tabs &= tabs > 0;
+    if (!(fl->f = log_field(r, &j, &tabs, "f")))
         return -1;
-    if (nt > 2) {
-        size_t es = tabs[2] + 1, ee = n;
-        while (es < ee && is_space(s[es]))
-            es++;
-        while (ee > es && is_space(s[ee - 1]))
-            ee--;
-        fl->error_text = s + es;
-        fl->error_len = ee - es;
+    all_tabs &= tabs > 0;
+    tabs = 0;
+    size_t vs = skip_blanks(s, n, j, &tabs);
+    if (vs == n)
+        return 0; /* no value */
+    size_t es = vs, ee = n;
+    if (!(all_tabs && tabs > 1)) { /* else an empty value field; the rest is the error */
+        if (!(fl->value = log_field(r, &j, &tabs, "value")))
+            return -1;
+        all_tabs &= tabs > 0;
+        tabs = 0;
+        es = skip_blanks(s, n, j, &tabs);
+        if (es < ee && all_tabs && !tabs) {
+            fail(r, "column %zu: unexpected text after the value", es + 1);
+            return -1;
+        }
     }
+    while (ee > es && is_space(s[ee - 1]))
+        ee--;
+    fl->error_text = s + es;
+    fl->error_len = ee - es;
     return 0;
 }
 
@@ -1053,9 +1119,9 @@ sb_history *jepsen_history_parse(const char *name, const char *text, size_t len,
     static pthread_once_t once = PTHREAD_ONCE_INIT;
     pthread_once(&once, init_classes);
     const char *end = text + len;
-    /* A log file: some line (not an EDN one) names the jepsen.util logger.
-     * It is read in that form only: lines without a jepsen.util op are other
-     * log messages. */
+    /* A log file: some line (not an EDN one) names the jepsen.util logger,
+     * whatever separates its fields. It is read in that form only: lines
+     * without a jepsen.util op (log_op_shape) are other log messages. */
     int log_mode = 0;
     for (const char *p = find_marker(text, len) ? text : end; p < end && !log_mode;) {
         const char *nl = memchr(p, '\n', (size_t)(end - p));
@@ -1083,10 +1149,10 @@ sb_history *jepsen_history_parse(const char *name, const char *text, size_t len,
         rd r = {.s = line, .n = n, .a = &ar};
         fields fl;
         int first = first_non_ws(line, n);
-        size_t ps = 0, pe = 0, tab = 0;
+        size_t ps = 0, pe = 0;
         int rc;
         if (log_mode) {
-            if (first == '{' || first == '#' || !log_op_shape(line, n, &ps, &pe, &tab))
+            if (first == '{' || first == '#' || !log_op_shape(line, n, &ps, &pe))
                 continue; /* another log message */
         } else if (first != '{' && first != '#') {
             sb_err_set(err, "%s:%zu: %s", name, lineno,
@@ -1100,7 +1166,7 @@ sb_history *jepsen_history_parse(const char *name, const char *text, size_t len,
                        line[bad] ? "not UTF-8" : "a NUL byte");
             goto fail;
         }
-        rc = log_mode ? log_op(&r, &fl, ps, pe, tab) : edn_op(&r, &fl);
+        rc = log_mode ? log_op(&r, &fl, ps, pe) : edn_op(&r, &fl);
         if (rc == -1) {
             sb_err_set(err, "%s:%zu: %s", name, lineno, r.why);
             goto fail;

@@ -7,8 +7,9 @@
  *   log lines (jepsen.log, Knossos' and Porcupine's test data):
  *     INFO  jepsen.util - 3	:invoke	:cas	[1 4]
  *     2013-05-20 10:20:30,123{GMT}	INFO  [jepsen worker 3] jepsen.util: 3	:ok	:read	5
+ *     INFO  jepsen.util - 3 :invoke :cas [1 4]
  *   (after the jepsen.util marker: process, type, f, value and an optional
- *   error, separated by tabs).
+ *   error, separated by tabs or runs of spaces, even mixed on one line).
  *
  * Mapping to sb_op:
  *   process  integer >= 0; a keyword (:nemesis) gives SB_PROC_NEMESIS, the

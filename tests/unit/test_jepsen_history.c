@@ -250,6 +250,141 @@ static void timestamped_log_lines_and_other_messages(void **state)
     history_free(h);
 }
 
+static void space_separated_log_lines_are_read(void **state)
+{
+    (void)state;
+    sb_history *h =
+        parse("INFO  jepsen.util - 3 :invoke :read nil\n"
+              "INFO jepsen.util - 12  :ok  :cas  [3 4]\n"
+              "INFO  jepsen.util - 7 :info :write  2 :timeout waiting for n1  \n"
+              "INFO  jepsen.util - :nemesis :info :start \"Cut off {:n1 #{:n3 :n4}}\"\n"
+              "INFO  jepsen.util - 4 :ok :txn {:a 1, :b [2 3]} [:error \"a b\"]\n"
+              "INFO  jepsen.util - 0   :invoke :write  4\n" /* columns padded with spaces */
+              "INFO  jepsen.util - 5 :ok :read\n");         /* no value */
+    assert_int_equal(h->n, 7);
+    assert_int_equal(h->ops[0].process, 3);
+    assert_int_equal(h->ops[0].type, SB_OP_INVOKE);
+    assert_string_equal(h->ops[0].f, "read");
+    assert_null(h->ops[0].value);
+    assert_null(h->ops[0].error);
+    assert_int_equal(h->ops[1].process, 12);
+    assert_int_equal(h->ops[1].type, SB_OP_OK);
+    assert_string_equal(h->ops[1].f, "cas");
+    assert_value(&h->ops[1], "[3,4]"); /* the value's own space is not a separator */
+    assert_null(h->ops[1].error);
+    assert_int_equal(h->ops[2].type, SB_OP_INFO);
+    assert_value(&h->ops[2], "2");
+    assert_string_equal(h->ops[2].error, ":timeout waiting for n1"); /* the rest of the line */
+    assert_int_equal(h->ops[3].process, SB_PROC_NEMESIS);
+    assert_string_equal(h->ops[3].f, "start");
+    assert_value(&h->ops[3], "\"Cut off {:n1 #{:n3 :n4}}\"");
+    assert_value(&h->ops[4], "{\"a\":1,\"b\":[2,3]}");
+    assert_string_equal(h->ops[4].error, "[:error \"a b\"]");
+    assert_int_equal(h->ops[5].process, 0);
+    assert_string_equal(h->ops[5].f, "write");
+    assert_value(&h->ops[5], "4");
+    assert_int_equal(h->ops[6].process, 5);
+    assert_string_equal(h->ops[6].f, "read");
+    assert_null(h->ops[6].value);
+    assert_int_equal(h->ops[6].time_ns, 7);
+    history_free(h);
+}
+
+static void tabs_and_spaces_mix_on_one_line(void **state)
+{
+    (void)state;
+    sb_history *h =
+        parse("INFO  jepsen.util - 3 \t:invoke  :cas\t[1 4]\n"
+              "2013-06-14 11:13:37,372{GMT}\tINFO\t[jepsen node n1] jepsen.util: 0\t:ok :write\t4\n"
+              "INFO jepsen.util - 2\t:fail :cas [1 3]\t:no-such-key (etcd)\n"
+              "INFO jepsen.util - 2 :fail\t:cas\t[1 3] not found\n"
+              "INFO  jepsen.util -\t:nemesis  \t:info\t :start \"cut\toff n1\"\n");
+    assert_int_equal(h->n, 5);
+    assert_int_equal(h->ops[0].process, 3);
+    assert_int_equal(h->ops[0].type, SB_OP_INVOKE);
+    assert_string_equal(h->ops[0].f, "cas");
+    assert_value(&h->ops[0], "[1,4]");
+    assert_int_equal(h->ops[1].process, 0);
+    assert_int_equal(h->ops[1].type, SB_OP_OK);
+    assert_string_equal(h->ops[1].f, "write");
+    assert_value(&h->ops[1], "4");
+    assert_value(&h->ops[2], "[1,3]");
+    assert_string_equal(h->ops[2].error, ":no-such-key (etcd)");
+    /* A line with a space separator may put spaces before the error too. */
+    assert_value(&h->ops[3], "[1,3]");
+    assert_string_equal(h->ops[3].error, "not found");
+    assert_int_equal(h->ops[4].process, SB_PROC_NEMESIS);
+    assert_string_equal(h->ops[4].f, "start");
+    assert_value(&h->ops[4], "\"cut\\toff n1\""); /* a tab inside a string stays in it */
+    history_free(h);
+}
+
+static void tab_lines_keep_their_field_boundaries(void **state)
+{
+    (void)state;
+    /* In Jepsen's tab form an empty value field is no value, and the error
+     * follows the value after a tab. */
+    sb_history *h = parse("INFO  jepsen.util - 1\t:fail\t:read\t\t:timeout\n"
+                          "INFO  jepsen.util - 1\t:fail\t:cas\t[1 2] \t:timeout\n");
+    assert_int_equal(h->n, 2);
+    assert_null(h->ops[0].value);
+    assert_string_equal(h->ops[0].error, ":timeout");
+    assert_value(&h->ops[1], "[1,2]");
+    assert_string_equal(h->ops[1].error, ":timeout");
+    history_free(h);
+}
+
+static void ordinary_messages_between_space_separated_ops_are_skipped(void **state)
+{
+    (void)state;
+    sb_history *h = parse("INFO  jepsen.core - Worker 0 starting\n"
+                          "INFO  jepsen.util - 0 :invoke :write 1\n"
+                          "INFO  jepsen.util - Run complete, writing\n"
+                          "INFO  jepsen.util - 3 workers done\n"
+                          "INFO  jepsen.util - 3 :done :read nil\n"
+                          "INFO  jepsen.util - :n1 consul ready\n"
+                          "INFO  jepsen.util - -1 retries left\n"
+                          "INFO  jepsen.util - 42\n"
+                          "INFO  jepsen.util - 4 :invoked\n"
+                          "\tat jepsen.util$timeout.invoke(util.clj:42)\n"
+                          "INFO  jepsen.util: 12 ops in flight\n"
+                          "\n"
+                          "INFO  jepsen.util - 0 :ok :write 1\n");
+    assert_int_equal(h->n, 2);
+    assert_int_equal(h->ops[0].type, SB_OP_INVOKE);
+    assert_int_equal(h->ops[0].time_ns, 2);
+    assert_int_equal(h->ops[1].type, SB_OP_OK);
+    assert_string_equal(h->ops[1].f, "write");
+    assert_value(&h->ops[1], "1");
+    assert_int_equal(h->ops[1].time_ns, 13);
+    history_free(h);
+}
+
+static void space_separated_errors_name_the_line(void **state)
+{
+    (void)state;
+    char buf[512];
+    const char *ok = "INFO  jepsen.util - 0 :invoke :read nil\n";
+#define LOG_ERR_AT_LINE_2(bad, what)                                                               \
+    do {                                                                                           \
+        snprintf(buf, sizeof(buf), "%s%s\n%s", ok, bad, ok);                                       \
+        const char *e = parse_error(buf);                                                          \
+        assert_contains(e, "t.edn:2: ");                                                           \
+        assert_contains(e, what);                                                                  \
+    } while (0)
+    LOG_ERR_AT_LINE_2("INFO  jepsen.util - 3 :ok", "the line ends before the f");
+    LOG_ERR_AT_LINE_2("INFO  jepsen.util - 3 :ok", "separated by tabs or spaces");
+    LOG_ERR_AT_LINE_2("INFO  jepsen.util - 3 :ok :read [1 2", "unterminated vector");
+    LOG_ERR_AT_LINE_2("INFO  jepsen.util - 3 :ok :read [1 2]x",
+                      "column 38: unexpected text after the value");
+    LOG_ERR_AT_LINE_2("INFO  jepsen.util - 3 :ok :read\"x\" nil", "unexpected text after the f");
+    LOG_ERR_AT_LINE_2("INFO  jepsen.util - 3 :ok 7 nil", ":f must be a keyword");
+    LOG_ERR_AT_LINE_2("INFO  jepsen.util - 3x :ok :read nil", "invalid number");
+    LOG_ERR_AT_LINE_2("INFO  jepsen.util - -1 :ok :read nil", ":process must be");
+    LOG_ERR_AT_LINE_2("INFO  jepsen.util - 3 :ok :read \"open", "unterminated string");
+#undef LOG_ERR_AT_LINE_2
+}
+
 /* ====== Errors ====== */
 
 static void errors_name_the_line(void **state)
@@ -430,6 +565,69 @@ static void the_same_with_a_failed_write_is_invalid(void **state)
     assert_int_equal(verdict(buf), SB_LINEAR_VIOLATION);
 }
 
+/* Writes tmpl with every '|' replaced by sep. */
+static const char *with_separator(const char *tmpl, const char *sep, char *buf, size_t len)
+{
+    size_t o = 0, sl = strlen(sep);
+    for (const char *p = tmpl; *p; p++) {
+        const char *piece = *p == '|' ? sep : p;
+        size_t n = *p == '|' ? sl : 1;
+        assert_true(o + n < len);
+        memcpy(buf + o, piece, n);
+        o += n;
+    }
+    buf[o] = '\0';
+    return buf;
+}
+
+/* A write of 1 and a cas to 2 complete, then a read sees 1: the write of 5
+ * left indeterminate cannot explain it. The final read's value is %s. */
+static const char *stale_after_cas_log =
+    "INFO  jepsen.core - Worker 0 starting\n"
+    "INFO  jepsen.util - 0|:invoke|:write|1\n"
+    "INFO  jepsen.util - 3|:invoke|:write|5\n"
+    "INFO  jepsen.util - 0|:ok|:write|1\n"
+    "INFO  jepsen.util - Run complete, writing\n"
+    "INFO  jepsen.util - 1|:invoke|:cas|[1 2]\n"
+    "INFO  jepsen.util - 1|:ok|:cas|[1 2]\n"
+    "INFO  jepsen.util - 3|:info|:write|5|:timed-out (no reply)\n"
+    "INFO  jepsen.util - :nemesis|:info|:start|\"Cut off {:n1 #{:n2 :n3}}\"\n"
+    "INFO  jepsen.util - 2|:invoke|:read|nil\n"
+    "INFO  jepsen.util - 2|:ok|:read|%s\n";
+
+static void space_separated_history_gets_the_verdict_of_its_tab_twin(void **state)
+{
+    (void)state;
+    static const char *const seps[] = {"\t", " ", "   ", " \t "};
+    static const struct {
+        const char *read;
+        sb_linear_verdict v;
+    } reads[] = {{"1", SB_LINEAR_VIOLATION}, {"2", SB_LINEAR_OK}, {"5", SB_LINEAR_OK}};
+    char tmpl[2048], text[2048];
+    for (size_t i = 0; i < sizeof(reads) / sizeof(reads[0]); i++) {
+        snprintf(tmpl, sizeof(tmpl), stale_after_cas_log, reads[i].read);
+        sb_history *tabs = parse(with_separator(tmpl, "\t", text, sizeof(text)));
+        assert_int_equal(tabs->n, 9);
+        for (size_t s = 0; s < sizeof(seps) / sizeof(seps[0]); s++) {
+            with_separator(tmpl, seps[s], text, sizeof(text));
+            assert_int_equal(verdict(text), reads[i].v);
+            sb_history *h = parse(text);
+            assert_int_equal(h->n, tabs->n);
+            for (size_t k = 0; k < h->n; k++) { /* the very same ops */
+                const sb_op *a = &h->ops[k], *b = &tabs->ops[k];
+                assert_int_equal(a->process, b->process);
+                assert_int_equal(a->type, b->type);
+                assert_string_equal(a->f, b->f);
+                assert_true(json_equal(a->value, b->value) || (!a->value && !b->value));
+                assert_string_equal(a->error ? a->error : "-", b->error ? b->error : "-");
+                assert_int_equal(a->time_ns, b->time_ns);
+            }
+            history_free(h);
+        }
+        history_free(tabs);
+    }
+}
+
 /* ====== The files shipped for users to try ====== */
 
 static void shipped_data_files(void **state)
@@ -475,12 +673,18 @@ int main(void)
         cmocka_unit_test(long_f_is_capped),
         cmocka_unit_test(log_lines_are_read),
         cmocka_unit_test(timestamped_log_lines_and_other_messages),
+        cmocka_unit_test(space_separated_log_lines_are_read),
+        cmocka_unit_test(tabs_and_spaces_mix_on_one_line),
+        cmocka_unit_test(tab_lines_keep_their_field_boundaries),
+        cmocka_unit_test(ordinary_messages_between_space_separated_ops_are_skipped),
+        cmocka_unit_test(space_separated_errors_name_the_line),
         cmocka_unit_test(errors_name_the_line),
         cmocka_unit_test(valid_history),
         cmocka_unit_test(stale_read_after_a_completed_write),
         cmocka_unit_test(concurrent_writes_read_in_either_order),
         cmocka_unit_test(cas_that_needs_an_info_write),
         cmocka_unit_test(the_same_with_a_failed_write_is_invalid),
+        cmocka_unit_test(space_separated_history_gets_the_verdict_of_its_tab_twin),
         cmocka_unit_test(shipped_data_files),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
