@@ -65,8 +65,8 @@ static int judge(const sb_scenario *s, const sb_config *cfg, const char *what,
     sb_buf out;
     sb_buf_init(&out);
     char rerr[SB_ERR_LEN], rmerr[SB_ERR_LEN];
-    int status = sb_run_capture(argv, scratch, text, &out,
-                                sb_now_ns() + CONFCHECK_TIMEOUT_NS, rerr);
+    int status =
+        sb_run_capture(argv, scratch, text, &out, sb_now_ns() + CONFCHECK_TIMEOUT_NS, rerr);
     sb_rm_rf(scratch, rmerr);
     const char *o = out.data ? out.data : "";
     char at[32] = "", reason[256] = "", line[512] = "";
@@ -89,8 +89,8 @@ static int judge(const sb_scenario *s, const sb_config *cfg, const char *what,
         } else if (!sentinel && strstr(line, CONFCHECK_END)) {
             rc = 0; /* every directive was read */
         } else {
-            sb_err_set(err, "%s: %s rejected line %s of the %s it was given (\"%s\"): %s",
-                       s->path, redis_server, at, what, line, reason);
+            sb_err_set(err, "%s: %s rejected line %s of the %s it was given (\"%s\"): %s", s->path,
+                       redis_server, at, what, line, reason);
             rc = -1;
         }
     } else if (!(sentinel && strstr(o, CONFCHECK_SENTINEL_DONE))) {

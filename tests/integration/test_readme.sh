@@ -76,7 +76,7 @@ for entry in "${commands[@]}"; do
     if [ ! -e "$clone/$base" ]; then
       name=${base#baseline/}; name=${name%/}
       if [ -n "$name" ]; then
-        scen=$(cd "$clone" && ls scenarios/*/"$name".json scenarios/"$name".json 2>/dev/null | head -1)
+        scen=$(cd "$clone" && ls scenarios/*/"$name".json scenarios/"$name".json 2>/dev/null | head -1 || true)
         [ -n "$scen" ] || fail "no scenario named $name for $base"
         (cd "$clone" && splitbrain run --out "$WORK/baseline-runs" "$scen" >/dev/null 2>&1) ||
           fail "could not make the baseline for: $cmd"

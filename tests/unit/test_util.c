@@ -133,8 +133,7 @@ static void a_child_runs_with_input_and_its_output_is_collected(void **state)
                      -1);
     assert_non_null(strstr(err, "killed"));
     char *missing[] = {"/nonexistent/redis-server", NULL};
-    assert_int_equal(sb_run_capture(missing, NULL, NULL, &out, sb_now_ns() + SB_NS_PER_S, err),
-                     -1);
+    assert_int_equal(sb_run_capture(missing, NULL, NULL, &out, sb_now_ns() + SB_NS_PER_S, err), -1);
     assert_non_null(strstr(err, "exec"));
     sb_buf_free(&out);
 }
