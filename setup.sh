@@ -18,7 +18,8 @@ BUILD_PACKAGES=(cmake make gcc pkg-config
                 libhiredis-dev libjansson-dev libpcre2-dev libnl-3-dev libnl-route-3-dev
                 libcurl4-openssl-dev libmicrohttpd-dev)
 TEST_PACKAGES=(libcmocka-dev python3 clang libclang-rt-14-dev chromium
-               openssh-server openssh-client libxml2-utils python3-jsonschema)
+               openssh-server openssh-client libxml2-utils python3-jsonschema
+               groff-base) # groff: test_package renders the man page
 
 need_root() {
   if [ "$(id -u)" -ne 0 ]; then

@@ -232,12 +232,72 @@ int64_t clockctl_offset_now(const sb_clockctl *c)
 
 /* ====== Finding the shim ====== */
 
-static int clockctl_check_shim(const char *path, const char *origin, char *err)
+/* Where libsbclock.so and sbclockctl are, relative to the directory of the
+ * splitbrain binary: the build puts them next to it; an installation puts
+ * them in <libdir>/splitbrain, SB_SHIM_RELDIR from there (CMakeLists.txt
+ * computes it from GNUInstallDirs, e.g. "../lib/x86_64-linux-gnu/splitbrain").
+ * Relative, so that a relocated installation (cmake --install --prefix,
+ * dpkg-deb -x into any root) finds them too. Tried in this order. */
+#ifndef SB_SHIM_RELDIR
+#error "SB_SHIM_RELDIR must be defined: the shim's folder relative to the binary's"
+#endif
+static const char *const clockctl_dirs[] = {"", "/" SB_SHIM_RELDIR};
+#define CLOCKCTL_N_DIRS (sizeof(clockctl_dirs) / sizeof(clockctl_dirs[0]))
+
+/* Appends "PATH: reason" to the list of places tried. */
+static void clockctl_tried(char *tried, size_t len, const char *path)
 {
-    if (access(path, R_OK) == -1) {
-        sb_err_set(err, "clock shim %s (%s): %s", path, origin, strerror(errno));
+    size_t used = strlen(tried);
+    snprintf(tried + used, len - used, "%s%s: %s", used ? "; " : "", path, strerror(errno));
+}
+
+/* Copies the first readable file among first (if not NULL) and name in
+ * each of clockctl_dirs under the binary's directory into out, with "."
+ * and ".." folded. Else -1 with err naming what was looked for, hint, and
+ * every path tried with its reason. */
+static int clockctl_find(const char *name, const char *first, const char *hint, char *out,
+                         size_t len, char *err)
+{
+    char tried[SB_ERR_LEN] = "";
+    char cand[PATH_MAX + 256];
+    const char *found = NULL;
+    if (first) {
+        if (access(first, R_OK) == 0)
+            found = first;
+        else
+            clockctl_tried(tried, sizeof(tried), first);
+    }
+    char exe[PATH_MAX];
+    ssize_t n = found ? 0 : readlink("/proc/self/exe", exe, sizeof(exe));
+    if (n == -1 || (size_t)n >= sizeof(exe)) {
+        sb_err_set(err, "%s: cannot find the binary's folder: readlink(/proc/self/exe): %s", name,
+                   n == -1 ? strerror(errno) : "path too long");
         return -1;
     }
+    if (!found) {
+        exe[n] = '\0';
+        char *slash = strrchr(exe, '/');
+        *(slash ? slash : exe) = '\0'; /* "/usr/bin/splitbrain" -> "/usr/bin"; "/x" -> "" */
+    }
+    for (size_t i = 0; !found && i < CLOCKCTL_N_DIRS; i++) {
+        snprintf(cand, sizeof(cand), "%s%s/%s", exe, clockctl_dirs[i], name);
+        if (access(cand, R_OK) == 0)
+            found = cand;
+        else
+            clockctl_tried(tried, sizeof(tried), cand);
+    }
+    if (!found) {
+        sb_err_set(err, "%s not found (%s): %s", name, hint, tried);
+        return -1;
+    }
+    char folded[PATH_MAX];
+    if (realpath(found, folded))
+        found = folded;
+    if (strlen(found) >= len) {
+        sb_err_set(err, "path of %s does not fit in %zu bytes: %s", name, len, found);
+        return -1;
+    }
+    memcpy(out, found, strlen(found) + 1);
     return 0;
 }
 
@@ -250,27 +310,28 @@ int clockctl_shim_path(char *out, size_t len, char *err)
                        strlen(env), len - 1);
             return -1;
         }
-        if (clockctl_check_shim(env, "from $" SB_CLOCK_SHIM_ENV, err) == -1)
+        if (access(env, R_OK) == -1) {
+            sb_err_set(err, "clock shim %s (from $" SB_CLOCK_SHIM_ENV "): %s", env,
+                       strerror(errno));
             return -1;
+        }
         memcpy(out, env, strlen(env) + 1);
         return 0;
     }
-    char exe[PATH_MAX];
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe));
-    if (n == -1 || (size_t)n >= sizeof(exe)) {
-        sb_err_set(err, "readlink(/proc/self/exe): %s",
-                   n == -1 ? strerror(errno) : "path too long");
-        return -1;
-    }
-    exe[n] = '\0';
-    char *slash = strrchr(exe, '/');
-    if (slash)
-        slash[slash == exe ? 1 : 0] = '\0';
-    int w = snprintf(out, len, "%s%s%s", exe, slash == exe ? "" : "/", SB_CLOCK_SHIM_NAME);
-    if (w < 0 || (size_t)w >= len) {
-        sb_err_set(err, "clock shim path in %s does not fit in %zu bytes", exe, len);
-        return -1;
-    }
-    return clockctl_check_shim(
-        out, "next to the binary; build target sbclock or set $" SB_CLOCK_SHIM_ENV, err);
+    return clockctl_find(SB_CLOCK_SHIM_NAME, NULL,
+                         "the clock shim; build target sbclock, install splitbrain, "
+                         "or set $" SB_CLOCK_SHIM_ENV,
+                         out, len, err);
+}
+
+int clockctl_tool_path(const char *shim, char *out, size_t len, char *err)
+{
+    char beside[PATH_MAX + 256];
+    const char *slash = strrchr(shim, '/');
+    snprintf(beside, sizeof(beside), "%.*s%s", slash ? (int)(slash + 1 - shim) : 0, shim,
+             SB_CLOCK_TOOL_NAME);
+    return clockctl_find(SB_CLOCK_TOOL_NAME, beside,
+                         "copied to remote hosts with the clock shim; build target "
+                         "sbclockctl or install splitbrain",
+                         out, len, err);
 }

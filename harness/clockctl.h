@@ -47,10 +47,17 @@ void clockctl_set_monotonic(sb_clockctl *c, int on);
 /* The offset a shimmed process applies to its realtime clock right now. */
 int64_t clockctl_offset_now(const sb_clockctl *c);
 
-/* Path of libsbclock.so: $SB_CLOCK_SHIM if set, else the directory of
- * /proc/self/exe (the build puts the shim next to the binary). Returns 0,
- * or -1 with err if the path does not fit in len or names no readable
- * file. */
+/* Path of libsbclock.so: $SB_CLOCK_SHIM if set, else the first readable
+ * one of: next to /proc/self/exe (the build tree), then the installed
+ * place <exe dir>/SB_SHIM_RELDIR (<libdir>/splitbrain, relative to
+ * <bindir>, so a relocated installation works too). Returns 0, or -1 with
+ * err naming every path tried if none is readable or the path does not
+ * fit in len. */
 int clockctl_shim_path(char *out, size_t len, char *err);
+/* Path of sbclockctl, which travels with the shim to remote hosts: next
+ * to shim (a path from clockctl_shim_path) if it is there, else looked up
+ * as the shim is (next to the binary, then installed). 0, or -1 with err
+ * naming every path tried. */
+int clockctl_tool_path(const char *shim, char *out, size_t len, char *err);
 
 #endif

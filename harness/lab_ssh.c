@@ -317,8 +317,9 @@ static void remote_tool(const sb_lab *lab, int host, sb_buf *out)
     sb_buf_puts(out, "/" SB_CLOCK_TOOL_NAME);
 }
 
-/* Copies libsbclock.so (local path shim) and sbclockctl next to it into the
- * host's run folder, once per host. The shim is this machine's build: the
+/* Copies libsbclock.so (local path shim) and sbclockctl (clockctl_tool_path:
+ * beside the shim, in the build tree or an installation) into the host's
+ * run folder, once per host. The shim is this machine's build: the
  * host must have the same architecture. */
 static int clock_install(sb_lab *lab, int host, const char *shim, char *err)
 {
@@ -340,11 +341,9 @@ static int clock_install(sb_lab *lab, int host, const char *shim, char *err)
         rc = -1;
     }
     sb_buf_free(&out);
-    char tool[4200];
-    snprintf(tool, sizeof(tool), "%s", shim);
-    char *slash = strrchr(tool, '/');
-    snprintf(slash ? slash + 1 : tool, sizeof(tool) - (size_t)(slash ? slash + 1 - tool : 0), "%s",
-             SB_CLOCK_TOOL_NAME);
+    char tool[4200] = "";
+    if (rc == 0)
+        rc = clockctl_tool_path(shim, tool, sizeof(tool), err);
     const char *const files[][2] = {{shim, "/" SB_CLOCK_SHIM_NAME}, {tool, "/" SB_CLOCK_TOOL_NAME}};
     for (size_t i = 0; rc == 0 && i < 2; i++) {
         size_t len = 0;

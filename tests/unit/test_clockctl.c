@@ -340,6 +340,38 @@ static void shim_path_prefers_the_environment_then_the_binary_dir(void **state)
     free(keep);
 }
 
+/* sbclockctl travels with the shim: beside it first (a shim from
+ * $SB_CLOCK_SHIM may come with its own), else where the binary's build or
+ * installation has it; a failure names every place tried. */
+static void tool_path_prefers_the_shims_folder_then_the_binarys(void **state)
+{
+    fixture *f = *state;
+    char shim[PATH_MAX], tool[PATH_MAX], out[PATH_MAX], err[SB_ERR_LEN];
+    snprintf(shim, sizeof(shim), "%s/libsbclock.so", f->dir);
+    snprintf(tool, sizeof(tool), "%s/sbclockctl", f->dir);
+    assert_int_equal(sb_write_file(shim, "", 0, err), 0);
+    assert_int_equal(sb_write_file(tool, "", 0, err), 0);
+    assert_int_equal(clockctl_tool_path(shim, out, sizeof(out), err), 0);
+    char want[PATH_MAX];
+    assert_non_null(realpath(tool, want));
+    assert_string_equal(out, want);
+
+    unlink(tool);
+    char exe[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+    assert_true(n > 0);
+    exe[n] = '\0';
+    *strrchr(exe, '/') = '\0';
+    char beside_exe[PATH_MAX + 32];
+    snprintf(beside_exe, sizeof(beside_exe), "%s/sbclockctl", exe);
+    if (clockctl_tool_path(shim, out, sizeof(out), err) == 0) {
+        assert_string_equal(out, beside_exe); /* the build made it */
+    } else {
+        assert_non_null(strstr(err, tool));
+        assert_non_null(strstr(err, beside_exe));
+    }
+}
+
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 
 int main(void)
@@ -358,6 +390,7 @@ int main(void)
         T(create_names_the_call_that_failed),
         T(concurrent_bumps_are_not_lost),
         T(shim_path_prefers_the_environment_then_the_binary_dir),
+        T(tool_path_prefers_the_shims_folder_then_the_binarys),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
