@@ -66,13 +66,14 @@ static int judge(const sb_scenario *s, const sb_config *cfg, const char *what,
     sb_buf_init(&out);
     char rerr[SB_ERR_LEN], rmerr[SB_ERR_LEN];
     int status =
-        sb_run_capture(argv, scratch, text, &out, sb_now_ns() + CONFCHECK_TIMEOUT_NS, rerr);
+        sb_run_io(argv, scratch, text, strlen(text), &out, &out, CONFCHECK_TIMEOUT_NS, rerr);
     sb_rm_rf(scratch, rmerr);
     const char *o = out.data ? out.data : "";
     char at[32] = "", reason[256] = "", line[512] = "";
     int rc = 0;
     if (status == -1) {
-        sb_err_set(err, "%s: cannot judge the %s directives: %s", s->path, what, rerr);
+        sb_err_set(err, "%s: cannot judge the %s directives with %s: %s", s->path, what,
+                   redis_server, rerr);
         rc = -1;
     } else if (output_line(o, "Reading the configuration file, at line ", at, sizeof(at))) {
         int n = atoi(at) - first_line; /* 1-based among the directives */

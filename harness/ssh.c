@@ -112,154 +112,6 @@ static size_t base_args(const sb_ssh *s, char **argv, char *const *own, size_t n
     return n;
 }
 
-/* fork + exec ssh with stdin/stdout/stderr from the given fds; the child
- * gets SIGKILL when the harness thread that started it exits. */
-static pid_t spawn(char *const argv[], int in_fd, int out_fd, int err_fd, char *err)
-{
-    pid_t pid = fork();
-    if (pid == -1) {
-        sb_err_set(err, "fork: %s", strerror(errno));
-        return -1;
-    }
-    if (pid == 0) {
-        prctl(PR_SET_PDEATHSIG, SIGKILL);
-        setpgid(0, 0);
-        if (dup2(in_fd, 0) == -1 || dup2(out_fd, 1) == -1 || dup2(err_fd, 2) == -1)
-            _exit(127);
-        execvp("ssh", argv);
-        _exit(127);
-    }
-    return pid;
-}
-
-/* Waits for pid until deadline (then SIGKILL). Returns its wait status. */
-static int reap(pid_t pid, int64_t deadline)
-{
-    int st = 0;
-    for (;;) {
-        pid_t r = waitpid(pid, &st, WNOHANG);
-        if (r == pid)
-            return st;
-        if (r == -1 && errno != EINTR)
-            return -1;
-        if (deadline && sb_now_ns() > deadline) {
-            kill(pid, SIGKILL);
-            while (waitpid(pid, &st, 0) == -1 && errno == EINTR)
-                ;
-            return -1;
-        }
-        sb_sleep_ns(2 * SB_NS_PER_MS);
-    }
-}
-
-/* Runs argv with stdin data, collecting stdout into out and stderr into
- * errout (either may be NULL: discarded). Returns the wait status, or -1
- * (timeout: killed, or could not start, err says which). */
-static int run_io(char *const argv[], const char *data, size_t len, sb_buf *out, sb_buf *errout,
-                  int64_t timeout_ns, char *err)
-{
-    int in[2], o[2], e[2];
-    if (pipe2(in, O_CLOEXEC) == -1) {
-        sb_err_set(err, "pipe: %s", strerror(errno));
-        return -1;
-    }
-    if (pipe2(o, O_CLOEXEC) == -1) {
-        sb_err_set(err, "pipe: %s", strerror(errno));
-        close(in[0]);
-        close(in[1]);
-        return -1;
-    }
-    if (pipe2(e, O_CLOEXEC) == -1) {
-        sb_err_set(err, "pipe: %s", strerror(errno));
-        close(in[0]);
-        close(in[1]);
-        close(o[0]);
-        close(o[1]);
-        return -1;
-    }
-    pid_t pid = spawn(argv, in[0], o[1], e[1], err);
-    close(in[0]);
-    close(o[1]);
-    close(e[1]);
-    if (pid == -1) {
-        close(in[1]);
-        close(o[0]);
-        close(e[0]);
-        return -1;
-    }
-    fcntl(in[1], F_SETFL, O_NONBLOCK);
-    int64_t deadline = sb_now_ns() + timeout_ns;
-    size_t off = 0;
-    int wfd = in[1], rfd[2] = {o[0], e[0]};
-    if (!data || len == 0) {
-        close(wfd);
-        wfd = -1;
-    }
-    int timed_out = 0;
-    char chunk[8192];
-    while (rfd[0] != -1 || rfd[1] != -1) {
-        struct pollfd p[3];
-        int np = 0, which[3];
-        for (int i = 0; i < 2; i++)
-            if (rfd[i] != -1) {
-                p[np] = (struct pollfd){.fd = rfd[i], .events = POLLIN};
-                which[np++] = i;
-            }
-        if (wfd != -1) {
-            p[np] = (struct pollfd){.fd = wfd, .events = POLLOUT};
-            which[np++] = 2;
-        }
-        int64_t left = deadline - sb_now_ns();
-        if (left <= 0) {
-            timed_out = 1;
-            break;
-        }
-        int r = poll(p, (nfds_t)np, (int)(left / SB_NS_PER_MS) + 1);
-        if (r == -1 && errno == EINTR)
-            continue;
-        if (r == -1)
-            break;
-        for (int i = 0; i < np; i++) {
-            if (!p[i].revents)
-                continue;
-            if (which[i] == 2) {
-                ssize_t n = write(wfd, data + off, len - off);
-                if (n > 0)
-                    off += (size_t)n;
-                if ((n < 0 && errno != EAGAIN && errno != EINTR) || off == len) {
-                    close(wfd);
-                    wfd = -1;
-                }
-                continue;
-            }
-            ssize_t n = read(rfd[which[i]], chunk, sizeof(chunk));
-            if (n > 0) {
-                sb_buf *dst = which[i] == 0 ? out : errout;
-                if (dst)
-                    sb_buf_append(dst, chunk, (size_t)n);
-            } else if (n == 0 || (errno != EINTR && errno != EAGAIN)) {
-                close(rfd[which[i]]);
-                rfd[which[i]] = -1;
-            }
-        }
-    }
-    if (wfd != -1)
-        close(wfd);
-    for (int i = 0; i < 2; i++)
-        if (rfd[i] != -1)
-            close(rfd[i]);
-    if (timed_out) {
-        kill(pid, SIGKILL);
-        reap(pid, 0);
-        sb_err_set(err, "timed out after %.1f s", timeout_ns / 1e9);
-        return -1;
-    }
-    int st = reap(pid, deadline + SB_NS_PER_S);
-    if (st == -1)
-        sb_err_set(err, "timed out after %.1f s", timeout_ns / 1e9);
-    return st;
-}
-
 static void last_line(const sb_buf *b, char *line, size_t len)
 {
     line[0] = '\0';
@@ -280,7 +132,7 @@ static int check_master(sb_ssh *s, int64_t timeout_ns)
     char *argv[SSH_ARGS_MAX];
     base_args(s, argv, own, 2);
     char e[SB_ERR_LEN];
-    int st = run_io(argv, NULL, 0, NULL, NULL, timeout_ns, e);
+    int st = sb_run_io(argv, NULL, NULL, 0, NULL, NULL, timeout_ns, e);
     return st != -1 && WIFEXITED(st) && WEXITSTATUS(st) == 0;
 }
 
@@ -300,7 +152,7 @@ static pid_t start_master(sb_ssh *s, const char *master_log, char *err)
     char *own[] = {"-M", "-N", "-o", "ControlPersist=no"};
     char *argv[SSH_ARGS_MAX];
     base_args(s, argv, own, 4);
-    pid_t pid = spawn(argv, nul, lf, lf, err);
+    pid_t pid = sb_spawn(argv, NULL, nul, lf, lf, err);
     close(nul);
     close(lf);
     return pid;
@@ -366,7 +218,7 @@ sb_ssh *ssh_open(const sb_ssh_target *t, const char *ctl_dir, const char *log_pa
                        t->user[0] ? "@" : "", t->address, t->port ? t->port : 22,
                        line[0] ? ": " : "", line[0] ? line : " in time");
             if (!exited && kill(s->master, SIGKILL) == 0)
-                reap(s->master, 0);
+                sb_reap(s->master, 0);
             unlink(s->ctl);
             free(s);
             return NULL;
@@ -385,8 +237,8 @@ void ssh_close(sb_ssh *s)
     char *argv[SSH_ARGS_MAX];
     base_args(s, argv, own, 2);
     char e[SB_ERR_LEN];
-    run_io(argv, NULL, 0, NULL, NULL, 5 * SB_NS_PER_S, e);
-    if (reap(s->master, sb_now_ns() + 2 * SB_NS_PER_S) == -1)
+    sb_run_io(argv, NULL, NULL, 0, NULL, NULL, 5 * SB_NS_PER_S, e);
+    if (sb_reap(s->master, sb_now_ns() + 2 * SB_NS_PER_S) == -1)
         ssh_log(s, "# [%s] control master killed\n", s->t.name);
     unlink(s->ctl);
     free(s);
@@ -421,7 +273,7 @@ static int run_split(sb_ssh *s, const char *cmd, const char *data, size_t len, s
     if (!quiet)
         ssh_log(s, "$ [%s] %s\n", s->t.name, rc.data);
     char e[SB_ERR_LEN];
-    int st = run_io(argv, data, len, out, errout, timeout_ns, e);
+    int st = sb_run_io(argv, NULL, data, len, out, errout, timeout_ns, e);
     sb_buf_free(&rc);
     if (st == -1) {
         sb_err_set(err, "ssh %s: %s: %s", s->t.name, cmd, e);

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -423,10 +424,49 @@ double sb_rng_unit(sb_rng *r)
 
 /* ====== Child processes ====== */
 
-int sb_run_capture(char *const argv[], const char *cwd, const char *stdin_text, sb_buf *out,
-                   int64_t deadline_ns, char *err)
+pid_t sb_spawn(char *const argv[], const char *cwd, int in_fd, int out_fd, int err_fd, char *err)
 {
-    int in[2], o[2];
+    pid_t pid = fork();
+    if (pid == -1) {
+        sb_err_set(err, "fork: %s", strerror(errno));
+        return -1;
+    }
+    if (pid == 0) {
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        setpgid(0, 0);
+        if (dup2(in_fd, 0) == -1 || dup2(out_fd, 1) == -1 || dup2(err_fd, 2) == -1)
+            _exit(127);
+        if (cwd && chdir(cwd) == -1)
+            _exit(127);
+        execvp(argv[0], argv);
+        _exit(127);
+    }
+    return pid;
+}
+
+int sb_reap(pid_t pid, int64_t deadline)
+{
+    int st = 0;
+    for (;;) {
+        pid_t r = waitpid(pid, &st, WNOHANG);
+        if (r == pid)
+            return st;
+        if (r == -1 && errno != EINTR)
+            return -1;
+        if (deadline && sb_now_ns() > deadline) {
+            kill(pid, SIGKILL);
+            while (waitpid(pid, &st, 0) == -1 && errno == EINTR)
+                ;
+            return -1;
+        }
+        sb_sleep_ns(2 * SB_NS_PER_MS);
+    }
+}
+
+int sb_run_io(char *const argv[], const char *cwd, const char *data, size_t len, sb_buf *out,
+              sb_buf *errout, int64_t timeout_ns, char *err)
+{
+    int in[2], o[2], e[2];
     if (pipe2(in, O_CLOEXEC) == -1) {
         sb_err_set(err, "pipe: %s", strerror(errno));
         return -1;
@@ -437,71 +477,93 @@ int sb_run_capture(char *const argv[], const char *cwd, const char *stdin_text, 
         close(in[1]);
         return -1;
     }
-    pid_t pid = fork();
-    if (pid == 0) {
-        dup2(in[0], 0);
-        dup2(o[1], 1);
-        dup2(o[1], 2);
-        if (cwd && chdir(cwd) == -1)
-            _exit(126);
-        execv(argv[0], argv);
-        _exit(127);
-    }
-    close(in[0]);
-    close(o[1]);
-    if (pid == -1) {
-        sb_err_set(err, "fork: %s", strerror(errno));
+    if (pipe2(e, O_CLOEXEC) == -1) {
+        sb_err_set(err, "pipe: %s", strerror(errno));
+        close(in[0]);
         close(in[1]);
         close(o[0]);
+        close(o[1]);
         return -1;
     }
-    /* The text is small (a config): written at once, before reading. */
-    size_t left = stdin_text ? strlen(stdin_text) : 0;
-    const char *p = stdin_text;
-    while (left > 0) {
-        ssize_t w = write(in[1], p, left);
-        if (w <= 0 && errno != EINTR)
+    pid_t pid = sb_spawn(argv, cwd, in[0], o[1], e[1], err);
+    close(in[0]);
+    close(o[1]);
+    close(e[1]);
+    if (pid == -1) {
+        close(in[1]);
+        close(o[0]);
+        close(e[0]);
+        return -1;
+    }
+    fcntl(in[1], F_SETFL, O_NONBLOCK);
+    int64_t deadline = sb_now_ns() + timeout_ns;
+    size_t off = 0;
+    int wfd = in[1], rfd[2] = {o[0], e[0]};
+    if (!data || len == 0) {
+        close(wfd);
+        wfd = -1;
+    }
+    int timed_out = 0;
+    char chunk[8192];
+    while (rfd[0] != -1 || rfd[1] != -1) {
+        struct pollfd p[3];
+        int np = 0, which[3];
+        for (int i = 0; i < 2; i++)
+            if (rfd[i] != -1) {
+                p[np] = (struct pollfd){.fd = rfd[i], .events = POLLIN};
+                which[np++] = i;
+            }
+        if (wfd != -1) {
+            p[np] = (struct pollfd){.fd = wfd, .events = POLLOUT};
+            which[np++] = 2;
+        }
+        int64_t left = deadline - sb_now_ns();
+        if (left <= 0) {
+            timed_out = 1;
             break;
-        if (w > 0) {
-            p += w;
-            left -= (size_t)w;
+        }
+        int r = poll(p, (nfds_t)np, (int)(left / SB_NS_PER_MS) + 1);
+        if (r == -1 && errno == EINTR)
+            continue;
+        if (r == -1)
+            break;
+        for (int i = 0; i < np; i++) {
+            if (!p[i].revents)
+                continue;
+            if (which[i] == 2) {
+                ssize_t n = write(wfd, data + off, len - off);
+                if (n > 0)
+                    off += (size_t)n;
+                if ((n < 0 && errno != EAGAIN && errno != EINTR) || off == len) {
+                    close(wfd);
+                    wfd = -1;
+                }
+                continue;
+            }
+            ssize_t n = read(rfd[which[i]], chunk, sizeof(chunk));
+            if (n > 0) {
+                sb_buf *dst = which[i] == 0 ? out : errout;
+                if (dst)
+                    sb_buf_append(dst, chunk, (size_t)n);
+            } else if (n == 0 || (errno != EINTR && errno != EAGAIN)) {
+                close(rfd[which[i]]);
+                rfd[which[i]] = -1;
+            }
         }
     }
-    close(in[1]);
-    sb_buf_reset(out);
-    int killed = 0;
-    for (;;) {
-        int64_t wait_ms = (deadline_ns - sb_now_ns()) / SB_NS_PER_MS;
-        if (wait_ms <= 0) {
-            kill(pid, SIGKILL);
-            killed = 1;
-            break;
-        }
-        struct pollfd pf = {.fd = o[0], .events = POLLIN};
-        int rc = poll(&pf, 1, (int)(wait_ms > 1000 ? 1000 : wait_ms));
-        if (rc == -1 && errno == EINTR)
-            continue;
-        if (rc <= 0)
-            continue;
-        char chunk[4096];
-        ssize_t n = read(o[0], chunk, sizeof(chunk));
-        if (n == -1 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            break;
-        sb_buf_append(out, chunk, (size_t)n);
-    }
-    close(o[0]);
-    int status;
-    while (waitpid(pid, &status, 0) == -1 && errno == EINTR)
-        ;
-    if (killed) {
-        sb_err_set(err, "%s did not finish in time and was killed", argv[0]);
+    if (wfd != -1)
+        close(wfd);
+    for (int i = 0; i < 2; i++)
+        if (rfd[i] != -1)
+            close(rfd[i]);
+    if (timed_out) {
+        kill(pid, SIGKILL);
+        sb_reap(pid, 0);
+        sb_err_set(err, "timed out after %.1f s", timeout_ns / 1e9);
         return -1;
     }
-    if (WIFEXITED(status) && WEXITSTATUS(status) == 127) {
-        sb_err_set(err, "exec(%s) failed", argv[0]);
-        return -1;
-    }
-    return status;
+    int st = sb_reap(pid, deadline + SB_NS_PER_S);
+    if (st == -1)
+        sb_err_set(err, "timed out after %.1f s", timeout_ns / 1e9);
+    return st;
 }

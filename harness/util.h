@@ -5,6 +5,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 /* Every fallible function takes a caller-owned buffer of this size and
  * fills it with one line naming the call that failed and the reason. */
@@ -67,13 +68,21 @@ void sb_buf_xml_escape(sb_buf *b, const char *s);
  * quotes with Redis's escapes (sdssplitargs reads it back). */
 void sb_buf_conf_value(sb_buf *b, const char *s);
 
-/* Runs argv (argv[0] an absolute path) in folder cwd (or here when NULL)
- * with stdin_text on its standard input, collecting its standard output and
- * error together into out (reset first); kills it at deadline (monotonic
- * ns). Returns its wait status, or -1 with err when it could not run or was
- * killed. */
-int sb_run_capture(char *const argv[], const char *cwd, const char *stdin_text, sb_buf *out,
-                   int64_t deadline_ns, char *err);
+/* Child processes. sb_spawn forks and execs argv (argv[0] a path, or a
+ * name looked up in PATH) in folder cwd (NULL: here) with its standard
+ * input, output and error on the given fds, in a process group of its own;
+ * the child gets SIGKILL when the thread that started it exits. Returns its
+ * pid, or -1 with err. sb_reap waits for it until deadline (monotonic ns,
+ * 0: forever), then SIGKILLs it; returns its wait status, or -1 when it had
+ * to be killed. sb_run_io runs argv with data on its standard input,
+ * collecting its output into out and its errors into errout (either may
+ * be NULL: discarded; both may be one buffer); returns its wait status, or
+ * -1 with err when it could not start or was killed at the timeout. An exec
+ * that fails shows as exit status 127. */
+pid_t sb_spawn(char *const argv[], const char *cwd, int in_fd, int out_fd, int err_fd, char *err);
+int sb_reap(pid_t pid, int64_t deadline);
+int sb_run_io(char *const argv[], const char *cwd, const char *data, size_t len, sb_buf *out,
+              sb_buf *errout, int64_t timeout_ns, char *err);
 
 /* xorshift-style deterministic PRNG for everything the seed controls. */
 typedef struct sb_rng {
