@@ -294,25 +294,39 @@ static void detail_with_names(const run *r, const char *detail, char *out, size_
 /* After the workload the run goes quiet for people (healing, convergence,
  * the final read, the checkers, the reports): each phase gets a line with
  * its elapsed time, live on a terminal. */
-static void phase_line(run *r, const char *phase, int64_t since_ns, const char *detail)
+static void phase_line(run *r, const char *phase, int64_t since_ns, const char *detail,
+                       int done)
 {
     int tty = r->o->progress_tty;
     double run_s = (double)(sb_now_ns() - r->start_ns) / 1e9;
     double el = (double)(sb_now_ns() - since_ns) / 1e9;
-    fprintf(stderr, "%s[%5.1fs] %s: %s %.1fs%s%s%s", tty ? "\r\033[K" : "", run_s, r->s->name,
-            phase, el, detail && detail[0] ? " (" : "", detail ? detail : "",
-            detail && detail[0] ? ")" : "");
-    fputs(tty ? "" : "\n", stderr);
+    fprintf(stderr, "%s[%5.1fs] %s: %s %s%.1fs%s%s%s", tty ? "\r\033[K" : "", run_s, r->s->name,
+            phase, done ? "done in " : "", el, detail && detail[0] ? " (" : "",
+            detail ? detail : "", detail && detail[0] ? ")" : "");
+    fputs(tty && !done ? "" : "\n", stderr);
     fflush(stderr);
 }
 
+/* The phase that ends: one line with how long it took (on a terminal the
+ * live line becomes that line). */
+static void phase_end(run *r)
+{
+    if (r->phase)
+        phase_line(r, r->phase, r->phase_ns, NULL, 1);
+    r->phase = NULL;
+}
+
+/* A new phase: live on a terminal from now on; elsewhere its line comes
+ * when it ends (and, for convergence, whenever what it waits for changes). */
 static void phase_start(run *r, const char *phase)
 {
+    phase_end(r);
     r->phase = phase;
     r->phase_ns = sb_now_ns();
     r->phase_shown_ns = 0;
     r->phase_why[0] = '\0';
-    phase_line(r, phase, r->phase_ns, NULL);
+    if (r->o->progress_tty)
+        phase_line(r, phase, r->phase_ns, NULL, 0);
 }
 
 /* Convergence progress: on a terminal every look (at most 4 a second);
@@ -329,16 +343,7 @@ static void on_converge_progress(void *arg, const char *why)
     r->phase_shown_ns = now;
     char named[300];
     detail_with_names(r, why, named, sizeof(named));
-    phase_line(r, r->phase, r->phase_ns, named);
-}
-
-static void phase_end(run *r)
-{
-    if (r->phase && r->o->progress_tty) {
-        fputs("\n", stderr);
-        fflush(stderr);
-    }
-    r->phase = NULL;
+    phase_line(r, r->phase, r->phase_ns, named, 0);
 }
 
 static void watch_workload(run *r)
