@@ -1083,7 +1083,7 @@ static void describe_partition(const sb_scenario *s, const sb_fault *f, const ch
                 idx[h] = (int)h;
             describe_hostset(s, &all, buf, len);
         }
-        snprintf(buf + strlen(buf), len - strlen(buf), " (drawn when it fires)");
+        snprintf(buf + strlen(buf), len - strlen(buf), " (drawn from the seed when it fires)");
     }
 }
 
@@ -1093,7 +1093,7 @@ void scenario_fault_describe(const sb_scenario *s, const sb_fault *f, char *buf,
                                          "one-way"};
     static const char *const targets[] = {"", "master", "replica", "random", "all"};
     static const char *const clock_ops[] = {"bump", "strobe", "reset"};
-    char what[512] = "";
+    char what[512] = "", note[128] = "";
     switch (f->kind) {
     case SB_FAULT_PARTITION:
         describe_partition(s, f, shapes[f->shape], what, sizeof(what));
@@ -1125,6 +1125,12 @@ void scenario_fault_describe(const sb_scenario *s, const sb_fault *f, char *buf,
         if (f->kind != SB_FAULT_PARTITION)
             snprintf(what + strlen(what), sizeof(what) - strlen(what), " (%s)",
                      scenario_proc_name(f->process));
+        /* Roles resolve when the fault fires; the history records to whom. */
+        if (f->target.kind == SB_TARGET_MASTER && s->deployment.kind == SB_DEPLOY_SENTINEL)
+            snprintf(note, sizeof(note), "; the master when it fires (%s at the start)",
+                     s->hosts[s->deployment.master].name);
+        else if (f->target.kind == SB_TARGET_REPLICA || f->target.kind == SB_TARGET_RANDOM)
+            snprintf(note, sizeof(note), "; drawn from the seed when it fires");
     }
     char at[32], dur[32] = "";
     sb_format_duration(f->at_ns, at, sizeof(at));
@@ -1133,6 +1139,7 @@ void scenario_fault_describe(const sb_scenario *s, const sb_fault *f, char *buf,
         sb_format_duration(f->for_ns, d, sizeof(d));
         snprintf(dur, sizeof(dur), " for %s", d);
     }
-    snprintf(buf, len, "#%-3d %8s  %s%s%s  (line %d%s)", f->id, at, scenario_fault_name(f->kind),
-             what, dur, f->line, f->generator >= 0 ? ", random schedule" : "");
+    snprintf(buf, len, "#%-3d %8s  %s%s%s%s  (line %d%s)", f->id, at,
+             scenario_fault_name(f->kind), what, dur, note, f->line,
+             f->generator >= 0 ? ", random schedule" : "");
 }
