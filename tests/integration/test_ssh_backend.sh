@@ -117,7 +117,9 @@ PY
 ip netns exec "$SSHLAB_CTL_NS" "$SB_BIN" run "$WORK/scen/tc.json" --out "$WORK/tc" >"$WORK/tc.txt" 2>&1 &
 tcrun=$!
 seen_tbf=0 seen_netem=0
-for _ in $(seq 1 100); do
+# Watch until the run ends (start-up over ssh can take many seconds on a
+# busy machine; the fault comes 1 s into the workload), at most 5 minutes.
+for _ in $(seq 1 3000); do
   # (the output in a variable: with pipefail, `tc | grep -q` fails when
   # grep exits before tc has written everything)
   q2=$(ip netns exec "$SSHLAB_NS_h2" tc qdisc show dev eth0 || true)
