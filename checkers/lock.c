@@ -6,27 +6,44 @@
  * releases by compare-and-delete. Worker ops, f "lock":
  *   invoke: {"lock": NAME, "ttl_ms": T}
  *   ok:     {"lock", "ttl_ms", "acquired": A_ns, "validity_ms": V, "fence": F,
- *            "appended": bool, "released": R_ns, "release_ok": bool}
+ *            "appended": bool, "released": R_ns, "release_ok": bool}, where
+ *           "released" is absent when no release was sent;
  *   fail:   not acquired;  info: unknown, with "acquired" when the client
  *           knew it held the lock before it lost track.
  * The controller's final read (f "read", ok): {"resource": ["P:F", ...]}.
  *
- * A hold is what a client believed, on the controller's clock: [A, R) for
- * an ok op, [A, min(completion, A + V)) for an info op with "acquired"
- * (it gave up by then at the latest); an info op without "acquired" never
- * believed it held the lock and is assumed neither to hold nor to fail.
+ * A hold is what a client believed, on the controller's clock: from the
+ * moment it learned it had the lock (A, stamped after the reply) to the
+ * moment it sent its release (R, stamped before the send), for ok and info
+ * ops alike (an info op with "acquired" failed later, in INCR or RPUSH: its
+ * acquisition is known). Without "released" the client never let go before
+ * its attempt ended, so the hold ends at the completion: the workload
+ * watches neither its validity nor the key's TTL (a paused client acts for
+ * as long as it stalls), and after the completion it can no longer act.
+ * Every hold is capped by its completion.
+ *
+ * An info op without "acquired" is an indeterminate acquisition: its SET may
+ * have taken effect from the invocation on, or never (Jepsen's :info). It
+ * may hold [invocation, min(R, completion)); an overlap with it is counted
+ * as possible, never as a violation, since the history stays valid in the
+ * run where it did not take effect.
+ *
  * Anomalies, each real whatever the timing of unknown ops:
  *  - holds of different processes on one lock that overlap (mutual
  *    exclusion as the clients lived it), found by one sweep per lock over
  *    the holds sorted by start, with a heap of the active ones: O(n log n);
- *  - in the final resource, an entry whose fence is not above every
- *    earlier one (a fencing resource would have refused it);
+ *  - in the final resource, an entry whose fence is lower than one already
+ *    there (a fencing resource would have refused it), or equal to it but
+ *    from another process (one token issued twice: the resource cannot tell
+ *    the two holders apart); the same process writing its token again is
+ *    what fencing allows;
  *  - an acknowledged append ("appended": true on an ok op) missing from
  *    the final resource.
  * Holds that outlived their key (end > A + ttl) or their believed validity
- * (end > A + V) are measured, not judged. */
+ * (end > A + V) are measured, not judged; so are possible overlaps. */
 #include <ctype.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,15 +53,16 @@
 
 #define LOCK_EXAMPLES_MAX 10 /* per kind of anomaly */
 
-/* A client's belief that it held a lock. */
+/* A client's belief that it held a lock, or (indet) an indeterminate
+ * acquisition's window: it may have held the lock then, or never. */
 typedef struct hold {
     const char *name;           /* borrowed from the history's JSON */
     int64_t start, end;         /* [start, end) on the controller's clock */
-    int64_t ttl_end, valid_end; /* A + ttl, A + validity */
+    int64_t ttl_end, valid_end; /* A + ttl, A + validity; unset when indet */
     int64_t fence;
     int64_t index; /* history index of the completion */
     int process;
-    unsigned char has_fence, info, appended;
+    unsigned char has_fence, info, appended, indet;
 } hold;
 
 /* A resource entry "P:F" or an appended pair, for sorted look-ups. */
@@ -56,18 +74,20 @@ typedef struct lock_ctx {
     const sb_history *h;
     hold *holds;
     size_t nholds, cap;
+    size_t nknown; /* holds whose acquisition is known (not indet) */
     int max_proc;
     long long attempts, acquired, refused, info;
-    long long overlaps, max_holders, expired, past_validity;
+    long long overlaps, possible_overlaps, max_holders, expired, past_validity;
     long long fence_violations, lost_appends, unknown_entries;
     const json_t *resource; /* the last final read's list; NULL when absent */
-    json_t *ex_overlaps, *ex_fences, *ex_lost, *ex_unknown;
+    json_t *ex_overlaps, *ex_possible, *ex_fences, *ex_lost, *ex_unknown;
 } lock_ctx;
 
 static void ctx_free(lock_ctx *c)
 {
     free(c->holds);
     json_decref(c->ex_overlaps);
+    json_decref(c->ex_possible);
     json_decref(c->ex_fences);
     json_decref(c->ex_lost);
     json_decref(c->ex_unknown);
@@ -119,8 +139,40 @@ static int lock_invoke(lock_ctx *c, const sb_op *op, char *err)
     return 0;
 }
 
+static hold *hold_add(lock_ctx *c, const sb_op *op, char *err)
+{
+    if (c->nholds == c->cap) {
+        size_t cap = c->cap ? c->cap * 2 : 1024;
+        hold *p = realloc(c->holds, cap * sizeof(hold));
+        if (!p) {
+            sb_err_set(err, "lock: out of memory at history index %lld", (long long)op->index);
+            return NULL;
+        }
+        c->holds = p;
+        c->cap = cap;
+    }
+    return &c->holds[c->nholds++];
+}
+
+/* "released", when the client recorded one: 1 with *r set, 0 when absent
+ * or null (no release was sent), -1 when it is not an integer. */
+static int get_released(const sb_op *op, int64_t *r)
+{
+    const json_t *v = field(op, "released");
+    if (!v || json_is_null(v))
+        return 0;
+    return get_int(v, r) ? 1 : -1;
+}
+
+static int64_t min64(int64_t a, int64_t b)
+{
+    return a < b ? a : b;
+}
+
 /* The hold of an ok op, or of an info op with "acquired"; inv is its
- * invocation (for the name and ttl when the completion leaves them out). */
+ * invocation (for the name and ttl when the completion leaves them out).
+ * It ends at the recorded release, else at the completion (see the top of
+ * the file): never at the validity, which the client does not watch. */
 static int lock_hold(lock_ctx *c, const sb_op *op, const sb_op *inv, char *err)
 {
     int info = op->type == SB_OP_INFO;
@@ -130,6 +182,7 @@ static int lock_hold(lock_ctx *c, const sb_op *op, const sb_op *inv, char *err)
     int64_t ttl = 0, a = 0, v = 0, r = 0, fence = 0;
     int ok_ttl = get_ms(field(op, "ttl_ms"), &ttl) || get_ms(field(inv, "ttl_ms"), &ttl);
     int has_fence = get_int(field(op, "fence"), &fence);
+    int has_r = get_released(op, &r);
     const json_t *appended = field(op, "appended");
     if (!json_is_string(name) || !ok_ttl || !get_int(field(op, "acquired"), &a) ||
         !get_ms(field(op, "validity_ms"), &v) ||
@@ -143,26 +196,19 @@ static int lock_hold(lock_ctx *c, const sb_op *op, const sb_op *inv, char *err)
                    (long long)op->index);
         return -1;
     }
-    if (!info && (!has_fence || !get_int(field(op, "released"), &r) || r < a)) {
+    if ((!info && !has_fence) || has_r < 0 || (has_r && r < a)) {
         sb_err_set(err,
-                   "lock: history index %lld: an ok lock completion needs integers "
-                   "\"fence\" and \"released\" (>= \"acquired\")",
-                   (long long)op->index);
+                   "lock: history index %lld: a lock completion with \"acquired\" needs %s"
+                   "\"released\" (>= \"acquired\") when a release was sent",
+                   (long long)op->index, info ? "" : "an integer \"fence\", and an integer ");
         return -1;
     }
-    if (c->nholds == c->cap) {
-        size_t cap = c->cap ? c->cap * 2 : 1024;
-        hold *p = realloc(c->holds, cap * sizeof(hold));
-        if (!p) {
-            sb_err_set(err, "lock: out of memory at history index %lld", (long long)op->index);
-            return -1;
-        }
-        c->holds = p;
-        c->cap = cap;
-    }
-    hold *hd = &c->holds[c->nholds++];
+    hold *hd = hold_add(c, op, err);
+    if (!hd)
+        return -1;
     *hd = (hold){.name = json_string_value(name),
                  .start = a,
+                 .end = min64(has_r ? r : op->time_ns, op->time_ns),
                  .ttl_end = a + ttl,
                  .valid_end = a + v,
                  .fence = fence,
@@ -171,9 +217,40 @@ static int lock_hold(lock_ctx *c, const sb_op *op, const sb_op *inv, char *err)
                  .has_fence = (unsigned char)has_fence,
                  .info = (unsigned char)info,
                  .appended = (unsigned char)json_is_true(appended)};
-    /* An info op's client gave up by its completion, and by the end of the
-     * validity it believed in; an empty hold overlaps nothing. */
-    hd->end = info ? (op->time_ns < hd->valid_end ? op->time_ns : hd->valid_end) : r;
+    if (hd->end < hd->start)
+        hd->end = hd->start; /* empty: overlaps nothing */
+    c->nknown++;
+    return 0;
+}
+
+/* An info op without "acquired": it may have held the lock from its
+ * invocation (or, with none in the history, from the history's first
+ * operation) to its recorded release, capped by its completion. Without a
+ * lock name (neither the op nor its invocation says) it is no lock's. */
+static int lock_maybe_hold(lock_ctx *c, const sb_op *op, const sb_op *inv, char *err)
+{
+    const json_t *name = field(op, "lock");
+    if (!json_is_string(name))
+        name = field(inv, "lock");
+    if (!json_is_string(name))
+        return 0;
+    int64_t r = 0;
+    int has_r = get_released(op, &r);
+    if (has_r < 0) {
+        sb_err_set(err, "lock: history index %lld: \"released\" must be an integer (ns)",
+                   (long long)op->index);
+        return -1;
+    }
+    hold *hd = hold_add(c, op, err);
+    if (!hd)
+        return -1;
+    *hd = (hold){.name = json_string_value(name),
+                 .start = inv ? inv->time_ns : c->h->ops[0].time_ns,
+                 .end = min64(has_r ? r : op->time_ns, op->time_ns),
+                 .index = op->index,
+                 .process = op->process,
+                 .info = 1,
+                 .indet = 1};
     if (hd->end < hd->start)
         hd->end = hd->start;
     return 0;
@@ -230,8 +307,9 @@ static int collect(lock_ctx *c, char *err)
             rc = lock_hold(c, op, inv, err);
         } else {
             c->info++;
-            if (field(op, "acquired"))
-                rc = lock_hold(c, op, inv, err);
+            const json_t *acq = field(op, "acquired");
+            rc = acq && !json_is_null(acq) ? lock_hold(c, op, inv, err)
+                                           : lock_maybe_hold(c, op, inv, err);
         }
     }
     free(pend);
@@ -307,70 +385,97 @@ static json_t *hold_json(const hold *h)
     json_object_set_new(e, "end_ns", json_integer(h->end));
     json_object_set_new(e, "outcome", json_string(h->info ? "info" : "ok"));
     json_object_set_new(e, "index", json_integer(h->index));
-    json_object_set_new(e, "past_validity", json_boolean(h->end > h->valid_end));
+    json_object_set_new(e, "indeterminate", json_boolean(h->indet));
+    if (!h->indet)
+        json_object_set_new(e, "past_validity", json_boolean(h->end > h->valid_end));
     return e;
 }
 
+/* Pairs of b with the active holds of other processes, into the overlaps
+ * (both acquisitions known) or the possible overlaps (one indeterminate),
+ * LOCK_EXAMPLES_MAX of each at most. */
 static void overlap_examples(lock_ctx *c, const heap *q, const hold *b)
 {
-    for (size_t k = 0; k < q->n && json_array_size(c->ex_overlaps) < LOCK_EXAMPLES_MAX; k++) {
+    for (size_t k = 0; k < q->n; k++) {
         const hold *a = &c->holds[q->v[k]];
-        if (a->process == b->process)
+        json_t *ex = a->indet || b->indet ? c->ex_possible : c->ex_overlaps;
+        if (a->process == b->process || json_array_size(ex) >= LOCK_EXAMPLES_MAX)
             continue;
         json_t *e = json_object();
         json_object_set_new(e, "lock", json_string(b->name));
-        json_object_set_new(e, "overlap_ms",
-                            json_real(((a->end < b->end ? a->end : b->end) - b->start) / 1e6));
+        json_object_set_new(e, "overlap_ms", json_real((min64(a->end, b->end) - b->start) / 1e6));
         json_object_set_new(e, "a", hold_json(a));
         json_object_set_new(e, "b", hold_json(b));
-        json_array_append_new(c->ex_overlaps, e);
+        json_array_append_new(ex, e);
     }
 }
 
-/* Holds sorted by (lock, start): every active hold (end > b's start) of
- * another process overlaps b, since it started no later. active[p] counts
- * p's active holds, so pairs of one process (impossible from a sequential
+/* The active holds: all of them, and those whose acquisition is known; per
+ * process too, so pairs of one process (impossible from a sequential
  * client, but not assumed) never count. */
+typedef struct active {
+    long *all, *known; /* per process */
+    long nknown;       /* known holds in the heap */
+    long distinct;     /* processes with a known hold in the heap */
+} active;
+
+static void active_add(active *ac, const hold *h, int d)
+{
+    ac->all[h->process] += d;
+    if (h->indet)
+        return;
+    ac->nknown += d;
+    ac->known[h->process] += d;
+    if (ac->known[h->process] == (d > 0))
+        ac->distinct += d;
+}
+
+static void active_clear(heap *q, active *ac, const hold *holds, int64_t before)
+{
+    while (q->n && hend(q, 0) <= before)
+        active_add(ac, &holds[heap_pop(q)], -1);
+}
+
+/* Holds sorted by (lock, start): every active hold (end > b's start) of
+ * another process overlaps b, since it started no later. A pair of known
+ * acquisitions is an overlap; a pair with an indeterminate one possible. */
 static int sweep(lock_ctx *c)
 {
     heap q = {.v = malloc((c->nholds + 1) * sizeof(size_t)), .holds = c->holds};
-    long *active = calloc((size_t)c->max_proc + 1, sizeof(long));
-    if (!q.v || !active) {
-        free(q.v);
-        free(active);
-        return -1;
-    }
-    long distinct = 0;
+    active ac = {.all = calloc((size_t)c->max_proc + 1, sizeof(long)),
+                 .known = calloc((size_t)c->max_proc + 1, sizeof(long))};
+    int rc = -1;
+    if (!q.v || !ac.all || !ac.known)
+        goto out;
     for (size_t i = 0; i < c->nholds; i++) {
         const hold *b = &c->holds[i];
         if (i && !same_name(b->name, c->holds[i - 1].name))
-            while (q.n)
-                if (--active[c->holds[heap_pop(&q)].process] == 0)
-                    distinct--;
-        if (b->end > b->ttl_end)
+            active_clear(&q, &ac, c->holds, INT64_MAX);
+        if (!b->indet && b->end > b->ttl_end)
             c->expired++;
-        if (b->end > b->valid_end)
+        if (!b->indet && b->end > b->valid_end)
             c->past_validity++;
         if (b->end <= b->start)
             continue; /* empty: overlaps nothing */
-        while (q.n && hend(&q, 0) <= b->start)
-            if (--active[c->holds[heap_pop(&q)].process] == 0)
-                distinct--;
-        long others = (long)q.n - active[b->process];
-        if (others > 0) {
-            c->overlaps += others;
-            if (json_array_size(c->ex_overlaps) < LOCK_EXAMPLES_MAX)
-                overlap_examples(c, &q, b);
-        }
+        active_clear(&q, &ac, c->holds, b->start);
+        long others = (long)q.n - ac.all[b->process];
+        long known = b->indet ? 0 : ac.nknown - ac.known[b->process];
+        c->overlaps += known;
+        c->possible_overlaps += others - known;
+        if ((known > 0 && json_array_size(c->ex_overlaps) < LOCK_EXAMPLES_MAX) ||
+            (others > known && json_array_size(c->ex_possible) < LOCK_EXAMPLES_MAX))
+            overlap_examples(c, &q, b);
         heap_push(&q, i);
-        if (active[b->process]++ == 0)
-            distinct++;
-        if (distinct > c->max_holders)
-            c->max_holders = distinct;
+        active_add(&ac, b, 1);
+        if (ac.distinct > c->max_holders)
+            c->max_holders = ac.distinct;
     }
+    rc = 0;
+out:
     free(q.v);
-    free(active);
-    return 0;
+    free(ac.all);
+    free(ac.known);
+    return rc;
 }
 
 /* ====== Fencing order and lost appends at the resource ====== */
@@ -412,7 +517,9 @@ static int parse_entry(const json_t *v, pf *out)
 }
 
 /* Produced entries: the fences of all holds, plus any fence of a process
- * whose info hold has none (it may have taken one and appended it). */
+ * whose info hold has none (it may have taken one and appended it). An
+ * indeterminate acquisition's client never learned it held the lock, so
+ * it took no fence: it explains no entry. */
 static int known_entries(lock_ctx *c, pf **known, size_t *nknown, unsigned char **wild)
 {
     *known = malloc((c->nholds + 1) * sizeof(pf));
@@ -424,7 +531,7 @@ static int known_entries(lock_ctx *c, pf **known, size_t *nknown, unsigned char 
         const hold *h = &c->holds[i];
         if (h->has_fence)
             (*known)[n++] = (pf){h->process, h->fence};
-        else
+        else if (!h->indet)
             (*wild)[h->process] = 1;
     }
     if (n)
@@ -446,12 +553,14 @@ static void fence_example(lock_ctx *c, size_t pos, const json_t *entry, int64_t 
 }
 
 /* Fences in the order of the resource list, counting only entries some
- * acquisition produced (a stray entry proves nothing about this run). */
+ * acquisition produced (a stray entry proves nothing about this run): an
+ * entry is out of order when its fence is lower than the highest already
+ * there, or equal to it from another process (see the top of the file). */
 static void fence_order(lock_ctx *c, pf *present, size_t *npresent, const pf *known, size_t nknown,
                         const unsigned char *wild)
 {
     size_t n = json_array_size(c->resource), np = 0, top_pos = 0;
-    int64_t top = 0;
+    int64_t top = 0, top_p = 0;
     int seen = 0;
     for (size_t k = 0; k < n; k++) {
         const json_t *v = json_array_get(c->resource, k);
@@ -464,14 +573,16 @@ static void fence_order(lock_ctx *c, pf *present, size_t *npresent, const pf *kn
             continue;
         }
         present[np++] = e;
-        if (seen && e.f <= top) {
+        if (seen && (e.f < top || (e.f == top && e.p != top_p))) {
             c->fence_violations++;
             fence_example(c, k, v, top, top_pos);
             continue;
         }
+        if (!seen || e.f > top)
+            top_pos = k;
         seen = 1;
         top = e.f;
-        top_pos = k;
+        top_p = e.p;
     }
     *npresent = np;
 }
@@ -524,12 +635,13 @@ static int cmp_i64(const void *a, const void *b)
 
 static int hold_times(const lock_ctx *c, json_t *fig)
 {
-    size_t n = c->nholds;
-    int64_t *d = malloc((n + 1) * sizeof(int64_t));
+    size_t n = 0;
+    int64_t *d = malloc((c->nknown + 1) * sizeof(int64_t));
     if (!d)
         return -1;
-    for (size_t i = 0; i < n; i++)
-        d[i] = c->holds[i].end - c->holds[i].start;
+    for (size_t i = 0; i < c->nholds; i++)
+        if (!c->holds[i].indet)
+            d[n++] = c->holds[i].end - c->holds[i].start;
     if (n)
         qsort(d, n, sizeof(int64_t), cmp_i64);
     size_t k = (n + 1) / 2; /* nearest rank of the median */
@@ -547,6 +659,7 @@ static json_t *figures(lock_ctx *c)
     json_object_set_new(fig, "refused", json_integer(c->refused));
     json_object_set_new(fig, "info", json_integer(c->info));
     json_object_set_new(fig, "overlaps", json_integer(c->overlaps));
+    json_object_set_new(fig, "possible_overlaps", json_integer(c->possible_overlaps));
     json_object_set_new(fig, "max_holders", json_integer(c->max_holders));
     json_object_set_new(fig, "expired_while_held", json_integer(c->expired));
     json_object_set_new(fig, "past_validity", json_integer(c->past_validity));
@@ -555,10 +668,11 @@ static json_t *figures(lock_ctx *c)
     json_object_set_new(fig, "unknown_entries", json_integer(c->unknown_entries));
     json_t *ex = json_object();
     json_object_set_new(ex, "overlaps", c->ex_overlaps);
+    json_object_set_new(ex, "possible_overlaps", c->ex_possible);
     json_object_set_new(ex, "fence_violations", c->ex_fences);
     json_object_set_new(ex, "lost_appends", c->ex_lost);
     json_object_set_new(ex, "unknown_entries", c->ex_unknown);
-    c->ex_overlaps = c->ex_fences = c->ex_lost = c->ex_unknown = NULL;
+    c->ex_overlaps = c->ex_possible = c->ex_fences = c->ex_lost = c->ex_unknown = NULL;
     json_object_set_new(fig, "examples", ex);
     return fig;
 }
@@ -575,7 +689,12 @@ static void summarize(const lock_ctx *c, sb_check_result *out)
                        c->overlaps, c->max_holders, c->acquired, c->attempts);
     else
         off = snprintf(s, len, "no overlap in %zu holds (%lld of %lld attempts acquired)",
-                       c->nholds, c->acquired, c->attempts);
+                       c->nknown, c->acquired, c->attempts);
+    if (off >= 0 && (size_t)off < len && c->possible_overlaps)
+        off += snprintf(s + off, len - off,
+                        "; %lld possible overlaps with indeterminate acquisitions (not "
+                        "violations: they may not have taken effect)",
+                        c->possible_overlaps);
     if (off < 0 || (size_t)off >= len)
         return;
     if (!c->resource)
@@ -594,10 +713,11 @@ static int lock_check(const sb_history *h, sb_check_result *out, char *err)
         if (h->ops[i].process > c.max_proc)
             c.max_proc = h->ops[i].process;
     c.ex_overlaps = json_array();
+    c.ex_possible = json_array();
     c.ex_fences = json_array();
     c.ex_lost = json_array();
     c.ex_unknown = json_array();
-    if (!c.ex_overlaps || !c.ex_fences || !c.ex_lost || !c.ex_unknown) {
+    if (!c.ex_overlaps || !c.ex_possible || !c.ex_fences || !c.ex_lost || !c.ex_unknown) {
         sb_err_set(err, "lock: out of memory");
         ctx_free(&c);
         return -1;
@@ -635,6 +755,7 @@ static const char *const lock_figures[] = {"attempts",
                                            "refused",
                                            "info",
                                            "overlaps",
+                                           "possible_overlaps",
                                            "max_holders",
                                            "expired_while_held",
                                            "past_validity",
@@ -653,7 +774,8 @@ static int lock_applies(const sb_history *h)
 const sb_checker sb_checker_lock = {
     .name = "lock",
     .description = "a distributed lock with fencing tokens: no overlapping holds of different "
-                   "clients, fences increasing at the resource, no acknowledged append lost",
+                   "clients, no fence at the resource lower than one before it, no "
+                   "acknowledged append lost",
     .figures = lock_figures,
     .check = lock_check,
     .applies = lock_applies,

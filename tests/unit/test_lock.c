@@ -1,8 +1,11 @@
 /* test_lock.c -- the lock checker on hand-written histories: serial holds,
  * overlapping holds of two clients, one client back to back, info
- * acquisitions with and without "acquired" (capped by their validity),
- * fences out of order at the resource, lost appends, holds that outlived
- * their key, no acquisition at all, and malformed values. */
+ * acquisitions with and without "acquired" (held until the recorded release
+ * or the completion, never cut at the validity; without "acquired" only a
+ * possible overlap), a GC pause and a lost release reply, an ok hold
+ * without a release, fences out of order at the resource, lost appends,
+ * holds that outlived their key, no acquisition at all, and malformed
+ * values. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -179,8 +182,10 @@ static void info_with_acquired_holds_until_it_gave_up(void **state)
     assert_int_equal(json_integer_value(json_object_get(b, "end_ns")), 38 * MS);
     check_result_free(&r);
 
-    /* Acquired at 0 with 5 ms of validity, completed (timed out) at 50:
-     * it believed it held the lock until 5 only, before 0's hold. */
+    /* Acquired at 1 with 5 ms of validity, completed (timed out) at 50 with
+     * no release recorded. The workload does not give up at its validity:
+     * the client believed it held the lock until it completed, across 0's
+     * hold (issue 14: the validity no longer ends an info hold). */
     h = history_new();
     invoke(h, 1, 0);
     add(h, 1, SB_OP_INFO, "lock", 50,
@@ -188,10 +193,12 @@ static void info_with_acquired_holds_until_it_gave_up(void **state)
     ok(h, 0, 10, 40, 90, 8, 1);
     final_read(h, 100, "[\"1:7\",\"0:8\"]");
     r = check(h);
-    assert_int_equal(r.verdict, SB_VERDICT_VALID);
-    assert_int_equal(fig(&r, "overlaps"), 0);
+    assert_int_equal(r.verdict, SB_VERDICT_INVALID);
+    assert_int_equal(fig(&r, "overlaps"), 1);
     assert_int_equal(fig(&r, "unknown_entries"), 0);
-    assert_int_equal(fig(&r, "past_validity"), 0);
+    assert_int_equal(fig(&r, "past_validity"), 1);
+    const json_t *a = json_object_get(json_array_get(examples(&r, "overlaps"), 0), "a");
+    assert_int_equal(json_integer_value(json_object_get(a, "end_ns")), 50 * MS);
     check_result_free(&r);
 }
 
@@ -232,10 +239,23 @@ static void fence_inversion_at_the_resource_is_invalid(void **state)
     assert_int_equal(json_integer_value(json_object_get(e, "earlier_fence")), 6);
     check_result_free(&r);
 
-    /* The same fence twice is not increasing either. */
+    /* The same fence twice from one process is the holder writing again,
+     * which a fencing resource accepts (issue 14: only a token lower than
+     * one already seen is refused); from two processes it is one token
+     * issued twice, and the resource cannot fence them apart. */
     h = history_new();
     ok(h, 0, 0, 10, 90, 5, 1);
     final_read(h, 200, "[\"0:5\",\"0:5\"]");
+    r = check(h);
+    assert_int_equal(r.verdict, SB_VERDICT_VALID);
+    assert_int_equal(fig(&r, "fence_violations"), 0);
+    assert_int_equal(fig(&r, "overlaps"), 0);
+    check_result_free(&r);
+
+    h = history_new();
+    ok(h, 0, 0, 10, 90, 5, 1);
+    ok(h, 1, 20, 30, 90, 5, 1);
+    final_read(h, 200, "[\"0:5\",\"1:5\"]");
     r = check(h);
     assert_int_equal(r.verdict, SB_VERDICT_INVALID);
     assert_int_equal(fig(&r, "fence_violations"), 1);
@@ -278,6 +298,165 @@ static void holds_past_ttl_and_validity_are_counted(void **state)
     assert_int_equal(fig(&r, "past_validity"), 2);
     assert_int_equal(fig(&r, "hold_ms_max"), 250);
     assert_int_equal(fig(&r, "hold_ms_p50"), 95);
+    check_result_free(&r);
+}
+
+static void gc_pause_overlap_of_an_info_hold_is_found(void **state)
+{
+    (void)state;
+    /* 0 acquired at 1 (ttl 100, validity 90) and took fence 1, then
+     * stalled 2 s before its RPUSH; the RPUSH failed (info), and 0 sent its
+     * release at 2001. Its key expired at 101: 1 and 2 took the lock while
+     * 0 still believed it held it. Ending 0's hold at its validity (91)
+     * would miss both overlaps. */
+    sb_history *h = history_new();
+    invoke(h, 0, 0);
+    ok(h, 1, 110, 120, 90, 2, 1);
+    ok(h, 2, 500, 510, 90, 3, 1);
+    add(h, 0, SB_OP_INFO, "lock", 2002,
+        "{\"lock\":\"L\",\"ttl_ms\":100,\"acquired\":1000000,\"validity_ms\":90,\"fence\":1,"
+        "\"appended\":false,\"released\":2001000000,\"release_ok\":false}");
+    final_read(h, 2100, "[\"1:2\",\"2:3\",\"0:1\"]"); /* the stalled RPUSH landed */
+    sb_check_result r = check(h);
+    assert_int_equal(r.verdict, SB_VERDICT_INVALID);
+    assert_int_equal(fig(&r, "overlaps"), 2);
+    assert_int_equal(fig(&r, "possible_overlaps"), 0);
+    assert_int_equal(fig(&r, "max_holders"), 2);
+    assert_int_equal(fig(&r, "expired_while_held"), 1);
+    assert_int_equal(fig(&r, "past_validity"), 1);
+    assert_int_equal(fig(&r, "fence_violations"), 1);
+    assert_int_equal(fig(&r, "hold_ms_max"), 2000);
+    const json_t *e = json_array_get(examples(&r, "overlaps"), 0);
+    const json_t *a = json_object_get(e, "a"), *b = json_object_get(e, "b");
+    assert_int_equal(json_integer_value(json_object_get(a, "process")), 0);
+    assert_string_equal(json_string_value(json_object_get(a, "outcome")), "info");
+    assert_int_equal(json_integer_value(json_object_get(a, "end_ns")), 2001 * MS);
+    assert_true(json_is_false(json_object_get(a, "indeterminate")));
+    assert_int_equal(json_integer_value(json_object_get(b, "process")), 1);
+    assert_non_null(strstr(r.summary, "mutual exclusion violated: 2 overlapping"));
+    check_result_free(&r);
+}
+
+static void lost_release_reply_does_not_overlap_a_later_holder(void **state)
+{
+    (void)state;
+    /* 0's RPUSH reply was lost (info), it sent its release at 20 and lost
+     * that reply too, then completed at 80 after its timeout, within its
+     * validity (91). The release took effect: 1 acquired at 30. 0 stopped
+     * believing when it sent the release, so there is no overlap. */
+    sb_history *h = history_new();
+    invoke(h, 0, 0);
+    ok(h, 1, 30, 40, 90, 2, 1);
+    add(h, 0, SB_OP_INFO, "lock", 80,
+        "{\"lock\":\"L\",\"ttl_ms\":100,\"acquired\":1000000,\"validity_ms\":90,\"fence\":1,"
+        "\"appended\":false,\"released\":20000000,\"release_ok\":false}");
+    final_read(h, 100, "[\"0:1\",\"1:2\"]");
+    sb_check_result r = check(h);
+    assert_int_equal(r.verdict, SB_VERDICT_VALID);
+    assert_int_equal(fig(&r, "overlaps"), 0);
+    assert_int_equal(fig(&r, "possible_overlaps"), 0);
+    assert_int_equal(fig(&r, "max_holders"), 1);
+    assert_int_equal(fig(&r, "past_validity"), 0);
+    assert_int_equal(fig(&r, "fence_violations"), 0);
+    assert_int_equal(fig(&r, "unknown_entries"), 0);
+    assert_int_equal(fig(&r, "hold_ms_max"), 19);
+    check_result_free(&r);
+}
+
+static void info_without_acquire_time_is_only_a_possible_overlap(void **state)
+{
+    (void)state;
+    /* 1's SET timed out: it may have taken effect from its invocation (15)
+     * until its completion (35), or never, and 1 never learned it held the
+     * lock. 2 recorded a release at 55 but no acquisition: its window is
+     * [50, 55), clear of 3's hold. Possible overlaps, never violations. */
+    sb_history *h = history_new();
+    ok(h, 0, 10, 40, 90, 1, 1);
+    invoke(h, 1, 15);
+    add(h, 1, SB_OP_INFO, "lock", 35, "{\"lock\":\"L\",\"ttl_ms\":100}");
+    invoke(h, 2, 50);
+    add(h, 2, SB_OP_INFO, "lock", 70, "{\"lock\":\"L\",\"ttl_ms\":100,\"released\":55000000}");
+    ok(h, 3, 56, 60, 90, 2, 1);
+    final_read(h, 100, "[\"0:1\",\"3:2\"]");
+    sb_check_result r = check(h);
+    assert_int_equal(r.verdict, SB_VERDICT_VALID);
+    assert_int_equal(fig(&r, "info"), 2);
+    assert_int_equal(fig(&r, "overlaps"), 0);
+    assert_int_equal(fig(&r, "possible_overlaps"), 1);
+    assert_int_equal(fig(&r, "max_holders"), 1);
+    assert_int_equal(fig(&r, "hold_ms_max"), 30); /* known holds only */
+    assert_int_equal(fig(&r, "unknown_entries"), 0);
+    const json_t *ex = examples(&r, "possible_overlaps");
+    assert_int_equal(json_array_size(ex), 1);
+    const json_t *e = json_array_get(ex, 0), *b = json_object_get(e, "b");
+    assert_int_equal(json_integer_value(json_object_get(json_object_get(e, "a"), "process")), 0);
+    assert_int_equal(json_integer_value(json_object_get(b, "process")), 1);
+    assert_true(json_is_true(json_object_get(b, "indeterminate")));
+    assert_int_equal(json_integer_value(json_object_get(b, "start_ns")), 15 * MS);
+    assert_int_equal(json_integer_value(json_object_get(b, "end_ns")), 35 * MS);
+    assert_true(json_real_value(json_object_get(e, "overlap_ms")) == 20.0);
+    assert_int_equal(json_array_size(examples(&r, "overlaps")), 0);
+    assert_non_null(strstr(r.summary, "no overlap in 2 holds"));
+    assert_non_null(strstr(r.summary, "1 possible overlaps"));
+    check_result_free(&r);
+
+    /* Without its invocation in the history, the window opens at the
+     * history's first operation (0's invocation at 9). */
+    h = history_new();
+    ok(h, 0, 10, 40, 90, 1, 1);
+    add(h, 1, SB_OP_INFO, "lock", 35, "{\"lock\":\"L\",\"ttl_ms\":100}");
+    r = check(h);
+    assert_int_equal(r.verdict, SB_VERDICT_VALID);
+    assert_int_equal(fig(&r, "attempts"), 2);
+    assert_int_equal(fig(&r, "possible_overlaps"), 1);
+    b = json_object_get(json_array_get(examples(&r, "possible_overlaps"), 0), "a");
+    assert_int_equal(json_integer_value(json_object_get(b, "start_ns")), 9 * MS);
+    check_result_free(&r);
+}
+
+static void ok_hold_without_release_lasts_until_its_completion(void **state)
+{
+    (void)state;
+    /* 0 acquired at 1 and completed at 50 without sending a release: it
+     * could act until then, across 1's hold. */
+    sb_history *h = history_new();
+    invoke(h, 0, 0);
+    ok(h, 1, 30, 40, 90, 2, 1);
+    add(h, 0, SB_OP_OK, "lock", 50,
+        "{\"lock\":\"L\",\"ttl_ms\":100,\"acquired\":1000000,\"validity_ms\":90,\"fence\":1,"
+        "\"appended\":true,\"released\":null,\"release_ok\":false}");
+    final_read(h, 100, "[\"0:1\",\"1:2\"]");
+    sb_check_result r = check(h);
+    assert_int_equal(r.verdict, SB_VERDICT_INVALID);
+    assert_int_equal(fig(&r, "overlaps"), 1);
+    assert_int_equal(fig(&r, "lost_appends"), 0);
+    const json_t *a = json_object_get(json_array_get(examples(&r, "overlaps"), 0), "a");
+    assert_int_equal(json_integer_value(json_object_get(a, "end_ns")), 50 * MS);
+    check_result_free(&r);
+}
+
+static void fence_lower_than_one_already_seen_is_invalid(void **state)
+{
+    (void)state;
+    /* Serial holds, but the counter went back after 1 took 5: 2's 3 and
+     * 3's 4 are both below 5, though 4 is above the entry just before it. */
+    sb_history *h = history_new();
+    ok(h, 0, 0, 10, 90, 1, 1);
+    ok(h, 1, 20, 30, 90, 5, 1);
+    ok(h, 2, 40, 50, 90, 3, 1);
+    ok(h, 3, 60, 70, 90, 4, 1);
+    ok(h, 0, 80, 90, 90, 6, 1);
+    final_read(h, 100, "[\"0:1\",\"1:5\",\"2:3\",\"3:4\",\"0:6\"]");
+    sb_check_result r = check(h);
+    assert_int_equal(r.verdict, SB_VERDICT_INVALID);
+    assert_int_equal(fig(&r, "fence_violations"), 2);
+    assert_int_equal(fig(&r, "overlaps"), 0);
+    assert_int_equal(fig(&r, "lost_appends"), 0);
+    const json_t *e = json_array_get(examples(&r, "fence_violations"), 1);
+    assert_string_equal(json_string_value(json_object_get(e, "entry")), "3:4");
+    assert_int_equal(json_integer_value(json_object_get(e, "earlier_fence")), 5);
+    assert_int_equal(json_integer_value(json_object_get(e, "earlier_position")), 1);
+    assert_non_null(strstr(r.summary, "2 fences out of order"));
     check_result_free(&r);
 }
 
@@ -342,6 +521,59 @@ static void overlap_sweep_matches_all_pairs(void **state)
     }
 }
 
+/* The same on a mix of known holds and indeterminate acquisitions: pairs of
+ * known holds are overlaps, pairs with an indeterminate one possible. */
+static void possible_overlap_sweep_matches_all_pairs(void **state)
+{
+    (void)state;
+    sb_rng rng;
+    sb_rng_seed(&rng, 7);
+    for (int round = 0; round < 200; round++) {
+        enum { N = 30 };
+        int proc[N], indet[N];
+        int64_t a[N], b[N];
+        sb_history *h = history_new();
+        for (int i = 0; i < N; i++) {
+            proc[i] = (int)(sb_rng_next(&rng) % 5);
+            indet[i] = sb_rng_next(&rng) % 3 == 0;
+            a[i] = 1 + (int64_t)(sb_rng_next(&rng) % 200);
+            b[i] = a[i] + (int64_t)(sb_rng_next(&rng) % 20); /* may be empty */
+            if (indet[i]) {
+                invoke(h, proc[i], a[i]);
+                add(h, proc[i], SB_OP_INFO, "lock", b[i], "{\"lock\":\"L\",\"ttl_ms\":100}");
+                continue;
+            }
+            char v[512];
+            snprintf(v, sizeof(v),
+                     "{\"lock\":\"L\",\"ttl_ms\":100,\"acquired\":%lld,\"validity_ms\":90,"
+                     "\"fence\":%d,\"appended\":true,\"released\":%lld,\"release_ok\":true}",
+                     (long long)(a[i] * MS), i, (long long)(b[i] * MS));
+            invoke(h, proc[i], a[i] - 1);
+            add(h, proc[i], SB_OP_OK, "lock", b[i] + 1, v);
+        }
+        long long pairs = 0, possible = 0, holders = 0;
+        for (int i = 0; i < N; i++) {
+            int seen[5] = {0}, distinct = 0;
+            for (int j = 0; j < N; j++) {
+                if (a[j] >= b[j] || a[i] >= b[i])
+                    continue;
+                if (j > i && proc[i] != proc[j] && a[i] < b[j] && a[j] < b[i])
+                    *(indet[i] || indet[j] ? &possible : &pairs) += 1;
+                if (!indet[i] && !indet[j] && a[j] <= a[i] && a[i] < b[j] && !seen[proc[j]]++)
+                    distinct++;
+            }
+            if (distinct > holders)
+                holders = distinct;
+        }
+        sb_check_result r = check(h);
+        assert_int_equal(fig(&r, "overlaps"), pairs);
+        assert_int_equal(fig(&r, "possible_overlaps"), possible);
+        assert_int_equal(fig(&r, "max_holders"), holders);
+        assert_int_equal(r.verdict, pairs ? SB_VERDICT_INVALID : SB_VERDICT_VALID);
+        check_result_free(&r);
+    }
+}
+
 static void expect_error(sb_history *h, const char *needle)
 {
     sb_check_result r = {0};
@@ -391,8 +623,14 @@ int main(void)
         cmocka_unit_test(fence_inversion_at_the_resource_is_invalid),
         cmocka_unit_test(lost_append_is_invalid),
         cmocka_unit_test(holds_past_ttl_and_validity_are_counted),
+        cmocka_unit_test(gc_pause_overlap_of_an_info_hold_is_found),
+        cmocka_unit_test(lost_release_reply_does_not_overlap_a_later_holder),
+        cmocka_unit_test(info_without_acquire_time_is_only_a_possible_overlap),
+        cmocka_unit_test(ok_hold_without_release_lasts_until_its_completion),
+        cmocka_unit_test(fence_lower_than_one_already_seen_is_invalid),
         cmocka_unit_test(no_acquisition_is_unknown),
         cmocka_unit_test(overlap_sweep_matches_all_pairs),
+        cmocka_unit_test(possible_overlap_sweep_matches_all_pairs),
         cmocka_unit_test(malformed_values_are_errors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
