@@ -716,9 +716,32 @@ static int linear_checker(const sb_history *h, sb_check_result *out, char *err)
         out->verdict = SB_VERDICT_UNKNOWN;
         snprintf(out->summary, sizeof(out->summary), "unknown: %s", r.why);
     }
+    /* Nothing left to place. When register operations were invoked (keys
+     * were seen) they all failed, or are indeterminate and never observed:
+     * no order can contradict them, so the history is valid, as Knossos
+     * says. A history of nemesis operations only is valid the same way.
+     * Any other history without register operations is one this checker
+     * cannot judge: unknown. */
     if (r.ops == 0 && r.verdict == SB_LINEAR_OK) {
-        out->verdict = SB_VERDICT_UNKNOWN;
-        snprintf(out->summary, sizeof(out->summary), "no register operations in the history");
+        size_t invoked = 0, nemesis = 0;
+        for (size_t i = 0; i < h->n; i++) {
+            const sb_op *op = &h->ops[i];
+            nemesis += op->process == SB_PROC_NEMESIS;
+            invoked += op->process >= 0 && op->type == SB_OP_INVOKE &&
+                       (!strcmp(op->f, "read") || !strcmp(op->f, "write") || !strcmp(op->f, "cas"));
+        }
+        if (r.keys > 0) {
+            snprintf(out->summary, sizeof(out->summary),
+                     "none of the %zu register operations took effect or was observed "
+                     "(failed, or indeterminate and never read): nothing to linearize",
+                     invoked);
+        } else if (h->n > 0 && nemesis == h->n) {
+            snprintf(out->summary, sizeof(out->summary),
+                     "only nemesis operations: nothing to linearize");
+        } else {
+            out->verdict = SB_VERDICT_UNKNOWN;
+            snprintf(out->summary, sizeof(out->summary), "no register operations in the history");
+        }
     }
     linear_result_free(&r);
     return 0;

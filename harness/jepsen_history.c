@@ -1,5 +1,6 @@
-/* jepsen_history.c -- Jepsen register histories (EDN op maps or
- * jepsen.util log lines) read into sb_history; see jepsen_history.h.
+/* jepsen_history.c -- Jepsen register histories (EDN op maps, one EDN
+ * vector or list of them, or jepsen.util log lines) read into sb_history;
+ * see jepsen_history.h.
  *
  * A log line's fields (process, type, f, value, then an optional error
  * text) follow the jepsen.util marker separated by tabs (Jepsen's own form)
@@ -11,9 +12,15 @@
  * own ([3 4], {:a 1}, "a b") stays whole; see log_op_shape for how an op
  * line is told from the other messages of the jepsen.util logger.
  *
- * The EDN reader is small and strict: it reads one line at a time into a
- * tree allocated from an arena that is reset for every line, so error paths
- * free nothing by hand. It knows maps, vectors, lists, sets, keywords,
+ * An EDN history is read from the whole text, one op at a time: an op map
+ * at the top level, or each element of the one vector or list that holds
+ * the whole history (Knossos's files), so a long history never stands in
+ * memory as one tree. Positions are offsets into the text, turned into
+ * LINE:COL only for an error.
+ *
+ * The EDN reader is small and strict: it reads one op (or one log line)
+ * into a tree allocated from an arena that is reset for every op, so error
+ * paths free nothing by hand. It knows maps, vectors, lists, sets, keywords,
  * symbols, strings (with \" \\ \/ \b \f \n \r \t \uXXXX escapes),
  * characters, integers (64-bit, optional N suffix), floats (optional M),
  * ##Inf/##-Inf/##NaN, nil, true, false, ; comments and #_ discards.
@@ -128,22 +135,55 @@ static const char *kind_name(ekind k)
     return (unsigned)k < sizeof(names) / sizeof(names[0]) ? names[k] : "?";
 }
 
+/* The reader works on the whole text, so that positions (and errors) are
+ * offsets into it: an EDN history reads up to the end of the text (a form
+ * may span lines), a log line only up to the end of its line. */
 typedef struct rd {
-    const char *s; /* the line */
-    size_t n, pos;
+    const char *s; /* the whole text */
+    size_t n;      /* reading stops here: the end of the text or of the log line */
+    size_t pos;
+    int in_line; /* n is the end of a log line (for "the line ends" in errors) */
     arena *a;
     int depth;
+    size_t at; /* where the error is (an offset into s) */
     char why[300];
 } rd;
 
-static edn *fail(rd *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static edn *fail(rd *r, const char *fmt, ...)
+static edn *fail_at(rd *r, size_t at, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static edn *fail_at(rd *r, size_t at, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(r->why, sizeof(r->why), fmt, ap);
     va_end(ap);
+    r->at = at;
     return NULL;
+}
+
+/* The 1-based line and column (in bytes) of offset at in s. */
+static void line_col(const char *s, size_t at, size_t *line, size_t *col)
+{
+    size_t ln = 1, start = 0;
+    for (const char *p = s; (p = memchr(p, '\n', at - (size_t)(p - s))) != NULL; p++) {
+        ln++;
+        start = (size_t)(p - s) + 1;
+    }
+    *line = ln;
+    *col = at - start + 1;
+}
+
+/* "LINE:COL" of offset at, for messages that point back to an opening. */
+static const char *where(const rd *r, size_t at, char *buf, size_t len)
+{
+    size_t line, col;
+    line_col(r->s, at, &line, &col);
+    snprintf(buf, len, "%zu:%zu", line, col);
+    return buf;
+}
+
+static const char *ends_what(const rd *r)
+{
+    return r->in_line ? "the line" : "the file";
 }
 
 static edn *node(rd *r, ekind k, size_t start)
@@ -221,7 +261,8 @@ static int skip_ws(rd *r)
         while (r->pos < r->n && is_ws((unsigned char)r->s[r->pos]))
             r->pos++;
         if (r->pos < r->n && r->s[r->pos] == ';') {
-            r->pos = r->n; /* a comment runs to the end of the line */
+            const char *nl = memchr(r->s + r->pos, '\n', r->n - r->pos);
+            r->pos = nl ? (size_t)(nl - r->s) : r->n; /* a comment runs to the end of its line */
             continue;
         }
         if (r->pos + 1 < r->n && r->s[r->pos] == '#' && r->s[r->pos + 1] == '_') {
@@ -229,7 +270,7 @@ static int skip_ws(rd *r)
             r->pos += 2;
             if (r->pos >= r->n || !read_form(r)) {
                 if (r->pos >= r->n && !r->why[0])
-                    fail(r, "column %zu: #_ discards nothing", at + 1);
+                    fail_at(r, at, "#_ discards nothing");
                 return -1;
             }
             continue;
@@ -252,8 +293,8 @@ static int token_ends_well(rd *r, size_t end, size_t start)
     if (end >= r->n || is_delim((unsigned char)r->s[end]))
         return 0;
     char b[16];
-    fail(r, "column %zu: unexpected %s after \"%.*s\"", end + 1,
-         show_char((unsigned char)r->s[end], b, sizeof(b)), (int)(end - start), r->s + start);
+    fail_at(r, end, "unexpected %s after \"%.*s\"",
+            show_char((unsigned char)r->s[end], b, sizeof(b)), (int)(end - start), r->s + start);
     return -1;
 }
 
@@ -281,8 +322,7 @@ static edn *read_number(rd *r, size_t start, size_t end)
     if (j == len || (j + 1 == len && t[j] == 'N')) {
         uint64_t lim = neg ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX;
         if (ovf || v > lim)
-            return fail(r, "column %zu: integer %.*s is out of the 64-bit range", start + 1,
-                        (int)len, t);
+            return fail_at(r, start, "integer %.*s is out of the 64-bit range", (int)len, t);
         e = node(r, E_INT, start);
         if (neg)
             e->i = v == (uint64_t)INT64_MAX + 1 ? INT64_MIN : -(int64_t)v;
@@ -308,7 +348,7 @@ static edn *read_number(rd *r, size_t start, size_t end)
         while (j < len && is_digit((unsigned char)t[j]))
             j++;
         if (j == d0)
-            return fail(r, "column %zu: invalid number \"%.*s\"", start + 1, (int)len, t);
+            return fail_at(r, start, "invalid number \"%.*s\"", (int)len, t);
         exp = 1;
     }
     if (j + 1 == len && t[j] == 'M') {
@@ -316,7 +356,7 @@ static edn *read_number(rd *r, size_t start, size_t end)
         j++;
     }
     if (j != len || !(frac || exp || big))
-        return fail(r, "column %zu: invalid number \"%.*s\"", start + 1, (int)len, t);
+        return fail_at(r, start, "invalid number \"%.*s\"", (int)len, t);
     char *copy = arena_strndup(r->a, t, len - (size_t)big);
     e = node(r, E_FLOAT, start);
     e->d = strtod(copy, NULL);
@@ -372,7 +412,7 @@ static edn *read_string(rd *r)
     while (j < r->n && r->s[j] != '"')
         j += r->s[j] == '\\' ? 2 : 1;
     if (j >= r->n)
-        return fail(r, "column %zu: unterminated string", open + 1);
+        return fail_at(r, open, "unterminated string");
     size_t close = j;
     char *out = arena_alloc(r->a, close - open);
     size_t o = 0;
@@ -397,7 +437,7 @@ static edn *read_string(rd *r)
         case 'u': {
             uint32_t cp;
             if (j + 4 > close || hex4(r->s + j, &cp) == -1)
-                return fail(r, "column %zu: \\u needs four hex digits", j - 1);
+                return fail_at(r, j - 2, "\\u needs four hex digits");
             j += 4;
             if (cp >= 0xD800 && cp <= 0xDBFF) {
                 uint32_t lo;
@@ -412,14 +452,14 @@ static edn *read_string(rd *r)
                 cp = 0xFFFD;
             }
             if (cp == 0)
-                return fail(r, "column %zu: \\u0000 in a string is not supported", j - 5);
+                return fail_at(r, j - 6, "\\u0000 in a string is not supported");
             o += utf8_put(out + o, cp);
             break;
         }
         default: {
             char b[16];
-            return fail(r, "column %zu: unknown escape \\%s in a string", j - 1,
-                        show_char((unsigned char)esc, b, sizeof(b)));
+            return fail_at(r, j - 2, "unknown escape \\%s in a string",
+                           show_char((unsigned char)esc, b, sizeof(b)));
         }
         }
     }
@@ -441,7 +481,7 @@ static edn *read_char(rd *r)
 {
     size_t start = r->pos, j = r->pos + 1;
     if (j >= r->n)
-        return fail(r, "column %zu: a backslash (character literal) ends the line", start + 1);
+        return fail_at(r, start, "a backslash (character literal) ends %s", ends_what(r));
     size_t end = token_end(r, j);
     if (end == j) { /* \( \[ \" ...: one character */
         end = j + utf8_len((unsigned char)r->s[j]);
@@ -472,7 +512,7 @@ static edn *read_char(rd *r)
         blen = len;
     }
     if (!blen)
-        return fail(r, "column %zu: bad character literal \\%.*s", start + 1, (int)len, t);
+        return fail_at(r, start, "bad character literal \\%.*s", (int)len, t);
     if (token_ends_well(r, end, start) == -1)
         return NULL;
     edn *e = node(r, E_CHAR, start);
@@ -489,20 +529,21 @@ static edn *read_coll(rd *r, ekind kind, char close, size_t open)
                                        [E_MAP] = "map"};
     edn *e = node(r, kind, open);
     edn **tail = &e->first;
+    char b[32];
     for (;;) {
         if (skip_ws(r) == -1)
             return NULL;
         if (r->pos >= r->n)
-            return fail(r, "unterminated %s (opened at column %zu): the line ends first",
-                        what[kind], open + 1);
+            return fail_at(r, open, "unterminated %s: %s ends before its '%c'", what[kind],
+                           ends_what(r), close);
         char c = r->s[r->pos];
         if (c == close) {
             r->pos++;
             break;
         }
         if (c == ')' || c == ']' || c == '}')
-            return fail(r, "column %zu: '%c' cannot close the %s opened at column %zu",
-                        r->pos + 1, c, what[kind], open + 1);
+            return fail_at(r, r->pos, "'%c' cannot close the %s opened at %s", c, what[kind],
+                           where(r, open, b, sizeof(b)));
         edn *child = read_form(r);
         if (!child)
             return NULL;
@@ -511,7 +552,7 @@ static edn *read_coll(rd *r, ekind kind, char close, size_t open)
         e->n++;
     }
     if (kind == E_MAP && e->n % 2)
-        return fail(r, "the map opened at column %zu has a key without a value", open + 1);
+        return fail_at(r, open, "the map has a key without a value");
     e->end = r->pos;
     return e;
 }
@@ -546,7 +587,7 @@ static edn *read_tagged(rd *r)
         if (!v)
             return NULL;
         if (v->kind != E_STR)
-            return fail(r, "column %zu: #%.*s needs a string", start + 1, (int)tlen, tag);
+            return fail_at(r, start, "#%.*s needs a string", (int)tlen, tag);
         v->start = start;
         return v;
     }
@@ -555,7 +596,7 @@ static edn *read_tagged(rd *r)
         if (!v)
             return NULL;
         if (v->kind != E_MAP)
-            return fail(r, "column %zu: #jepsen.history.Op needs a map", start + 1);
+            return fail_at(r, start, "#jepsen.history.Op needs a map");
         v->start = start;
         return v;
     }
@@ -566,8 +607,7 @@ static edn *read_tagged(rd *r)
         const edn *k = v->kind == E_MAP ? map_get(v, "key") : NULL;
         const edn *x = v->kind == E_MAP ? map_get(v, "value") : NULL;
         if (!k || !x)
-            return fail(r, "column %zu: #jepsen.independent.Tuple needs a map with :key and :value",
-                        start + 1);
+            return fail_at(r, start, "#jepsen.independent.Tuple needs a map with :key and :value");
         /* Copies: the children are linked through next. */
         edn *kc = node(r, E_NIL, 0), *xc = node(r, E_NIL, 0);
         *kc = *k;
@@ -581,9 +621,10 @@ static edn *read_tagged(rd *r)
         return t;
     }
 #undef TAG_IS
-    return fail(r, "column %zu: tagged literal #%.*s is not supported (only #inst, #uuid, "
+    return fail_at(r, start,
+                   "tagged literal #%.*s is not supported (only #inst, #uuid, "
                    "#jepsen.independent.Tuple, #jepsen.history.Op)",
-                start + 1, (int)tlen, tag);
+                   (int)tlen, tag);
 }
 
 static edn *read_form1(rd *r)
@@ -591,7 +632,7 @@ static edn *read_form1(rd *r)
     if (skip_ws(r) == -1)
         return NULL;
     if (r->pos >= r->n)
-        return fail(r, "column %zu: the line ends where a value was expected", r->pos + 1);
+        return fail_at(r, r->pos, "%s ends where a value was expected", ends_what(r));
     size_t start = r->pos;
     unsigned char c = (unsigned char)r->s[start];
     char b[16];
@@ -601,12 +642,13 @@ static edn *read_form1(rd *r)
     case '(': r->pos++; return read_coll(r, E_LIST, ')', start);
     case '}':
     case ']':
-    case ')': return fail(r, "column %zu: unexpected '%c'", start + 1, c);
+    case ')':
+        return fail_at(r, start, "unexpected '%c'", c);
     case '"': return read_string(r);
     case '\\': return read_char(r);
     case '#': {
         if (start + 1 >= r->n)
-            return fail(r, "column %zu: '#' ends the line", start + 1);
+            return fail_at(r, start, "'#' ends %s", ends_what(r));
         unsigned char d = (unsigned char)r->s[start + 1];
         if (d == '{') {
             r->pos += 2;
@@ -624,7 +666,7 @@ static edn *read_form1(rd *r)
             else if (len == 3 && !memcmp(t, "NaN", 3))
                 e->d = NAN;
             else
-                return fail(r, "column %zu: unknown symbolic value ##%.*s", start + 1, (int)len, t);
+                return fail_at(r, start, "unknown symbolic value ##%.*s", (int)len, t);
             if (token_ends_well(r, end, start) == -1)
                 return NULL;
             r->pos = end;
@@ -633,13 +675,12 @@ static edn *read_form1(rd *r)
         }
         if (is_alpha(d))
             return read_tagged(r);
-        return fail(r, "column %zu: unexpected '#' followed by %s", start + 1,
-                    show_char(d, b, sizeof(b)));
+        return fail_at(r, start, "unexpected '#' followed by %s", show_char(d, b, sizeof(b)));
     }
     case ':': {
         size_t end = token_end(r, start + 1);
         if (end == start + 1)
-            return fail(r, "column %zu: ':' without a keyword name", start + 1);
+            return fail_at(r, start, "':' without a keyword name");
         if (token_ends_well(r, end, start) == -1)
             return NULL;
         edn *e = node(r, E_KW, start);
@@ -684,14 +725,14 @@ static edn *read_form1(rd *r)
         e->end = end;
         return e;
     }
-    return fail(r, "column %zu: unexpected %s", start + 1, show_char(c, b, sizeof(b)));
+    return fail_at(r, start, "unexpected %s", show_char(c, b, sizeof(b)));
 }
 
 static edn *read_form(rd *r)
 {
     if (++r->depth > EDN_MAX_DEPTH) {
         r->depth--;
-        return fail(r, "column %zu: nested deeper than %d levels", r->pos + 1, EDN_MAX_DEPTH);
+        return fail_at(r, r->pos, "nested deeper than %d levels", EDN_MAX_DEPTH);
     }
     edn *e = read_form1(r);
     r->depth--;
@@ -844,81 +885,82 @@ static void copy_capped(char *dst, size_t cap, const char *s, size_t n)
     dst[n] = '\0';
 }
 
-static int make_op(arena *a, const char *line, const fields *fl, size_t lineno, sb_op *op,
-                   char *why, size_t whylen)
+/* A form's source text for a message: on one line (control characters,
+ * newlines among them, become spaces) and at most 60 bytes, "..." after a
+ * cut. */
+static const char *show_form(const char *text, const edn *e, char *buf, size_t len)
 {
+    char tmp[64];
+    size_t n = e->end - e->start;
+    copy_capped(tmp, sizeof(tmp) - 3, text + e->start, n);
+    for (char *c = tmp; *c; c++)
+        if ((unsigned char)*c < 0x20 || *c == 0x7f)
+            *c = ' ';
+    snprintf(buf, len, "%s%s", tmp, strlen(tmp) < n ? "..." : "");
+    return buf;
+}
+
+/* Fills op from the fields of one op (read from r's text); an error names
+ * the field that is wrong, or the op at op_start when a field is missing.
+ * default_time stands for an absent :time. */
+static int make_op(rd *r, const fields *fl, size_t op_start, int64_t default_time, sb_op *op)
+{
+    const char *text = r->s;
+    char shown[80];
     memset(op, 0, sizeof(*op));
-    if (!fl->process) {
-        snprintf(why, whylen, "the op has no :process");
+    if (!fl->process || !fl->type || !fl->f) {
+        fail_at(r, op_start, "the op has no %s",
+                !fl->process ? ":process"
+                : !fl->type  ? ":type"
+                             : ":f");
         return -1;
     }
-    if (!fl->type) {
-        snprintf(why, whylen, "the op has no :type");
-        return -1;
-    }
-    if (!fl->f) {
-        snprintf(why, whylen, "the op has no :f");
-        return -1;
-    }
-    if (fl->process->kind == E_INT && fl->process->i >= 0 && fl->process->i <= INT_MAX) {
-        op->process = (int)fl->process->i;
-    } else if (fl->process->kind == E_KW) {
+    const edn *p = fl->process, *t = fl->type, *f = fl->f;
+    if (p->kind == E_INT && p->i >= 0 && p->i <= INT_MAX) {
+        op->process = (int)p->i;
+    } else if (p->kind == E_KW) {
         op->process = SB_PROC_NEMESIS; /* :nemesis and any other named process */
     } else {
-        snprintf(why, whylen, ":process must be a non-negative integer or a keyword (:nemesis); got %s %.*s",
-                 kind_name(fl->process->kind), (int)(fl->process->end - fl->process->start),
-                 line + fl->process->start);
+        fail_at(r, p->start,
+                ":process must be a non-negative integer or a keyword (:nemesis); got %s %s",
+                kind_name(p->kind), show_form(text, p, shown, sizeof(shown)));
         return -1;
     }
-    if (fl->type->kind != E_KW || history_type_parse(fl->type->s, &op->type) == -1) {
-        snprintf(why, whylen, ":type must be :invoke, :ok, :fail or :info; got %.*s",
-                 (int)(fl->type->end - fl->type->start), line + fl->type->start);
+    if (t->kind != E_KW || history_type_parse(t->s, &op->type) == -1) {
+        fail_at(r, t->start, ":type must be :invoke, :ok, :fail or :info; got %s",
+                show_form(text, t, shown, sizeof(shown)));
         return -1;
     }
-    const edn *f = fl->f;
     if ((f->kind != E_KW && f->kind != E_SYM && f->kind != E_STR) || f->slen == 0) {
-        snprintf(why, whylen, ":f must be a keyword; got %s %.*s", kind_name(f->kind),
-                 (int)(f->end - f->start), line + f->start);
+        fail_at(r, f->start, ":f must be a keyword; got %s %s", kind_name(f->kind),
+                show_form(text, f, shown, sizeof(shown)));
         return -1;
     }
     copy_capped(op->f, sizeof(op->f), f->s, f->slen);
     if (fl->time && fl->time->kind != E_NIL) {
         if (fl->time->kind != E_INT) {
-            snprintf(why, whylen, ":time must be an integer (ns); got %s",
-                     kind_name(fl->time->kind));
+            fail_at(r, fl->time->start, ":time must be an integer (ns); got %s",
+                    kind_name(fl->time->kind));
             return -1;
         }
         op->time_ns = fl->time->i;
     } else {
-        op->time_ns = (int64_t)lineno;
+        op->time_ns = default_time;
     }
     if (fl->value && fl->value->kind != E_NIL)
-        op->value = value_json(a, line, op->f, op->process >= 0, fl->value);
+        op->value = value_json(r->a, text, op->f, op->process >= 0, fl->value);
     if (fl->error && fl->error->kind != E_NIL) {
         const edn *e = fl->error;
-        op->error = e->kind == E_STR ? strdup(e->s) : strndup(line + e->start, e->end - e->start);
+        op->error = e->kind == E_STR ? strdup(e->s) : strndup(text + e->start, e->end - e->start);
     } else if (fl->error_text && fl->error_len) {
         op->error = strndup(fl->error_text, fl->error_len);
     }
     return 0;
 }
 
-static int edn_op(rd *r, fields *fl)
+/* The fields of an op map m. */
+static int map_fields(rd *r, const edn *m, fields *fl)
 {
-    edn *m = read_form(r);
-    if (!m)
-        return -1;
-    if (m->kind != E_MAP) {
-        fail(r, "expected an op map {:process ..., :type ..., :f ..., :value ...}; got a %s",
-             kind_name(m->kind));
-        return -1;
-    }
-    if (skip_ws(r) == -1)
-        return -1;
-    if (r->pos < r->n) {
-        fail(r, "column %zu: unexpected text after the op map", r->pos + 1);
-        return -1;
-    }
     memset(fl, 0, sizeof(*fl));
     for (const edn *k = m->first; k && k->next; k = k->next->next) {
         if (k->kind != E_KW)
@@ -933,7 +975,7 @@ static int edn_op(rd *r, fields *fl)
         if (!slot)
             continue;
         if (*slot) {
-            fail(r, "column %zu: duplicate key :%s", k->start + 1, k->s);
+            fail_at(r, k->start, "duplicate key :%s", k->s);
             return -1;
         }
         *slot = k->next;
@@ -1019,7 +1061,7 @@ static const edn *field_form(rd *r, size_t start, size_t end, const char *what)
     while (end > start && is_space(r->s[end - 1]))
         end--;
     if (start == end) {
-        fail(r, "column %zu: the %s field is empty", start + 1, what);
+        fail_at(r, start, "the %s field is empty", what);
         return NULL;
     }
     size_t saved_n = r->n;
@@ -1029,7 +1071,7 @@ static const edn *field_form(rd *r, size_t start, size_t end, const char *what)
     if (e && skip_ws(r) == -1) {
         e = NULL;
     } else if (e && r->pos < r->n) {
-        fail(r, "column %zu: unexpected text after the %s", r->pos + 1, what);
+        fail_at(r, r->pos, "unexpected text after the %s", what);
         e = NULL;
     }
     r->n = saved_n;
@@ -1045,10 +1087,10 @@ static const edn *log_field(rd *r, size_t *pos, int *tabs, const char *what)
     *tabs = 0;
     size_t j = skip_blanks(r->s, r->n, *pos, tabs);
     if (j >= r->n) {
-        fail(r,
-             "the line ends before the %s: expected process, type, f and value separated "
-             "by tabs or spaces after " LOG_MARKER,
-             what);
+        fail_at(r, r->n,
+                "the line ends before the %s: expected process, type, f and value separated "
+                "by tabs or spaces after " LOG_MARKER,
+                what);
         return NULL;
     }
     r->pos = j;
@@ -1056,7 +1098,7 @@ static const edn *log_field(rd *r, size_t *pos, int *tabs, const char *what)
     if (!e)
         return NULL;
     if (r->pos < r->n && !is_space(r->s[r->pos])) {
-        fail(r, "column %zu: unexpected text after the %s", r->pos + 1, what);
+        fail_at(r, r->pos, "unexpected text after the %s", what);
         return NULL;
     }
     *pos = r->pos;
@@ -1095,7 +1137,7 @@ static int log_op(rd *r, fields *fl, size_t proc_start, size_t proc_end)
         tabs = 0;
         es = skip_blanks(s, n, j, &tabs);
         if (es < ee && all_tabs && !tabs) {
-            fail(r, "column %zu: unexpected text after the value", es + 1);
+            fail_at(r, es, "unexpected text after the value");
             return -1;
         }
     }
@@ -1114,86 +1156,216 @@ static int first_non_ws(const char *s, size_t n)
     return -1;
 }
 
+/* ====== Reading a whole text ====== */
+
+/* One parse: the text, the history being built and the first error. */
+typedef struct jparse {
+    const char *name, *text;
+    size_t len;
+    sb_history *h;
+    arena ar;
+    char *err;
+} jparse;
+
+/* Sets err to "name:LINE:COL: why" for offset at. */
+static int jp_error(jparse *p, size_t at, const char *why)
+{
+    size_t line, col;
+    line_col(p->text, at, &line, &col);
+    sb_err_set(p->err, "%s:%zu:%zu: %s", p->name, line, col, why);
+    return -1;
+}
+
+/* Adds the op of fl (whose text starts at op_start) to the history. */
+static int add_op(jparse *p, rd *r, const fields *fl, size_t op_start, int64_t default_time)
+{
+    sb_op op;
+    if (make_op(r, fl, op_start, default_time, &op) == -1)
+        return jp_error(p, r->at, r->why);
+    history_add(p->h, &op);
+    json_decref(op.value);
+    free(op.error);
+    return 0;
+}
+
+/* Counts lines up to offset at, moving forward only, so that numbering
+ * every op of a file costs one pass over it. */
+typedef struct line_counter {
+    size_t pos, line;
+} line_counter;
+
+static size_t line_at(line_counter *lc, const char *text, size_t at)
+{
+    for (const char *q = text + lc->pos; (q = memchr(q, '\n', at - (size_t)(q - text))) != NULL;
+         q++)
+        lc->line++;
+    lc->pos = at;
+    return lc->line;
+}
+
+/* Reads the op map at r->pos (top tells the message whether a whole
+ * history could have stood there) and adds its op; an absent :time is the
+ * number of the line the map opens on. */
+static int edn_op(jparse *p, rd *r, line_counter *lc, int top)
+{
+    arena_reset(&p->ar);
+    size_t start = r->pos;
+    edn *m = read_form(r);
+    if (!m)
+        return jp_error(p, r->at, r->why);
+    if (m->kind != E_MAP) {
+        char why[200];
+        snprintf(why, sizeof(why),
+                 "expected an op map {:process ..., :type ..., :f ..., :value ...}%s; got a %s",
+                 top ? " or one vector or list of them" : "", kind_name(m->kind));
+        return jp_error(p, start, why);
+    }
+    fields fl;
+    if (map_fields(r, m, &fl) == -1)
+        return jp_error(p, r->at, r->why);
+    return add_op(p, r, &fl, start, (int64_t)line_at(lc, p->text, start));
+}
+
+/* Skips blanks, commas, ; comments and #_ discards; -1 with the error. */
+static int edn_skip(jparse *p, rd *r)
+{
+    arena_reset(&p->ar);
+    if (skip_ws(r) == -1)
+        return jp_error(p, r->at, r->why);
+    return 0;
+}
+
+/* An EDN history: op maps (one per line, as Jepsen writes history.edn, or
+ * laid out any other way), or a single vector or list of op maps that is
+ * the whole history (as Knossos's data files are), read one op at a time
+ * so a long history never stands in memory as a tree. Blanks, ; comments
+ * and #_ discards may stand anywhere between forms. */
+static int edn_parse(jparse *p)
+{
+    size_t bad;
+    if (!utf8_valid(p->text, p->len, &bad))
+        return jp_error(p, bad, p->text[bad] ? "not UTF-8" : "a NUL byte");
+    rd r = {.s = p->text, .n = p->len, .a = &p->ar};
+    if (p->len >= 3 && !memcmp(p->text, "\xEF\xBB\xBF", 3))
+        r.pos = 3; /* a byte order mark */
+    line_counter lc = {0, 1};
+    char b[32], why[200];
+    if (edn_skip(p, &r) == -1)
+        return -1;
+    if (r.pos < r.n && (p->text[r.pos] == '[' || p->text[r.pos] == '(')) {
+        size_t open = r.pos++;
+        char close = p->text[open] == '[' ? ']' : ')';
+        const char *what = close == ']' ? "vector" : "list";
+        size_t closed;
+        for (;;) {
+            if (edn_skip(p, &r) == -1)
+                return -1;
+            if (r.pos >= r.n) {
+                snprintf(why, sizeof(why), "unterminated %s of ops: the file ends before its '%c'",
+                         what, close);
+                return jp_error(p, open, why);
+            }
+            char c = p->text[r.pos];
+            if (c == close) {
+                closed = r.pos++;
+                break;
+            }
+            if (c == ')' || c == ']' || c == '}') {
+                snprintf(why, sizeof(why), "'%c' cannot close the %s of ops opened at %s", c, what,
+                         where(&r, open, b, sizeof(b)));
+                return jp_error(p, r.pos, why);
+            }
+            if (edn_op(p, &r, &lc, 0) == -1)
+                return -1;
+        }
+        if (edn_skip(p, &r) == -1)
+            return -1;
+        if (r.pos < r.n) {
+            snprintf(why, sizeof(why),
+                     "unexpected text after the %s of ops that closed at %s: a whole history "
+                     "is the file's only form",
+                     what, where(&r, closed, b, sizeof(b)));
+            return jp_error(p, r.pos, why);
+        }
+        return 0;
+    }
+    for (int top = 1; r.pos < r.n; top = 0) {
+        if (edn_op(p, &r, &lc, top) == -1 || edn_skip(p, &r) == -1)
+            return -1;
+    }
+    return 0;
+}
+
+/* A jepsen.util log: lines without an op are other log messages. */
+static int log_parse(jparse *p)
+{
+    const char *text = p->text, *end = text + p->len;
+    size_t lineno = 0;
+    for (const char *q = text; q < end;) {
+        const char *nl = memchr(q, '\n', (size_t)(end - q));
+        const char *eol = nl ? nl : end;
+        size_t n = (size_t)(eol - q), off = (size_t)(q - text);
+        const char *line = q;
+        q = eol + 1;
+        lineno++;
+        if (n && line[n - 1] == '\r')
+            n--;
+        int first = first_non_ws(line, n);
+        size_t ps, pe, bad;
+        if (first == '{' || first == '#' || !log_op_shape(line, n, &ps, &pe))
+            continue; /* another log message */
+        if (!utf8_valid(line, n, &bad))
+            return jp_error(p, off + bad, line[bad] ? "not UTF-8" : "a NUL byte");
+        arena_reset(&p->ar);
+        rd r = {.s = text, .n = off + n, .in_line = 1, .a = &p->ar};
+        fields fl;
+        if (log_op(&r, &fl, off + ps, off + pe) == -1)
+            return jp_error(p, r.at, r.why);
+        if (add_op(p, &r, &fl, off, (int64_t)lineno) == -1)
+            return -1;
+    }
+    return 0;
+}
+
+/* A log file: some line names the jepsen.util logger (whatever separates
+ * its fields) and is not EDN: it does not start like EDN ({ [ ( # ; : or "),
+ * or it does but carries a jepsen.util op all the same (a log pattern that
+ * opens with "[INFO]"). It is read in that form only. */
+static int is_log(const char *text, size_t len)
+{
+    const char *end = text + len;
+    for (const char *q = find_marker(text, len) ? text : end; q < end;) {
+        const char *nl = memchr(q, '\n', (size_t)(end - q));
+        const char *eol = nl ? nl : end;
+        size_t n = (size_t)(eol - q), ps, pe;
+        int first = first_non_ws(q, n);
+        if (first >= 0 && find_marker(q, n) &&
+            (!strchr("{[(#;:\"", first) || (first == '[' && log_op_shape(q, n, &ps, &pe))))
+            return 1;
+        q = eol + 1;
+    }
+    return 0;
+}
+
 sb_history *jepsen_history_parse(const char *name, const char *text, size_t len, char *err)
 {
     static pthread_once_t once = PTHREAD_ONCE_INIT;
     pthread_once(&once, init_classes);
-    const char *end = text + len;
-    /* A log file: some line (not an EDN one) names the jepsen.util logger,
-     * whatever separates its fields. It is read in that form only: lines
-     * without a jepsen.util op (log_op_shape) are other log messages. */
-    int log_mode = 0;
-    for (const char *p = find_marker(text, len) ? text : end; p < end && !log_mode;) {
-        const char *nl = memchr(p, '\n', (size_t)(end - p));
-        const char *eol = nl ? nl : end;
-        size_t n = (size_t)(eol - p);
-        int first = first_non_ws(p, n);
-        if (first != '{' && first != '#' && find_marker(p, n))
-            log_mode = 1;
-        p = eol + 1;
+    jparse p = {.name = name, .text = text, .len = len, .h = history_new(), .err = err};
+    int rc = is_log(text, len) ? log_parse(&p) : edn_parse(&p);
+    arena_free(&p.ar);
+    if (rc == 0 && p.h->n == 0) {
+        sb_err_set(err,
+                   "%s: no operations: expected EDN op maps ({:process 0, :type :invoke, "
+                   ":f :read, :value nil}), one vector of them, or " LOG_MARKER " log lines",
+                   name);
+        rc = -1;
     }
-
-    sb_history *h = history_new();
-    arena ar = {0};
-    size_t lineno = 0, ops = 0;
-    for (const char *p = text; p < end;) {
-        const char *nl = memchr(p, '\n', (size_t)(end - p));
-        const char *eol = nl ? nl : end;
-        size_t n = (size_t)(eol - p);
-        lineno++;
-        const char *line = p;
-        p = eol + 1;
-        if (n && line[n - 1] == '\r')
-            n--;
-        arena_reset(&ar);
-        rd r = {.s = line, .n = n, .a = &ar};
-        fields fl;
-        int first = first_non_ws(line, n);
-        size_t ps = 0, pe = 0;
-        int rc;
-        if (log_mode) {
-            if (first == '{' || first == '#' || !log_op_shape(line, n, &ps, &pe))
-                continue; /* another log message */
-        } else if (first != '{' && first != '#') {
-            sb_err_set(err, "%s:%zu: %s", name, lineno,
-                       first < 0 ? "blank line"
-                                 : "neither an EDN op map {...} nor a " LOG_MARKER " log line");
-            goto fail;
-        }
-        size_t bad;
-        if (!utf8_valid(line, n, &bad)) {
-            sb_err_set(err, "%s:%zu: column %zu: %s", name, lineno, bad + 1,
-                       line[bad] ? "not UTF-8" : "a NUL byte");
-            goto fail;
-        }
-        rc = log_mode ? log_op(&r, &fl, ps, pe) : edn_op(&r, &fl);
-        if (rc == -1) {
-            sb_err_set(err, "%s:%zu: %s", name, lineno, r.why);
-            goto fail;
-        }
-        sb_op op;
-        char why[300];
-        if (make_op(&ar, line, &fl, lineno, &op, why, sizeof(why)) == -1) {
-            sb_err_set(err, "%s:%zu: %s", name, lineno, why);
-            goto fail;
-        }
-        history_add(h, &op);
-        json_decref(op.value);
-        free(op.error);
-        ops++;
-    }
-    arena_free(&ar);
-    if (ops == 0) {
-        sb_err_set(err, "%s: no operations: expected EDN op maps ({:process 0, :type :invoke, "
-                        ":f :read, :value nil}) or " LOG_MARKER " log lines", name);
-        history_free(h);
+    if (rc == -1) {
+        history_free(p.h);
         return NULL;
     }
-    return h;
-fail:
-    arena_free(&ar);
-    history_free(h);
-    return NULL;
+    return p.h;
 }
 
 sb_history *jepsen_history_load(const char *path, char *err)

@@ -1,9 +1,15 @@
 /* jepsen_history.h -- reading Jepsen register histories into sb_history.
  *
- * One operation per line, in either of Jepsen's two forms:
+ * Every form Jepsen and Knossos write:
  *
- *   EDN op maps (history.edn):
+ *   EDN op maps (history.edn), one per line (or laid out any other way):
  *     {:process 0, :type :invoke, :f :cas, :value [1 4], :time 123, :index 5}
+ *   one EDN vector or list of op maps that is the whole history, over any
+ *   number of lines (Knossos's data files):
+ *     [{:process 0, :type :invoke, :f :read, :value nil}
+ *      {:process 0, :type :ok, :f :read, :value 3}]
+ *   (in both, ; comments and #_ discards may stand anywhere, and blank
+ *   lines are allowed);
  *   log lines (jepsen.log, Knossos' and Porcupine's test data):
  *     INFO  jepsen.util - 3	:invoke	:cas	[1 4]
  *     2013-05-20 10:20:30,123{GMT}	INFO  [jepsen worker 3] jepsen.util: 3	:ok	:read	5
@@ -24,17 +30,18 @@
  *            jepsen.independent tuples are recognised per op by shape (a
  *            read or write whose value is a 2-vector, a cas whose value is
  *            [key [old new]]) and become {"k": "<key>", "v": <value>};
- *   time_ns  :time when present, else the line number;
+ *   time_ns  :time when present, else the number of the line the op starts
+ *            on (its map's '{', or its log line);
  *   error    :error as text (a string's contents, else its EDN text);
  *   index    the op's position (Jepsen's :index is not trusted).
  *
- * A file is read in one form. It is a log file when a line that is not an
- * EDN map names the jepsen.util logger; there, every line without a
- * jepsen.util op (other log messages, stack traces, blank lines, printed
- * maps) is skipped. Otherwise every line must be an EDN op map: a blank
- * line or any other line is an error. Errors read "name:LINE: what is
- * wrong" (with the column where it helps). A file without any op is an
- * error. */
+ * A file is read in one form. It is a log file when a line that does not
+ * start like EDN (with { [ ( # ; : or ") names the jepsen.util logger;
+ * there, every line without a jepsen.util op (other log messages, stack
+ * traces, blank lines, printed maps) is skipped. Otherwise it is EDN: op
+ * maps, or a vector or list of them as its only form, and anything else is
+ * an error. Errors are one line "name:LINE:COL: what is wrong" (the column
+ * in bytes). A file without any op is an error. */
 #ifndef SB_JEPSEN_HISTORY_H
 #define SB_JEPSEN_HISTORY_H
 

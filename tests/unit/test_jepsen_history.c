@@ -9,6 +9,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "checker.h"
 #include "jepsen_history.h"
 #include "linear.h"
 #include "util.h"
@@ -40,6 +41,19 @@ static void assert_contains(const char *s, const char *sub)
 {
     if (!strstr(s, sub))
         fail_msg("\"%s\" does not contain \"%s\"", s, sub);
+}
+
+/* An error is one line "t.edn:LINE:COL: what is wrong". */
+static void assert_error_at(const char *e, int line)
+{
+    char prefix[32];
+    int n = snprintf(prefix, sizeof(prefix), "t.edn:%d:", line);
+    const char *col = e + n, *after = col;
+    while (*after >= '0' && *after <= '9')
+        after++;
+    if (strncmp(e, prefix, (size_t)n) != 0 || after == col || strncmp(after, ": ", 2) != 0 ||
+        strchr(e, '\n'))
+        fail_msg("\"%s\" is not one line \"%sCOL: ...\"", e, prefix);
 }
 
 /* The op's value as compact JSON, "absent" when there is none. */
@@ -369,14 +383,15 @@ static void space_separated_errors_name_the_line(void **state)
     do {                                                                                           \
         snprintf(buf, sizeof(buf), "%s%s\n%s", ok, bad, ok);                                       \
         const char *e = parse_error(buf);                                                          \
-        assert_contains(e, "t.edn:2: ");                                                           \
+        assert_error_at(e, 2);                                                                     \
         assert_contains(e, what);                                                                  \
     } while (0)
     LOG_ERR_AT_LINE_2("INFO  jepsen.util - 3 :ok", "the line ends before the f");
     LOG_ERR_AT_LINE_2("INFO  jepsen.util - 3 :ok", "separated by tabs or spaces");
     LOG_ERR_AT_LINE_2("INFO  jepsen.util - 3 :ok :read [1 2", "unterminated vector");
-    LOG_ERR_AT_LINE_2("INFO  jepsen.util - 3 :ok :read [1 2]x",
-                      "column 38: unexpected text after the value");
+    LOG_ERR_AT_LINE_2("INFO  jepsen.util - 3 :ok :read [1 2]x", "unexpected text after the value");
+    assert_contains(parse_error("INFO  jepsen.util - 3 :ok :read [1 2]x\n"),
+                    "t.edn:1:38: unexpected text after the value");
     LOG_ERR_AT_LINE_2("INFO  jepsen.util - 3 :ok :read\"x\" nil", "unexpected text after the f");
     LOG_ERR_AT_LINE_2("INFO  jepsen.util - 3 :ok 7 nil", ":f must be a keyword");
     LOG_ERR_AT_LINE_2("INFO  jepsen.util - 3x :ok :read nil", "invalid number");
@@ -392,12 +407,12 @@ static void errors_name_the_line(void **state)
     (void)state;
     const char *ok = "{:process 0, :type :invoke, :f :read, :value nil}\n";
     char buf[512];
-#define ERR_AT_LINE_2(bad, what)                                                                  \
-    do {                                                                                          \
-        snprintf(buf, sizeof(buf), "%s%s\n%s", ok, bad, ok);                                      \
-        const char *e = parse_error(buf);                                                         \
-        assert_contains(e, "t.edn:2: ");                                                          \
-        assert_contains(e, what);                                                                 \
+#define ERR_AT_LINE_2(bad, what)                                                                   \
+    do {                                                                                           \
+        snprintf(buf, sizeof(buf), "%s%s\n%s", ok, bad, ok);                                       \
+        const char *e = parse_error(buf);                                                          \
+        assert_error_at(e, 2);                                                                     \
+        assert_contains(e, what);                                                                  \
     } while (0)
     ERR_AT_LINE_2("{:process 0, :type :ok, :f :cas, :value [1 4}", "'}' cannot close the vector");
     ERR_AT_LINE_2("{:process 0, :type :ok, :f :cas, :value [1 4", "unterminated vector");
@@ -419,11 +434,9 @@ static void errors_name_the_line(void **state)
     ERR_AT_LINE_2("{:process 0, :type :ok, :f :read, :value 12abc}", "invalid number");
     ERR_AT_LINE_2("{:process 0, :type :ok, :f :read, :value @x}", "unexpected '@'");
     ERR_AT_LINE_2("{:process 0, :type :ok, :f :read, :value #foo.Bar{:a 1}}", "tagged literal #foo.Bar is not supported");
-    ERR_AT_LINE_2("{:process 0, :type :ok, :f :read} {}", "unexpected text after the op map");
-    ERR_AT_LINE_2("[:process 0, :type :ok, :f :read]", "neither an EDN op map");
+    ERR_AT_LINE_2("{:process 0, :type :ok, :f :read} {}", "the op has no :process");
+    ERR_AT_LINE_2("[:process 0, :type :ok, :f :read]", "expected an op map");
     ERR_AT_LINE_2("#{:process 0}", "expected an op map");
-    ERR_AT_LINE_2("", "blank line");
-    ERR_AT_LINE_2("   ", "blank line");
     ERR_AT_LINE_2("{:process 0, :type :ok, :f :read, :value \"\xff\"}", "not UTF-8");
     /* Nesting deeper than the reader allows. */
     char deep[400] = "{:process 0, :type :ok, :f :read, :value ";
@@ -444,7 +457,7 @@ static void errors_name_the_line(void **state)
                                 "\n"
                                 "INFO  jepsen.util - 3\t:invoke\t:read\tnil\n"
                                 "INFO  jepsen.util - 3\t:ok\t:read\t\"5\n");
-    assert_contains(e, "t.edn:4: ");
+    assert_error_at(e, 4);
     assert_contains(e, "unterminated string");
 }
 
@@ -628,6 +641,236 @@ static void space_separated_history_gets_the_verdict_of_its_tab_twin(void **stat
     }
 }
 
+/* ====== Whole histories, comments, :time absent (Knossos's files) ======
+ * Knossos's data/cas-register files hold one vector or list of op maps over
+ * many lines, with ; comments and without :time. The histories below are
+ * written by hand in those shapes (the files themselves are checked, with
+ * Knossos's verdicts, by tests/integration/test_knossos_data.sh). */
+
+/* The checker's verdict on text, as `check --format jepsen` gives it. */
+static sb_verdict checker_verdict(const char *text)
+{
+    sb_history *h = parse(text);
+    sb_check_result r;
+    memset(&r, 0, sizeof(r));
+    char err[SB_ERR_LEN];
+    if (checker_find("linearizable")->check(h, &r, err) == -1)
+        fail_msg("check: %s", err);
+    sb_verdict v = r.verdict;
+    check_result_free(&r);
+    history_free(h);
+    return v;
+}
+
+static void whole_history_vector_over_many_lines(void **state)
+{
+    (void)state;
+    const char *text = "; A register history in one vector, as Knossos writes them\n"
+                       "[{:process 4, :type :invoke, :f :write, :value 2}\n"
+                       " {:process 4, :type :ok, :f :write, :value 2}\n"
+                       " ; the value is 2 now\n"
+                       " {:process 6, :type :invoke, :f :read, :value nil}\n"
+                       "\n"
+                       " {:process 6  :type :ok, :f :read, :value 2}]\n";
+    sb_history *h = parse(text);
+    assert_int_equal(h->n, 4);
+    assert_int_equal(h->ops[0].process, 4);
+    assert_string_equal(h->ops[0].f, "write");
+    assert_value(&h->ops[0], "2");
+    assert_int_equal(h->ops[3].process, 6);
+    assert_int_equal(h->ops[3].type, SB_OP_OK);
+    assert_value(&h->ops[3], "2");
+    /* No :time: the line each op map opens on stands for it. */
+    static const int64_t lines[] = {2, 3, 5, 7};
+    for (size_t i = 0; i < 4; i++) {
+        assert_int_equal(h->ops[i].index, (int64_t)i);
+        assert_int_equal(h->ops[i].time_ns, lines[i]);
+    }
+    history_free(h);
+    assert_int_equal(verdict(text), SB_LINEAR_OK);
+}
+
+/* Knossos's rethink-fail-minimal shape: a list, keys in another order, a
+ * read concurrent with a write returns a value nobody wrote. */
+static const char *concurrent_read_list =
+    "({:type :invoke, :f :write, :value 1, :process 0}\n"
+    " {:type :ok, :f :write, :value 1, :process 0}\n"
+    " ; 1 is written; then a read and a write of 5 run concurrently\n"
+    " {:type :invoke, :f :read, :value nil, :process 1}\n"
+    " {:type :invoke, :f :write, :value 5, :process 2}\n"
+    " ; the read may return 1 or 5, nothing else\n"
+    " {:type :ok, :f :read, :value %s, :process 1}\n"
+    " {:type :ok, :f :write, :value 5, :process 2}\n"
+    " {:type :invoke, :f :read, :value nil, :process 3}\n"
+    " {:type :ok, :f :read, :value 5, :process 3}\n"
+    ")\n";
+
+static void whole_history_list_gets_knossos_verdicts(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *read;
+        sb_linear_verdict v;
+    } cases[] = {{"1", SB_LINEAR_OK}, {"5", SB_LINEAR_OK}, {"3", SB_LINEAR_VIOLATION}};
+    char buf[1024];
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        snprintf(buf, sizeof(buf), concurrent_read_list, cases[i].read);
+        sb_history *h = parse(buf);
+        assert_int_equal(h->n, 8);
+        assert_int_equal(h->ops[4].process, 1);
+        assert_int_equal(h->ops[4].time_ns, 7);
+        history_free(h);
+        assert_int_equal(verdict(buf), cases[i].v);
+    }
+}
+
+/* Knossos's immediate-failure shape: a read returns the value of a write
+ * that failed (with an :error vector), so it cannot be linearized. */
+static void read_of_a_failed_write_in_a_vector_is_invalid(void **state)
+{
+    (void)state;
+    const char *text =
+        "[{:type :invoke, :process 1, :f :read, :value nil}\n"
+        "{:type :invoke, :process 101, :f :write, :value 3}\n"
+        "{:type :fail, :process 101, :f :write, :value 3, :error [:unavailable nil]}\n"
+        "{:type :ok, :process 1, :f :read, :value 3}]\n";
+    sb_history *h = parse(text);
+    assert_int_equal(h->n, 4);
+    assert_string_equal(h->ops[2].error, "[:unavailable nil]");
+    history_free(h);
+    assert_int_equal(verdict(text), SB_LINEAR_VIOLATION);
+    assert_int_equal(checker_verdict(text), SB_VERDICT_INVALID);
+}
+
+/* Knossos's mongodb-v0-ack-rollback-11 shape: every operation failed. */
+static void history_of_failed_operations_is_valid_not_unknown(void **state)
+{
+    (void)state;
+    const char *text = "[{:process 12, :type :invoke, :f :read, :value nil}\n"
+                       " {:process 12, :type :fail, :f :read, :value nil}\n"
+                       " {:process 19, :type :invoke, :f :write, :value 1}\n"
+                       " {:process 14, :type :invoke, :f :cas, :value [4 2]}\n"
+                       " {:process 14, :type :fail, :f :cas, :value [4 2]}\n"
+                       " {:process 19, :type :fail, :f :write, :value 1}]\n";
+    assert_int_equal(verdict(text), SB_LINEAR_OK);
+    assert_int_equal(checker_verdict(text), SB_VERDICT_VALID);
+    /* And one of nemesis operations only (mongodb-v0-ack-rollback-). */
+    assert_int_equal(checker_verdict("[{:process :nemesis, :type :info, :f :isolate, :value nil}\n"
+                                     " {:process :nemesis, :type :info, :f :kill, :value nil}]\n"),
+                     SB_VERDICT_VALID);
+}
+
+static void whole_history_on_one_line_with_discards_and_some_times(void **state)
+{
+    (void)state;
+    sb_history *h = parse("[{:process 0 :type :invoke :f :write :value 1 :time 10} "
+                          "#_{:process 9 :type :ok :f :read :value 3} "
+                          "#_ #_ :two :discarded "
+                          "{:process 0 :type :ok :f :write :value 1}]");
+    assert_int_equal(h->n, 2);
+    assert_int_equal(h->ops[0].time_ns, 10);
+    assert_int_equal(h->ops[1].time_ns, 1); /* no :time: its line */
+    assert_int_equal(h->ops[1].type, SB_OP_OK);
+    history_free(h);
+    /* A byte order mark, blanks and a comment around the vector. */
+    h = parse("\xEF\xBB\xBF  \n[{:process 0 :type :invoke :f :read}]  ; done\n\n");
+    assert_int_equal(h->n, 1);
+    assert_int_equal(h->ops[0].time_ns, 2);
+    history_free(h);
+}
+
+static void comments_and_blank_lines_between_op_maps(void **state)
+{
+    (void)state;
+    sb_history *h = parse("; history.edn, annotated by hand (read by jepsen.util? no: EDN)\n"
+                          "{:process 0, :type :invoke, :f :read, :value nil} ; the first read\n"
+                          "\n"
+                          "   \n"
+                          "{:process 0, :type :ok, :f :read, :value nil}\n"
+                          "#_{:process 1, :type :invoke, :f :write, :value 1}\n"
+                          "{:process 0,\n"
+                          " :type :invoke, ; a map may span lines\n"
+                          " :f :write, :value 3}\n");
+    assert_int_equal(h->n, 3);
+    assert_int_equal(h->ops[0].time_ns, 2);
+    assert_int_equal(h->ops[1].time_ns, 5);
+    assert_int_equal(h->ops[2].time_ns, 7);
+    assert_string_equal(h->ops[2].f, "write");
+    assert_value(&h->ops[2], "3");
+    history_free(h);
+}
+
+/* Naming the jepsen.util logger in a comment or a string does not make an
+ * EDN file a log; a log pattern that opens with '[' is still a log. */
+static void edn_that_names_the_logger_stays_edn(void **state)
+{
+    (void)state;
+    sb_history *h = parse("; converted from jepsen.util log lines\n"
+                          "[{:process 0, :type :invoke, :f :read, :value nil}\n"
+                          " {:process 0, :type :fail, :f :read,\n"
+                          "  :error \"jepsen.util - 3 :ok :read 1\"}]\n");
+    assert_int_equal(h->n, 2);
+    assert_string_equal(h->ops[1].error, "jepsen.util - 3 :ok :read 1");
+    history_free(h);
+    h = parse("[INFO] jepsen.util - 3\t:invoke\t:read\tnil\n"
+              "[INFO] jepsen.core - a message\n"
+              "[INFO] jepsen.util - 3\t:ok\t:read\t1\n");
+    assert_int_equal(h->n, 2);
+    assert_int_equal(h->ops[1].type, SB_OP_OK);
+    assert_int_equal(h->ops[1].time_ns, 3);
+    history_free(h);
+}
+
+static void whole_history_errors_name_line_and_column(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *text, *error;
+    } cases[] = {
+        {"[{:process 0, :type :invoke, :f :read, :value nil}\n"
+         " {:process 0, :type :ok, :f :read, :value nil}\n",
+         "t.edn:1:1: unterminated vector of ops: the file ends before its ']'"},
+        {"(\n {:process 0, :type :invoke, :f :read}\n :oops\n)",
+         "t.edn:3:2: expected an op map {:process ..., :type ..., :f ..., :value ...}; got a "
+         "keyword"},
+        {"[{:process 0, :type :invoke, :f :read}\n {:process 0, :type :ok, :f :read}]\n"
+         "{:process 0, :type :invoke, :f :read}\n",
+         "t.edn:3:1: unexpected text after the vector of ops that closed at 2:35"},
+        {"({:process 0, :type :invoke, :f :read}\n {:process 0, :type :ok, :f :read}]",
+         "t.edn:2:35: ']' cannot close the list of ops opened at 1:1"},
+        {"[{:process 0,\n  :type :done, :f :read}]", "t.edn:2:9: :type must be :invoke"},
+        {"[{:process 0,\n  :type :ok, :f :read, :time 1.5}]",
+         "t.edn:2:30: :time must be an integer"},
+        {"; no type\n[{:process 0, :f :read}]", "t.edn:2:2: the op has no :type"},
+        {"[{:process 0, :type :ok, :f :read, :value \"abc}\n]", "t.edn:1:43: unterminated string"},
+        {"[{:process 0, :type :ok, :f :read, :value [1 2}]",
+         "t.edn:1:47: '}' cannot close the vector opened at 1:43"},
+        {"[{:process 0, :type :ok, :f :read, :value [1 2]\n\n", "t.edn:1:2: unterminated map"},
+        {"{:process 0, :type :ok, :f :read}\n[{:process 0, :type :ok, :f :read}]",
+         "t.edn:2:1: expected an op map"},
+        {"#{:process 0}",
+         "t.edn:1:1: expected an op map {:process ..., :type ..., :f ..., :value ...} "
+         "or one vector or list of them; got a set"},
+        {"[{:process 0, :type :ok, :f :read, :value \"\xff\"}]", "t.edn:1:44: not UTF-8"},
+        {"[{:process 0, :type :ok, :f :read}\n #_]", "t.edn:2:4: unexpected ']'"},
+        /* A form shown in a message stays on the error's one line. */
+        {"[{:process 0, :type [:ok\n :done], :f :read}]",
+         "t.edn:1:21: :type must be :invoke, :ok, :fail or :info; got [:ok  :done]"},
+        {"[{:process 0, :type :ok, :f [\"a\nname that goes on and on and on and on and on and on "
+         "and on\"]}]",
+         "t.edn:1:29: :f must be a keyword; got vector [\"a name that goes on and on and on and on "
+         "and on and on and..."},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        const char *e = parse_error(cases[i].text);
+        if (strncmp(e, cases[i].error, strlen(cases[i].error)) != 0)
+            fail_msg("error \"%s\", expected it to start with \"%s\"", e, cases[i].error);
+        assert_null(strchr(e, '\n'));
+    }
+    assert_contains(parse_error("[]"), "t.edn: no operations");
+    assert_contains(parse_error("; nothing\n( ) ; at all\n"), "t.edn: no operations");
+}
+
 /* ====== The files shipped for users to try ====== */
 
 static void shipped_data_files(void **state)
@@ -640,7 +883,9 @@ static void shipped_data_files(void **state)
         const char *file;
         size_t ops;
         sb_linear_verdict v;
-    } cases[] = {{"valid-register.edn", 24, SB_LINEAR_OK}, {"stale-read.log", 14, SB_LINEAR_VIOLATION}};
+    } cases[] = {{"valid-register.edn", 24, SB_LINEAR_OK},
+                 {"stale-read.log", 14, SB_LINEAR_VIOLATION},
+                 {"whole-history.edn", 16, SB_LINEAR_OK}};
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         char path[4200], err[SB_ERR_LEN];
         snprintf(path, sizeof(path), "%s/tests/data/jepsen/%s", src, cases[i].file);
@@ -685,6 +930,14 @@ int main(void)
         cmocka_unit_test(cas_that_needs_an_info_write),
         cmocka_unit_test(the_same_with_a_failed_write_is_invalid),
         cmocka_unit_test(space_separated_history_gets_the_verdict_of_its_tab_twin),
+        cmocka_unit_test(whole_history_vector_over_many_lines),
+        cmocka_unit_test(whole_history_list_gets_knossos_verdicts),
+        cmocka_unit_test(read_of_a_failed_write_in_a_vector_is_invalid),
+        cmocka_unit_test(history_of_failed_operations_is_valid_not_unknown),
+        cmocka_unit_test(whole_history_on_one_line_with_discards_and_some_times),
+        cmocka_unit_test(comments_and_blank_lines_between_op_maps),
+        cmocka_unit_test(edn_that_names_the_logger_stays_edn),
+        cmocka_unit_test(whole_history_errors_name_line_and_column),
         cmocka_unit_test(shipped_data_files),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
