@@ -53,6 +53,7 @@ struct sb_nemesis {
     int netem_ok; /* 1 available, 0 not, -1 not probed */
     char netem_why[SB_ERR_LEN];
     int skipped;
+    int unresolved; /* the fault being applied names a role nobody holds now */
 };
 
 static const char *host_name(const sb_nemesis *n, int h)
@@ -545,6 +546,16 @@ static int eligible(sb_nemesis *n, sb_fault_kind fk, int h, sb_proc_kind k)
 }
 
 /* Resolves the processes a process or clock fault acts on. */
+/* A role target (master, replica, random) that nobody holds when the fault
+ * fires, e.g. no master in the middle of a failover: the fault is recorded
+ * as skipped with the reason, as a random schedule's draw can always meet
+ * it, and the run goes on. Returns -1 for the resolver's caller. */
+static int unresolved(sb_nemesis *n)
+{
+    n->unresolved = 1;
+    return -1;
+}
+
 static int resolve_procs(sb_nemesis *n, const sb_fault *f, resolved *r, char *err)
 {
     const sb_scenario *s = n->s;
@@ -568,7 +579,7 @@ static int resolve_procs(sb_nemesis *n, const sb_fault *f, resolved *r, char *er
     case SB_TARGET_REPLICA: {
         int m = deploy_current_master(n->deploy, err);
         if (m < 0)
-            return -1;
+            return unresolved(n);
         if (f->target.kind == SB_TARGET_MASTER) {
             for (size_t k = 0; k < nk; k++)
                 if (deploy_proc(n->deploy, m, kinds[k]))
@@ -583,7 +594,7 @@ static int resolve_procs(sb_nemesis *n, const sb_fault *f, resolved *r, char *er
         }
         if (!np) {
             sb_err_set(err, "no replica qualifies (master is %s)", host_name(n, m));
-            return -1;
+            return unresolved(n);
         }
         int h = pool[sb_rng_next(&n->rng) % (uint64_t)np];
         for (size_t k = 0; k < nk; k++)
@@ -604,7 +615,7 @@ static int resolve_procs(sb_nemesis *n, const sb_fault *f, resolved *r, char *er
         }
         if (!pool.n) {
             sb_err_set(err, "no %s process qualifies", scenario_proc_name(f->process));
-            return -1;
+            return unresolved(n);
         }
         size_t i = (size_t)(sb_rng_next(&n->rng) % pool.n);
         add_pair(r, pool.host[i], pool.kind[i]);
@@ -624,18 +635,21 @@ static int resolve_isolate(sb_nemesis *n, const sb_fault *f, char *err)
     const sb_scenario *s = n->s;
     switch (f->target.kind) {
     case SB_TARGET_HOSTS: return f->target.hosts.idx[0];
-    case SB_TARGET_MASTER: return deploy_current_master(n->deploy, err);
+    case SB_TARGET_MASTER: {
+        int m = deploy_current_master(n->deploy, err);
+        return m < 0 ? unresolved(n) : m;
+    }
     case SB_TARGET_REPLICA: {
         int m = deploy_current_master(n->deploy, err);
         if (m < 0)
-            return -1;
+            return unresolved(n);
         int pool[SB_MAX_HOSTS], np = 0;
         for (size_t i = 0; i < s->deployment.redis.n; i++)
             if (s->deployment.redis.idx[i] != m)
                 pool[np++] = s->deployment.redis.idx[i];
         if (!np) {
             sb_err_set(err, "no replica to isolate");
-            return -1;
+            return unresolved(n);
         }
         return pool[sb_rng_next(&n->rng) % (uint64_t)np];
     }
@@ -1167,6 +1181,7 @@ int nemesis_apply(sb_nemesis *n, const sb_fault *f, char *err)
         sb_buf_free(&iv);
     }
     int rc;
+    n->unresolved = 0;
     switch (f->kind) {
     case SB_FAULT_PARTITION: rc = apply_partition(n, f, r, &v, err); break;
     case SB_FAULT_HEAL:
@@ -1207,6 +1222,8 @@ int nemesis_apply(sb_nemesis *n, const sb_fault *f, char *err)
         sb_err_set(err, "fault kind %d has no implementation", (int)f->kind);
         rc = -1;
     }
+    if (rc == -1 && n->unresolved)
+        rc = 1; /* skipped: its target role was nobody's when it fired */
     if (f->for_ns)
         sb_buf_printf(&v, ",\"for_ms\":%.3f", f->for_ns / 1e6);
     if (rc == 1)

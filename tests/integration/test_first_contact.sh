@@ -95,6 +95,18 @@ grep -q '^total: 102 histories, 101 passed, 0 missed, 1 could not be checked' ma
 [ "$(wc -l <all.jsonl)" -eq 102 ] || fail "--json over many targets is not one object per target"
 "$SB_BIN" check h1.jsonl h2.jsonl >two.txt 2>&1 || fail "two valid histories exited $?"
 
+# 5b. A role target nobody holds when its fault fires (here: no master, the
+# only one is killed and the sentinels are slow to notice) is recorded as
+# skipped with the reason; the run goes on and ends normally.
+mk norole.json 's["deployment"]["sentinels"]["config"]["down-after-milliseconds"] = 30000
+s["nemesis"] = [{"at": "1s", "fault": "kill", "target": "master", "process": "redis"},
+                {"at": "2s", "fault": "pause", "target": "master", "process": "redis", "for": "1s"}]
+s["expect"] = {"set": {"valid": "any"}, "convergence": {"valid": "any"}}'
+"$SB_BIN" run norole.json --out norole >nr.txt 2>&1 || { cat nr.txt; fail "a fault whose role nobody holds ended the run: exit $?"; }
+grep '"f":"pause"' norole/latest/history.jsonl | grep '"type":"fail"' | grep -q '"skipped":true' ||
+  { grep '"process":"nemesis"' norole/latest/history.jsonl; fail "the pause of no master was not recorded as skipped"; }
+grep -q 'no redis node says it is master' norole/latest/history.jsonl || fail "the skipped fault lacks its reason"
+
 # 6. list, help, a mistyped command.
 cd "$SB_SOURCE_DIR"
 "$SB_BIN" list >"$WORK/list.txt" || fail "list exited $?"
