@@ -4,14 +4,20 @@
  * The history comes from a simulation: CLIENTS clients run transactions of
  * 1..4 micro-ops (append or read, half each) over K active keys, each
  * applied atomically to an in-memory store at its completion, so the
- * history is serializable. 1% of the transactions end info (applied or
+ * history is strictly serializable. 1% of the transactions end info (applied or
  * not, at random). As in Elle's workload, a key takes at most W appends and
  * is then replaced by a fresh one, so reads stay short. --stale-reads makes
  * reads see the list as it was at invocation instead (not atomic), which
  * yields G-single/G2 cycles for the cycle search to find.
  *
+ * --model NAME records the consistency model the checker judges by (as a
+ * history's "list-append-config" op does; serializable by default):
+ * strict-serializable adds real-time edges, the strong-session models
+ * process ones.
+ *
  * usage: bench_listappend [--txns N] [--keys K] [--writes-per-key W]
- *                         [--seed S] [--no-final] [--stale-reads] */
+ *                         [--seed S] [--no-final] [--stale-reads]
+ *                         [--model NAME] */
 #define _GNU_SOURCE
 #include <getopt.h>
 #include <inttypes.h>
@@ -121,9 +127,12 @@ static void apply(store *s, const plan *p, size_t k, size_t w)
 }
 
 static sb_history *generate(int64_t n_txns, size_t k, size_t w, uint64_t seed, int final,
-                            int stale)
+                            int stale, const char *model)
 {
     sb_history *h = history_new();
+    if (model)
+        record(h, SB_PROC_CONTROLLER, SB_OP_OK, "list-append-config",
+               json_pack("{s:s}", "model", model), 0);
     store s = {0};
     s.active = malloc(k * sizeof(size_t));
     if (!s.active)
@@ -204,12 +213,14 @@ int main(int argc, char **argv)
     size_t k = 10, w = 32;
     uint64_t seed = 1;
     int final = 1, stale = 0;
+    const char *model = NULL;
     static const struct option opts[] = {{"txns", required_argument, 0, 'n'},
                                          {"keys", required_argument, 0, 'k'},
                                          {"writes-per-key", required_argument, 0, 'w'},
                                          {"seed", required_argument, 0, 's'},
                                          {"no-final", no_argument, 0, 'F'},
                                          {"stale-reads", no_argument, 0, 'S'},
+                                         {"model", required_argument, 0, 'm'},
                                          {0, 0, 0, 0}};
     int c;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -220,16 +231,17 @@ int main(int argc, char **argv)
         case 's': seed = (uint64_t)atoll(optarg); break;
         case 'F': final = 0; break;
         case 'S': stale = 1; break;
+        case 'm': model = optarg; break;
         default:
             fprintf(stderr, "usage: bench_listappend [--txns N] [--keys K] [--writes-per-key W] "
-                            "[--seed S] [--no-final] [--stale-reads]\n");
+                            "[--seed S] [--no-final] [--stale-reads] [--model NAME]\n");
             return 2;
         }
     }
     if (n < 1 || k < 1 || w < 1)
         die("--txns, --keys and --writes-per-key must be positive");
     int64_t t0 = sb_now_ns();
-    sb_history *h = generate(n, k, w, seed, final, stale);
+    sb_history *h = generate(n, k, w, seed, final, stale, model);
     int64_t t1 = sb_now_ns();
     const sb_checker *checker = checker_find("list-append");
     sb_check_result r = {0};
@@ -241,10 +253,10 @@ int main(int argc, char **argv)
     int64_t t2 = sb_now_ns();
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
-    printf("history: %zu ops (%lld txns, %zu active keys, <= %zu appends/key%s%s), "
+    printf("history: %zu ops (%lld txns, %zu active keys, <= %zu appends/key%s%s, model %s), "
            "generated in %.2f s\n",
            h->n, (long long)n, k, w, final ? "" : ", no final read",
-           stale ? ", stale reads" : "", (t1 - t0) / 1e9);
+           stale ? ", stale reads" : "", model ? model : "serializable", (t1 - t0) / 1e9);
     printf("check: %.3f s, verdict %s, max RSS %ld MB\n", (t2 - t1) / 1e9,
            checker_verdict_name(r.verdict), ru.ru_maxrss / 1024);
     printf("summary: %s\n", r.summary);
