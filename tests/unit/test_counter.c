@@ -1,6 +1,7 @@
 /* test_counter.c -- the counter checker on hand-written histories: reads
  * within bounds, stale and impossible reads, lost increments in the final
- * read, info increments never counted lost, failed ones never counted. */
+ * read, info increments never counted lost, failed ones never counted, and
+ * every out-of-bounds read (the final one too) counted in bad_reads. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -137,8 +138,9 @@ static void keyed_counters_are_judged_per_key(void **state)
     assert_int_equal(fig(&r, "acknowledged"), 3);
     assert_int_equal(fig(&r, "lost"), 1);
     assert_int_equal(fig(&r, "unacknowledged_applied"), 1);
-    assert_int_equal(fig(&r, "reads"), 1);
-    assert_int_equal(fig(&r, "bad_reads"), 0);
+    /* One worker read and the final read of each key; b's is short. */
+    assert_int_equal(fig(&r, "reads"), 3);
+    assert_int_equal(fig(&r, "bad_reads"), 1);
     json_t *keys = json_object_get(r.figures, "keys");
     assert_string_equal(json_string_value(json_object_get(json_object_get(keys, "a"), "verdict")),
                         "valid");
@@ -154,6 +156,109 @@ static void keyed_counters_are_judged_per_key(void **state)
     check_result_free(&r);
 }
 
+/* The final read is a read: one above every attempted increment (info ones
+ * included) is a bad read, and the summary counts it among the reads. */
+static void final_read_above_every_attempt_is_a_bad_read(void **state)
+{
+    (void)state;
+    const char *l[] = {"0 invoke incr 1",     "0 ok incr 1",        "1 invoke incr 1",
+                       "1 info incr 1",       "2 invoke read null", "2 ok read 2",
+                       "-2 invoke read null", "-2 ok read 3",       NULL};
+    sb_check_result r = check(l);
+    assert_int_equal(r.verdict, SB_VERDICT_INVALID);
+    assert_int_equal(fig(&r, "attempted"), 2);
+    assert_int_equal(fig(&r, "indeterminate"), 1);
+    assert_int_equal(fig(&r, "reads"), 2);
+    assert_int_equal(fig(&r, "bad_reads"), 1);
+    assert_int_equal(fig(&r, "lost"), 0);
+    json_t *bad = json_array_get(json_object_get(r.figures, "bad"), 0);
+    assert_true(json_is_true(json_object_get(bad, "final")));
+    assert_int_equal(json_integer_value(json_object_get(bad, "max")), 2);
+    assert_non_null(strstr(r.summary, "1 of 2 reads out of bounds"));
+    check_result_free(&r);
+}
+
+/* A worker read above the attempted total, with an info increment still
+ * in flight: the info one counts in the bound, the read is still too high. */
+static void read_above_attempts_with_an_info_increment_is_a_bad_read(void **state)
+{
+    (void)state;
+    /* The first read (2) may see the info increment; nothing explains the
+     * second (3). */
+    const char *l[] = {"0 invoke incr 1",
+                       "0 ok incr 1",
+                       "1 invoke incr 1",
+                       "2 invoke read null",
+                       "2 ok read 2",
+                       "2 invoke read null",
+                       "2 ok read 3",
+                       "1 info incr 1",
+                       "-2 invoke read null",
+                       "-2 ok read 2",
+                       NULL};
+    sb_check_result r = check(l);
+    assert_int_equal(r.verdict, SB_VERDICT_INVALID);
+    assert_int_equal(fig(&r, "reads"), 3);
+    assert_int_equal(fig(&r, "bad_reads"), 1);
+    assert_int_equal(fig(&r, "unacknowledged_applied"), 1);
+    json_t *bad = json_array_get(json_object_get(r.figures, "bad"), 0);
+    assert_int_equal(json_integer_value(json_object_get(bad, "value")), 3);
+    assert_null(json_object_get(bad, "final"));
+    assert_non_null(strstr(r.summary, "1 of 3 reads out of bounds"));
+    check_result_free(&r);
+}
+
+/* A final read below the acknowledged total is out of bounds too; its
+ * shortfall is what was lost. */
+static void final_read_below_acknowledged_is_a_bad_read_and_lost(void **state)
+{
+    (void)state;
+    const char *l[] = {
+        "0 invoke incr 1", "0 ok incr 1", "0 invoke incr 1", "0 ok incr 2", "-2 invoke read null",
+        "-2 ok read 1",    NULL};
+    sb_check_result r = check(l);
+    assert_int_equal(r.verdict, SB_VERDICT_INVALID);
+    assert_int_equal(fig(&r, "lost"), 1);
+    assert_int_equal(fig(&r, "reads"), 1);
+    assert_int_equal(fig(&r, "bad_reads"), 1);
+    assert_non_null(strstr(r.summary, "1 of 1 reads out of bounds"));
+    check_result_free(&r);
+}
+
+/* Keyed: a key whose final read is above its own attempts is a bad read of
+ * that key, even when the totals over all keys would hide it (a's 2 fits
+ * under the 3 attempted in all). */
+static void keyed_read_above_its_keys_attempts_is_a_bad_read(void **state)
+{
+    (void)state;
+    const char *l[] = {"0 invoke incr {\"k\":\"a\",\"v\":1}",
+                       "0 ok incr {\"k\":\"a\",\"v\":1}",
+                       "1 invoke incr {\"k\":\"b\",\"v\":1}",
+                       "1 ok incr {\"k\":\"b\",\"v\":1}",
+                       "1 invoke incr {\"k\":\"b\",\"v\":1}",
+                       "1 info incr {\"k\":\"b\",\"v\":1}",
+                       "2 invoke read {\"k\":\"b\",\"v\":null}",
+                       "2 ok read {\"k\":\"b\",\"v\":2}",
+                       "-2 invoke read null",
+                       "-2 ok read {\"a\":2,\"b\":2}",
+                       NULL};
+    sb_check_result r = check(l);
+    assert_int_equal(r.verdict, SB_VERDICT_INVALID);
+    assert_int_equal(fig(&r, "attempted"), 3);
+    assert_int_equal(fig(&r, "reads"), 3);
+    assert_int_equal(fig(&r, "bad_reads"), 1);
+    json_t *keys = json_object_get(r.figures, "keys");
+    json_t *a = json_object_get(keys, "a"), *b = json_object_get(keys, "b");
+    assert_int_equal(json_integer_value(json_object_get(a, "bad_reads")), 1);
+    assert_string_equal(json_string_value(json_object_get(a, "verdict")), "invalid");
+    assert_int_equal(json_integer_value(json_object_get(b, "bad_reads")), 0);
+    assert_string_equal(json_string_value(json_object_get(b, "verdict")), "valid");
+    json_t *bad = json_array_get(json_object_get(r.figures, "bad"), 0);
+    assert_string_equal(json_string_value(json_object_get(bad, "key")), "a");
+    assert_non_null(strstr(r.summary, "1 of 3 reads out of bounds"));
+    check_result_free(&r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -163,6 +268,10 @@ int main(void)
         cmocka_unit_test(info_and_fail_increments),
         cmocka_unit_test(no_final_read_is_unknown),
         cmocka_unit_test(keyed_counters_are_judged_per_key),
+        cmocka_unit_test(final_read_above_every_attempt_is_a_bad_read),
+        cmocka_unit_test(read_above_attempts_with_an_info_increment_is_a_bad_read),
+        cmocka_unit_test(final_read_below_acknowledged_is_a_bad_read_and_lost),
+        cmocka_unit_test(keyed_read_above_its_keys_attempts_is_a_bad_read),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
