@@ -8,7 +8,8 @@
  * it switched to). It finds no anomaly by itself: scenarios expect or
  * forbid events with bounds such as {"+tilt@n2": {"min": 1}} or
  * {"+switch-master": {"max": 0}}. Its verdict is valid, or unknown when
- * the history holds no node event at all (logs were not tailed). */
+ * the history holds no node event and no "logs-tailed" mark (the logs
+ * were not read: a quiet run that read them is valid with 0 events). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -99,8 +100,11 @@ static int events_check(const sb_history *h, sb_check_result *out, char *err)
     json_t *by_host = json_object();
     json_t *timeline = json_array();
     json_int_t total = 0;
+    int tailed = 0;
     for (size_t i = 0; i < h->n; i++) {
         const sb_op *op = &h->ops[i];
+        if (op->process == SB_PROC_CONTROLLER && !strcmp(op->f, "logs-tailed"))
+            tailed = 1;
         if (op->process == SB_PROC_CONTROLLER && !strcmp(op->f, "sentinel-views"))
             add_views(by_host, op->value);
         if (op->process != SB_PROC_NODE)
@@ -151,7 +155,7 @@ static int events_check(const sb_history *h, sb_check_result *out, char *err)
     json_object_set_new(figs, "by_host", by_host);
     json_object_set_new(figs, "timeline", timeline);
     out->figures = figs;
-    out->verdict = total ? SB_VERDICT_VALID : SB_VERDICT_UNKNOWN;
+    out->verdict = total || tailed ? SB_VERDICT_VALID : SB_VERDICT_UNKNOWN;
 
     /* Summary: the most frequent events of the failover story. */
     static const char *const shown[] = {"+switch-master", "+elected-leader", "+tilt",
@@ -169,6 +173,9 @@ static int events_check(const sb_history *h, sb_check_result *out, char *err)
     if (total)
         snprintf(out->summary, sizeof(out->summary), "%lld node log events%s%s",
                  (long long)total, buf[0] ? ": " : "", buf);
+    else if (tailed)
+        snprintf(out->summary, sizeof(out->summary),
+                 "0 node log events (the logs were read; nothing in them matters)");
     else
         snprintf(out->summary, sizeof(out->summary), "no node log events in the history");
     return 0;
@@ -179,6 +186,7 @@ static const char *const events_figures[] = {"events", NULL};
 static int events_applies(const sb_history *h)
 {
     return history_has_op(h, SB_PROC_NODE, NULL) ||
+           history_has_op(h, SB_PROC_CONTROLLER, "logs-tailed") ||
            history_has_op(h, SB_PROC_CONTROLLER, "sentinel-views");
 }
 
@@ -190,5 +198,5 @@ const sb_checker sb_checker_events = {
     .figure_help = "or an event name, alone or as <event>@<host> (e.g. +tilt@n2, +switch-master)",
     .check = events_check,
     .applies = events_applies,
-    .what_it_reads = "node log events or sentinel views",
+    .what_it_reads = "node log events, the logs-tailed mark or sentinel views",
 };
