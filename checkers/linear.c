@@ -19,7 +19,13 @@
  * them out can only hide anomalies, never invent one.
  *
  * The memo is a hash set of (bitset, value) with Zobrist hashing of the
- * bitset, so each step costs O(1) besides the comparison on a hit. */
+ * bitset, so each step costs O(1) besides the comparison on a hit.
+ * Operations of unknown outcome that are alike (same kind and values) are
+ * placed in the order they were invoked only (see info_twins): that cuts
+ * the 2^k subsets of k pending lost writes to their counts per value.
+ *
+ * The search of one history stops at its time budget (60 s, or `check
+ * --time-limit`) with verdict unknown and the key it was on. */
 #define _GNU_SOURCE
 #include "linear.h"
 
@@ -396,6 +402,43 @@ static json_t *op_json(const sb_history *h, const lop *o, const char *key)
     return j;
 }
 
+/* Twins: operations of unknown outcome with the same kind and values
+ * (two info writes of 3, two info cas [1 2]). Either can stand for the
+ * other: in a linearization that places the later-invoked one but not the
+ * earlier (or the earlier after it), swapping them gives a linearization
+ * too, because neither has a return that bounds it and the earlier was
+ * invoked first. So the search places twins in the order they were invoked
+ * only: twin[i] is the twin invoked just before i (ops are in call order),
+ * or -1, and i may be placed only once twin[i] is. Without this, k pending
+ * info writes of a few values make the search try 2^k subsets of them
+ * (Jepsen's registers use five values: every history with lost writes). */
+static int *info_twins(const lop *ops, size_t n)
+{
+    int *twin = malloc((n ? n : 1) * sizeof(int));
+    size_t cap = 16;
+    while (cap < 2 * n)
+        cap *= 2;
+    struct slot {
+        int kind, last;
+        int64_t a, b;
+    } *t = calloc(cap, sizeof(*t)); /* last 0: empty, else index + 1 */
+    for (size_t i = 0; i < n; i++) {
+        twin[i] = -1;
+        if (ops[i].has_ret)
+            continue;
+        int64_t b = ops[i].kind == L_CAS ? ops[i].b : 0;
+        uint64_t h = mix(mix((uint64_t)ops[i].a) ^ ((uint64_t)b * 31 + (uint64_t)ops[i].kind));
+        size_t j = h & (cap - 1);
+        while (t[j].last && !(t[j].kind == ops[i].kind && t[j].a == ops[i].a && t[j].b == b))
+            j = (j + 1) & (cap - 1);
+        if (t[j].last)
+            twin[i] = t[j].last - 1;
+        t[j] = (struct slot){.kind = ops[i].kind, .last = (int)i + 1, .a = ops[i].a, .b = b};
+    }
+    free(t);
+    return twin;
+}
+
 /* 0 linearizable, 1 violation (*viol set), 2 out of budget. */
 static int check_key(const sb_history *h, lop *ops, size_t n, const char *key, int64_t deadline,
                      uint64_t mem_budget, size_t *configs, json_t **viol)
@@ -423,6 +466,7 @@ static int check_key(const sb_history *h, lop *ops, size_t n, const char *key, i
         if (!ops[i].has_ret)
             ret[i] = -1;
     free(ev);
+    int *twin = info_twins(ops, n);
 
     memo mm = {0};
     size_t words = (n + 63) / 64;
@@ -454,6 +498,10 @@ static int check_key(const sb_history *h, lop *ops, size_t n, const char *key, i
         if (e[cur].is_call) {
             int o = e[cur].op;
             int64_t ns;
+            if (twin[o] >= 0 && !(bits[twin[o] / 64] >> (twin[o] % 64) & 1)) {
+                cur = e[cur].next; /* its earlier twin goes first */
+                continue;
+            }
             if (step(&ops[o], state, &ns)) {
                 size_t save_lo = lo, save_hi = hi;
                 set_bit(bits, words, o, &lo, &hi);
@@ -540,6 +588,7 @@ static int check_key(const sb_history *h, lop *ops, size_t n, const char *key, i
     free(e);
     free(call);
     free(ret);
+    free(twin);
     return rc;
 }
 
@@ -578,29 +627,59 @@ static int vset_has(const vset *s, uint64_t k)
     return 0;
 }
 
+/* Info cas ops by the key of the value they would write. */
+typedef struct writer {
+    uint64_t b; /* vkey(key, new value) */
+    size_t op;
+} writer;
+
+static int cmp_writer(const void *x, const void *y)
+{
+    const writer *p = x, *q = y;
+    return p->b < q->b ? -1 : p->b > q->b;
+}
+
+/* Adds k to s; when it is new, queues it too. */
+static void observe(vset *s, uint64_t k, uint64_t *queue, size_t *nq)
+{
+    if (!vset_has(s, k)) {
+        vset_add(s, k);
+        queue[(*nq)++] = k;
+    }
+}
+
 static void drop_unobserved_info(lop *ops, size_t n)
 {
     vset s = {.cap = 16};
     while (s.cap < 2 * n + 16)
         s.cap *= 2;
     s.t = calloc(s.cap, sizeof(uint64_t));
+    uint64_t *queue = malloc((n + 1) * sizeof(uint64_t)); /* at most one value per op */
+    writer *pr = malloc((n + 1) * sizeof(writer));
+    size_t nq = 0, npr = 0;
     for (size_t i = 0; i < n; i++) {
-        if (ops[i].kind == L_READ && ops[i].has_ret)
-            vset_add(&s, vkey(ops[i].key, ops[i].a));
-        if (ops[i].kind == L_CAS && ops[i].has_ret)
-            vset_add(&s, vkey(ops[i].key, ops[i].a));
+        if ((ops[i].kind == L_READ || ops[i].kind == L_CAS) && ops[i].has_ret)
+            observe(&s, vkey(ops[i].key, ops[i].a), queue, &nq);
+        if (ops[i].kind == L_CAS && !ops[i].has_ret)
+            pr[npr++] = (writer){.b = vkey(ops[i].key, ops[i].b), .op = i};
     }
     /* A kept info cas needs its expected value; an observed value makes
-     * the ops that wrote it necessary. Iterate until nothing changes. */
-    for (int changed = 1; changed;) {
-        changed = 0;
-        for (size_t i = 0; i < n; i++)
-            if (ops[i].kind == L_CAS && !ops[i].has_ret &&
-                vset_has(&s, vkey(ops[i].key, ops[i].b)) &&
-                !vset_has(&s, vkey(ops[i].key, ops[i].a))) {
-                vset_add(&s, vkey(ops[i].key, ops[i].a));
-                changed = 1;
-            }
+     * the ops that wrote it necessary. Each observed value is followed
+     * once, to the info cas ops that write it (a worklist: a chain of them
+     * costs n log n, not n^2). */
+    if (npr)
+        qsort(pr, npr, sizeof(writer), cmp_writer);
+    for (size_t qi = 0; qi < nq; qi++) {
+        size_t lo = 0, hi = npr;
+        while (lo < hi) {
+            size_t mid = lo + (hi - lo) / 2;
+            if (pr[mid].b < queue[qi])
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        for (; lo < npr && pr[lo].b == queue[qi]; lo++)
+            observe(&s, vkey(ops[pr[lo].op].key, ops[pr[lo].op].a), queue, &nq);
     }
     for (size_t i = 0; i < n; i++) {
         if (ops[i].has_ret)
@@ -609,6 +688,8 @@ static void drop_unobserved_info(lop *ops, size_t n)
         if (ops[i].kind >= 0 && !vset_has(&s, vkey(ops[i].key, produced)))
             ops[i].kind = -1;
     }
+    free(queue);
+    free(pr);
     free(s.t);
 }
 
@@ -620,11 +701,19 @@ static int cmp_key(const void *a, const void *b)
     return x->call_pos < y->call_pos ? -1 : x->call_pos > y->call_pos;
 }
 
+/* The time budget without one given: `splitbrain check --time-limit`. */
+static int64_t default_time_ns = 60 * SB_NS_PER_S;
+
+void linear_set_time_limit(int64_t ns)
+{
+    default_time_ns = ns > 0 ? ns : 60 * SB_NS_PER_S;
+}
+
 int linear_check(const sb_history *h, const sb_linear_budget *budget, sb_linear_result *out,
                  char *err)
 {
     memset(out, 0, sizeof(*out));
-    int64_t tb = budget && budget->time_ns ? budget->time_ns : 60 * SB_NS_PER_S;
+    int64_t tb = budget && budget->time_ns ? budget->time_ns : default_time_ns;
     uint64_t mb = budget && budget->mem_bytes ? budget->mem_bytes : (2ULL << 30);
     collected c = {0};
     int rc = collect(h, &c, err);
@@ -653,9 +742,26 @@ int linear_check(const sb_history *h, const sb_linear_budget *budget, sb_linear_
                 out->violation = viol;
             } else if (r == 2 && out->verdict == SB_LINEAR_OK) {
                 out->verdict = SB_LINEAR_UNKNOWN;
-                snprintf(out->why, sizeof(out->why),
-                         "key \"%s\": the search ran out of its %s budget",
-                         c.key_names[c.ops[i].key], sb_now_ns() > deadline ? "time" : "memory");
+                const char *kn = c.key_names[c.ops[i].key];
+                char where[160], lim[32];
+                if (kn[0])
+                    snprintf(where, sizeof(where), "key \"%.120s\"", kn);
+                else
+                    snprintf(where, sizeof(where), "the register");
+                if (sb_now_ns() > deadline) {
+                    sb_format_duration(tb, lim, sizeof(lim));
+                    snprintf(out->why, sizeof(out->why),
+                             "time limit %s reached on %s (%zu configurations searched)", lim,
+                             where, out->configurations);
+                } else {
+                    snprintf(out->why, sizeof(out->why),
+                             "memory budget (%llu MiB) reached on %s (%zu configurations)",
+                             (unsigned long long)(mb >> 20), where, out->configurations);
+                }
+                /* The time is spent: later keys are not searched (a memory
+                 * budget is per key, so there they still are). */
+                if (sb_now_ns() > deadline)
+                    break;
             }
             i = j;
         }

@@ -16,7 +16,8 @@
  *
  * The search memoises (set of linearised operations, register value) in a
  * hash table; it stops with "unknown" when it runs out of its time or
- * memory budget, never with a guess. */
+ * memory budget, never with a guess. The time budget bounds one history
+ * (every key of it): `splitbrain check --time-limit` sets the checker's. */
 #ifndef SB_LINEAR_H
 #define SB_LINEAR_H
 
@@ -46,6 +47,10 @@ typedef struct sb_linear_result {
  * (e.g. a value that is neither an integer nor null). */
 int linear_check(const sb_history *h, const sb_linear_budget *budget, sb_linear_result *out,
                  char *err);
+/* The time budget of the checker "linearizable" (and of linear_check
+ * without a budget) for each history from now on; 0 restores 60 s. Set
+ * once, before checking (`splitbrain check --time-limit`). */
+void linear_set_time_limit(int64_t ns);
 void linear_result_free(sb_linear_result *r);
 
 #endif

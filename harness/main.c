@@ -22,6 +22,7 @@
 #include "html.h"
 #include "jepsen_history.h"
 #include "lab.h"
+#include "linear.h"
 #include "mediator.h"
 #include "origin.h"
 #include "post.h"
@@ -127,8 +128,8 @@ static const char *usage_validate =
 
 static const char *usage_check =
     "usage: splitbrain check TARGET... [--checker NAME]... [--junit FILE]\n"
-    "                        [--json FILE] [--format native|jepsen] [--color WHEN]\n"
-    "                        [--post URL ...]\n"
+    "                        [--json FILE] [--format native|jepsen] [--time-limit T]\n"
+    "                        [--color WHEN] [--post URL ...]\n"
     "\n"
     "Re-runs the checkers offline on histories from anywhere. A TARGET is a run\n"
     "folder (its scenario.json says which checkers and what to expect; its run id\n"
@@ -152,11 +153,18 @@ static const char *usage_check =
     "                    separated by tabs or spaces); jepsen.independent [key\n"
     "                    value] tuples are checked per key. Default checker:\n"
     "                    linearizable. (default format: native, our JSONL)\n"
+    "  --time-limit T    time for each TARGET's linearizability search, e.g. 10s,\n"
+    "                    500ms (default 60s); when it is reached the verdict is\n"
+    "                    unknown, with the reason (\"time limit 10s reached on key\n"
+    "                    ...\"), and the next TARGET is checked. The other checkers\n"
+    "                    do not search (list-append's cycle search is linear per\n"
+    "                    kind of cycle)\n"
     USAGE_COLOR
     USAGE_POST
     "\n"
-    "Exit status: the worst over the TARGETs: 0 every expect met, 1 one missed,\n"
-    "2 one could not be read.\n";
+    "Exit status: the worst over the TARGETs: 0 every expect met, 1 one missed\n"
+    "(for a history file: a checker not valid, unknown included), 2 one could\n"
+    "not be read.\n";
 
 static const char *usage_report =
     "usage: splitbrain report RUN_DIR... [--index FILE]\n"
@@ -658,6 +666,7 @@ typedef struct check_args {
     size_t n_names;
     const char *junit, *json;
     int jepsen;
+    int64_t time_limit_ns; /* --time-limit; 0 the checkers' default */
     out_opts out;
 } check_args;
 
@@ -685,6 +694,7 @@ static int check_options(int argc, char **argv, check_args *a)
                                          {"junit", required_argument, 0, 'j'},
                                          {"json", required_argument, 0, 'J'},
                                          {"format", required_argument, 0, 'f'},
+                                         {"time-limit", required_argument, 0, 't'},
                                          SHARED_OPTIONS,
                                          {0, 0, 0, 0}};
     int c;
@@ -710,6 +720,19 @@ static int check_options(int argc, char **argv, check_args *a)
             }
             a->jepsen = !strcmp(optarg, "jepsen");
             break;
+        case 't': {
+            char err[SB_ERR_LEN];
+            if (sb_parse_duration(optarg, &a->time_limit_ns, err) == -1) {
+                fprintf(stderr, "splitbrain check: --time-limit: %s\n", err);
+                return SB_EXIT_ERROR;
+            }
+            if (a->time_limit_ns <= 0) {
+                fprintf(stderr, "splitbrain check: --time-limit: must be above 0, got \"%s\"\n",
+                        optarg);
+                return SB_EXIT_ERROR;
+            }
+            break;
+        }
         default: return die_usage("check", "unknown option");
         }
     }
@@ -887,6 +910,8 @@ static int cmd_check(int argc, char **argv)
     check_args a = {.n_names = 0};
     out_opts_init(&a.out);
     int status = check_options(argc, argv, &a);
+    if (status == SB_EXIT_OK && a.time_limit_ns > 0)
+        linear_set_time_limit(a.time_limit_ns);
     if (status == SB_EXIT_OK)
         status = check_targets(argv + optind, (size_t)(argc - optind), &a);
     post_free(&a.out.post);
