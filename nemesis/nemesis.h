@@ -17,7 +17,7 @@
 #include "deploy.h"
 #include "history.h"
 #include "lab.h"
-#include "scenario.h"
+#include "scenario_model.h"
 
 typedef struct sb_nemesis sb_nemesis;
 

@@ -16,8 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../harness/clockctl.h"
-#include "../harness/util.h"
+#include "clockctl.h"
+#include "util.h"
 
 static int usage(void)
 {

@@ -25,7 +25,7 @@
 
 #include <hiredis/hiredis.h>
 
-#include "../../shim/sbclock_ctl.h"
+#include "sbclock_ctl.h"
 #include "clockctl.h"
 #include "util.h"
 

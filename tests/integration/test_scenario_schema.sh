@@ -575,15 +575,15 @@ for i, (what, base, patch, names, drop) in enumerate(LISTS):
                     lambda status, msg, what=what, names=names, drop=drop:
                     judge_list(what, names, drop, status, msg)))
 
-# Log event names: harness/logevents.c's table, the schema's pattern, and the parser.
-with open(os.path.join(SRC, "harness/logevents.c")) as f:
+# Log event names: base/logevents.c's table, the schema's pattern, and the parser.
+with open(os.path.join(SRC, "base/logevents.c")) as f:
     source = f.read()
 table = set(re.findall(r'LOGEV_SENTINEL\("([^"]+)"', source))
 table |= set(re.findall(r'^\s*\{"([^"]+)", SB_PROC_', source, re.M))
 pattern = pointer("/properties/expect/properties/events/propertyNames/anyOf/1/pattern")
 in_schema = set(re.match(r"\^\(\?:(.*?)\)\(\?:@", pattern).group(1).replace("\\", "").split("|"))
 pending.append((None, lambda *_: result(
-    table == in_schema, "log event names of harness/logevents.c in the schema",
+    table == in_schema, "log event names of base/logevents.c in the schema",
     "only logevents.c has %s; only the schema has %s"
     % (sorted(table - in_schema), sorted(in_schema - table)))))
 s = load(BASES["case2"])

@@ -18,7 +18,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../../shim/sbclock_ctl.h"
+#include "sbclock_ctl.h"
 #include "clockctl.h"
 #include "util.h"
 

@@ -18,42 +18,9 @@
 #include "scenario_internal.h"
 #include "util.h"
 
-static const char *const fault_names[] = {
-    [SB_FAULT_PARTITION] = "partition",
-    [SB_FAULT_HEAL] = "heal",
-    [SB_FAULT_KILL] = "kill",
-    [SB_FAULT_RESTART] = "restart",
-    [SB_FAULT_PAUSE] = "pause",
-    [SB_FAULT_RESUME] = "resume",
-    [SB_FAULT_LOSS] = "loss",
-    [SB_FAULT_BANDWIDTH] = "bandwidth",
-    [SB_FAULT_NETEM] = "netem",
-    [SB_FAULT_CLOCK] = "clock",
-    [SB_FAULT_SENTINEL_ADD] = "sentinel-add",
-    [SB_FAULT_SENTINEL_REMOVE] = "sentinel-remove",
-    [SB_FAULT_UNDO] = "undo",
-    [SB_FAULT_CLUSTER_FAILOVER] = "cluster-failover",
-    [SB_FAULT_MIGRATE_SLOTS] = "migrate-slots",
-    [SB_FAULT_ADD_SHARD] = "add-shard",
-    [SB_FAULT_REMOVE_SHARD] = "remove-shard",
-};
-#define N_FAULT_NAMES (sizeof(fault_names) / sizeof(fault_names[0]))
 #define ALLOWED_FAULTS                                                                            \
     "partition, heal, kill, restart, pause, resume, loss, bandwidth, netem, clock, "              \
     "sentinel-add, sentinel-remove, cluster-failover, migrate-slots, add-shard, remove-shard"
-
-const char *scenario_fault_name(sb_fault_kind k)
-{
-    return (size_t)k < N_FAULT_NAMES ? fault_names[k] : "?";
-}
-
-const char *scenario_proc_name(sb_proc_kind k)
-{
-    return k == SB_PROC_REDIS      ? "redis"
-           : k == SB_PROC_SENTINEL ? "sentinel"
-           : k == SB_PROC_ORIGIN   ? "origin"
-                                   : "both";
-}
 
 /* Faults that stay in force until undone, so "for" means something. */
 static int undoable(sb_fault_kind k)
@@ -178,8 +145,8 @@ static void proc_hosts(const sb_scenario *s, sb_proc_kind k, sb_hostset *out)
     out->n = 0;
     out->idx = calloc(s->n_hosts, sizeof(int));
     for (size_t h = 0; h < s->n_hosts; h++) {
-        int r = sc_hostset_has(&d->redis, (int)h);
-        int sn = sc_hostset_has(&d->sentinels, (int)h) || sc_hostset_has(&d->standby, (int)h);
+        int r = scenario_hostset_has(&d->redis, (int)h);
+        int sn = scenario_hostset_has(&d->sentinels, (int)h) || scenario_hostset_has(&d->standby, (int)h);
         if ((k == SB_PROC_REDIS && r) || (k == SB_PROC_SENTINEL && sn) ||
             (k == SB_PROC_BOTH && (r || sn)) || (k == SB_PROC_ORIGIN && s->origin.host == (int)h))
             out->idx[out->n++] = (int)h;
@@ -223,19 +190,6 @@ static int get_hosts_or_all(pctx *c, const sb_scenario *s, json_t *o, const char
 }
 
 /* ====== Faults ====== */
-
-int scenario_groups_connect(const sb_fault *f, int a, int b)
-{
-    int listed_a = 0, listed_b = 0;
-    for (size_t g = 0; g < f->n_groups; g++) {
-        int in_a = sc_hostset_has(&f->groups[g], a), in_b = sc_hostset_has(&f->groups[g], b);
-        if (in_a && in_b)
-            return 1;
-        listed_a |= in_a;
-        listed_b |= in_b;
-    }
-    return !listed_a && !listed_b;
-}
 
 static int parse_groups(pctx *c, const sb_scenario *s, json_t *o, const char *p, sb_fault *f)
 {
@@ -347,7 +301,7 @@ static int parse_partition(pctx *c, const sb_scenario *s, json_t *o, const char 
             sc_get_hostset(c, s, o, p, "to", 1, NULL, NULL, &f->to) == -1)
             return -1;
         for (size_t i = 0; i < f->to.n; i++)
-            if (sc_hostset_has(&f->from, f->to.idx[i])) {
+            if (scenario_hostset_has(&f->from, f->to.idx[i])) {
                 char tp[256];
                 sc_child(tp, sizeof(tp), p, "to");
                 return sc_perr(c, tp, 0, "host \"%s\" is in both from and to",
@@ -735,12 +689,10 @@ static int parse_fault(pctx *c, const sb_scenario *s, json_t *o, const char *p, 
         return -1;
     char fp[256];
     sc_child(fp, sizeof(fp), p, "fault");
-    size_t k = 0;
-    while (k < N_FAULT_NAMES && (k == SB_FAULT_UNDO || strcmp(fault_names[k], kind)))
-        k++;
-    if (k == N_FAULT_NAMES)
+    sb_fault_kind k = scenario_fault_find(kind);
+    if (k == (sb_fault_kind)-1)
         return sc_perr(c, fp, 0, "unknown fault \"%s\"; allowed: " ALLOWED_FAULTS, kind);
-    f->kind = (sb_fault_kind)k;
+    f->kind = k;
 
     const char *const *own = fault_keys(f->kind);
     const char *keys[16];

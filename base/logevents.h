@@ -13,7 +13,7 @@
 
 #include <stddef.h>
 
-#include "scenario.h" /* sb_proc_kind */
+#include "scenario_model.h" /* sb_proc_kind */
 
 /* Details are trimmed to this many bytes (the buffer has room for more). */
 #define SB_LOGEV_DETAIL_MAX 200

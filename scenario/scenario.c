@@ -209,14 +209,6 @@ void sc_host_list(const sb_scenario *s, const sb_hostset *within, char *out, siz
                  s->hosts[within ? within->idx[i] : (int)i].name);
 }
 
-int sc_hostset_has(const sb_hostset *hs, int h)
-{
-    for (size_t i = 0; i < hs->n; i++)
-        if (hs->idx[i] == h)
-            return 1;
-    return 0;
-}
-
 /* Resolves a host name at path; within (optional) restricts which hosts
  * qualify, described by what ("runs a sentinel"). */
 int sc_resolve_host(pctx *c, const sb_scenario *s, json_t *v, const char *path,
@@ -232,7 +224,7 @@ int sc_resolve_host(pctx *c, const sb_scenario *s, json_t *v, const char *path,
         return sc_perr(c, path, 0, "%s: host \"%s\" does not exist; allowed: %s", where,
                     json_string_value(v), list);
     }
-    if (within && !sc_hostset_has(within, h)) {
+    if (within && !scenario_hostset_has(within, h)) {
         sc_host_list(s, within, list, sizeof(list));
         return sc_perr(c, path, 0, "%s: host \"%s\" %s; allowed: %s", where, json_string_value(v),
                     what, list);
@@ -258,7 +250,7 @@ int sc_hostset_from(pctx *c, const sb_scenario *s, json_t *v, const char *p,
         int h;
         if (sc_resolve_host(c, s, json_array_get(v, i), ep, within, what, &h) == -1)
             return -1;
-        if (sc_hostset_has(out, h))
+        if (scenario_hostset_has(out, h))
             return sc_perr(c, ep, 0, "%s names host \"%s\" twice", where, s->hosts[h].name);
         out->idx[out->n++] = h;
     }
@@ -453,7 +445,7 @@ static int parse_deployment(pctx *c, json_t *root, sb_scenario *s)
                        &d->standby) == -1)
         return -1;
     for (size_t i = 0; i < d->standby.n; i++)
-        if (sc_hostset_has(&d->sentinels, d->standby.idx[i])) {
+        if (scenario_hostset_has(&d->sentinels, d->standby.idx[i])) {
             char sp[96];
             snprintf(sp, sizeof(sp), "/deployment/sentinels/standby/%zu", i);
             return sc_perr(c, sp, 0, "host \"%s\" already runs a sentinel from the start",
@@ -939,18 +931,3 @@ void scenario_free(sb_scenario *s)
     free(s);
 }
 
-int scenario_host_index(const sb_scenario *s, const char *name)
-{
-    for (size_t i = 0; i < s->n_hosts; i++)
-        if (strcmp(s->hosts[i].name, name) == 0)
-            return (int)i;
-    return -1;
-}
-
-const sb_expect *scenario_expect(const sb_scenario *s, const char *checker)
-{
-    for (size_t i = 0; i < s->n_expects; i++)
-        if (strcmp(s->expects[i].checker, checker) == 0)
-            return &s->expects[i];
-    return NULL;
-}

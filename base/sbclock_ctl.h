@@ -1,6 +1,6 @@
 /* sbclock_ctl.h -- the control file shared by the clock-skew shim
  * (libsbclock.so, inside redis-server and sentinels) and the controller
- * (harness/clockctl.c). One page, created by the controller, mapped
+ * (base/clockctl.c). One page, created by the controller, mapped
  * read-only MAP_SHARED by every shimmed process. The controller is the only
  * writer and guards its writes with a seqlock; readers never block it.
  *

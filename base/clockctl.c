@@ -13,7 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../shim/sbclock_ctl.h"
+#include "sbclock_ctl.h"
 #include "util.h"
 
 #define CLOCKCTL_FILE_MODE 0644 /* shimmed processes may run as another user */

@@ -11,7 +11,7 @@
 
 #include "clockctl.h"
 #include "lab.h"
-#include "scenario.h"
+#include "scenario_model.h"
 #include "util.h"
 
 typedef struct sb_deploy sb_deploy;

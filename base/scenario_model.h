@@ -1,11 +1,15 @@
-/* scenario.h -- a scenario file turned once into typed structs.
+/* scenario_model.h -- the scenario as typed structs: what every layer
+ * reads (hosts, deployment, workload, the fault schedule, checkers and
+ * expectations), and the names of its enums.
  *
- * scenario_load() parses and validates the JSON file; every error is one line
- * "file:line:col: what is wrong; what is allowed". Nothing downstream reads
- * the raw JSON again: hosts, processes and clients refer to each other by
- * index into scenario->hosts. */
-#ifndef SB_SCENARIO_H
-#define SB_SCENARIO_H
+ * The parser (scenario/scenario.h, scenario_load()) fills it once from the
+ * JSON file; nothing downstream reads the raw JSON again: hosts, processes
+ * and clients refer to each other by index into scenario->hosts. It lives
+ * in the base layer because the lab, the deployment, the workloads and the
+ * nemesis all read it, while the parser sits above them (it validates
+ * against their tables). */
+#ifndef SB_SCENARIO_MODEL_H
+#define SB_SCENARIO_MODEL_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -314,26 +318,20 @@ typedef struct sb_scenario {
     size_t n_expects;
 } sb_scenario;
 
-/* Loads and validates; NULL with err = "file:line:col: ...; ..." on error. */
-sb_scenario *scenario_load(const char *path, char *err);
-/* Same, from text in memory (path is used only for messages). */
-sb_scenario *scenario_parse(const char *path, const char *text, char *err);
-void scenario_free(sb_scenario *s);
-
 int scenario_host_index(const sb_scenario *s, const char *name); /* -1 if none */
 const sb_expect *scenario_expect(const sb_scenario *s, const char *checker);
+int scenario_hostset_has(const sb_hostset *hs, int h);
 
-/* Sets the seed and rebuilds the schedule from it (random schedules are
- * drawn again). scenario_load does this with the file's seed. */
-void scenario_set_seed(sb_scenario *s, uint64_t seed);
-
-const char *scenario_fault_name(sb_fault_kind k);
-/* One line for people: "#3     5s  pause random (redis) for 1.2s  (line 12)". */
-void scenario_fault_describe(const sb_scenario *s, const sb_fault *f, char *buf, size_t len);
+/* Names of the enums, as scenario files write them. */
+const char *scenario_fault_name(sb_fault_kind k);       /* "?" if none */
+sb_fault_kind scenario_fault_find(const char *name);    /* (sb_fault_kind)-1 if none; never undo */
+const char *scenario_proc_name(sb_proc_kind k);         /* "redis", "sentinel", "both" */
+const char *scenario_cache_strategy_name(sb_cache_strategy s); /* "lock", "memolock-fixed" */
+/* The strategy named, and the herd bound it promises (one fetch per expiry:
+ * 1, else 0); -1 if no strategy has that name. */
+int scenario_cache_strategy_find(const char *name, sb_cache_strategy *s, int *herd_bound);
 /* Whether hosts a and b see each other under a "groups" partition: they
  * share a group, or neither is named in any. */
 int scenario_groups_connect(const sb_fault *f, int a, int b);
-const char *scenario_proc_name(sb_proc_kind k);
-const char *scenario_cache_strategy_name(sb_cache_strategy s); /* "lock", "memolock-fixed" */ /* "redis", "sentinel", "both" */
 
 #endif

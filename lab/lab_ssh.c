@@ -25,10 +25,10 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
-#include "../shim/sbclock_ctl.h"
+#include "sbclock_ctl.h"
 #include "clockctl.h"
 #include "lab_internal.h"
-#include "scenario.h"
+#include "scenario_model.h"
 #include "ssh.h"
 #include "util.h"
 

@@ -32,7 +32,6 @@ int sc_get_duration(pctx *c, json_t *obj, const char *path, const char *key, int
                     int positive, int64_t *out);
 int sc_valid_name(const char *s, size_t max, const char *extra);
 void sc_host_list(const sb_scenario *s, const sb_hostset *within, char *out, size_t len);
-int sc_hostset_has(const sb_hostset *hs, int h);
 int sc_resolve_host(pctx *c, const sb_scenario *s, json_t *v, const char *path,
                     const sb_hostset *within, const char *what, int *out);
 int sc_hostset_from(pctx *c, const sb_scenario *s, json_t *v, const char *p,

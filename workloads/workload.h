@@ -11,7 +11,7 @@
 
 #include "client.h"
 #include "history.h"
-#include "scenario.h"
+#include "scenario_model.h"
 #include "util.h"
 
 /* The final read's connection: to the converged master, or in a cluster

@@ -15,31 +15,8 @@
 #include "scenario_internal.h"
 #include "util.h"
 
-static const struct {
-    const char *name;
-    sb_cache_strategy s;
-    int herd_bound; /* what the strategy promises: one fetch per expiry */
-} strategies[] = {
-    {"none", SB_CACHE_NONE, 0},
-    {"never-invalidate", SB_CACHE_NEVER_INVALIDATE, 0},
-    {"mediator", SB_CACHE_MEDIATOR, 0}, /* coalesces concurrent misses only */
-    {"redlock", SB_CACHE_REDLOCK, 1},
-    {"update-on-write", SB_CACHE_UPDATE_ON_WRITE, 0},
-    {"lock", SB_CACHE_LOCK, 1},
-    {"memolock", SB_CACHE_MEMOLOCK, 1},
-    {"memolock-fixed", SB_CACHE_MEMOLOCK_FIXED, 1},
-};
-#define N_STRATEGIES (sizeof(strategies) / sizeof(strategies[0]))
 #define ALLOWED_STRATEGIES                                                                        \
     "none, never-invalidate, mediator, redlock, update-on-write, lock, memolock, memolock-fixed"
-
-const char *scenario_cache_strategy_name(sb_cache_strategy s)
-{
-    for (size_t i = 0; i < N_STRATEGIES; i++)
-        if (strategies[i].s == s)
-            return strategies[i].name;
-    return "?";
-}
 
 int sc_parse_origin(pctx *c, json_t *root, sb_scenario *s)
 {
@@ -69,7 +46,7 @@ int sc_parse_origin(pctx *c, json_t *root, sb_scenario *s)
     if (strcmp(overload, "503") != 0 && strcmp(overload, "slow") != 0)
         return sc_perr(c, "/origin/overload", 0, "unknown overload \"%s\"; allowed: 503, slow",
                        overload);
-    if (sc_hostset_has(&s->deployment.redis, o->host) &&
+    if (scenario_hostset_has(&s->deployment.redis, o->host) &&
         (port == s->deployment.redis_port || port + 1 == s->deployment.redis_port))
         return sc_perr(c, "/origin/port", 0, "port %lld (and %lld for the mediator) would clash "
                        "with redis on %s", port, port + 1, s->hosts[o->host].name);
@@ -123,13 +100,7 @@ int sc_parse_cache(pctx *c, json_t *w, sb_scenario *s)
                               &k->subscribe_delay_ns) == -1))
         return -1;
     k->keys = (int)nkeys;
-    k->herd_bound = -1;
-    for (size_t i = 0; i < N_STRATEGIES; i++)
-        if (!strcmp(strategies[i].name, strategy)) {
-            k->strategy = strategies[i].s;
-            k->herd_bound = strategies[i].herd_bound;
-        }
-    if (k->herd_bound < 0)
+    if (scenario_cache_strategy_find(strategy, &k->strategy, &k->herd_bound) == -1)
         return sc_perr(c, "/workload/cache/strategy", 0, "unknown strategy \"%s\"; allowed: %s",
                        strategy, ALLOWED_STRATEGIES);
     static const char *const nums[] = {"zipf", "writes"};
