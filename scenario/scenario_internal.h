@@ -47,11 +47,16 @@ int sc_get_object(pctx *c, json_t *obj, const char *path, const char *key, int r
 int sc_parse_hosts(pctx *c, json_t *root, sb_scenario *s);
 int sc_check_remote(pctx *c, const sb_scenario *s);
 
-/* scenario_faults.c */
-int sc_parse_nemesis(pctx *c, json_t *root, sb_scenario *s);
-void sc_free_nemesis(sb_scenario *s);
+/* scenario_faults.c: one fault at p (a template of a random schedule when
+ * templ), into f. */
+int sc_parse_fault(pctx *c, const sb_scenario *s, json_t *o, const char *p, int templ,
+                   sb_fault *f);
 /* "2mbit", "512kbit", "100kB" -> bytes per second; -1 if malformed. */
 int sb_parse_rate(const char *s, uint64_t *bytes_per_s);
+
+/* scenario_schedule.c: the "nemesis" section, and the schedule from it. */
+int sc_parse_nemesis(pctx *c, json_t *root, sb_scenario *s);
+void sc_free_nemesis(sb_scenario *s);
 
 /* scenario_cache.c: the "origin" section (before clients and workload) and
  * the cache workload's options (w is the "workload" object). */
