@@ -14,8 +14,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "sb_limits.h"
+
 #define SB_NAME_LEN 64
-#define SB_MAX_HOSTS 64
 
 /* One redis.conf / sentinel.conf directive, passed through verbatim:
  * "down-after-milliseconds": 1000 becomes "down-after-milliseconds 1000". */

@@ -14,12 +14,12 @@
 
 #include "client.h"
 #include "cluster_slots.h"
+#include "sb_limits.h"
 
 #define MAX_REDIRECTS 5
-#define SB_MAX_HOSTS_CLIENT 64
 
 struct sb_cluster_state {
-    redisContext *conn[SB_MAX_HOSTS_CLIENT];
+    redisContext *conn[SB_MAX_HOSTS];
     sb_slot_map *map;
     int map_ok;
     size_t next_seed;
@@ -43,7 +43,7 @@ void cluster_state_drop(sb_cluster_state *st)
 {
     if (!st)
         return;
-    for (int h = 0; h < SB_MAX_HOSTS_CLIENT; h++)
+    for (int h = 0; h < SB_MAX_HOSTS; h++)
         if (st->conn[h]) {
             redisFree(st->conn[h]);
             st->conn[h] = NULL;
@@ -135,7 +135,7 @@ static int key_arg(int argc, const char **argv)
 static int host_of(sb_sentinel_client *c, const char *addr)
 {
     int h = lab_host_by_addr(c->cfg.lab, addr);
-    return h >= 0 && h < SB_MAX_HOSTS_CLIENT ? h : -1;
+    return h >= 0 && h < SB_MAX_HOSTS ? h : -1;
 }
 
 /* The owner of key's slot, from the map (fetched if needed); -1 with why. */

@@ -317,7 +317,7 @@ static int start_origin(sb_deploy *d, const char *run_dir, char *err)
         if (!(d->mediator = lab_spawn(d->lab, o->host, margv, dir, log, err)))
             return -1;
     }
-    int64_t deadline = sb_now_ns() + 10 * SB_NS_PER_S;
+    int64_t deadline = sb_now_ns() + SB_SERVICE_START_TIMEOUT_NS;
     while (!port_open(d, o->host, o->port) || (mediator && !port_open(d, o->host, o->port + 1))) {
         if (!lab_proc_running(d->origin) || (d->mediator && !lab_proc_running(d->mediator)) ||
             sb_now_ns() > deadline) {

@@ -318,7 +318,7 @@ typedef struct migration {
 static redisContext *mig_conn(migration *m, int host, char *err)
 {
     if (!m->conn[host])
-        m->conn[host] = deploy_connect_oob(m->d, host, SB_PROC_REDIS, 10 * SB_NS_PER_S, err);
+        m->conn[host] = deploy_connect_oob(m->d, host, SB_PROC_REDIS, SB_OOB_CONNECT_TIMEOUT_NS, err);
     return m->conn[host];
 }
 

@@ -475,7 +475,7 @@ static void final_read(run *r, int master)
     if (cluster)
         fr.deploy = r->deploy; /* every key from its slot's owner */
     else
-        fr.rc = deploy_connect_oob(r->deploy, master, SB_PROC_REDIS, 10 * SB_NS_PER_S, err);
+        fr.rc = deploy_connect_oob(r->deploy, master, SB_PROC_REDIS, SB_OOB_CONNECT_TIMEOUT_NS, err);
     sb_buf value;
     sb_buf_init(&value);
     if ((cluster || fr.rc) && r->wk->final_read(&r->s->workload, &fr, &value, err) == 0)

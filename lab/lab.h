@@ -18,6 +18,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "qdisc.h" /* sb_netem, SB_QDISC_UNSUPPORTED */
+
 #define SB_LAB_PREFIX "sb-"
 #define SB_LAB_LOCK_DIR "/run/splitbrain"
 
@@ -113,6 +115,21 @@ int lab_proc_restart(sb_proc *p, char *err);
  * replacing what was there. lab_firewall_clear removes the table. */
 int lab_firewall_set(sb_lab *lab, int host, const char *nft_ruleset, char *err);
 int lab_firewall_clear(sb_lab *lab, int host, char *err);
+
+/* Traffic control: the root qdisc of host's interface (eth0 of its
+ * namespace; on the ssh backend the interface that holds its address). */
+typedef struct sb_qdisc_req {
+    enum { SB_QDISC_CLEAR, SB_QDISC_TBF, SB_QDISC_NETEM } kind;
+    uint64_t rate_bytes; /* TBF: bytes/s, burst, and how long a packet may wait */
+    uint32_t burst_bytes;
+    int64_t latency_ns;
+    sb_netem netem; /* NETEM */
+} sb_qdisc_req;
+/* 0, -1 with err, or SB_QDISC_UNSUPPORTED (no sch_netem on the host). */
+int lab_qdisc(sb_lab *lab, int host, const sb_qdisc_req *req, char *err);
+/* Whether host can run netem: 1 yes, 0 no (why says why), -1 the probe
+ * failed (err). */
+int lab_netem_available(sb_lab *lab, int host, char *why, char *err);
 
 /* Removes what killed runs left: namespaces named sb-* whose run's lock is
  * free (or all of ours when force), every process inside them, stale lock

@@ -1,6 +1,7 @@
 /* lab_clean.c -- finding and removing what runs left behind: processes in
  * our namespaces, the namespaces themselves, stale lock files. Only names
- * with the sb- prefix are ever touched, and never those of a live run. */
+ * with the sb- prefix are ever touched, and never those of a live run.
+ * clean --hosts does the same on the hosts a scenario names, over ssh. */
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
@@ -17,6 +18,8 @@
 
 #include "lab.h"
 #include "lab_internal.h"
+#include "scenario_model.h"
+#include "ssh.h"
 #include "util.h"
 
 #define NETNS_DIR "/run/netns"
@@ -161,7 +164,7 @@ int lab_clean(int force, void (*log)(const char *line, void *arg), void *arg, ch
                 say(log, arg, "kept namespace %s (run %s is alive)", e->d_name, id);
                 continue;
             }
-            int killed = lab_ns_kill_all(e->d_name, 5 * SB_NS_PER_S);
+            int killed = lab_ns_kill_all(e->d_name, SB_KILL_WAIT_NS);
             if (lab_ns_delete(e->d_name, err) == -1) {
                 closedir(d);
                 return -1;
@@ -215,4 +218,124 @@ int lab_clean(int force, void (*log)(const char *line, void *arg), void *arg, ch
         closedir(d);
     }
     return removed;
+}
+
+/* ====== clean --hosts ====== */
+
+int lab_clean_remote(const sb_host *hosts, size_t n_hosts, int force,
+                     void (*log)(const char *line, void *arg), void *arg, char *err)
+{
+    char ctl[64];
+    snprintf(ctl, sizeof(ctl), "%s/clean-%d", SB_LAB_LOCK_DIR, (int)getpid());
+    if (sb_mkdir_p(SB_LAB_LOCK_DIR, err) == -1)
+        return -1;
+    if (mkdir(ctl, 0700) == -1 && errno != EEXIST) {
+        sb_err_set(err, "mkdir(%s): %s", ctl, strerror(errno));
+        return -1;
+    }
+    int removed = 0, failed = 0;
+    for (size_t i = 0; i < n_hosts; i++) {
+        const sb_host *h = &hosts[i];
+        if (!h->remote)
+            continue;
+        sb_ssh_target t = lab_ssh_target_of(h);
+        char e[SB_ERR_LEN];
+        sb_ssh *c = ssh_open(&t, ctl, NULL, SB_SSH_CONNECT_TIMEOUT_NS, e);
+        if (!c) {
+            if (log) {
+                char line[SB_ERR_LEN + 32];
+                snprintf(line, sizeof(line), "could not clean %s: %s", h->name, e);
+                log(line, arg);
+            }
+            sb_err_set(err, "%s", e);
+            failed = 1;
+            continue;
+        }
+        /* run folders: six hex digits under dir */
+        sb_buf cmd, out;
+        sb_buf_init(&cmd);
+        sb_buf_init(&out);
+        sb_buf_puts(&cmd, "cd ");
+        ssh_quote(&cmd, h->dir);
+        sb_buf_puts(&cmd, " 2>/dev/null && for d in *; do case $d in "
+                          "[0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f]) "
+                          "[ -d \"$d\" ] && echo \"$d\";; esac; done; true");
+        int live = 0;
+        if (ssh_check(c, cmd.data, &out, SB_SSH_CMD_TIMEOUT_NS, e) == 0 && out.len) {
+            sb_buf_puts(&out, "");
+            char *save = NULL;
+            for (char *id = strtok_r(out.data, "\n", &save); id; id = strtok_r(NULL, "\n", &save)) {
+                char line[1400];
+                if (!force && lab_run_alive(id)) {
+                    live = 1;
+                    snprintf(line, sizeof(line), "kept %s:%s/%s (run %s is alive)", h->name,
+                             h->dir, id, id);
+                    if (log)
+                        log(line, arg);
+                    continue;
+                }
+                sb_buf rm;
+                sb_buf_init(&rm);
+                /* Redis renames its process title, so its command line does not
+                 * name the folder: its working directory (dir) does. */
+                char folder[1100];
+                snprintf(folder, sizeof(folder), "%s/%s", h->dir, id);
+                sb_buf_puts(&rm, "D=");
+                ssh_quote(&rm, folder);
+                sb_buf_puts(&rm, "; n=0; for p in /proc/[0-9]*; do c=$(readlink \"$p/cwd\" "
+                                 "2>/dev/null) || continue; case \"$c\" in \"$D\"|\"$D\"/*) "
+                                 "kill -9 \"${p#/proc/}\" 2>/dev/null && n=$((n+1));; esac; done");
+                /* not the folder's path itself: pkill would match this shell */
+                sb_buf_puts(&rm, "; cd ");
+                ssh_quote(&rm, h->dir);
+                sb_buf_puts(&rm, " && rm -rf ");
+                ssh_quote(&rm, id);
+                sb_buf_puts(&rm, " && echo \"killed $n\"");
+                sb_buf res;
+                sb_buf_init(&res);
+                if (ssh_check(c, rm.data, &res, SB_SSH_CMD_TIMEOUT_NS, e) == 0) {
+                    sb_buf_puts(&res, "");
+                    const char *k = strstr(res.data, "killed ");
+                    snprintf(line, sizeof(line), "removed %s:%s/%s (%s process%s killed)",
+                             h->name, h->dir, id, k ? k + 7 : "0",
+                             k && atoi(k + 7) == 1 ? "" : "es");
+                    line[strcspn(line, "\n")] = '\0';
+                    if (!strstr(line, "killed)"))
+                        snprintf(line + strlen(line), sizeof(line) - strlen(line),
+                                 " processes killed)");
+                    removed++;
+                } else {
+                    snprintf(line, sizeof(line), "could not clean %s:%s/%s: %s", h->name,
+                             h->dir, id, e);
+                    failed = 1;
+                    sb_err_set(err, "%s", e);
+                }
+                if (log)
+                    log(line, arg);
+                sb_buf_free(&res);
+                sb_buf_free(&rm);
+            }
+        }
+        if (!live) {
+            sb_buf res;
+            sb_buf_init(&res);
+            if (ssh_check(c, "nft delete table inet splitbrain 2>/dev/null && echo gone; true",
+                          &res, SB_SSH_CMD_TIMEOUT_NS, e) == 0 &&
+                res.len && strstr(res.data, "gone")) {
+                char line[200];
+                snprintf(line, sizeof(line), "removed %s: nftables table inet splitbrain",
+                         h->name);
+                if (log)
+                    log(line, arg);
+                removed++;
+            }
+            sb_buf_free(&res);
+        }
+        sb_buf_free(&cmd);
+        sb_buf_free(&out);
+        ssh_close(c);
+    }
+    char e[SB_ERR_LEN];
+    sb_rm_rf(ctl, e);
+    return failed ? -1 : removed;
 }

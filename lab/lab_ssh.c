@@ -9,12 +9,19 @@
  * live log watcher sees node events) and every file of those folders comes
  * back at the end. Processes start under setsid with the log as output;
  * pids are the hosts' own. At the end (or abort) every process is killed,
- * the firewall table removed and the remote folder deleted. */
+ * the firewall table removed and the remote folder deleted. Traffic
+ * control is tc on the interface that holds the host's address.
+ *
+ * One file (about 950 lines) for the whole backend: every part works on
+ * the same connection state and path rewriting; its table,
+ * lab_backend_ssh, is at the end. */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netdb.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -36,7 +43,6 @@
 #define PORT_SPAN_MAX 400
 #define PORT_TOTAL 12000
 #define MIRROR_PERIOD_NS (200 * SB_NS_PER_MS)
-#define SSH_CMD_TIMEOUT_NS (15 * SB_NS_PER_S)
 
 typedef struct rhost {
     sb_ssh *conn; /* NULL: a placement on this machine */
@@ -47,7 +53,7 @@ typedef struct rhost {
 } rhost;
 
 struct lab_remote {
-    rhost h[SB_MAX_HOSTS_LAB];
+    rhost h[SB_MAX_HOSTS];
     char ssh_log[4200];
     pthread_t mirror;
     int mirror_started;
@@ -121,7 +127,7 @@ static int resolve4(const char *name, char *out, size_t len, char *err)
 static void *mirror_main(void *arg);
 
 /* The scenario's view of a remote host, for ssh.c. */
-static sb_ssh_target target_of(const sb_host *h)
+sb_ssh_target lab_ssh_target_of(const sb_host *h)
 {
     sb_ssh_target t = {.port = h->port, .sudo = h->sudo};
     snprintf(t.name, sizeof(t.name), "%s", h->name);
@@ -151,8 +157,8 @@ int lab_ssh_open(sb_lab *lab, const sb_host *hosts, char *err)
             continue;
         if (resolve4(h->address, lab->hosts[i].addr, sizeof(lab->hosts[i].addr), err) == -1)
             return -1;
-        sb_ssh_target t = target_of(h);
-        r->conn = ssh_open(&t, lab_runtime_dir(lab), rm->ssh_log, 10 * SB_NS_PER_S, err);
+        sb_ssh_target t = lab_ssh_target_of(h);
+        r->conn = ssh_open(&t, lab_runtime_dir(lab), rm->ssh_log, SB_SSH_CONNECT_TIMEOUT_NS, err);
         if (!r->conn)
             return -1;
         snprintf(r->rdir, sizeof(r->rdir), "%s/%s", h->dir, lab->run_id);
@@ -163,7 +169,7 @@ int lab_ssh_open(sb_lab *lab, const sb_host *hosts, char *err)
         /* what the host sees us as: in the login's shell, since sudo drops
          * SSH_CONNECTION from the environment */
         int lc = ssh_run_login(r->conn, "echo \"ctl $SSH_CONNECTION\"", &out,
-                               SSH_CMD_TIMEOUT_NS, err);
+                               SB_SSH_CMD_TIMEOUT_NS, err);
         if (lc > 0)
             sb_err_set(err, "host %s: `echo $SSH_CONNECTION` exited %d", h->name, lc);
         if (lc != 0) {
@@ -184,7 +190,7 @@ int lab_ssh_open(sb_lab *lab, const sb_host *hosts, char *err)
         ssh_quote(&cmd, r->rdir);
         sb_buf_puts(&cmd, " && test -w ");
         ssh_quote(&cmd, r->rdir);
-        int rc = ssh_check(r->conn, cmd.data, &out, SSH_CMD_TIMEOUT_NS, err);
+        int rc = ssh_check(r->conn, cmd.data, &out, SB_SSH_CMD_TIMEOUT_NS, err);
         sb_buf_puts(&out, "");
         char *ctl = strstr(out.data, "ctl ");
         char *missing = strstr(out.data, "missing ");
@@ -331,7 +337,7 @@ static int clock_install(sb_lab *lab, int host, const char *shim, char *err)
     struct utsname u;
     sb_buf out;
     sb_buf_init(&out);
-    rc = uname(&u) == -1 ? -1 : ssh_check(r->conn, "uname -m", &out, SSH_CMD_TIMEOUT_NS, err);
+    rc = uname(&u) == -1 ? -1 : ssh_check(r->conn, "uname -m", &out, SB_SSH_CMD_TIMEOUT_NS, err);
     sb_buf_puts(&out, "");
     out.data[strcspn(out.data, "\n")] = '\0';
     if (rc == 0 && strcmp(out.data, u.machine)) {
@@ -432,7 +438,7 @@ int lab_ssh_clock(sb_lab *lab, int host, const char *ctl_path, int monotonic, co
     else if (!strcmp(op, "strobe"))
         sb_buf_printf(&cmd, " %lld %lld %lld", (long long)delta_ns, (long long)period_ns,
                       (long long)duration_ns);
-    int rc = ssh_check(c, cmd.data, &out, SSH_CMD_TIMEOUT_NS, err);
+    int rc = ssh_check(c, cmd.data, &out, SB_SSH_CMD_TIMEOUT_NS, err);
     if (rc == 0)
         lab_log(lab, "# clock on %s: %s -> %.*s\n", lab->hosts[host].name, cmd.data,
                 out.len ? (int)strcspn(out.data, "\n") : 0, out.len ? out.data : "");
@@ -497,7 +503,7 @@ int lab_ssh_start(sb_proc *p, char *err)
     sb_buf_puts(&cmd, " >> ");
     ssh_quote(&cmd, rlog.data);
     sb_buf_puts(&cmd, " 2>&1 < /dev/null & echo \"pid $!\"; }");
-    int rc = ssh_check(c, cmd.data, &out, SSH_CMD_TIMEOUT_NS, err);
+    int rc = ssh_check(c, cmd.data, &out, SB_SSH_CMD_TIMEOUT_NS, err);
     sb_buf_puts(&out, "");
     char *pp = strstr(out.data, "pid ");
     long pid = pp ? strtol(pp + 4, NULL, 10) : 0;
@@ -533,7 +539,7 @@ int lab_ssh_running(sb_proc *p)
              (int)p->pid);
     sb_buf out;
     sb_buf_init(&out);
-    int code = ssh_run_quiet(c, cmd, &out, SSH_CMD_TIMEOUT_NS, err);
+    int code = ssh_run_quiet(c, cmd, &out, SB_SSH_CMD_TIMEOUT_NS, err);
     sb_buf_puts(&out, "");
     int up = strstr(out.data, "up") != NULL, down = strstr(out.data, "down") != NULL;
     sb_buf_free(&out);
@@ -557,7 +563,7 @@ int lab_ssh_signal(sb_proc *p, int sig, char *err)
         return -1;
     char cmd[64];
     snprintf(cmd, sizeof(cmd), "kill -%d %d", sig, (int)p->pid);
-    return ssh_check(c, cmd, NULL, SSH_CMD_TIMEOUT_NS, err);
+    return ssh_check(c, cmd, NULL, SB_SSH_CMD_TIMEOUT_NS, err);
 }
 
 /* ====== Logs, files back, the end ====== */
@@ -574,7 +580,7 @@ static void mirror_host(sb_lab *lab, int host, sb_proc **procs, size_t n)
     sb_buf_init(&cmd);
     sb_buf_init(&out);
     size_t k = 0;
-    sb_proc *mine[SB_MAX_HOSTS_LAB * 4];
+    sb_proc *mine[SB_MAX_HOSTS * 4];
     for (size_t i = 0; i < n && k < sizeof(mine) / sizeof(mine[0]); i++) {
         sb_proc *p = procs[i];
         if (p->host != host || !p->log)
@@ -657,7 +663,7 @@ static void fetch_dir(sb_lab *lab, sb_proc *p)
     ssh_quote(&cmd, rcwd.data);
     sb_buf_puts(&cmd, " && for f in * .[!.]*; do [ -f \"$f\" ] && printf '%s\\n' \"$f\"; done; true");
     char err[SB_ERR_LEN];
-    if (ssh_run_quiet(c, cmd.data, &out, SSH_CMD_TIMEOUT_NS, err) == 0 && out.len) {
+    if (ssh_run_quiet(c, cmd.data, &out, SB_SSH_CMD_TIMEOUT_NS, err) == 0 && out.len) {
         sb_buf_puts(&out, "");
         char *save = NULL;
         for (char *name = strtok_r(out.data, "\n", &save); name;
@@ -707,7 +713,7 @@ void lab_ssh_close(sb_lab *lab)
         sb_buf_init(&cmd);
         sb_buf_puts(&cmd, "nft delete table inet splitbrain 2>/dev/null; rm -rf ");
         ssh_quote(&cmd, r->rdir);
-        if (ssh_check(r->conn, cmd.data, NULL, SSH_CMD_TIMEOUT_NS, err) == -1) {
+        if (ssh_check(r->conn, cmd.data, NULL, SB_SSH_CMD_TIMEOUT_NS, err) == -1) {
             lab_log(lab, "# %s\n", err);
             fprintf(stderr, "splitbrain: cleaning %s: %s (run `splitbrain clean --hosts`)\n",
                     lab->hosts[h].name, err);
@@ -720,122 +726,244 @@ void lab_ssh_close(sb_lab *lab)
     lab->rm = NULL;
 }
 
-/* ====== clean --hosts ====== */
+/* ====== The backend ====== */
 
-int lab_clean_remote(const sb_host *hosts, size_t n_hosts, int force,
-                     void (*log)(const char *line, void *arg), void *arg, char *err)
+sb_lab *lab_create_remote(const struct sb_host *hosts, size_t n_hosts, const char *run_dir,
+                          char *err)
 {
-    char ctl[64];
-    snprintf(ctl, sizeof(ctl), "%s/clean-%d", SB_LAB_LOCK_DIR, (int)getpid());
-    if (sb_mkdir_p(SB_LAB_LOCK_DIR, err) == -1)
-        return -1;
-    if (mkdir(ctl, 0700) == -1 && errno != EEXIST) {
-        sb_err_set(err, "mkdir(%s): %s", ctl, strerror(errno));
-        return -1;
+    const char *names[SB_MAX_HOSTS];
+    for (size_t i = 0; i < n_hosts && i < SB_MAX_HOSTS; i++)
+        names[i] = lab_host_spec_name(hosts, i);
+    sb_lab *lab = lab_alloc(&lab_backend_ssh, names, n_hosts, run_dir, err);
+    if (!lab)
+        return NULL;
+    lab_log(lab, "# lab %s: %zu hosts over ssh\n", lab->run_id, n_hosts);
+    if (lab_ssh_open(lab, hosts, err) == -1) {
+        lab_destroy(lab);
+        return NULL;
     }
-    int removed = 0, failed = 0;
-    for (size_t i = 0; i < n_hosts; i++) {
-        const sb_host *h = &hosts[i];
-        if (!h->remote)
-            continue;
-        sb_ssh_target t = target_of(h);
-        char e[SB_ERR_LEN];
-        sb_ssh *c = ssh_open(&t, ctl, NULL, 10 * SB_NS_PER_S, e);
-        if (!c) {
-            if (log) {
-                char line[SB_ERR_LEN + 32];
-                snprintf(line, sizeof(line), "could not clean %s: %s", h->name, e);
-                log(line, arg);
-            }
-            sb_err_set(err, "%s", e);
-            failed = 1;
-            continue;
-        }
-        /* run folders: six hex digits under dir */
-        sb_buf cmd, out;
-        sb_buf_init(&cmd);
-        sb_buf_init(&out);
-        sb_buf_puts(&cmd, "cd ");
-        ssh_quote(&cmd, h->dir);
-        sb_buf_puts(&cmd, " 2>/dev/null && for d in *; do case $d in "
-                          "[0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f]) "
-                          "[ -d \"$d\" ] && echo \"$d\";; esac; done; true");
-        int live = 0;
-        if (ssh_check(c, cmd.data, &out, SSH_CMD_TIMEOUT_NS, e) == 0 && out.len) {
-            sb_buf_puts(&out, "");
-            char *save = NULL;
-            for (char *id = strtok_r(out.data, "\n", &save); id; id = strtok_r(NULL, "\n", &save)) {
-                char line[1400];
-                if (!force && lab_run_alive(id)) {
-                    live = 1;
-                    snprintf(line, sizeof(line), "kept %s:%s/%s (run %s is alive)", h->name,
-                             h->dir, id, id);
-                    if (log)
-                        log(line, arg);
-                    continue;
-                }
-                sb_buf rm;
-                sb_buf_init(&rm);
-                /* Redis renames its process title, so its command line does not
-                 * name the folder: its working directory (dir) does. */
-                char folder[1100];
-                snprintf(folder, sizeof(folder), "%s/%s", h->dir, id);
-                sb_buf_puts(&rm, "D=");
-                ssh_quote(&rm, folder);
-                sb_buf_puts(&rm, "; n=0; for p in /proc/[0-9]*; do c=$(readlink \"$p/cwd\" "
-                                 "2>/dev/null) || continue; case \"$c\" in \"$D\"|\"$D\"/*) "
-                                 "kill -9 \"${p#/proc/}\" 2>/dev/null && n=$((n+1));; esac; done");
-                /* not the folder's path itself: pkill would match this shell */
-                sb_buf_puts(&rm, "; cd ");
-                ssh_quote(&rm, h->dir);
-                sb_buf_puts(&rm, " && rm -rf ");
-                ssh_quote(&rm, id);
-                sb_buf_puts(&rm, " && echo \"killed $n\"");
-                sb_buf res;
-                sb_buf_init(&res);
-                if (ssh_check(c, rm.data, &res, SSH_CMD_TIMEOUT_NS, e) == 0) {
-                    sb_buf_puts(&res, "");
-                    const char *k = strstr(res.data, "killed ");
-                    snprintf(line, sizeof(line), "removed %s:%s/%s (%s process%s killed)",
-                             h->name, h->dir, id, k ? k + 7 : "0",
-                             k && atoi(k + 7) == 1 ? "" : "es");
-                    line[strcspn(line, "\n")] = '\0';
-                    if (!strstr(line, "killed)"))
-                        snprintf(line + strlen(line), sizeof(line) - strlen(line),
-                                 " processes killed)");
-                    removed++;
-                } else {
-                    snprintf(line, sizeof(line), "could not clean %s:%s/%s: %s", h->name,
-                             h->dir, id, e);
-                    failed = 1;
-                    sb_err_set(err, "%s", e);
-                }
-                if (log)
-                    log(line, arg);
-                sb_buf_free(&res);
-                sb_buf_free(&rm);
-            }
-        }
-        if (!live) {
-            sb_buf res;
-            sb_buf_init(&res);
-            if (ssh_check(c, "nft delete table inet splitbrain 2>/dev/null && echo gone; true",
-                          &res, SSH_CMD_TIMEOUT_NS, e) == 0 &&
-                res.len && strstr(res.data, "gone")) {
-                char line[200];
-                snprintf(line, sizeof(line), "removed %s: nftables table inet splitbrain",
-                         h->name);
-                if (log)
-                    log(line, arg);
-                removed++;
-            }
-            sb_buf_free(&res);
-        }
-        sb_buf_free(&cmd);
-        sb_buf_free(&out);
-        ssh_close(c);
-    }
-    char e[SB_ERR_LEN];
-    sb_rm_rf(ctl, e);
-    return failed ? -1 : removed;
+    return lab;
 }
+
+/* The calling thread's placement (lab_enter), -1 when none: clients
+ * connect from its local port range (lab_placement_connect). */
+static __thread const sb_lab *tl_lab, *tl_saved_lab;
+static __thread int tl_host = -1, tl_saved_host = -1;
+
+static int ssh_enter(const sb_lab *lab, int host, char *err)
+{
+    if (host < 0 || (size_t)host >= lab->n_hosts) {
+        sb_err_set(err, "no host %d in the lab", host);
+        return -1;
+    }
+    tl_lab = lab;
+    tl_host = host;
+    return 0;
+}
+
+static int ssh_leave(const sb_lab *lab, char *err)
+{
+    (void)lab;
+    (void)err;
+    tl_lab = NULL;
+    tl_host = -1;
+    return 0;
+}
+
+static int ssh_oob_enter(const sb_lab *lab, int host, const char **addr, char *err)
+{
+    {
+        if (host < 0 || (size_t)host >= lab->n_hosts) {
+            sb_err_set(err, "no host %d in the lab", host);
+            return -1;
+        }
+        *addr = lab->hosts[host].addr;
+        tl_saved_lab = tl_lab; /* never from a placement's port range */
+        tl_saved_host = tl_host;
+        tl_lab = NULL;
+        tl_host = -1;
+        return 0;
+    }
+}
+
+static int ssh_oob_leave(const sb_lab *lab, char *err)
+{
+    (void)lab;
+    (void)err;
+    tl_lab = tl_saved_lab;
+    tl_host = tl_saved_host;
+    return 0;
+}
+
+int lab_placement_connect(const char *addr, int port, int64_t timeout_ns, char *err,
+                          size_t errlen)
+{
+    if (!tl_lab || tl_host < 0)
+        return -2;
+    int lo, hi;
+    lab_port_range(tl_lab, tl_host, &lo, &hi);
+    struct sockaddr_in to = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+    if (inet_pton(AF_INET, addr, &to.sin_addr) != 1) {
+        snprintf(err, errlen, "connect %s:%d: not an IPv4 address (the ssh backend's "
+                              "placements need one)", addr, port);
+        return -1;
+    }
+    /* Ports of the range in turn, shared by the threads of the placement;
+     * a port still in use is skipped. */
+    static _Atomic unsigned next[SB_MAX_HOSTS];
+    int span = hi - lo + 1;
+    for (int attempt = 0; attempt < span; attempt++) {
+        int p = lo + (int)(atomic_fetch_add(&next[tl_host], 1) % (unsigned)span);
+        int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+        if (fd == -1) {
+            snprintf(err, errlen, "socket: %s", strerror(errno));
+            return -1;
+        }
+        int one = 1;
+        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+        /* closed with a reset: no TIME_WAIT holding the port afterwards */
+        struct linger lg = {.l_onoff = 1, .l_linger = 0};
+        setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+        struct sockaddr_in me = {.sin_family = AF_INET, .sin_port = htons((uint16_t)p)};
+        if (bind(fd, (struct sockaddr *)&me, sizeof(me)) == -1) {
+            close(fd);
+            if (errno == EADDRINUSE)
+                continue;
+            snprintf(err, errlen, "bind to port %d: %s", p, strerror(errno));
+            return -1;
+        }
+        if (connect(fd, (struct sockaddr *)&to, sizeof(to)) == -1 && errno != EINPROGRESS) {
+            int e = errno;
+            close(fd);
+            if (e == EADDRNOTAVAIL || e == EADDRINUSE)
+                continue;
+            snprintf(err, errlen, "connect %s:%d: %s", addr, port, strerror(e));
+            return -1;
+        }
+        struct pollfd pf = {.fd = fd, .events = POLLOUT};
+        int r;
+        do
+            r = poll(&pf, 1, (int)(timeout_ns / SB_NS_PER_MS) + 1);
+        while (r == -1 && errno == EINTR);
+        int soerr = 0;
+        socklen_t sl = sizeof(soerr);
+        if (r == 1)
+            getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &sl);
+        if (r != 1 || soerr) {
+            close(fd);
+            snprintf(err, errlen, "connect %s:%d: %s", addr, port,
+                     r == 0 ? "Connection timed out" : strerror(soerr ? soerr : errno));
+            return -1;
+        }
+        int fl = fcntl(fd, F_GETFL);
+        fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
+        return fd;
+    }
+    snprintf(err, errlen, "connect %s:%d: every port of %s's range %d-%d is in use", addr, port,
+             tl_lab->hosts[tl_host].name, lo, hi);
+    return -1;
+}
+
+/* ====== Traffic control with tc ====== */
+
+/* Runs tc (what) on remote host h, on the interface that holds the host's
+ * address ($IF). The exit status 4 means "no sch_netem". */
+static int remote_tc(sb_lab *lab, int h, const char *what, char *err)
+{
+    const char *addr = lab_host_addr(lab, h);
+    char script[1400];
+    snprintf(script, sizeof(script),
+             "IF=$(ip -o -4 addr show | awk -v a=%s '{split($4, x, \"/\"); if (x[1] == a) "
+             "{print $2; exit}}'); [ -n \"$IF\" ] || { echo \"no interface holds %s\"; "
+             "exit 3; }; %s",
+             addr, addr, what);
+    char *argv[] = {"sh", "-c", script, NULL};
+    return lab_exec(lab, h, argv, NULL, SB_SSH_CMD_TIMEOUT_NS, err);
+}
+
+static int ssh_qdisc(sb_lab *lab, int h, const sb_qdisc_req *q, char *err)
+{
+    char what[600];
+    if (q->kind == SB_QDISC_CLEAR) {
+        snprintf(what, sizeof(what), "tc qdisc del dev \"$IF\" root 2>/dev/null; true");
+    } else if (q->kind == SB_QDISC_TBF) {
+        snprintf(what, sizeof(what),
+                 "tc qdisc replace dev \"$IF\" root tbf rate %llubit burst %llu latency %lldus",
+                 (unsigned long long)q->rate_bytes * 8ULL, (unsigned long long)q->burst_bytes,
+                 (long long)(q->latency_ns / 1000));
+    } else {
+        const sb_netem *f = &q->netem;
+        int off = snprintf(what, sizeof(what), "tc qdisc replace dev \"$IF\" root netem limit 1000");
+        if (f->delay_ns)
+            off += snprintf(what + off, sizeof(what) - (size_t)off, " delay %lldus %lldus",
+                            (long long)(f->delay_ns / 1000), (long long)(f->jitter_ns / 1000));
+        if (f->loss > 0)
+            off += snprintf(what + off, sizeof(what) - (size_t)off, " loss %g%%", f->loss * 100);
+        if (f->duplicate > 0)
+            off += snprintf(what + off, sizeof(what) - (size_t)off, " duplicate %g%%",
+                            f->duplicate * 100);
+        if (f->reorder > 0)
+            off += snprintf(what + off, sizeof(what) - (size_t)off, " reorder %g%%",
+                            f->reorder * 100);
+        if (f->corrupt > 0)
+            snprintf(what + off, sizeof(what) - (size_t)off, " corrupt %g%%", f->corrupt * 100);
+        int rc = remote_tc(lab, h, what, err);
+        if (rc == -1 && strstr(err, "qdisc kind is unknown")) {
+            sb_err_set(err, "host %s's kernel has no sch_netem (tc: qdisc kind is unknown)",
+                       lab->hosts[h].name);
+            return SB_QDISC_UNSUPPORTED;
+        }
+        return rc;
+    }
+    return remote_tc(lab, h, what, err);
+}
+
+/* Is the module there, built in or loadable? */
+static int ssh_netem_available(sb_lab *lab, int h, char *why, char *err)
+{
+    char e[SB_ERR_LEN];
+    if (remote_tc(lab, h,
+                  "modprobe -n -q sch_netem 2>/dev/null || grep -qs sch_netem "
+                  "/lib/modules/$(uname -r)/modules.builtin || { echo no-sch-netem; exit 4; }",
+                  e) == 0)
+        return 1;
+    if (strstr(e, "no-sch-netem")) {
+        snprintf(why, SB_ERR_LEN, "host %s's kernel has no sch_netem (neither built in nor a module)",
+                 lab->hosts[h].name);
+        return 0;
+    }
+    sb_err_set(err, "%s", e);
+    return -1;
+}
+
+static void ssh_kill(sb_proc *p, char *err)
+{
+    /* SIGKILL, then wait until the host says it is gone */
+    lab_ssh_signal(p, SIGKILL, err);
+    int64_t deadline = sb_now_ns() + SB_KILL_WAIT_NS;
+    while (lab_proc_running(p) && sb_now_ns() < deadline)
+        sb_sleep_ns(20 * SB_NS_PER_MS);
+}
+
+static void ssh_backend_close(sb_lab *lab)
+{
+    if (lab->rm)
+        lab_ssh_close(lab); /* kills, removes rules, copies files back */
+}
+
+const sb_lab_backend lab_backend_ssh = {
+    .name = "ssh",
+    .enter = ssh_enter,
+    .leave = ssh_leave,
+    .oob_enter = ssh_oob_enter,
+    .oob_leave = ssh_oob_leave,
+    .exec = lab_ssh_exec,
+    .start = lab_ssh_start,
+    .running = lab_ssh_running,
+    .signal = lab_ssh_signal,
+    .kill = ssh_kill,
+    .clock = lab_ssh_clock,
+    .qdisc = ssh_qdisc,
+    .netem_available = ssh_netem_available,
+    .close = ssh_backend_close,
+};

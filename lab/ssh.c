@@ -1,6 +1,7 @@
 /* ssh.c -- the ssh backend's transport: see ssh.h. */
 #define _GNU_SOURCE
 #include "ssh.h"
+#include "sb_limits.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -163,7 +164,7 @@ sb_ssh *ssh_open(const sb_ssh_target *t, const char *ctl_dir, const char *log_pa
 {
     sb_ssh *s = calloc(1, sizeof(*s));
     s->t = *t;
-    s->connect_timeout_ns = connect_timeout_ns > 0 ? connect_timeout_ns : 10 * SB_NS_PER_S;
+    s->connect_timeout_ns = connect_timeout_ns > 0 ? connect_timeout_ns : SB_SSH_CONNECT_TIMEOUT_NS;
     int n = snprintf(s->ctl, sizeof(s->ctl), "%s/%s.sock", ctl_dir, t->name);
     if (n < 0 || (size_t)n >= sizeof(s->ctl)) {
         sb_err_set(err, "ssh %s: control socket path %s/%s.sock is longer than %zu bytes",

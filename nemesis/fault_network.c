@@ -1,7 +1,7 @@
 /* fault_network.c -- the network family: partitions and packet loss
  * (nftables rules in the hosts' namespaces, or on the hosts over ssh),
- * bandwidth and netem (a root qdisc on each host's interface: libnl in a
- * namespace, tc over ssh), and heal. The pure part (grudges and the rules
+ * bandwidth and netem (a root qdisc on each host's interface, through the
+ * lab's backend), and heal. The pure part (grudges and the rules
  * they become) is unit-tested through nemesis.h. */
 #define _GNU_SOURCE
 #include <pthread.h>
@@ -10,7 +10,9 @@
 #include <string.h>
 
 #include "nemesis_internal.h"
-#include "qdisc.h"
+
+/* The hosts' interface in the local lab (lab_local.c). */
+#define IFACE "eth0"
 
 /* ====== Partitions (pure) ====== */
 
@@ -328,129 +330,23 @@ static int sync_firewalls(sb_nemesis *n, char *err)
     return rc;
 }
 
-/* ====== Traffic control over ssh ====== */
-
-/* Runs tc (what) on remote host h, on the interface that holds the host's
- * address ($IF). The exit status 4 means "no sch_netem". */
-static int remote_tc(sb_nemesis *n, int h, const char *what, char *err)
+/* The root qdisc a bandwidth or netem fault puts on a host. */
+static sb_qdisc_req qdisc_req(const sb_fault *f)
 {
-    const char *addr = lab_host_addr(n->lab, h);
-    char script[1400];
-    snprintf(script, sizeof(script),
-             "IF=$(ip -o -4 addr show | awk -v a=%s '{split($4, x, \"/\"); if (x[1] == a) "
-             "{print $2; exit}}'); [ -n \"$IF\" ] || { echo \"no interface holds %s\"; "
-             "exit 3; }; %s",
-             addr, addr, what);
-    char *argv[] = {"sh", "-c", script, NULL};
-    return lab_exec(n->lab, h, argv, NULL, 15 * SB_NS_PER_S, err);
+    sb_qdisc_req q = {.kind = f->kind == SB_FAULT_NETEM ? SB_QDISC_NETEM : SB_QDISC_TBF,
+                      .rate_bytes = f->rate_bytes,
+                      .burst_bytes = f->burst_bytes,
+                      .latency_ns = f->latency_ns,
+                      .netem = {.delay_ns = f->delay_ns,
+                                .jitter_ns = f->jitter_ns,
+                                .loss = f->loss,
+                                .duplicate = f->duplicate,
+                                .reorder = f->reorder,
+                                .corrupt = f->corrupt}};
+    return q;
 }
 
-static int remote_qdisc(sb_nemesis *n, int h, int (*fn)(sb_nemesis *, const sb_fault *, char *),
-                        const sb_fault *f, char *err);
-
-/* Runs a qdisc change on eth0 inside host h's namespace (on the ssh
- * backend: with tc on the host's interface). */
-static int in_host(sb_nemesis *n, int h, int (*fn)(sb_nemesis *, const sb_fault *, char *),
-                   const sb_fault *f, char *err)
-{
-    if (lab_is_remote(n->lab))
-        return remote_qdisc(n, h, fn, f, err);
-    if (lab_enter(n->lab, h, err) == -1)
-        return -1;
-    int rc = fn(n, f, err);
-    char lerr[SB_ERR_LEN];
-    if (lab_leave(n->lab, lerr) == -1) {
-        sb_err_set(err, "%s", lerr);
-        return -1;
-    }
-    return rc;
-}
-
-static int do_clear_qdisc(sb_nemesis *n, const sb_fault *f, char *err)
-{
-    (void)n;
-    (void)f;
-    return qdisc_clear(IFACE, err);
-}
-
-static int do_tbf(sb_nemesis *n, const sb_fault *f, char *err)
-{
-    (void)n;
-    return qdisc_tbf_set(IFACE, f->rate_bytes, f->burst_bytes, f->latency_ns, err);
-}
-
-static int do_netem(sb_nemesis *n, const sb_fault *f, char *err)
-{
-    (void)n;
-    sb_netem p = {.delay_ns = f->delay_ns,
-                  .jitter_ns = f->jitter_ns,
-                  .loss = f->loss,
-                  .duplicate = f->duplicate,
-                  .reorder = f->reorder,
-                  .corrupt = f->corrupt};
-    return qdisc_netem_set(IFACE, &p, err);
-}
-
-static int do_probe_netem(sb_nemesis *n, const sb_fault *f, char *err)
-{
-    (void)f;
-    int r = qdisc_netem_available("lo", n->netem_why);
-    if (r == -1)
-        sb_err_set(err, "%s", n->netem_why);
-    return r;
-}
-
-static int remote_qdisc(sb_nemesis *n, int h, int (*fn)(sb_nemesis *, const sb_fault *, char *),
-                        const sb_fault *f, char *err)
-{
-    char what[600];
-    if (fn == do_clear_qdisc) {
-        snprintf(what, sizeof(what), "tc qdisc del dev \"$IF\" root 2>/dev/null; true");
-    } else if (fn == do_tbf) {
-        snprintf(what, sizeof(what),
-                 "tc qdisc replace dev \"$IF\" root tbf rate %llubit burst %llu latency %lldus",
-                 (unsigned long long)f->rate_bytes * 8ULL, (unsigned long long)f->burst_bytes,
-                 (long long)(f->latency_ns / 1000));
-    } else if (fn == do_netem) {
-        int off = snprintf(what, sizeof(what), "tc qdisc replace dev \"$IF\" root netem limit 1000");
-        if (f->delay_ns)
-            off += snprintf(what + off, sizeof(what) - (size_t)off, " delay %lldus %lldus",
-                            (long long)(f->delay_ns / 1000), (long long)(f->jitter_ns / 1000));
-        if (f->loss > 0)
-            off += snprintf(what + off, sizeof(what) - (size_t)off, " loss %g%%", f->loss * 100);
-        if (f->duplicate > 0)
-            off += snprintf(what + off, sizeof(what) - (size_t)off, " duplicate %g%%",
-                            f->duplicate * 100);
-        if (f->reorder > 0)
-            off += snprintf(what + off, sizeof(what) - (size_t)off, " reorder %g%%",
-                            f->reorder * 100);
-        if (f->corrupt > 0)
-            snprintf(what + off, sizeof(what) - (size_t)off, " corrupt %g%%", f->corrupt * 100);
-        int rc = remote_tc(n, h, what, err);
-        if (rc == -1 && strstr(err, "qdisc kind is unknown")) {
-            sb_err_set(err, "host %s's kernel has no sch_netem (tc: qdisc kind is unknown)",
-                       host_name(n, h));
-            return SB_QDISC_UNSUPPORTED;
-        }
-        return rc;
-    } else { /* do_probe_netem: is the module there, built in or loadable? */
-        snprintf(what, sizeof(what),
-                 "modprobe -n -q sch_netem 2>/dev/null || grep -qs sch_netem "
-                 "/lib/modules/$(uname -r)/modules.builtin || { echo no-sch-netem; exit 4; }");
-        char e[SB_ERR_LEN];
-        if (remote_tc(n, h, what, e) == 0)
-            return 1;
-        if (strstr(e, "no-sch-netem")) {
-            snprintf(n->netem_why, sizeof(n->netem_why),
-                     "host %s's kernel has no sch_netem (neither built in nor a module)",
-                     host_name(n, h));
-            return 0;
-        }
-        sb_err_set(err, "%s", e);
-        return -1;
-    }
-    return remote_tc(n, h, what, err);
-}
+static const sb_qdisc_req qdisc_none = {.kind = SB_QDISC_CLEAR};
 
 static int clear_network(sb_nemesis *n, char *err)
 {
@@ -463,7 +359,7 @@ static int clear_network(sb_nemesis *n, char *err)
     for (size_t h = 0; h < n->s->n_hosts; h++) {
         if (n->qdisc_id[h] < 0)
             continue;
-        if (in_host(n, (int)h, do_clear_qdisc, NULL, err) == -1)
+        if (lab_qdisc(n->lab, (int)h, &qdisc_none, err) == -1)
             return -1;
         n->qdisc_id[h] = -1;
     }
@@ -648,9 +544,10 @@ int nemesis_qdisc_apply(sb_nemesis *n, const sb_fault *f, resolved *r, sb_buf *v
     sb_buf_puts(v, ",\"hosts\":");
     nemesis_hosts_json(n, &f->hosts, v);
     size_t cnt = f->hosts.n ? f->hosts.n : s->n_hosts;
+    sb_qdisc_req q = qdisc_req(f);
     for (size_t i = 0; i < cnt; i++) {
         int h = f->hosts.n ? f->hosts.idx[i] : (int)i;
-        int rc = in_host(n, h, f->kind == SB_FAULT_NETEM ? do_netem : do_tbf, f, err);
+        int rc = lab_qdisc(n->lab, h, &q, err);
         if (rc == SB_QDISC_UNSUPPORTED && f->optional) {
             char why[SB_ERR_LEN];
             snprintf(why, sizeof(why), "%s", err);
@@ -725,7 +622,7 @@ int nemesis_qdisc_undo(sb_nemesis *n, const sb_fault *f, resolved *r, sb_buf *v,
     for (size_t h = 0; h < n->s->n_hosts && rc == 0; h++) {
         if (n->qdisc_id[h] != f->id)
             continue;
-        rc = in_host(n, (int)h, do_clear_qdisc, NULL, err);
+        rc = lab_qdisc(n->lab, (int)h, &qdisc_none, err);
         if (rc == 0)
             n->qdisc_id[h] = -1;
     }
@@ -734,5 +631,5 @@ int nemesis_qdisc_undo(sb_nemesis *n, const sb_fault *f, resolved *r, sb_buf *v,
 
 int nemesis_probe_netem(sb_nemesis *n, char *err)
 {
-    return in_host(n, 0, do_probe_netem, NULL, err);
+    return lab_netem_available(n->lab, 0, n->netem_why, err);
 }

@@ -13,7 +13,6 @@
 
 #include "nemesis.h"
 
-#define IFACE "eth0"
 #define MAX_LOSS 64
 
 /* What one fault resolved to when it fired: (host, process) pairs. */

@@ -29,7 +29,7 @@ redisReply *fread_command(sb_fread *fr, const char *key, const char *fmt, ...)
             return NULL;
         }
         if (!fr->conn[h])
-            fr->conn[h] = deploy_connect_oob(fr->deploy, h, SB_PROC_REDIS, 10 * SB_NS_PER_S, err);
+            fr->conn[h] = deploy_connect_oob(fr->deploy, h, SB_PROC_REDIS, SB_OOB_CONNECT_TIMEOUT_NS, err);
         if (!fr->conn[h]) {
             snprintf(fr->errstr, sizeof(fr->errstr), "%s", err);
             return NULL;
@@ -56,7 +56,7 @@ static redisContext *fread_conn(sb_fread *fr, int host)
         return fr->rc;
     char err[SB_ERR_LEN] = "";
     if (!fr->conn[host] &&
-        !(fr->conn[host] = deploy_connect_oob(fr->deploy, host, SB_PROC_REDIS, 10 * SB_NS_PER_S, err)))
+        !(fr->conn[host] = deploy_connect_oob(fr->deploy, host, SB_PROC_REDIS, SB_OOB_CONNECT_TIMEOUT_NS, err)))
         snprintf(fr->errstr, sizeof(fr->errstr), "%s", err);
     return fr->conn[host];
 }
