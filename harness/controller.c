@@ -353,7 +353,8 @@ static void *nemesis_main(void *arg)
         char err[SB_ERR_LEN];
         if (nemesis_apply(r->nemesis, f, err) == -1) {
             char msg[SB_ERR_LEN];
-            snprintf(msg, sizeof(msg), "fault at line %d could not be applied: %s", f->line, err);
+            snprintf(msg, sizeof(msg), "fault at line %d could not be applied: %.440s", f->line,
+                     err);
             run_fail(r, msg);
             return NULL;
         }
@@ -497,7 +498,7 @@ static void finish_workload(run *r)
     phase_start(r, "healing the faults");
     if (nemesis_heal_all(r->nemesis, err) == -1) {
         char msg[SB_ERR_LEN];
-        snprintf(msg, sizeof(msg), "could not heal the faults: %s", err);
+        snprintf(msg, sizeof(msg), "could not heal the faults: %.470s", err);
         run_fail(r, msg);
         return;
     }
