@@ -129,6 +129,18 @@ int sb_mkdir_p(const char *path, char *err)
     return 0;
 }
 
+int sb_path_join(char *out, size_t len, const char *dir, const char *name, char *err)
+{
+    int n = snprintf(out, len, "%s/%s", dir, name);
+    if (n < 0 || (size_t)n >= len) {
+        if (err)
+            sb_err_set(err, "path too long (%d bytes, at most %zu): %.200s/%.100s", n, len - 1,
+                       dir, name);
+        return -1;
+    }
+    return 0;
+}
+
 int sb_path_absolute(const char *path, char *out, size_t len, char *err)
 {
     char joined[8192];

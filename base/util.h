@@ -38,6 +38,9 @@ int sb_mkdir_p(const char *path, char *err);
  * folders). Symlinks are kept as given; "." and ".." components and repeated
  * or trailing slashes are folded. 0, or -1 with err. */
 int sb_path_absolute(const char *path, char *out, size_t len, char *err);
+/* dir "/" name into out; -1 with err (when err is not NULL) "path too long"
+ * when it does not fit in len, out then holding as much as fits. */
+int sb_path_join(char *out, size_t len, const char *dir, const char *name, char *err);
 /* An absolute path as the user should see it: relative to the working
  * directory when it lies below it ("runs/x/nodes/n1"), else unchanged. */
 void sb_path_shown(const char *path, char *out, size_t len);

@@ -8,9 +8,13 @@
  * history: plots bucket time into columns past a number of operations,
  * lanes and tables are capped, and the page says what it left out.
  *
- * The writer is cut along the page: html.c (escaping, the page, header,
- * verdicts, anomaly tables, lists, index.html) and html_plots.c (fault
- * windows and the SVG plots). */
+ * The writer is cut along the page: html.c (escaping, the page frame, the
+ * header and the order of the sections), html_tables.c (verdicts, anomaly
+ * and figure tables, the lists of faults and node events), html_faults.c
+ * (fault windows), html_plots.c (what the plots share), html_timeline.c,
+ * html_masters.c and html_perf.c (a plot each) and html_index.c
+ * (index.html). What they share with each other only is in
+ * html_internal.h. */
 #ifndef SB_HTML_H
 #define SB_HTML_H
 
@@ -40,7 +44,7 @@ void html_escape_max(sb_buf *b, const char *s, size_t max);
 /* v as compact JSON, escaped, cut to max bytes ("null" for NULL). */
 void html_json(sb_buf *b, const json_t *v, size_t max);
 
-/* ====== Fault windows ======
+/* ====== Fault windows (html_faults.c) ======
  * When each fault was in force, as the perf checker counts it: from the
  * completion (ok) of the fault until the completion of what undid it: heal
  * ends network faults (partition, loss, bandwidth, netem), restart ends
@@ -68,7 +72,7 @@ typedef struct html_fault {
  * cls 0), with its window; end_ns closes the open ones. Caller frees. */
 html_fault *html_fault_windows(const sb_history *h, int64_t end_ns, size_t *n);
 
-/* ====== Plots (html_plots.c) ====== */
+/* ====== Plots (html_plots.c, then a file per plot) ====== */
 
 typedef struct html_span {
     int64_t start_ns, end_ns;

@@ -1,0 +1,290 @@
+/* html_index.c -- index.html, the page of several runs of one invocation:
+ * a row per run with its verdicts and headline figures (acknowledged and
+ * lost writes, availability, the longest two-master window) linked to the
+ * run's report.html by a path relative to the index, then the cache
+ * strategies side by side when runs had the cache checker. */
+#define _GNU_SOURCE
+#include <ctype.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "html_internal.h"
+
+/* An absolute, normalised path ("." and ".." folded), symlinks resolved
+ * when the path exists (resolve). */
+static void abs_path(const char *p, char *out, size_t len, int resolve)
+{
+    char raw[PATH_MAX * 2], cwd[PATH_MAX];
+    if (resolve && realpath(p, out))
+        return;
+    if (p[0] == '/' || !getcwd(cwd, sizeof(cwd)))
+        snprintf(raw, sizeof(raw), "%s", p);
+    else
+        snprintf(raw, sizeof(raw), "%s/%s", cwd, p);
+    size_t o = 0;
+    out[0] = '\0';
+    for (char *save = NULL, *c = strtok_r(raw, "/", &save); c; c = strtok_r(NULL, "/", &save)) {
+        if (!strcmp(c, "."))
+            continue;
+        if (!strcmp(c, "..")) {
+            while (o > 0 && out[o - 1] != '/')
+                o--;
+            if (o > 0)
+                o--;
+            out[o] = '\0';
+            continue;
+        }
+        int w = snprintf(out + o, len - o, "/%s", c);
+        if (w < 0 || (size_t)w >= len - o)
+            break;
+        o += (size_t)w;
+    }
+    if (!o)
+        snprintf(out, len, "/");
+}
+
+/* Splits an absolute path in place into its components. */
+static size_t components(char *p, char **c, size_t cap)
+{
+    size_t n = 0;
+    for (char *save = NULL, *t = strtok_r(p, "/", &save); t && n < cap;
+         t = strtok_r(NULL, "/", &save))
+        c[n++] = t;
+    return n;
+}
+
+/* The link from folder dir to run_dir/report.html, percent-encoded. */
+static void relative_link(const char *dir, const char *run_dir, sb_buf *out)
+{
+    char from[PATH_MAX], to[PATH_MAX], rf[PATH_MAX], rt[PATH_MAX];
+    /* Both resolved or neither, so a symlink on one side cannot skew it. */
+    int resolve = realpath(dir, rf) && realpath(run_dir, rt);
+    abs_path(dir, from, sizeof(from), resolve);
+    abs_path(run_dir, to, sizeof(to), resolve);
+    char *fc[256], *tc[256];
+    size_t nf = components(from, fc, 256), nt = components(to, tc, 256), common = 0;
+    while (common < nf && common < nt && !strcmp(fc[common], tc[common]))
+        common++;
+    sb_buf rel;
+    sb_buf_init(&rel);
+    for (size_t i = common; i < nf; i++)
+        sb_buf_puts(&rel, "../");
+    for (size_t i = common; i < nt; i++)
+        sb_buf_printf(&rel, "%s/", tc[i]);
+    sb_buf_puts(&rel, "report.html");
+    for (const unsigned char *p = (const unsigned char *)rel.data; *p; p++) {
+        if (isalnum(*p) || strchr("-._~/", *p))
+            sb_buf_append(out, (const char *)p, 1);
+        else
+            sb_buf_printf(out, "%%%02X", *p);
+    }
+    sb_buf_free(&rel);
+}
+
+static const json_t *run_figure(const sb_run_result *r, const char *checker, const char *name)
+{
+    for (size_t i = 0; i < r->n_checks; i++)
+        if (!strcmp(r->checks[i].checker, checker))
+            return json_object_get(r->checks[i].figures, name);
+    return NULL;
+}
+
+/* The first of (checker, figure) pairs that the run reported. */
+static const json_t *first_figure(const sb_run_result *r, const char *const (*pairs)[2])
+{
+    for (size_t i = 0; pairs[i][0]; i++) {
+        const json_t *v = run_figure(r, pairs[i][0], pairs[i][1]);
+        if (json_is_number(v))
+            return v;
+    }
+    return NULL;
+}
+
+static void td_number(sb_buf *b, const json_t *v, const char *fmt, double scale)
+{
+    if (json_is_integer(v) && scale == 1)
+        sb_buf_printf(b, "<td class=\"num\">%lld</td>", (long long)json_integer_value(v));
+    else if (json_is_number(v))
+        sb_buf_printf(b, fmt, json_number_value(v) * scale);
+    else
+        sb_buf_puts(b, "<td class=\"num\">" DASH "</td>");
+}
+
+static void longest_two_masters(sb_buf *b, const sb_run_result *r)
+{
+    const json_t *d = run_figure(r, "split-brain", "detail");
+    const json_t *total = run_figure(r, "split-brain", "two_master_seconds");
+    double best = -1;
+    for (size_t i = 0; i < json_array_size(d); i++) {
+        double s = json_number_value(json_object_get(json_array_get(d, i), "duration_s"));
+        best = s > best ? s : best;
+    }
+    if (best < 0 && json_is_number(total))
+        best = json_number_value(total);
+    if (best < 0)
+        sb_buf_puts(b, "<td class=\"num\">" DASH "</td>");
+    else
+        sb_buf_printf(b, "<td class=\"num\">%.1f s</td>", best);
+}
+
+static void index_row(sb_buf *b, const sb_run_result *r, const char *dir)
+{
+    static const char *const acked[][2] = {{"set", "acknowledged"},
+                                           {"counter", "acknowledged"},
+                                           {"list-append", "ok"},
+                                           {"lock", "acquired"},
+                                           {NULL, NULL}};
+    static const char *const lost[][2] = {{"set", "lost_count"},
+                                          {"counter", "lost"},
+                                          {"list-append", "lost_count"},
+                                          {"lock", "lost_appends"},
+                                          {NULL, NULL}};
+    sb_buf_puts(b, r->passed && !r->error[0] ? "<tr><td>" : "<tr class=\"missed\"><td>");
+    if (r->meta.run_dir[0]) {
+        sb_buf_puts(b, "<a href=\"");
+        relative_link(dir, r->meta.run_dir, b);
+        sb_buf_puts(b, "\">");
+        html_escape(b, r->name);
+        sb_buf_puts(b, "</a>");
+    } else {
+        html_escape(b, r->name);
+    }
+    sb_buf_printf(b, "</td><td><span class=\"badge %s\">%s</span></td><td>", html_result_class(r),
+                  html_result_word(r));
+    for (size_t i = 0; i < r->n_checks; i++) {
+        sb_buf_printf(b, "<span class=\"badge v-%s\" title=\"",
+                      checker_verdict_name(r->checks[i].verdict));
+        html_escape(b, r->checks[i].summary);
+        sb_buf_puts(b, "\">");
+        html_escape(b, r->checks[i].checker);
+        sb_buf_printf(b, ": %s%s</span> ", checker_verdict_name(r->checks[i].verdict),
+                      r->outcomes[i].met ? "" : " \xe2\x9c\x97");
+    }
+    if (r->error[0]) {
+        sb_buf_puts(b, "<span class=\"note\">");
+        html_escape_max(b, r->error, CELL_MAX);
+        sb_buf_puts(b, "</span>");
+    }
+    sb_buf_puts(b, "</td>");
+    const json_t *a = first_figure(r, acked), *l = first_figure(r, lost);
+    td_number(b, a, "<td class=\"num\">%.0f</td>", 1);
+    td_number(b, l, "<td class=\"num\">%.0f</td>", 1);
+    const json_t *frac = run_figure(r, "set", "lost_fraction");
+    json_t *computed = NULL;
+    if (!json_is_number(frac) && json_is_number(a) && json_is_number(l) && json_number_value(a) > 0)
+        frac = computed = json_real(json_number_value(l) / json_number_value(a));
+    td_number(b, frac, "<td class=\"num\">%.2f%%</td>", 100);
+    json_decref(computed);
+    td_number(b, run_figure(r, "perf", "availability_in_faults"), "<td class=\"num\">%.1f%%</td>",
+              100);
+    td_number(b, run_figure(r, "perf", "availability_outside_faults"),
+              "<td class=\"num\">%.1f%%</td>", 100);
+    longest_two_masters(b, r);
+    sb_buf_printf(b, "<td class=\"num\">%.1f s</td><td class=\"num\">%llu</td></tr>\n",
+                  (double)r->duration_ns / 1e9, (unsigned long long)r->meta.seed);
+}
+
+/* The cache strategies side by side (runs with the cache checker). */
+static void index_cache_table(sb_buf *b, const sb_run_result *runs, size_t n, const char *dir)
+{
+    static const struct {
+        const char *title, *figure, *fmt;
+    } cols[] = {{"gets", "gets", "%.0f"},
+                {"origin requests", "origin_requests", "%.0f"},
+                {"expiries", "episodes", "%.0f"},
+                {"herd max", "herd_max", "%.0f"},
+                {"herd mean", "herd_mean", "%.2f"},
+                {"peak origin concurrency", "peak_origin_concurrency", "%.0f"},
+                {"get p50 ms", "get_p50_ms", "%.2f"},
+                {"get p99 ms", "get_p99_ms", "%.1f"},
+                {"stale reads", "stale_reads", "%.0f"},
+                {"stale max ms", "stale_max_ms", "%.0f"},
+                {"starved", "starved", "%.0f"},
+                {"longest wait ms", "longest_wait_ms", "%.0f"}};
+    size_t nc = sizeof(cols) / sizeof(cols[0]), shown = 0;
+    for (size_t i = 0; i < n; i++)
+        shown += run_figure(&runs[i], "cache", "gets") != NULL;
+    if (!shown)
+        return;
+    sb_buf_puts(b, "<h2>Cache strategies</h2>\n<table class=\"index\"><tr><th>scenario</th>"
+                   "<th>strategy</th><th>verdict</th>");
+    for (size_t c = 0; c < nc; c++)
+        sb_buf_printf(b, "<th>%s</th>", cols[c].title);
+    sb_buf_puts(b, "</tr>\n");
+    for (size_t i = 0; i < n; i++) {
+        const sb_run_result *r = &runs[i];
+        const sb_check_result *k = NULL;
+        for (size_t j = 0; j < r->n_checks; j++)
+            if (!strcmp(r->checks[j].checker, "cache"))
+                k = &r->checks[j];
+        if (!k)
+            continue;
+        sb_buf_puts(b, "<tr><td>");
+        if (r->meta.run_dir[0]) {
+            sb_buf_puts(b, "<a href=\"");
+            relative_link(dir, r->meta.run_dir, b);
+            sb_buf_puts(b, "\">");
+            html_escape(b, r->name);
+            sb_buf_puts(b, "</a>");
+        } else {
+            html_escape(b, r->name);
+        }
+        sb_buf_puts(b, "</td><td>");
+        const char *st = json_string_value(json_object_get(k->figures, "strategy"));
+        html_escape(b, st ? st : "?");
+        sb_buf_printf(b, "</td><td><span class=\"badge v-%s\">%s</span></td>",
+                      checker_verdict_name(k->verdict), checker_verdict_name(k->verdict));
+        for (size_t c = 0; c < nc; c++) {
+            char fmt[48];
+            snprintf(fmt, sizeof(fmt), "<td class=\"num\">%s</td>", cols[c].fmt);
+            td_number(b, json_object_get(k->figures, cols[c].figure), fmt, 1);
+        }
+        sb_buf_puts(b, "</tr>\n");
+    }
+    sb_buf_puts(b, "</table>\n<p class=\"note\">From the cache checker: herd = requests that "
+                   "reached the origin for one expiry of one key (its own arrival log); stale = "
+                   "a version older than one the origin had acknowledged before the get began; "
+                   "starved = waited past the bound or gave up.</p>\n");
+}
+
+int report_index_html(const sb_run_result *runs, size_t n, const char *path, char *err)
+{
+    char dir_buf[PATH_MAX];
+    snprintf(dir_buf, sizeof(dir_buf), "%s", path);
+    const char *dir = dirname(dir_buf);
+    size_t passed = 0, errors = 0;
+    for (size_t i = 0; i < n; i++) {
+        errors += runs[i].error[0] != 0;
+        passed += runs[i].passed && !runs[i].error[0];
+    }
+    sb_buf b;
+    sb_buf_init(&b);
+    char title[96];
+    snprintf(title, sizeof(title), "splitbrain: %zu runs, %zu passed", n, passed);
+    html_page_open(&b, title);
+    sb_buf_printf(&b,
+                  "<header class=\"top %s\"><span class=\"badge\">%s</span><h1>splitbrain: "
+                  "%zu run%s</h1>\n<p class=\"sub\">%zu passed, %zu missed their "
+                  "expectations, %zu could not run.</p></header>\n",
+                  passed == n ? "r-pass" : "r-fail", passed == n ? "PASS" : "FAIL", n,
+                  n == 1 ? "" : "s", passed, n - passed - errors, errors);
+    sb_buf_puts(&b, "<table class=\"index\"><tr><th>scenario</th><th>result</th><th>checkers</th>"
+                    "<th>acknowledged</th><th>lost</th><th>lost share</th>"
+                    "<th>available in faults</th><th>available outside faults</th>"
+                    "<th>longest two-master window</th><th>duration</th><th>seed</th></tr>\n");
+    for (size_t i = 0; i < n; i++)
+        index_row(&b, &runs[i], dir);
+    sb_buf_puts(&b, "</table>\n<p class=\"note\">Acknowledged and lost: the set checker's "
+                    "writes, else the counter's increments, list-append's transactions or the "
+                    "lock's acquisitions. Availability: the perf checker's share of ok "
+                    "completions. " DASH " : not reported by this run's checkers.</p>\n");
+    index_cache_table(&b, runs, n, dir);
+    html_page_close(&b);
+    int rc = html_write_atomic(path, &b, err);
+    sb_buf_free(&b);
+    return rc;
+}
