@@ -325,7 +325,7 @@ sb_lab *lab_create(const char *const *host_names, size_t n_hosts, const char *ru
         return NULL;
     for (size_t i = 0; i < n_hosts; i++) {
         lab_host *h = &lab->hosts[i];
-        snprintf(h->addr, sizeof(h->addr), LAB_SUBNET "%d", LAB_FIRST_ADDR + (int)i);
+        snprintf(h->addr, sizeof(h->addr), LAB_SUBNET "%u", (unsigned char)(LAB_FIRST_ADDR + i));
         snprintf(h->netns, sizeof(h->netns), "%s%s-%s", SB_LAB_PREFIX, lab->run_id, h->name);
     }
     lab_log(lab, "# lab %s: %zu hosts\n", lab->run_id, n_hosts);

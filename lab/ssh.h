@@ -16,7 +16,7 @@
 #include "util.h"
 
 typedef struct sb_ssh_target {
-    char name[32];         /* the scenario's host name, for messages */
+    char name[64];         /* the scenario's host name, for messages */
     char address[256];     /* host name or IP address */
     int port;              /* 0: 22 */
     char user[64];         /* "" : ssh's default */

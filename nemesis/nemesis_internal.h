@@ -38,7 +38,7 @@ struct sb_nemesis {
     size_t n_loss;
     int firewalled[SB_MAX_HOSTS];
     int qdisc_id[SB_MAX_HOSTS]; /* fault id of the qdisc on the host, -1 none */
-    char qdisc_desc[SB_MAX_HOSTS][48];
+    char qdisc_desc[SB_MAX_HOSTS][96]; /* "netem@<host>", "<rate>kB/s@<host>" */
     /* processes */
     int killed[SB_MAX_HOSTS][SB_PROC_KINDS];
     int paused[SB_MAX_HOSTS][SB_PROC_KINDS];

@@ -55,7 +55,14 @@ int sc_perr(pctx *c, const char *path, int key, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
-    snprintf(c->err, SB_ERR_LEN, "%s:%d:%d: %s", c->file, line, col, msg);
+    /* "file:line:col: msg", cut at SB_ERR_LEN as a whole (the file name
+     * never takes more than a third) */
+    size_t used = (size_t)snprintf(c->err, SB_ERR_LEN, "%.170s:%d:%d: ", c->file, line, col);
+    size_t n = strlen(msg);
+    if (n > SB_ERR_LEN - 1 - used)
+        n = SB_ERR_LEN - 1 - used;
+    memcpy(c->err + used, msg, n);
+    c->err[used + n] = '\0';
     return -1;
 }
 
@@ -80,9 +87,11 @@ static void join_names(const char *const *names, char *out, size_t len)
         snprintf(out + strlen(out), len - strlen(out), "%s%s", i ? ", " : "", names[i]);
 }
 
+/* A JSON pointer one level down. Paths only locate errors; one too deep
+ * for out (no scenario file has one) is kept cut, as sb_path_join leaves it. */
 void sc_child(char *out, size_t len, const char *path, const char *key)
 {
-    snprintf(out, len, "%s/%s", path, key);
+    sb_path_join(out, len, path, key, NULL);
 }
 
 /* ====== Generic readers ====== */

@@ -359,7 +359,7 @@ static void redis_ignores_a_foreign_control_file(void **state)
  * the same file in place: a redis that maps it follows. */
 static void run_tool(const char *args)
 {
-    char tool[4200], cmd[4600];
+    char tool[4200], cmd[4700];
     shim_path(tool, sizeof(tool));
     char *slash = strrchr(tool, '/');
     snprintf(slash + 1, sizeof(tool) - (size_t)(slash + 1 - tool), "%s", SB_CLOCK_TOOL_NAME);
@@ -402,7 +402,7 @@ static void redis_time_follows_sbclockctl(void **state)
     assert_skew(f, 0);
     /* what is not a control file is refused, not overwritten */
     snprintf(args, sizeof(args), "%s/redis.log bump 1 2>/dev/null", f->dir);
-    char tool[4200], cmd[4600];
+    char tool[4200], cmd[4700];
     shim_path(tool, sizeof(tool));
     *strrchr(tool, '/') = '\0';
     snprintf(cmd, sizeof(cmd), "%s/%s %s", tool, SB_CLOCK_TOOL_NAME, args);

@@ -65,7 +65,7 @@ static size_t on_header(char *p, size_t size, size_t n, void *arg)
     if (!strncasecmp(line, "X-Version: ", 11))
         a->x_version = atoll(line + 11);
     if (!strncasecmp(line, "Allow: ", 7))
-        snprintf(a->allow, sizeof(a->allow), "%s", line + 7);
+        snprintf(a->allow, sizeof(a->allow), "%.*s", (int)sizeof(a->allow) - 1, line + 7);
     return len;
 }
 
