@@ -30,6 +30,7 @@
 #include "results.h"
 #include "scenario.h"
 #include "cli.h"
+#include "judge.h"
 #include "util.h"
 
 static const char *usage_check =
@@ -179,55 +180,45 @@ static size_t applicable_checkers(const sb_history *h, const char **names, const
 static int check_one(const char *target, const check_args *a, sb_run_result *r, char *err)
 {
     struct stat st;
-    char hist[4400], scen[4400], dir[4200];
+    char hist[4400], dir[4200];
     memset(r, 0, sizeof(*r));
     if (stat(target, &st) == -1) {
         sb_err_set(err, "%s: %s", target, strerror(errno));
         return -1;
     }
-    sb_scenario *s = NULL;
     sb_run_meta meta = {0};
     if (S_ISDIR(st.st_mode) && a->jepsen) {
         snprintf(hist, sizeof(hist), "%s/history.edn", target); /* a Jepsen store folder */
     } else if (S_ISDIR(st.st_mode)) {
-        if (resolve_run_dir(target, dir, sizeof(dir), err) == -1)
-            return -1;
-        snprintf(hist, sizeof(hist), "%s/history.jsonl", dir);
-        snprintf(scen, sizeof(scen), "%s/scenario.json", dir);
-        if (!(s = scenario_load(scen, err)))
-            return -1;
-        meta.seed = s->seed;
-        load_run_meta(dir, &meta); /* the run's id and seed stay in check's outputs */
+        /* a run folder: judged as run and report judge it (its scenario's
+         * checkers, or those named), its run id and seed in the outputs */
+        sb_history *h;
+        int rc = judge_run_dir(target, dir, sizeof(dir), a->n_names ? a->names : NULL, a->n_names,
+                               r, &h, err);
+        history_free(h);
+        return rc;
     } else {
         snprintf(hist, sizeof(hist), "%s", target);
     }
     sb_history *h = a->jepsen ? jepsen_history_load(hist, err) : history_load(hist, err);
-    if (!h) {
-        scenario_free(s);
+    if (!h)
         return -1;
-    }
     const char *names[64], *skipped[64];
     size_t n = a->n_names, n_skipped = 0;
     memcpy(names, a->names, n * sizeof(names[0]));
-    if (n == 0 && s) {
-        for (size_t i = 0; i < s->n_checkers && i < 64; i++)
-            names[n++] = s->checkers[i];
-    } else if (n == 0 && a->jepsen) {
+    if (n == 0 && a->jepsen) {
         names[n++] = "linearizable"; /* Jepsen histories here are registers */
     } else if (n == 0) {
         n = applicable_checkers(h, names, skipped, &n_skipped);
     }
-    int rc = results_compute(s, names, n, h, &meta, r, err);
+    int rc = results_compute(NULL, names, n, h, &meta, r, err);
     if (rc == 0) {
         for (size_t i = 0; i < n_skipped; i++)
             results_add_skipped(r, skipped[i]);
-        if (!s) {
-            const char *base = strrchr(target, '/');
-            snprintf(r->name, sizeof(r->name), "%s", base && base[1] ? base + 1 : target);
-        }
+        const char *base = strrchr(target, '/');
+        snprintf(r->name, sizeof(r->name), "%s", base && base[1] ? base + 1 : target);
     }
     history_free(h);
-    scenario_free(s);
     return rc;
 }
 

@@ -29,6 +29,7 @@
 #include "results.h"
 #include "scenario.h"
 #include "cli.h"
+#include "judge.h"
 #include "util.h"
 
 static const char *usage_compare =
@@ -155,39 +156,6 @@ int cmd_compare(int argc, char **argv)
 
 /* ====== report ====== */
 
-/* A saved run folder back into results and history: the scenario it ran,
- * its checkers re-run offline, and what results.json recorded of the run
- * (id, start, the command that reruns it). dir_in may be a folder of runs
- * (its latest run). */
-static int load_run(const char *dir_in, char *dir, size_t dirlen, sb_run_result *r,
-                    sb_history **h, char *err)
-{
-    char path[4400];
-    if (resolve_run_dir(dir_in, dir, dirlen, err) == -1)
-        return -1;
-    snprintf(path, sizeof(path), "%s/scenario.json", dir);
-    sb_scenario *s = scenario_load(path, err);
-    if (!s)
-        return -1;
-    snprintf(path, sizeof(path), "%s/history.jsonl", dir);
-    if (!(*h = history_load(path, err))) {
-        scenario_free(s);
-        return -1;
-    }
-    sb_run_meta meta = {.seed = s->seed};
-    load_run_meta(dir, &meta);
-    const char *names[64];
-    size_t nn = s->n_checkers < 64 ? s->n_checkers : 64;
-    for (size_t i = 0; i < nn; i++)
-        names[i] = s->checkers[i];
-    int rc = results_compute(s, names, nn, *h, &meta, r, err);
-    scenario_free(s);
-    if (rc == -1) {
-        history_free(*h);
-        *h = NULL;
-    }
-    return rc;
-}
 
 int cmd_report(int argc, char **argv)
 {
@@ -214,7 +182,9 @@ int cmd_report(int argc, char **argv)
     char err[SB_ERR_LEN], dir[4200], path[4300];
     for (size_t i = 0; i < n; i++) {
         sb_history *h = NULL;
-        if (load_run(argv[optind + (int)i], dir, sizeof(dir), &runs[done], &h, err) == -1) {
+        /* the scenario's checkers re-run offline, as run judged it */
+        if (judge_run_dir(argv[optind + (int)i], dir, sizeof(dir), NULL, 0, &runs[done], &h,
+                          err) == -1) {
             fprintf(stderr, "splitbrain report: %s\n", err);
             status = SB_EXIT_ERROR;
             continue;

@@ -30,6 +30,7 @@
 #include "results.h"
 #include "scenario.h"
 #include "cli.h"
+#include "judge.h"
 #include "util.h"
 
 static const char *usage_run =
@@ -119,6 +120,39 @@ static int run_options(int argc, char **argv, sb_run_opts *ro, const char **juni
 }
 
 /* Runs the n scenarios named in files; returns the exit status. */
+/* One scenario: the controller runs it, then the run is judged and its
+ * reports written exactly as check and report would (judge.h). A run that
+ * failed still gets results.json, summary.txt and a page with its error.
+ * 0, or -1 with err (out->error says the same). */
+static int run_one(const sb_scenario *s, sb_run_opts *ro, sb_run_result *out, char *err)
+{
+    sb_phases ph;
+    ro->phases = &ph;
+    sb_run_meta meta;
+    memset(out, 0, sizeof(*out));
+    snprintf(out->name, sizeof(out->name), "%s", s->name);
+    int rc = controller_run(s, ro, &meta, err);
+    sb_history *h = NULL;
+    if (rc == 0) {
+        phases_start(&ph, "checking");
+        rc = judge_run(s, &meta, NULL, 0, out, &h, err);
+    }
+    if (rc == -1) {
+        out->meta = meta;
+        snprintf(out->name, sizeof(out->name), "%s", s->name);
+        snprintf(out->error, sizeof(out->error), "%s", err);
+    }
+    if (meta.run_dir[0]) {
+        if (ph.phase)
+            phases_start(&ph, "writing reports");
+        judge_write_reports(out, h);
+    }
+    phases_end(&ph);
+    history_free(h);
+    ro->phases = NULL;
+    return rc;
+}
+
 static int run_scenarios(char **files, size_t n, sb_run_opts *ro, const char *junit,
                          const out_opts *oo)
 {
@@ -155,7 +189,7 @@ static int run_scenarios(char **files, size_t n, sb_run_opts *ro, const char *ju
     if (status == SB_EXIT_OK) {
         start_signal_thread();
         for (size_t i = 0; i < n && !stop_flag; i++) {
-            if (controller_run(sc[i], ro, &results[i], err) == -1) {
+            if (run_one(sc[i], ro, &results[i], err) == -1) {
                 fprintf(stderr, "splitbrain run: %s: %s\n", sc[i]->name, err);
                 status = SB_EXIT_ERROR;
             } else if (!results[i].passed && status == SB_EXIT_OK) {

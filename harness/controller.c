@@ -2,7 +2,6 @@
  * schedule, heal, convergence, final read, teardown, results. */
 #define _GNU_SOURCE
 #include "controller.h"
-#include "html.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -66,9 +65,8 @@ struct run {
     pthread_t nemesis_thread;
     int nemesis_started;
     atomic_int faults_applied;
-    const char *phase;            /* after the workload: what it is doing, for people */
-    int64_t phase_ns, phase_shown_ns;
-    char phase_why[SB_ERR_LEN];   /* what convergence still waits for, last shown */
+    sb_phases *ph;                /* after the workload: what it is doing, for people */
+    sb_phases own_ph;             /* when the caller gave none */
 };
 
 static int stop_requested(run *r)
@@ -385,41 +383,42 @@ static void progress_line(run *r, int tty, int final)
 static void detail_with_names(const run *r, const char *detail, char *out, size_t len);
 
 /* After the workload the run goes quiet for people (healing, convergence,
- * the final read, the checkers, the reports): each phase gets a line with
- * its elapsed time, live on a terminal. */
-static void phase_line(run *r, const char *phase, int64_t since_ns, const char *detail,
-                       int done)
+ * the final read, then the caller's checking and reports): each phase gets
+ * a line with its elapsed time, live on a terminal. */
+static void phase_line(sb_phases *p, const char *detail, int done)
 {
-    int tty = r->o->progress_tty;
-    double run_s = (double)(sb_now_ns() - r->start_ns) / 1e9;
-    double el = (double)(sb_now_ns() - since_ns) / 1e9;
-    fprintf(stderr, "%s[%5.1fs] %s: %s %s%.1fs%s%s%s", tty ? "\r\033[K" : "", run_s, r->s->name,
-            phase, done ? "done in " : "", el, detail && detail[0] ? " (" : "",
+    double run_s = (double)(sb_now_ns() - p->start_ns) / 1e9;
+    double el = (double)(sb_now_ns() - p->phase_ns) / 1e9;
+    fprintf(stderr, "%s[%5.1fs] %s: %s %s%.1fs%s%s%s", p->tty ? "\r\033[K" : "", run_s, p->name,
+            p->phase, done ? "done in " : "", el, detail && detail[0] ? " (" : "",
             detail ? detail : "", detail && detail[0] ? ")" : "");
-    fputs(tty && !done ? "" : "\n", stderr);
+    fputs(p->tty && !done ? "" : "\n", stderr);
     fflush(stderr);
 }
 
-/* The phase that ends: one line with how long it took (on a terminal the
- * live line becomes that line). */
-static void phase_end(run *r)
+void phases_end(sb_phases *p)
 {
-    if (r->phase)
-        phase_line(r, r->phase, r->phase_ns, NULL, 1);
-    r->phase = NULL;
+    if (p->phase)
+        phase_line(p, NULL, 1);
+    p->phase = NULL;
 }
 
-/* A new phase: live on a terminal from now on; elsewhere its line comes
- * when it ends (and, for convergence, whenever what it waits for changes). */
+/* Live on a terminal from now on; elsewhere its line comes when it ends
+ * (and, for convergence, whenever what it waits for changes). */
+void phases_start(sb_phases *p, const char *phase)
+{
+    phases_end(p);
+    p->phase = phase;
+    p->phase_ns = sb_now_ns();
+    p->shown_ns = 0;
+    p->why[0] = '\0';
+    if (p->tty)
+        phase_line(p, NULL, 0);
+}
+
 static void phase_start(run *r, const char *phase)
 {
-    phase_end(r);
-    r->phase = phase;
-    r->phase_ns = sb_now_ns();
-    r->phase_shown_ns = 0;
-    r->phase_why[0] = '\0';
-    if (r->o->progress_tty)
-        phase_line(r, phase, r->phase_ns, NULL, 0);
+    phases_start(r->ph, phase);
 }
 
 /* Convergence progress: on a terminal every look (at most 4 a second);
@@ -428,15 +427,15 @@ static void on_converge_progress(void *arg, const char *why)
 {
     run *r = arg;
     int64_t now = sb_now_ns();
-    int tty = r->o->progress_tty;
-    int changed = strcmp(why, r->phase_why) != 0;
-    if (now - r->phase_shown_ns < (tty ? SB_NS_PER_S / 4 : SB_NS_PER_S) || (!tty && !changed))
+    int tty = r->ph->tty;
+    int changed = strcmp(why, r->ph->why) != 0;
+    if (now - r->ph->shown_ns < (tty ? SB_NS_PER_S / 4 : SB_NS_PER_S) || (!tty && !changed))
         return;
-    snprintf(r->phase_why, sizeof(r->phase_why), "%s", why);
-    r->phase_shown_ns = now;
+    snprintf(r->ph->why, sizeof(r->ph->why), "%s", why);
+    r->ph->shown_ns = now;
     char named[300];
     detail_with_names(r, why, named, sizeof(named));
-    phase_line(r, r->phase, r->phase_ns, named, 0);
+    phase_line(r->ph, named, 0);
 }
 
 static void watch_workload(run *r)
@@ -682,12 +681,15 @@ static void teardown(run *r)
     r->workers = NULL;
 }
 
-int controller_run(const sb_scenario *s, const sb_run_opts *o, sb_run_result *out, char *err)
+int controller_run(const sb_scenario *s, const sb_run_opts *o, sb_run_meta *out, char *err)
 {
     memset(out, 0, sizeof(*out));
-    snprintf(out->name, sizeof(out->name), "%s", s->name);
     run rr = {.s = s, .o = o};
     run *r = &rr;
+    r->ph = o->phases ? o->phases : &r->own_ph;
+    memset(r->ph, 0, sizeof(*r->ph));
+    r->ph->name = s->name;
+    r->ph->tty = o->progress_tty;
     pthread_mutex_init(&r->err_lock, NULL);
     r->wk = workload_find(s->workload.kind);
     uint64_t seed = o->has_seed ? o->seed : s->seed;
@@ -734,6 +736,7 @@ int controller_run(const sb_scenario *s, const sb_run_opts *o, sb_run_result *ou
      * shows at 5.0s. */
     snprintf(hist_path, sizeof(hist_path), "%s/history.jsonl", run_dir);
     r->start_ns = sb_now_ns();
+    r->ph->start_ns = r->start_ns;
     if (!(r->rec = recorder_open(hist_path, r->start_ns, err)))
         goto out;
     point_latest(o->out_dir, run_dir);
@@ -784,7 +787,7 @@ interrupted:
 out:
     if (rc == -1 && !err[0])
         sb_err_set(err, "%s", r->err[0] ? r->err : "the run failed");
-    if (r->phase)
+    if (r->ph->phase)
         phase_start(r, "removing the lab");
     teardown(r);
     if (r->rec) {
@@ -794,45 +797,9 @@ out:
             rc = -1;
         }
     }
-    sb_history *h = NULL;
-    if (rc == 0) {
-        phase_start(r, "checking");
-        h = history_load(hist_path, err);
-        if (!h) {
-            rc = -1;
-        } else {
-            const char *checkers[64];
-            size_t nc = s->n_checkers < 64 ? s->n_checkers : 64;
-            for (size_t i = 0; i < nc; i++)
-                checkers[i] = s->checkers[i];
-            rc = results_compute(s, checkers, nc, h, &meta, out, err);
-        }
-    }
-    if (rc == -1) {
-        out->meta = meta;
-        snprintf(out->name, sizeof(out->name), "%s", s->name);
-        snprintf(out->error, sizeof(out->error), "%s", err);
-    }
-    if (meta.run_dir[0]) {
-        char rerr[SB_ERR_LEN];
-        if (r->phase)
-            phase_start(r, "writing reports");
-        snprintf(path, sizeof(path), "%s/results.json", meta.run_dir);
-        report_results_json(out, path, rerr);
-        snprintf(path, sizeof(path), "%s/summary.txt", meta.run_dir);
-        FILE *f = fopen(path, "w");
-        if (f) {
-            report_text(out, f, 0);
-            fclose(f);
-        }
-        /* The page needs the history; a run that failed before it had one
-         * still gets a page with its error. */
-        snprintf(path, sizeof(path), "%s/report.html", meta.run_dir);
-        if (report_html(out, h, path, rerr) == -1)
-            fprintf(stderr, "splitbrain: %s\n", rerr);
-    }
-    phase_end(r);
-    history_free(h);
+    *out = meta;
+    if (!o->phases)
+        phases_end(r->ph);
     pthread_mutex_destroy(&r->err_lock);
     return rc;
 }
@@ -843,6 +810,7 @@ int controller_run_workload(const sb_scenario *s, sb_lab *lab, sb_deploy *d, sb_
     sb_run_opts quiet = {0};
     run rr = {.s = s, .o = &quiet, .lab = lab, .deploy = d, .rec = rec};
     run *r = &rr;
+    r->ph = &r->own_ph;
     pthread_mutex_init(&r->err_lock, NULL);
     r->wk = workload_find(s->workload.kind);
     r->start_ns = start_ns;
