@@ -16,7 +16,6 @@
 
 /* ====== Arena ====== */
 
-
 static void *arena_alloc(arena *a, size_t n)
 {
     n = (n + 15) & ~(size_t)15;
@@ -60,12 +59,11 @@ void edn_arena_free(arena *a)
 
 /* ====== EDN values ====== */
 
-
 const char *edn_kind_name(ekind k)
 {
-    static const char *const names[] = {"nil",     "boolean",   "integer", "float",
-                                        "string",  "keyword",   "symbol",  "character",
-                                        "vector",  "list",      "set",     "map"};
+    static const char *const names[] = {"nil",    "boolean", "integer", "float",
+                                        "string", "keyword", "symbol",  "character",
+                                        "vector", "list",    "set",     "map"};
     return (unsigned)k < sizeof(names) / sizeof(names[0]) ? names[k] : "?";
 }
 
@@ -223,7 +221,8 @@ static int token_ends_well(rd *r, size_t end, size_t start)
         return 0;
     char b[16];
     edn_fail_at(r, end, "unexpected %s after \"%.*s\"",
-            show_char((unsigned char)r->s[end], b, sizeof(b)), (int)(end - start), r->s + start);
+                show_char((unsigned char)r->s[end], b, sizeof(b)), (int)(end - start),
+                r->s + start);
     return -1;
 }
 
@@ -355,14 +354,30 @@ static edn *read_string(rd *r)
         char esc = r->s[j + 1]; /* j + 1 < close: an escape never ends at the quote */
         j += 2;
         switch (esc) {
-        case 'n': out[o++] = '\n'; break;
-        case 't': out[o++] = '\t'; break;
-        case 'r': out[o++] = '\r'; break;
-        case 'b': out[o++] = '\b'; break;
-        case 'f': out[o++] = '\f'; break;
-        case '"': out[o++] = '"'; break;
-        case '\\': out[o++] = '\\'; break;
-        case '/': out[o++] = '/'; break;
+        case 'n':
+            out[o++] = '\n';
+            break;
+        case 't':
+            out[o++] = '\t';
+            break;
+        case 'r':
+            out[o++] = '\r';
+            break;
+        case 'b':
+            out[o++] = '\b';
+            break;
+        case 'f':
+            out[o++] = '\f';
+            break;
+        case '"':
+            out[o++] = '"';
+            break;
+        case '\\':
+            out[o++] = '\\';
+            break;
+        case '/':
+            out[o++] = '/';
+            break;
         case 'u': {
             uint32_t cp;
             if (j + 4 > close || hex4(r->s + j, &cp) == -1)
@@ -388,7 +403,7 @@ static edn *read_string(rd *r)
         default: {
             char b[16];
             return edn_fail_at(r, j - 2, "unknown escape \\%s in a string",
-                           show_char((unsigned char)esc, b, sizeof(b)));
+                               show_char((unsigned char)esc, b, sizeof(b)));
         }
         }
     }
@@ -424,7 +439,7 @@ static edn *read_char(rd *r)
     static const struct {
         const char *name;
         char c;
-    } named[] = {{"newline", '\n'}, {"space", ' '},    {"tab", '\t'},
+    } named[] = {{"newline", '\n'}, {"space", ' '},     {"tab", '\t'},
                  {"return", '\r'},  {"formfeed", '\f'}, {"backspace", '\b'}};
     for (size_t k = 0; k < sizeof(named) / sizeof(named[0]); k++)
         if (len == strlen(named[k].name) && !memcmp(t, named[k].name, len)) {
@@ -454,8 +469,8 @@ static edn *read_char(rd *r)
 
 static edn *read_coll(rd *r, ekind kind, char close, size_t open)
 {
-    static const char *const what[] = {[E_VEC] = "vector", [E_LIST] = "list", [E_SET] = "set",
-                                       [E_MAP] = "map"};
+    static const char *const what[] = {
+        [E_VEC] = "vector", [E_LIST] = "list", [E_SET] = "set", [E_MAP] = "map"};
     edn *e = node(r, kind, open);
     edn **tail = &e->first;
     char b[32];
@@ -464,7 +479,7 @@ static edn *read_coll(rd *r, ekind kind, char close, size_t open)
             return NULL;
         if (r->pos >= r->n)
             return edn_fail_at(r, open, "unterminated %s: %s ends before its '%c'", what[kind],
-                           ends_what(r), close);
+                               ends_what(r), close);
         char c = r->s[r->pos];
         if (c == close) {
             r->pos++;
@@ -472,7 +487,7 @@ static edn *read_coll(rd *r, ekind kind, char close, size_t open)
         }
         if (c == ')' || c == ']' || c == '}')
             return edn_fail_at(r, r->pos, "'%c' cannot close the %s opened at %s", c, what[kind],
-                           edn_where(r, open, b, sizeof(b)));
+                               edn_where(r, open, b, sizeof(b)));
         edn *child = edn_read_form(r);
         if (!child)
             return NULL;
@@ -536,7 +551,8 @@ static edn *read_tagged(rd *r)
         const edn *k = v->kind == E_MAP ? map_get(v, "key") : NULL;
         const edn *x = v->kind == E_MAP ? map_get(v, "value") : NULL;
         if (!k || !x)
-            return edn_fail_at(r, start, "#jepsen.independent.Tuple needs a map with :key and :value");
+            return edn_fail_at(r, start,
+                               "#jepsen.independent.Tuple needs a map with :key and :value");
         /* Copies: the children are linked through next. */
         edn *kc = node(r, E_NIL, 0), *xc = node(r, E_NIL, 0);
         *kc = *k;
@@ -551,9 +567,9 @@ static edn *read_tagged(rd *r)
     }
 #undef TAG_IS
     return edn_fail_at(r, start,
-                   "tagged literal #%.*s is not supported (only #inst, #uuid, "
-                   "#jepsen.independent.Tuple, #jepsen.history.Op)",
-                   (int)tlen, tag);
+                       "tagged literal #%.*s is not supported (only #inst, #uuid, "
+                       "#jepsen.independent.Tuple, #jepsen.history.Op)",
+                       (int)tlen, tag);
 }
 
 static edn *read_form1(rd *r)
@@ -566,15 +582,23 @@ static edn *read_form1(rd *r)
     unsigned char c = (unsigned char)r->s[start];
     char b[16];
     switch (c) {
-    case '{': r->pos++; return read_coll(r, E_MAP, '}', start);
-    case '[': r->pos++; return read_coll(r, E_VEC, ']', start);
-    case '(': r->pos++; return read_coll(r, E_LIST, ')', start);
+    case '{':
+        r->pos++;
+        return read_coll(r, E_MAP, '}', start);
+    case '[':
+        r->pos++;
+        return read_coll(r, E_VEC, ']', start);
+    case '(':
+        r->pos++;
+        return read_coll(r, E_LIST, ')', start);
     case '}':
     case ']':
     case ')':
         return edn_fail_at(r, start, "unexpected '%c'", c);
-    case '"': return read_string(r);
-    case '\\': return read_char(r);
+    case '"':
+        return read_string(r);
+    case '\\':
+        return read_char(r);
     case '#': {
         if (start + 1 >= r->n)
             return edn_fail_at(r, start, "'#' ends %s", ends_what(r));
@@ -619,10 +643,11 @@ static edn *read_form1(rd *r)
         e->end = end;
         return e;
     }
-    default: break;
+    default:
+        break;
     }
     if (edn_is_digit(c) || ((c == '+' || c == '-') && start + 1 < r->n &&
-                        edn_is_digit((unsigned char)r->s[start + 1]))) {
+                            edn_is_digit((unsigned char)r->s[start + 1]))) {
         size_t end = token_end(r, start);
         if (token_ends_well(r, end, start) == -1)
             return NULL;
@@ -667,4 +692,3 @@ edn *edn_read_form(rd *r)
     r->depth--;
     return e;
 }
-

@@ -102,7 +102,8 @@ static int parse_op(json_t *j, sb_op *op, char *why, size_t whylen)
     } else if (json_is_string(v) && strcmp(json_string_value(v), "node") == 0) {
         op->process = SB_PROC_NODE;
     } else {
-        snprintf(why, whylen, "\"process\" must be an integer, \"nemesis\", \"controller\" or \"node\"");
+        snprintf(why, whylen,
+                 "\"process\" must be an integer, \"nemesis\", \"controller\" or \"node\"");
         return -1;
     }
     v = json_object_get(j, "type");
@@ -195,11 +196,11 @@ struct sb_recorder {
     int64_t t0_ns;
     pthread_mutex_t lock;
     pthread_cond_t cond;
-    sb_buf buf;         /* whole lines not yet written */
+    sb_buf buf; /* whole lines not yet written */
     int64_t next_index;
     uint64_t n_ok, n_fail, n_info;
     int closing;
-    int write_error;    /* errno of the first failed write */
+    int write_error; /* errno of the first failed write */
     pthread_t flusher;
     pthread_mutex_t write_lock; /* one writer of the file at a time, in order */
 };

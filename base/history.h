@@ -4,10 +4,10 @@
  *   {"index":12,"process":3,"type":"ok","f":"add","value":42,
  *    "time":5012345678,"node":"n1"}
  * "process" is an integer for client workers and the string "nemesis",
- * "controller" or "node" (an event read from a Redis or Sentinel log) otherwise. "time" is nanoseconds since the start of the run
- * on the controller's monotonic clock. "node" (the host that answered) and
- * "error" appear only when known. type fail = certainly did not happen;
- * info = may or may not have happened. */
+ * "controller" or "node" (an event read from a Redis or Sentinel log) otherwise. "time" is
+ * nanoseconds since the start of the run on the controller's monotonic clock. "node" (the host that
+ * answered) and "error" appear only when known. type fail = certainly did not happen; info = may or
+ * may not have happened. */
 #ifndef SB_HISTORY_H
 #define SB_HISTORY_H
 
@@ -23,13 +23,13 @@ typedef enum { SB_OP_INVOKE = 0, SB_OP_OK, SB_OP_FAIL, SB_OP_INFO } sb_op_type;
 
 typedef struct sb_op {
     int64_t index;
-    int process;      /* >= 0 worker, or SB_PROC_NEMESIS / SB_PROC_CONTROLLER */
+    int process; /* >= 0 worker, or SB_PROC_NEMESIS / SB_PROC_CONTROLLER */
     sb_op_type type;
-    char f[48];       /* "add", "read", "partition", "heal", "kill", "converged", ... */
-    json_t *value;    /* owned; NULL when absent */
+    char f[48];    /* "add", "read", "partition", "heal", "kill", "converged", ... */
+    json_t *value; /* owned; NULL when absent */
     int64_t time_ns;
-    char node[64];    /* "" when absent */
-    char *error;      /* owned; NULL when absent */
+    char node[64]; /* "" when absent */
+    char *error;   /* owned; NULL when absent */
 } sb_op;
 
 typedef struct sb_history {

@@ -62,20 +62,25 @@ static const char *key_text(arena *a, const char *line, const edn *e)
     case E_STR:
     case E_KW:
     case E_SYM:
-    case E_CHAR: return e->s;
+    case E_CHAR:
+        return e->s;
     case E_INT:
         snprintf(buf, sizeof(buf), "%lld", (long long)e->i);
         return edn_arena_strndup(a, buf, strlen(buf));
-    default: return edn_arena_strndup(a, line + e->start, e->end - e->start);
+    default:
+        return edn_arena_strndup(a, line + e->start, e->end - e->start);
     }
 }
 
 static json_t *to_json(arena *a, const char *line, const edn *e)
 {
     switch (e->kind) {
-    case E_NIL: return json_null();
-    case E_BOOL: return json_boolean(e->b);
-    case E_INT: return json_integer((json_int_t)e->i);
+    case E_NIL:
+        return json_null();
+    case E_BOOL:
+        return json_boolean(e->b);
+    case E_INT:
+        return json_integer((json_int_t)e->i);
     case E_FLOAT:
         if (isfinite(e->d))
             return json_real(e->d);
@@ -83,7 +88,8 @@ static json_t *to_json(arena *a, const char *line, const edn *e)
     case E_STR:
     case E_KW:
     case E_SYM:
-    case E_CHAR: return jstr(e->s, e->slen);
+    case E_CHAR:
+        return jstr(e->s, e->slen);
     case E_VEC:
     case E_LIST:
     case E_SET: {
@@ -216,9 +222,9 @@ static int make_op(rd *r, const fields *fl, size_t op_start, int64_t default_tim
     memset(op, 0, sizeof(*op));
     if (!fl->process || !fl->type || !fl->f) {
         edn_fail_at(r, op_start, "the op has no %s",
-                !fl->process ? ":process"
-                : !fl->type  ? ":type"
-                             : ":f");
+                    !fl->process ? ":process"
+                    : !fl->type  ? ":type"
+                                 : ":f");
         return -1;
     }
     const edn *p = fl->process, *t = fl->type, *f = fl->f;
@@ -228,25 +234,25 @@ static int make_op(rd *r, const fields *fl, size_t op_start, int64_t default_tim
         op->process = SB_PROC_NEMESIS; /* :nemesis and any other named process */
     } else {
         edn_fail_at(r, p->start,
-                ":process must be a non-negative integer or a keyword (:nemesis); got %s %s",
-                edn_kind_name(p->kind), show_form(text, p, shown, sizeof(shown)));
+                    ":process must be a non-negative integer or a keyword (:nemesis); got %s %s",
+                    edn_kind_name(p->kind), show_form(text, p, shown, sizeof(shown)));
         return -1;
     }
     if (t->kind != E_KW || history_type_parse(t->s, &op->type) == -1) {
         edn_fail_at(r, t->start, ":type must be :invoke, :ok, :fail or :info; got %s",
-                show_form(text, t, shown, sizeof(shown)));
+                    show_form(text, t, shown, sizeof(shown)));
         return -1;
     }
     if ((f->kind != E_KW && f->kind != E_SYM && f->kind != E_STR) || f->slen == 0) {
         edn_fail_at(r, f->start, ":f must be a keyword; got %s %s", edn_kind_name(f->kind),
-                show_form(text, f, shown, sizeof(shown)));
+                    show_form(text, f, shown, sizeof(shown)));
         return -1;
     }
     copy_capped(op->f, sizeof(op->f), f->s, f->slen);
     if (fl->time && fl->time->kind != E_NIL) {
         if (fl->time->kind != E_INT) {
             edn_fail_at(r, fl->time->start, ":time must be an integer (ns); got %s",
-                    edn_kind_name(fl->time->kind));
+                        edn_kind_name(fl->time->kind));
             return -1;
         }
         op->time_ns = fl->time->i;
@@ -394,9 +400,9 @@ static const edn *log_field(rd *r, size_t *pos, int *tabs, const char *what)
     size_t j = skip_blanks(r->s, r->n, *pos, tabs);
     if (j >= r->n) {
         edn_fail_at(r, r->n,
-                "the line ends before the %s: expected process, type, f and value separated "
-                "by tabs or spaces after " LOG_MARKER,
-                what);
+                    "the line ends before the %s: expected process, type, f and value separated "
+                    "by tabs or spaces after " LOG_MARKER,
+                    what);
         return NULL;
     }
     r->pos = j;

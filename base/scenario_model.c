@@ -36,7 +36,8 @@ int scenario_groups_connect(const sb_fault *f, int a, int b)
 {
     int listed_a = 0, listed_b = 0;
     for (size_t g = 0; g < f->n_groups; g++) {
-        int in_a = scenario_hostset_has(&f->groups[g], a), in_b = scenario_hostset_has(&f->groups[g], b);
+        int in_a = scenario_hostset_has(&f->groups[g], a),
+            in_b = scenario_hostset_has(&f->groups[g], b);
         if (in_a && in_b)
             return 1;
         listed_a |= in_a;

@@ -66,33 +66,33 @@ typedef enum { SB_DEPLOY_SENTINEL = 0, SB_DEPLOY_INDEPENDENT, SB_DEPLOY_CLUSTER 
 
 typedef struct sb_deployment {
     sb_deploy_kind kind;
-    sb_hostset redis;          /* hosts running one redis-server each */
-    int master;                /* host index of the initial master (in redis) */
-    sb_config redis_config;    /* extra redis.conf directives */
-    sb_hostset sentinels;      /* hosts running one sentinel each */
-    sb_hostset standby;        /* hosts with a sentinel configured but not started:
-                                  the sentinel-add fault starts them */
-    int quorum;                /* 1 <= quorum <= sentinels.n */
-    char master_name[SB_NAME_LEN]; /* default "mymaster" */
-    sb_config sentinel_config; /* per-master directives (down-after-milliseconds,
-                                  failover-timeout, parallel-syncs, ...) are
-                                  written as "sentinel <name> mymaster <value>";
-                                  others verbatim */
-    int redis_port;            /* default 6379 */
-    int sentinel_port;         /* default 26379 */
-    int64_t ready_timeout_ns;    /* default 30s: start-up deadline */
-    int64_t converge_timeout_ns; /* default 60s: after heal, until one master */
-    int cluster_masters;         /* cluster: default 3 */
-    int cluster_replicas;        /* cluster: per master, default 1 */
+    sb_hostset redis;                /* hosts running one redis-server each */
+    int master;                      /* host index of the initial master (in redis) */
+    sb_config redis_config;          /* extra redis.conf directives */
+    sb_hostset sentinels;            /* hosts running one sentinel each */
+    sb_hostset standby;              /* hosts with a sentinel configured but not started:
+                                        the sentinel-add fault starts them */
+    int quorum;                      /* 1 <= quorum <= sentinels.n */
+    char master_name[SB_NAME_LEN];   /* default "mymaster" */
+    sb_config sentinel_config;       /* per-master directives (down-after-milliseconds,
+                                        failover-timeout, parallel-syncs, ...) are
+                                        written as "sentinel <name> mymaster <value>";
+                                        others verbatim */
+    int redis_port;                  /* default 6379 */
+    int sentinel_port;               /* default 26379 */
+    int64_t ready_timeout_ns;        /* default 30s: start-up deadline */
+    int64_t converge_timeout_ns;     /* default 60s: after heal, until one master */
+    int cluster_masters;             /* cluster: default 3 */
+    int cluster_replicas;            /* cluster: per master, default 1 */
     int64_t cluster_node_timeout_ns; /* cluster-node-timeout, default 2s */
-    int cluster_spares;          /* cluster: the last redis hosts, outside at start */
+    int cluster_spares;              /* cluster: the last redis hosts, outside at start */
 } sb_deployment;
 
 typedef struct sb_client {
-    int host;             /* the host the workers' sockets live on */
-    int workers;          /* >= 1 */
-    sb_hostset sentinels; /* sentinels asked for the master; default: all */
-    int64_t timeout_ns;   /* per operation; default 1s */
+    int host;                   /* the host the workers' sockets live on */
+    int workers;                /* >= 1 */
+    sb_hostset sentinels;       /* sentinels asked for the master; default: all */
+    int64_t timeout_ns;         /* per operation; default 1s */
     int64_t connect_timeout_ns; /* default: timeout_ns */
 } sb_client;
 
@@ -100,15 +100,15 @@ typedef struct sb_client {
  * over independent masters; each hold takes a fencing token (INCR), appends
  * "process:fence" to a resource list, holds, and releases (compare-and-delete). */
 typedef struct sb_lock_cfg {
-    int redlock;         /* 0: single instance */
-    sb_hostset nodes;    /* redlock: the masters (default: every redis host but the primary) */
-    int64_t ttl_ns;      /* default 2s */
-    int64_t hold_ns;     /* time in the critical section; default 100ms */
-    int64_t drift_ns;    /* redlock clock drift allowance; default 1% of ttl + 2ms */
-    int64_t retry_ns;    /* a refused client waits this long; default 10ms */
-    int pause_process;   /* -1: none. That worker stalls (a GC pause) inside its */
-    int pause_every;     /* critical section, after taking its fence and before */
-    int64_t pause_ns;    /* appending, on every pause_every-th hold */
+    int redlock;       /* 0: single instance */
+    sb_hostset nodes;  /* redlock: the masters (default: every redis host but the primary) */
+    int64_t ttl_ns;    /* default 2s */
+    int64_t hold_ns;   /* time in the critical section; default 100ms */
+    int64_t drift_ns;  /* redlock clock drift allowance; default 1% of ttl + 2ms */
+    int64_t retry_ns;  /* a refused client waits this long; default 10ms */
+    int pause_process; /* -1: none. That worker stalls (a GC pause) inside its */
+    int pause_every;   /* critical section, after taking its fence and before */
+    int64_t pause_ns;  /* appending, on every pause_every-th hold */
 } sb_lock_cfg;
 
 /* The cache workload (the background document's thundering herd): cache-
@@ -126,33 +126,33 @@ typedef enum {
 
 typedef struct sb_cache_cfg {
     sb_cache_strategy strategy;
-    int keys;                 /* default 100: "<key>:<i>" */
-    double zipf;              /* default 1.0: hot keys */
-    int64_t ttl_ns;           /* default 2s */
-    int sync_expiry;          /* default 1: keys expire on multiples of ttl (PXAT), so they
-                                 expire together and herds form */
-    int64_t lock_ttl_ns;      /* default 1s */
-    int64_t retry_ns;         /* lock waiters: default 10ms */
-    int64_t listen_timeout_ns;/* memolock-fixed: default 500ms */
-    int64_t give_up_ns;       /* a get waits at most this long: default 10s ("starved") */
-    int64_t starve_bound_ns;  /* default 2s: a longer wait counts as starvation */
-    int64_t fetch_timeout_ns; /* default 2s */
-    double writes;            /* share of operations that write the origin: default 0.01 */
+    int keys;                   /* default 100: "<key>:<i>" */
+    double zipf;                /* default 1.0: hot keys */
+    int64_t ttl_ns;             /* default 2s */
+    int sync_expiry;            /* default 1: keys expire on multiples of ttl (PXAT), so they
+                                   expire together and herds form */
+    int64_t lock_ttl_ns;        /* default 1s */
+    int64_t retry_ns;           /* lock waiters: default 10ms */
+    int64_t listen_timeout_ns;  /* memolock-fixed: default 500ms */
+    int64_t give_up_ns;         /* a get waits at most this long: default 10s ("starved") */
+    int64_t starve_bound_ns;    /* default 2s: a longer wait counts as starvation */
+    int64_t fetch_timeout_ns;   /* default 2s */
+    double writes;              /* share of operations that write the origin: default 0.01 */
     int64_t subscribe_delay_ns; /* test hook: memolock waits this long between losing the
                                    lock and subscribing (makes the starvation race certain) */
-    int herd_bound;           /* the cache checker's bound: 1 for the lock strategies, 0 none */
+    int herd_bound;             /* the cache checker's bound: 1 for the lock strategies, 0 none */
 } sb_cache_cfg;
 
 /* The origin service ("origin" at the top of a scenario): `splitbrain
  * origin` on a host, and with the mediator strategy `splitbrain mediator`
  * beside it. */
 typedef struct sb_origin_spec {
-    int host;                 /* -1: none */
-    int port;                 /* default 8080 (mediator: port + 1) */
-    int64_t latency_ns;       /* default 50ms */
-    int64_t jitter_ns;        /* default 0 */
-    int capacity;             /* 0 unlimited */
-    int overload_503;         /* default 1 */
+    int host;           /* -1: none */
+    int port;           /* default 8080 (mediator: port + 1) */
+    int64_t latency_ns; /* default 50ms */
+    int64_t jitter_ns;  /* default 0 */
+    int capacity;       /* 0 unlimited */
+    int overload_503;   /* default 1 */
 } sb_origin_spec;
 
 typedef struct sb_workload {
@@ -167,19 +167,19 @@ typedef struct sb_workload {
 } sb_workload;
 
 typedef enum {
-    SB_FAULT_PARTITION = 0, /* cut hosts off from each other (nftables) */
-    SB_FAULT_HEAL,          /* undo every network fault in force */
-    SB_FAULT_KILL,          /* SIGKILL processes */
-    SB_FAULT_RESTART,       /* start killed processes again */
-    SB_FAULT_PAUSE,         /* SIGSTOP processes */
-    SB_FAULT_RESUME,        /* SIGCONT paused processes */
-    SB_FAULT_LOSS,          /* drop a share of packets (nftables numgen) */
-    SB_FAULT_BANDWIDTH,     /* limit a host's egress (TBF) */
-    SB_FAULT_NETEM,         /* delay, jitter, loss, duplication, reordering, corruption */
-    SB_FAULT_CLOCK,         /* bump / strobe / reset the clock of processes (shim) */
-    SB_FAULT_SENTINEL_ADD,  /* start standby sentinels */
-    SB_FAULT_SENTINEL_REMOVE, /* stop sentinels, SENTINEL RESET * on the others */
-    SB_FAULT_UNDO,          /* generated: undoes the fault whose id is undo_id */
+    SB_FAULT_PARTITION = 0,    /* cut hosts off from each other (nftables) */
+    SB_FAULT_HEAL,             /* undo every network fault in force */
+    SB_FAULT_KILL,             /* SIGKILL processes */
+    SB_FAULT_RESTART,          /* start killed processes again */
+    SB_FAULT_PAUSE,            /* SIGSTOP processes */
+    SB_FAULT_RESUME,           /* SIGCONT paused processes */
+    SB_FAULT_LOSS,             /* drop a share of packets (nftables numgen) */
+    SB_FAULT_BANDWIDTH,        /* limit a host's egress (TBF) */
+    SB_FAULT_NETEM,            /* delay, jitter, loss, duplication, reordering, corruption */
+    SB_FAULT_CLOCK,            /* bump / strobe / reset the clock of processes (shim) */
+    SB_FAULT_SENTINEL_ADD,     /* start standby sentinels */
+    SB_FAULT_SENTINEL_REMOVE,  /* stop sentinels, SENTINEL RESET * on the others */
+    SB_FAULT_UNDO,             /* generated: undoes the fault whose id is undo_id */
     SB_FAULT_CLUSTER_FAILOVER, /* CLUSTER FAILOVER [FORCE|TAKEOVER] on a replica */
     SB_FAULT_MIGRATE_SLOTS,    /* move slots between masters while the workload runs */
     SB_FAULT_ADD_SHARD,        /* a spare joins as a master (and a spare as its replica),
@@ -220,14 +220,14 @@ typedef struct sb_target {
 typedef enum { SB_CLOCK_BUMP = 0, SB_CLOCK_STROBE, SB_CLOCK_RESET } sb_clock_op;
 
 typedef struct sb_fault {
-    int64_t at_ns;      /* offset from the start of the workload */
+    int64_t at_ns; /* offset from the start of the workload */
     sb_fault_kind kind;
-    int id;             /* unique in the schedule; undo entries refer to it */
-    int line;           /* where the fault is in the file, for messages */
-    int generator;      /* -1: written in the file; else index of its random schedule */
-    int64_t for_ns;     /* > 0: undone automatically after this long */
-    int optional;       /* netem: skipped (and reported) when the kernel lacks it */
-    int borrowed;       /* hostsets belong to a generator's template */
+    int id;         /* unique in the schedule; undo entries refer to it */
+    int line;       /* where the fault is in the file, for messages */
+    int generator;  /* -1: written in the file; else index of its random schedule */
+    int64_t for_ns; /* > 0: undone automatically after this long */
+    int optional;   /* netem: skipped (and reported) when the kernel lacks it */
+    int borrowed;   /* hostsets belong to a generator's template */
     /* partition */
     sb_shape shape;
     sb_hostset *groups; /* SB_SHAPE_GROUPS; hosts in no group form one more group */
@@ -239,9 +239,9 @@ typedef struct sb_fault {
     sb_proc_kind process; /* default redis (clock: both) */
     /* loss, bandwidth, netem: hosts (n == 0: all) and, for loss, peers */
     sb_hostset hosts;
-    sb_hostset peers;     /* loss only on packets from these (n == 0: from anyone) */
-    double probability;   /* loss */
-    uint64_t rate_bytes;  /* bandwidth: bytes per second */
+    sb_hostset peers;    /* loss only on packets from these (n == 0: from anyone) */
+    double probability;  /* loss */
+    uint64_t rate_bytes; /* bandwidth: bytes per second */
     uint32_t burst_bytes;
     int64_t latency_ns;
     int64_t delay_ns, jitter_ns; /* netem */
@@ -252,11 +252,11 @@ typedef struct sb_fault {
     int monotonic;
     /* sentinel membership */
     int one_by_one;
-    int failover_mode;  /* cluster-failover: 0 default, 1 force, 2 takeover */
-    int n_slots;        /* migrate-slots: how many of from's slots move to to;
-                           add-shard: how many the new master takes (0: its share) */
-    int64_t hold_ns;    /* migrate-slots: slots stay MIGRATING/IMPORTING this long
-                           after their keys moved (clients meet ASK) */
+    int failover_mode; /* cluster-failover: 0 default, 1 force, 2 takeover */
+    int n_slots;       /* migrate-slots: how many of from's slots move to to;
+                          add-shard: how many the new master takes (0: its share) */
+    int64_t hold_ns;   /* migrate-slots: slots stay MIGRATING/IMPORTING this long
+                          after their keys moved (clients meet ASK) */
     int64_t reset_interval_ns;
     /* undo */
     int undo_id;
@@ -269,7 +269,7 @@ typedef struct sb_generator {
     int64_t start_ns, end_ns;
     int64_t gap_min_ns, gap_max_ns;
     int64_t dur_min_ns, dur_max_ns;
-    int max_faults;     /* 0 = no limit */
+    int max_faults; /* 0 = no limit */
     sb_fault *templates;
     size_t n_templates;
     int line;
@@ -292,15 +292,15 @@ typedef struct sb_expect {
 } sb_expect;
 
 typedef struct sb_scenario {
-    char *path;         /* the file it came from */
-    char *text;         /* the file's text, copied into the run folder */
+    char *path; /* the file it came from */
+    char *text; /* the file's text, copied into the run folder */
     char name[SB_NAME_LEN];
-    char *description;  /* may be NULL */
-    uint64_t seed;      /* default 1; --seed overrides */
+    char *description;   /* may be NULL */
+    uint64_t seed;       /* default 1; --seed overrides */
     int64_t duration_ns; /* how long the workload runs */
     sb_host *hosts;
     size_t n_hosts;
-    int ssh;            /* some host has an address: the ssh backend */
+    int ssh; /* some host has an address: the ssh backend */
     sb_deployment deployment;
     sb_origin_spec origin;
     sb_client *clients;
@@ -309,7 +309,7 @@ typedef struct sb_scenario {
     sb_fault *faults; /* the schedule: fixed faults, expanded random ones and
                          undo entries, sorted by at_ns (stable) */
     size_t n_faults;
-    size_t n_fixed;   /* faults[0..n_fixed) as written, before expansion */
+    size_t n_fixed; /* faults[0..n_fixed) as written, before expansion */
     sb_fault *fixed;
     sb_generator *generators;
     size_t n_generators;
@@ -324,9 +324,9 @@ const sb_expect *scenario_expect(const sb_scenario *s, const char *checker);
 int scenario_hostset_has(const sb_hostset *hs, int h);
 
 /* Names of the enums, as scenario files write them. */
-const char *scenario_fault_name(sb_fault_kind k);       /* "?" if none */
-sb_fault_kind scenario_fault_find(const char *name);    /* (sb_fault_kind)-1 if none; never undo */
-const char *scenario_proc_name(sb_proc_kind k);         /* "redis", "sentinel", "both" */
+const char *scenario_fault_name(sb_fault_kind k);    /* "?" if none */
+sb_fault_kind scenario_fault_find(const char *name); /* (sb_fault_kind)-1 if none; never undo */
+const char *scenario_proc_name(sb_proc_kind k);      /* "redis", "sentinel", "both" */
 const char *scenario_cache_strategy_name(sb_cache_strategy s); /* "lock", "memolock-fixed" */
 /* The strategy named, and the herd bound it promises (one fetch per expiry:
  * 1, else 0); -1 if no strategy has that name. */

@@ -58,8 +58,8 @@ static const struct {
     const char *suffix;
     int64_t ns;
 } duration_units[] = {
-    {"ns", 1}, {"us", SB_NS_PER_US}, {"ms", SB_NS_PER_MS}, {"s", SB_NS_PER_S},
-    {"m", 60 * SB_NS_PER_S}, {"h", 3600 * SB_NS_PER_S},
+    {"ns", 1},          {"us", SB_NS_PER_US},    {"ms", SB_NS_PER_MS},
+    {"s", SB_NS_PER_S}, {"m", 60 * SB_NS_PER_S}, {"h", 3600 * SB_NS_PER_S},
 };
 
 int sb_parse_duration(const char *s, int64_t *ns, char *err)
@@ -72,7 +72,8 @@ int sb_parse_duration(const char *s, int64_t *ns, char *err)
     char *end;
     errno = 0;
     double v = strtod(s, &end);
-    if (end == s || errno || v < 0 || !isfinite(v) || *s == '+' || *s == '-' || isspace((unsigned char)*s)) {
+    if (end == s || errno || v < 0 || !isfinite(v) || *s == '+' || *s == '-' ||
+        isspace((unsigned char)*s)) {
         sb_err_set(err, "bad duration \"%s\"; expected %s", s, allowed);
         return -1;
     }
@@ -134,8 +135,8 @@ int sb_path_join(char *out, size_t len, const char *dir, const char *name, char 
     int n = snprintf(out, len, "%s/%s", dir, name);
     if (n < 0 || (size_t)n >= len) {
         if (err)
-            sb_err_set(err, "path too long (%d bytes, at most %zu): %.200s/%.100s", n, len - 1,
-                       dir, name);
+            sb_err_set(err, "path too long (%d bytes, at most %zu): %.200s/%.100s", n, len - 1, dir,
+                       name);
         return -1;
     }
     return 0;
@@ -352,11 +353,21 @@ void sb_buf_json_string(sb_buf *b, const char *s)
     sb_buf_append(b, "\"", 1);
     for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
         switch (*p) {
-        case '"': sb_buf_append(b, "\\\"", 2); break;
-        case '\\': sb_buf_append(b, "\\\\", 2); break;
-        case '\n': sb_buf_append(b, "\\n", 2); break;
-        case '\r': sb_buf_append(b, "\\r", 2); break;
-        case '\t': sb_buf_append(b, "\\t", 2); break;
+        case '"':
+            sb_buf_append(b, "\\\"", 2);
+            break;
+        case '\\':
+            sb_buf_append(b, "\\\\", 2);
+            break;
+        case '\n':
+            sb_buf_append(b, "\\n", 2);
+            break;
+        case '\r':
+            sb_buf_append(b, "\\r", 2);
+            break;
+        case '\t':
+            sb_buf_append(b, "\\t", 2);
+            break;
         default:
             if (*p < 0x20)
                 sb_buf_printf(b, "\\u%04x", *p);
@@ -379,11 +390,21 @@ void sb_buf_conf_value(sb_buf *b, const char *s)
     sb_buf_puts(b, "\"");
     for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
         switch (*p) {
-        case '"': sb_buf_puts(b, "\\\""); break;
-        case '\\': sb_buf_puts(b, "\\\\"); break;
-        case '\n': sb_buf_puts(b, "\\n"); break;
-        case '\r': sb_buf_puts(b, "\\r"); break;
-        case '\t': sb_buf_puts(b, "\\t"); break;
+        case '"':
+            sb_buf_puts(b, "\\\"");
+            break;
+        case '\\':
+            sb_buf_puts(b, "\\\\");
+            break;
+        case '\n':
+            sb_buf_puts(b, "\\n");
+            break;
+        case '\r':
+            sb_buf_puts(b, "\\r");
+            break;
+        case '\t':
+            sb_buf_puts(b, "\\t");
+            break;
         default:
             if (*p < ' ' || *p == 0x7f)
                 sb_buf_printf(b, "\\x%02x", *p);
@@ -398,11 +419,21 @@ void sb_buf_xml_escape(sb_buf *b, const char *s)
 {
     for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
         switch (*p) {
-        case '<': sb_buf_puts(b, "&lt;"); break;
-        case '>': sb_buf_puts(b, "&gt;"); break;
-        case '&': sb_buf_puts(b, "&amp;"); break;
-        case '"': sb_buf_puts(b, "&quot;"); break;
-        case '\'': sb_buf_puts(b, "&apos;"); break;
+        case '<':
+            sb_buf_puts(b, "&lt;");
+            break;
+        case '>':
+            sb_buf_puts(b, "&gt;");
+            break;
+        case '&':
+            sb_buf_puts(b, "&amp;");
+            break;
+        case '"':
+            sb_buf_puts(b, "&quot;");
+            break;
+        case '\'':
+            sb_buf_puts(b, "&apos;");
+            break;
         default:
             if (*p < 0x20 && *p != '\n' && *p != '\t' && *p != '\r')
                 continue; /* not representable in XML 1.0 */

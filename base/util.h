@@ -20,7 +20,7 @@
 #define SB_EXIT_MISSED 1
 #define SB_EXIT_ERROR 2
 
-int64_t sb_now_ns(void); /* CLOCK_MONOTONIC */
+int64_t sb_now_ns(void);  /* CLOCK_MONOTONIC */
 int64_t sb_wall_ns(void); /* CLOCK_REALTIME, only for naming and reports */
 void sb_sleep_ns(int64_t ns);
 

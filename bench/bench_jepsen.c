@@ -123,8 +123,9 @@ static char *generate(long n_ops, int keys, int clients, double info, uint64_t s
             c->busy = 0;
             done++;
         }
-        sb_buf_printf(&out, "{:type :%s, :f :%s, :value %s, :time %" PRId64 ", :process %d, "
-                            ":index %lld%s}\n",
+        sb_buf_printf(&out,
+                      "{:type :%s, :f :%s, :value %s, :time %" PRId64 ", :process %d, "
+                      ":index %lld%s}\n",
                       type, fs[c->f], v, t, c->process, index++, error);
         if (!strcmp(type, "info"))
             c->process += clients; /* Jepsen retires a crashed process */
@@ -158,8 +159,8 @@ static int run(long n, int keys, int clients, double info, uint64_t seed)
     static const char *const v[] = {"linearizable", "VIOLATION", "unknown"};
     printf("%7ld ops (%zu lines, %.1f MB EDN) %4d keys %3d clients %4.1f%% info: parse %.3f s "
            "(%.0f lines/s), check %.3f s: %s (%zu configurations)\n",
-           n, h->n, len / 1e6, keys, clients, info * 100, (t1 - t0) / 1e9,
-           h->n / ((t1 - t0) / 1e9), (t2 - t1) / 1e9, v[r.verdict], r.configurations);
+           n, h->n, len / 1e6, keys, clients, info * 100, (t1 - t0) / 1e9, h->n / ((t1 - t0) / 1e9),
+           (t2 - t1) / 1e9, v[r.verdict], r.configurations);
     int bad = r.verdict != SB_LINEAR_OK;
     linear_result_free(&r);
     history_free(h);
@@ -392,16 +393,36 @@ int main(int argc, char **argv)
     int c;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (c) {
-        case 'n': n = atol(optarg); break;
-        case 'k': keys = atoi(optarg); break;
-        case 'c': clients = atoi(optarg); break;
-        case 'i': info = atof(optarg); break;
-        case 's': seed = strtoull(optarg, NULL, 10); break;
-        case 'C': corpus = optarg; break;
-        case 'F': files = atoi(optarg); break;
-        case 'V': values = atoi(optarg); break;
-        case 'G': group = atoi(optarg); break;
-        case 'K': per_key = atoi(optarg); break;
+        case 'n':
+            n = atol(optarg);
+            break;
+        case 'k':
+            keys = atoi(optarg);
+            break;
+        case 'c':
+            clients = atoi(optarg);
+            break;
+        case 'i':
+            info = atof(optarg);
+            break;
+        case 's':
+            seed = strtoull(optarg, NULL, 10);
+            break;
+        case 'C':
+            corpus = optarg;
+            break;
+        case 'F':
+            files = atoi(optarg);
+            break;
+        case 'V':
+            values = atoi(optarg);
+            break;
+        case 'G':
+            group = atoi(optarg);
+            break;
+        case 'K':
+            per_key = atoi(optarg);
+            break;
         default:
             fprintf(stderr, "usage: bench_jepsen [--ops N] [--keys K] [--clients C] [--info P] "
                             "[--seed S]\n"

@@ -47,8 +47,8 @@ static sb_history *generate(long n_ops, int keys, int clients, double info, uint
             c->b = next_value++;
             op.type = SB_OP_INVOKE;
             if (c->f == 2)
-                snprintf(v, sizeof(v), "{\"k\":%d,\"v\":[%s,%lld]}", c->key,
-                         c->a ? "0" : "null", c->b);
+                snprintf(v, sizeof(v), "{\"k\":%d,\"v\":[%s,%lld]}", c->key, c->a ? "0" : "null",
+                         c->b);
             if (c->f == 2 && c->a)
                 snprintf(v, sizeof(v), "{\"k\":%d,\"v\":[%lld,%lld]}", c->key, c->a, c->b);
             else if (c->f == 1)
@@ -119,20 +119,28 @@ int main(int argc, char **argv)
     int keys = 0, clients = 0;
     double info = 0.01;
     uint64_t seed = 1;
-    static const struct option opts[] = {{"ops", required_argument, 0, 'n'},
-                                         {"keys", required_argument, 0, 'k'},
-                                         {"clients", required_argument, 0, 'c'},
-                                         {"info", required_argument, 0, 'i'},
-                                         {"seed", required_argument, 0, 's'},
-                                         {0, 0, 0, 0}};
+    static const struct option opts[] = {
+        {"ops", required_argument, 0, 'n'},     {"keys", required_argument, 0, 'k'},
+        {"clients", required_argument, 0, 'c'}, {"info", required_argument, 0, 'i'},
+        {"seed", required_argument, 0, 's'},    {0, 0, 0, 0}};
     int c;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (c) {
-        case 'n': n = atol(optarg); break;
-        case 'k': keys = atoi(optarg); break;
-        case 'c': clients = atoi(optarg); break;
-        case 'i': info = atof(optarg); break;
-        case 's': seed = strtoull(optarg, NULL, 10); break;
+        case 'n':
+            n = atol(optarg);
+            break;
+        case 'k':
+            keys = atoi(optarg);
+            break;
+        case 'c':
+            clients = atoi(optarg);
+            break;
+        case 'i':
+            info = atof(optarg);
+            break;
+        case 's':
+            seed = strtoull(optarg, NULL, 10);
+            break;
         default:
             fprintf(stderr, "usage: bench_linear [--ops N] [--keys K] [--clients C] [--info P] "
                             "[--seed S]\n");

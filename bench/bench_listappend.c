@@ -42,7 +42,7 @@ typedef struct list {
 typedef struct store {
     list *lists; /* by key id */
     size_t nkeys, cap;
-    size_t *active; /* key ids of the K active slots */
+    size_t *active;  /* key ids of the K active slots */
     size_t *appends; /* appends per key id */
 } store;
 
@@ -97,9 +97,9 @@ static json_t *plan_json(const plan *p)
     for (int i = 0; i < p->n; i++) {
         char key[32];
         snprintf(key, sizeof(key), "k%zu", p->key[i]);
-        json_array_append_new(a, p->append[i] ? json_pack("[ssI]", "append", key,
-                                                          (json_int_t)p->value[i])
-                                              : json_pack("[ssn]", "r", key));
+        json_array_append_new(a, p->append[i]
+                                     ? json_pack("[ssI]", "append", key, (json_int_t)p->value[i])
+                                     : json_pack("[ssn]", "r", key));
     }
     return a;
 }
@@ -126,8 +126,8 @@ static void apply(store *s, const plan *p, size_t k, size_t w)
     }
 }
 
-static sb_history *generate(int64_t n_txns, size_t k, size_t w, uint64_t seed, int final,
-                            int stale, const char *model)
+static sb_history *generate(int64_t n_txns, size_t k, size_t w, uint64_t seed, int final, int stale,
+                            const char *model)
 {
     sb_history *h = history_new();
     if (model)
@@ -225,13 +225,27 @@ int main(int argc, char **argv)
     int c;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (c) {
-        case 'n': n = atoll(optarg); break;
-        case 'k': k = (size_t)atoll(optarg); break;
-        case 'w': w = (size_t)atoll(optarg); break;
-        case 's': seed = (uint64_t)atoll(optarg); break;
-        case 'F': final = 0; break;
-        case 'S': stale = 1; break;
-        case 'm': model = optarg; break;
+        case 'n':
+            n = atoll(optarg);
+            break;
+        case 'k':
+            k = (size_t)atoll(optarg);
+            break;
+        case 'w':
+            w = (size_t)atoll(optarg);
+            break;
+        case 's':
+            seed = (uint64_t)atoll(optarg);
+            break;
+        case 'F':
+            final = 0;
+            break;
+        case 'S':
+            stale = 1;
+            break;
+        case 'm':
+            model = optarg;
+            break;
         default:
             fprintf(stderr, "usage: bench_listappend [--txns N] [--keys K] [--writes-per-key W] "
                             "[--seed S] [--no-final] [--stale-reads] [--model NAME]\n");
@@ -255,8 +269,8 @@ int main(int argc, char **argv)
     getrusage(RUSAGE_SELF, &ru);
     printf("history: %zu ops (%lld txns, %zu active keys, <= %zu appends/key%s%s, model %s), "
            "generated in %.2f s\n",
-           h->n, (long long)n, k, w, final ? "" : ", no final read",
-           stale ? ", stale reads" : "", model ? model : "serializable", (t1 - t0) / 1e9);
+           h->n, (long long)n, k, w, final ? "" : ", no final read", stale ? ", stale reads" : "",
+           model ? model : "serializable", (t1 - t0) / 1e9);
     printf("check: %.3f s, verdict %s, max RSS %ld MB\n", (t2 - t1) / 1e9,
            checker_verdict_name(r.verdict), ru.ru_maxrss / 1024);
     printf("summary: %s\n", r.summary);

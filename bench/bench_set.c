@@ -30,8 +30,11 @@ static double redis_benchmark(sb_lab *lab, const char *bin, int conns, int64_t n
     unlink(log);
     snprintf(c, sizeof(c), "%d", conns);
     snprintf(n, sizeof(n), "%lld", (long long)n_requests);
-    char *argv[] = {(char *)bin, "-h", (char *)lab_host_addr(lab, 0), "-p", "6379", "-c", c,
-                    "-n", n, "-r", "100000000", "-t", "sadd", "--csv", NULL};
+    char *argv[] = {(char *)bin, "-h",        (char *)lab_host_addr(lab, 0),
+                    "-p",        "6379",      "-c",
+                    c,           "-n",        n,
+                    "-r",        "100000000", "-t",
+                    "sadd",      "--csv",     NULL};
     sb_proc *p = lab_spawn(lab, 0, argv, dir, log, err);
     if (!p)
         return -1;
@@ -77,21 +80,31 @@ int main(int argc, char **argv)
     const char *scenario = "bench/set-throughput.json", *redis = "/usr/bin/redis-server",
                *rb = "/usr/bin/redis-benchmark", *out = "runs/bench";
     int rounds = 3;
-    static const struct option opts[] = {{"scenario", required_argument, 0, 's'},
-                                         {"rounds", required_argument, 0, 'n'},
-                                         {"redis-server", required_argument, 0, 'r'},
-                                         {"redis-benchmark", required_argument, 0, 'b'},
-                                         {"out", required_argument, 0, 'o'},
-                                         {0, 0, 0, 0}};
+    static const struct option opts[] = {
+        {"scenario", required_argument, 0, 's'},     {"rounds", required_argument, 0, 'n'},
+        {"redis-server", required_argument, 0, 'r'}, {"redis-benchmark", required_argument, 0, 'b'},
+        {"out", required_argument, 0, 'o'},          {0, 0, 0, 0}};
     int c;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (c) {
-        case 's': scenario = optarg; break;
-        case 'n': rounds = atoi(optarg) > 0 ? atoi(optarg) : 1; break;
-        case 'r': redis = optarg; break;
-        case 'b': rb = optarg; break;
-        case 'o': out = optarg; break;
-        default: fprintf(stderr, "usage: bench_set [--scenario F] [--rounds N] ...\n"); return 2;
+        case 's':
+            scenario = optarg;
+            break;
+        case 'n':
+            rounds = atoi(optarg) > 0 ? atoi(optarg) : 1;
+            break;
+        case 'r':
+            redis = optarg;
+            break;
+        case 'b':
+            rb = optarg;
+            break;
+        case 'o':
+            out = optarg;
+            break;
+        default:
+            fprintf(stderr, "usage: bench_set [--scenario F] [--rounds N] ...\n");
+            return 2;
         }
     }
     signal(SIGPIPE, SIG_IGN);
@@ -118,10 +131,10 @@ int main(int argc, char **argv)
     for (int i = 0; i < rounds && status == 0; i++) {
         double ours = our_workload(s, lab, d, out, i, err);
         /* As many requests as our run managed, so both run about as long. */
-        double theirs = ours > 0 ? redis_benchmark(lab, rb, conns,
-                                                   (int64_t)(ours * (double)s->duration_ns / 1e9),
-                                                   out, err)
-                                 : -1;
+        double theirs =
+            ours > 0 ? redis_benchmark(lab, rb, conns,
+                                       (int64_t)(ours * (double)s->duration_ns / 1e9), out, err)
+                     : -1;
         if (ours < 0 || theirs < 0) {
             fprintf(stderr, "bench_set: %s\n", err);
             status = 2;

@@ -49,10 +49,14 @@ const sb_checker *const *checker_table(size_t *n)
 const char *checker_verdict_name(sb_verdict v)
 {
     switch (v) {
-    case SB_VERDICT_VALID: return "valid";
-    case SB_VERDICT_INVALID: return "invalid";
-    case SB_VERDICT_SKIPPED: return "skipped";
-    default: return "unknown";
+    case SB_VERDICT_VALID:
+        return "valid";
+    case SB_VERDICT_INVALID:
+        return "invalid";
+    case SB_VERDICT_SKIPPED:
+        return "skipped";
+    default:
+        return "unknown";
     }
 }
 

@@ -38,7 +38,8 @@ static int convergence_check(const sb_history *h, sb_check_result *out, char *er
     json_object_set_new(fig, "initial_master", m0 ? json_string(m0) : json_null());
     if (!converged) {
         out->verdict = SB_VERDICT_UNKNOWN;
-        snprintf(out->summary, sizeof(out->summary), "the run ended before convergence was checked");
+        snprintf(out->summary, sizeof(out->summary),
+                 "the run ended before convergence was checked");
         return 0;
     }
     if (converged->type != SB_OP_OK) {

@@ -89,8 +89,8 @@ static int counter_check_one(const sb_history *h, sb_check_result *out)
     const sb_op *final_op = NULL;
     for (size_t i = 0; i < n; i++) {
         const sb_op *op = &h->ops[i];
-        if (op->process == SB_PROC_CONTROLLER && !strcmp(op->f, "read") &&
-            op->type == SB_OP_OK && json_is_integer(op->value)) {
+        if (op->process == SB_PROC_CONTROLLER && !strcmp(op->f, "read") && op->type == SB_OP_OK &&
+            json_is_integer(op->value)) {
             final_op = op;
             final = json_integer_value(op->value);
             final_lower = acked;
@@ -168,7 +168,8 @@ static sb_history *key_history(const sb_history *h, const char *k)
     for (size_t i = 0; i < h->n; i++) {
         const sb_op *op = &h->ops[i];
         sb_op cp = *op;
-        if (op->process == SB_PROC_CONTROLLER && !strcmp(op->f, "read") && json_is_object(op->value)) {
+        if (op->process == SB_PROC_CONTROLLER && !strcmp(op->f, "read") &&
+            json_is_object(op->value)) {
             json_t *v = json_object_get(op->value, k);
             cp.value = v ? v : json_null();
         } else if (op->process >= 0 && json_is_object(op->value)) {
@@ -201,15 +202,16 @@ static int counter_check(const sb_history *h, sb_check_result *out, char *err)
         json_decref(keys);
         return counter_check_one(h, out);
     }
-    static const char *const sums[] = {"acknowledged", "attempted", "indeterminate", "reads",
-                                       "bad_reads", "final", "lost", "unacknowledged_applied",
-                                       "final_min", "final_max"};
+    static const char *const sums[] = {
+        "acknowledged", "attempted", "indeterminate",          "reads",     "bad_reads",
+        "final",        "lost",      "unacknowledged_applied", "final_min", "final_max"};
     long long total[sizeof(sums) / sizeof(sums[0])] = {0};
     int invalid = 0, unknown = 0;
     json_t *per_key = json_object(), *bad = json_array();
     const char *k;
     json_t *unused;
-    json_object_foreach(keys, k, unused) {
+    json_object_foreach(keys, k, unused)
+    {
         sb_history *sub = key_history(h, k);
         sb_check_result r = {0};
         counter_check_one(sub, &r);
@@ -220,7 +222,8 @@ static int counter_check(const sb_history *h, sb_check_result *out, char *err)
             total[j] += json_integer_value(json_object_get(r.figures, sums[j]));
         json_t *b;
         size_t bi;
-        json_array_foreach(json_object_get(r.figures, "bad"), bi, b) {
+        json_array_foreach(json_object_get(r.figures, "bad"), bi, b)
+        {
             if (json_array_size(bad) < BAD_LIST_CAP) {
                 json_t *e = json_deep_copy(b);
                 json_object_set_new(e, "key", json_string(k));
@@ -239,9 +242,7 @@ static int counter_check(const sb_history *h, sb_check_result *out, char *err)
     json_object_set_new(fig, "keys", per_key);
     out->figures = fig;
     size_t nk = json_object_size(keys);
-    out->verdict = invalid   ? SB_VERDICT_INVALID
-                   : unknown ? SB_VERDICT_UNKNOWN
-                             : SB_VERDICT_VALID;
+    out->verdict = invalid ? SB_VERDICT_INVALID : unknown ? SB_VERDICT_UNKNOWN : SB_VERDICT_VALID;
     snprintf(out->summary, sizeof(out->summary),
              "%zu keys, %d invalid%s: final %lld in all (acknowledged %lld, attempted %lld): %lld "
              "lost, %lld applied unacknowledged; %lld of %lld reads out of bounds",
@@ -252,7 +253,7 @@ static int counter_check(const sb_history *h, sb_check_result *out, char *err)
 }
 
 static const char *const counter_figures[] = {
-    "acknowledged", "attempted", "indeterminate", "reads", "bad_reads",
+    "acknowledged", "attempted", "indeterminate",          "reads", "bad_reads",
     "final",        "lost",      "unacknowledged_applied", NULL};
 
 static int counter_applies(const sb_history *h)

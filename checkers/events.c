@@ -140,10 +140,10 @@ static int events_check(const sb_history *h, sb_check_result *out, char *err)
             }
         }
         /* The failover story, in order, for the report. */
-        static const char *const story[] = {"+odown",        "+try-failover", "+elected-leader",
-                                            "+promoted-slave", "+switch-master", "+tilt",
-                                            "-tilt",         "role-master",   "full-resync",
-                                            "+sentinel",     NULL};
+        static const char *const story[] = {
+            "+odown", "+try-failover", "+elected-leader", "+promoted-slave", "+switch-master",
+            "+tilt",  "-tilt",         "role-master",     "full-resync",     "+sentinel",
+            NULL};
         for (size_t k = 0; story[k]; k++)
             if (!strcmp(op->f, story[k]) && json_array_size(timeline) < 200) {
                 json_t *t = json_pack("{s:f,s:s,s:s,s:s}", "time_s", op->time_ns / 1e9, "event",
@@ -158,8 +158,8 @@ static int events_check(const sb_history *h, sb_check_result *out, char *err)
     out->verdict = total || tailed ? SB_VERDICT_VALID : SB_VERDICT_UNKNOWN;
 
     /* Summary: the most frequent events of the failover story. */
-    static const char *const shown[] = {"+switch-master", "+elected-leader", "+tilt",
-                                        "+odown",         "full-resync",     "+sentinel", NULL};
+    static const char *const shown[] = {"+switch-master", "+elected-leader", "+tilt", "+odown",
+                                        "full-resync",    "+sentinel",       NULL};
     char buf[400] = "";
     for (size_t k = 0; shown[k]; k++) {
         json_t *v = json_object_get(figs, shown[k]);
@@ -171,8 +171,8 @@ static int events_check(const sb_history *h, sb_check_result *out, char *err)
         strncat(buf, part, sizeof(buf) - strlen(buf) - 1);
     }
     if (total)
-        snprintf(out->summary, sizeof(out->summary), "%lld node log events%s%s",
-                 (long long)total, buf[0] ? ": " : "", buf);
+        snprintf(out->summary, sizeof(out->summary), "%lld node log events%s%s", (long long)total,
+                 buf[0] ? ": " : "", buf);
     else if (tailed)
         snprintf(out->summary, sizeof(out->summary),
                  "0 node log events (the logs were read; nothing in them matters)");

@@ -43,7 +43,7 @@ static const char *const kind_names[] = {"read", "write", "cas"};
 typedef struct lop {
     int kind;
     int has_ret;
-    int64_t a, b;          /* read: value read; write: value; cas: old, new */
+    int64_t a, b; /* read: value read; write: value; cas: old, new */
     size_t call_pos, ret_pos;
     int process;
     int key;
@@ -124,7 +124,7 @@ static pend *pmap_get(pmap *m, int process)
 typedef struct collected {
     lop *ops;
     size_t n, cap;
-    json_t *keys;      /* key -> index */
+    json_t *keys; /* key -> index */
     char **key_names;
     size_t n_keys;
 } collected;
@@ -162,16 +162,22 @@ static int collect(const sb_history *h, collected *c, char *err)
                     c->cap = c->cap ? c->cap * 2 : 1024;
                     c->ops = realloc(c->ops, c->cap * sizeof(lop));
                 }
-                c->ops[c->n++] = (lop){.kind = L_READ, .has_ret = 1, .a = x, .call_pos = i,
-                                       .ret_pos = i, .process = -1, .key = key_id(c, k)};
+                c->ops[c->n++] = (lop){.kind = L_READ,
+                                       .has_ret = 1,
+                                       .a = x,
+                                       .call_pos = i,
+                                       .ret_pos = i,
+                                       .process = -1,
+                                       .key = key_id(c, k)};
             }
             continue;
         }
         if (op->process < 0)
             continue;
-        int kind = !strcmp(op->f, "read") ? L_READ : !strcmp(op->f, "write") ? L_WRITE
-                   : !strcmp(op->f, "cas")                                  ? L_CAS
-                                                                            : -1;
+        int kind = !strcmp(op->f, "read")    ? L_READ
+                   : !strcmp(op->f, "write") ? L_WRITE
+                   : !strcmp(op->f, "cas")   ? L_CAS
+                                             : -1;
         if (kind < 0)
             continue;
         pend *p = pmap_get(&pm, op->process);
@@ -323,7 +329,7 @@ static void memo_free(memo *m)
 /* ====== The search, one key ====== */
 
 typedef struct ent {
-    int op;      /* index into the key's ops */
+    int op; /* index into the key's ops */
     int is_call;
     int prev, next;
 } ent;
@@ -396,7 +402,8 @@ static json_t *op_json(const sb_history *h, const lop *o, const char *key)
                                  : (o->a == NIL ? json_null() : json_integer(o->a));
     json_object_set_new(j, "value", v);
     if (o->has_ret)
-        json_object_set_new(j, "complete_index", json_integer((json_int_t)h->ops[o->ret_pos].index));
+        json_object_set_new(j, "complete_index",
+                            json_integer((json_int_t)h->ops[o->ret_pos].index));
     else
         json_object_set_new(j, "outcome", json_string("unknown"));
     return j;
@@ -458,8 +465,10 @@ static int check_key(const sb_history *h, lop *ops, size_t n, const char *key, i
     int head = (int)m;
     e[head] = (ent){.op = -1, .is_call = 0, .prev = -1, .next = m ? 0 : -1};
     for (size_t i = 0; i < m; i++) {
-        e[i] = (ent){.op = (int)ev[i][1], .is_call = (int)ev[i][2],
-                     .prev = i ? (int)i - 1 : head, .next = i + 1 < m ? (int)i + 1 : -1};
+        e[i] = (ent){.op = (int)ev[i][1],
+                     .is_call = (int)ev[i][2],
+                     .prev = i ? (int)i - 1 : head,
+                     .next = i + 1 < m ? (int)i + 1 : -1};
         (ev[i][2] ? call : ret)[ev[i][1]] = (int)i;
     }
     for (size_t i = 0; i < n; i++)
@@ -684,7 +693,9 @@ static void drop_unobserved_info(lop *ops, size_t n)
     for (size_t i = 0; i < n; i++) {
         if (ops[i].has_ret)
             continue;
-        int64_t produced = ops[i].kind == L_WRITE ? ops[i].a : ops[i].kind == L_CAS ? ops[i].b : NIL;
+        int64_t produced = ops[i].kind == L_WRITE ? ops[i].a
+                           : ops[i].kind == L_CAS ? ops[i].b
+                                                  : NIL;
         if (ops[i].kind >= 0 && !vset_has(&s, vkey(ops[i].key, produced)))
             ops[i].kind = -1;
     }
@@ -797,8 +808,8 @@ static int linear_checker(const sb_history *h, sb_check_result *out, char *err)
     case SB_LINEAR_OK:
         out->verdict = SB_VERDICT_VALID;
         snprintf(out->summary, sizeof(out->summary),
-                 "%zu register operations on %zu keys are linearizable (%zu configurations)",
-                 r.ops, r.keys, r.configurations);
+                 "%zu register operations on %zu keys are linearizable (%zu configurations)", r.ops,
+                 r.keys, r.configurations);
         break;
     case SB_LINEAR_VIOLATION: {
         json_t *op = json_object_get(r.violation, "op");
@@ -853,8 +864,8 @@ static int linear_checker(const sb_history *h, sb_check_result *out, char *err)
     return 0;
 }
 
-static const char *const linear_figures[] = {"operations", "keys", "configurations",
-                                             "violations", NULL};
+static const char *const linear_figures[] = {"operations", "keys", "configurations", "violations",
+                                             NULL};
 
 extern const sb_checker sb_checker_stale;
 

@@ -26,21 +26,21 @@
 #include "history.h"
 
 typedef struct sb_linear_budget {
-    int64_t time_ns;     /* whole check; 0 = 60 s */
-    uint64_t mem_bytes;  /* memo tables; 0 = 2 GiB */
+    int64_t time_ns;    /* whole check; 0 = 60 s */
+    uint64_t mem_bytes; /* memo tables; 0 = 2 GiB */
 } sb_linear_budget;
 
 typedef enum { SB_LINEAR_OK = 0, SB_LINEAR_VIOLATION, SB_LINEAR_UNKNOWN } sb_linear_verdict;
 
 typedef struct sb_linear_result {
     sb_linear_verdict verdict;
-    size_t keys, ops;             /* checked */
-    size_t configurations;        /* memo entries over all keys */
+    size_t keys, ops;      /* checked */
+    size_t configurations; /* memo entries over all keys */
     /* On a violation: the key, the operation that could not be placed,
      * the operations concurrent with it, and the values the register could
      * have held just before (as JSON). */
-    json_t *violation;            /* owned; NULL unless VIOLATION */
-    char why[256];                /* UNKNOWN: which budget ran out */
+    json_t *violation; /* owned; NULL unless VIOLATION */
+    char why[256];     /* UNKNOWN: which budget ran out */
 } sb_linear_result;
 
 /* -1 with err when the history holds register operations it cannot read

@@ -194,9 +194,9 @@ static int perf_check(const sb_history *h, sb_check_result *out, char *err)
         if (p99 > p99_max)
             p99_max = p99;
         json_object_set_new(lat, kl->f,
-                            json_pack("{s:I,s:f,s:f,s:f,s:f}", "count", (json_int_t)kl->n,
-                                      "p50_ms", pct(kl->v, kl->n, 0.5), "p90_ms",
-                                      pct(kl->v, kl->n, 0.9), "p99_ms", p99, "max_ms",
+                            json_pack("{s:I,s:f,s:f,s:f,s:f}", "count", (json_int_t)kl->n, "p50_ms",
+                                      pct(kl->v, kl->n, 0.5), "p90_ms", pct(kl->v, kl->n, 0.9),
+                                      "p99_ms", p99, "max_ms",
                                       kl->n ? kl->v[kl->n - 1] / 1e6 : 0.0));
         free(kl->v);
     }
@@ -229,9 +229,9 @@ static int perf_check(const sb_history *h, sb_check_result *out, char *err)
     return 0;
 }
 
-static const char *const perf_figures[] = {"p99_ms", "availability_in_faults",
-                                           "availability_outside_faults", "redirects_moved",
-                                           "redirects_ask", NULL};
+static const char *const perf_figures[] = {
+    "p99_ms",          "availability_in_faults", "availability_outside_faults",
+    "redirects_moved", "redirects_ask",          NULL};
 
 static int perf_applies(const sb_history *h)
 {

@@ -114,11 +114,10 @@ static json_t *lost_windows(attempt **lost, size_t n)
         while (j < n && !strcmp(lost[j]->node, lost[i]->node) &&
                lost[j]->ok_time_ns - lost[j - 1]->ok_time_ns <= SET_WINDOW_GAP_NS)
             j++;
-        json_array_append_new(arr, json_pack("{s:I,s:I,s:s,s:I}", "start",
-                                             (json_int_t)lost[i]->ok_time_ns, "end",
-                                             (json_int_t)lost[j - 1]->ok_time_ns, "node",
-                                             lost[i]->node[0] ? lost[i]->node : "?", "count",
-                                             (json_int_t)(j - i)));
+        json_array_append_new(
+            arr, json_pack("{s:I,s:I,s:s,s:I}", "start", (json_int_t)lost[i]->ok_time_ns, "end",
+                           (json_int_t)lost[j - 1]->ok_time_ns, "node",
+                           lost[i]->node[0] ? lost[i]->node : "?", "count", (json_int_t)(j - i)));
         i = j;
     }
     return arr;
@@ -207,11 +206,11 @@ static int set_check(const sb_history *h, sb_check_result *out, char *err)
     json_object_set_new(fig, "final_read_size", json_integer((json_int_t)fn));
     json_object_set_new(fig, "final_read_node", json_string(final->node));
 
-    out->verdict = (n_lost || n_unexpected || failed_present) ? SB_VERDICT_INVALID
-                                                              : SB_VERDICT_VALID;
-    int len = snprintf(out->summary, sizeof(out->summary),
-                       "lost %zu of %zu acknowledged writes (%.1f%%)", n_lost, acked,
-                       100.0 * fraction);
+    out->verdict =
+        (n_lost || n_unexpected || failed_present) ? SB_VERDICT_INVALID : SB_VERDICT_VALID;
+    int len =
+        snprintf(out->summary, sizeof(out->summary), "lost %zu of %zu acknowledged writes (%.1f%%)",
+                 n_lost, acked, 100.0 * fraction);
     if (n_lost) {
         json_t *w = json_array_get(json_object_get(fig, "lost_windows"), 0);
         len += snprintf(out->summary + len, sizeof(out->summary) - (size_t)len,
@@ -233,10 +232,17 @@ static int set_check(const sb_history *h, sb_check_result *out, char *err)
     return 0;
 }
 
-static const char *const set_figures[] = {
-    "attempted",        "acknowledged",         "failed",        "indeterminate",
-    "lost_count",       "recovered_count",      "unexpected_count", "failed_present_count",
-    "lost_fraction",    "final_read_size",      NULL};
+static const char *const set_figures[] = {"attempted",
+                                          "acknowledged",
+                                          "failed",
+                                          "indeterminate",
+                                          "lost_count",
+                                          "recovered_count",
+                                          "unexpected_count",
+                                          "failed_present_count",
+                                          "lost_fraction",
+                                          "final_read_size",
+                                          NULL};
 
 static int set_applies(const sb_history *h)
 {

@@ -129,8 +129,7 @@ static sb_outcome raw_call(redisContext *rc, const char *cmd, size_t len, redisR
                 continue;
             int e = errno;
             snprintf(why, whylen, "%s: %s",
-                     (e == EAGAIN || e == EWOULDBLOCK) ? "timeout sending" : "send",
-                     strerror(e));
+                     (e == EAGAIN || e == EWOULDBLOCK) ? "timeout sending" : "send", strerror(e));
             return client_classify_io((int)off);
         }
         off += (size_t)n;
@@ -173,8 +172,8 @@ sb_outcome client_call_on(redisContext *rc, int argc, const char **argv, const s
 }
 
 /* Asks one sentinel where the master is; 0 with addr/port, or -1 with why. */
-static int ask_sentinel(sb_sentinel_client *c, int sentinel_host, char *addr, size_t addrlen, int *port,
-                        char *why, size_t whylen)
+static int ask_sentinel(sb_sentinel_client *c, int sentinel_host, char *addr, size_t addrlen,
+                        int *port, char *why, size_t whylen)
 {
     const char *saddr = lab_host_addr(c->cfg.lab, sentinel_host);
     redisContext *sc = client_connect(saddr, c->cfg.sentinel_port, c->cfg.connect_timeout_ns,
@@ -202,7 +201,8 @@ static int ask_sentinel(sb_sentinel_client *c, int sentinel_host, char *addr, si
 }
 
 /* Connects to the address a sentinel gave and checks it calls itself master. */
-static int connect_master(sb_sentinel_client *c, const char *addr, int port, char *why, size_t whylen)
+static int connect_master(sb_sentinel_client *c, const char *addr, int port, char *why,
+                          size_t whylen)
 {
     redisContext *rc =
         client_connect(addr, port, c->cfg.connect_timeout_ns, c->cfg.timeout_ns, why, whylen);

@@ -46,9 +46,9 @@ typedef struct sb_cluster_state sb_cluster_state;
 
 typedef struct sb_sentinel_client {
     sb_client_cfg cfg;
-    redisContext *conn; /* to the current master, or NULL */
-    int master_host;    /* host index of conn's server, -1 when none */
-    size_t next_sentinel; /* rotates so one dead sentinel is not always asked first */
+    redisContext *conn;        /* to the current master, or NULL */
+    int master_host;           /* host index of conn's server, -1 when none */
+    size_t next_sentinel;      /* rotates so one dead sentinel is not always asked first */
     sb_cluster_state *cluster; /* cluster mode: connections and slot map */
 } sb_sentinel_client;
 

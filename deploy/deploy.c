@@ -32,8 +32,14 @@ static int scenario_has_clock_faults(const sb_scenario *s)
 /* Sentinel directives that belong to one monitored master and so take the
  * form "sentinel <directive> <master-name> <value>". */
 static const char *const per_master_directives[] = {
-    "down-after-milliseconds", "failover-timeout", "parallel-syncs", "auth-pass", "auth-user",
-    "notification-script", "client-reconfig-script", "rename-command",
+    "down-after-milliseconds",
+    "failover-timeout",
+    "parallel-syncs",
+    "auth-pass",
+    "auth-user",
+    "notification-script",
+    "client-reconfig-script",
+    "rename-command",
     "master-reboot-down-after-period",
 };
 
@@ -45,8 +51,7 @@ static int is_per_master(const char *name)
     return 0;
 }
 
-static void node_dir(const char *run_dir, const char *host, const char *kind, char *out,
-                     size_t len)
+static void node_dir(const char *run_dir, const char *host, const char *kind, char *out, size_t len)
 {
     snprintf(out, len, "%s/nodes/%s/%s", run_dir, host, kind);
 }
@@ -103,12 +108,12 @@ static int write_redis_conf(sb_deploy *d, int host, const char *dir, char *path,
     if (startup && fast_first_sync(d, host))
         sb_buf_printf(&b, "repl-diskless-sync-delay 0\n");
     if (dep->kind == SB_DEPLOY_CLUSTER)
-        sb_buf_printf(&b, "cluster-enabled yes\ncluster-config-file nodes.conf\n"
-                          "cluster-node-timeout %lld\n",
+        sb_buf_printf(&b,
+                      "cluster-enabled yes\ncluster-config-file nodes.conf\n"
+                      "cluster-node-timeout %lld\n",
                       (long long)(dep->cluster_node_timeout_ns / SB_NS_PER_MS));
     if (host != dep->master && dep->kind == SB_DEPLOY_SENTINEL)
-        sb_buf_printf(&b, "replicaof %s %d\n", lab_host_addr(d->lab, dep->master),
-                      dep->redis_port);
+        sb_buf_printf(&b, "replicaof %s %d\n", lab_host_addr(d->lab, dep->master), dep->redis_port);
     deploy_conf_directives(&b, &dep->redis_config, NULL);
     snprintf(path, pathlen, "%s/redis.conf", dir);
     int rc = sb_write_file(path, b.data, b.len, err);
@@ -125,8 +130,8 @@ static void sentinel_id(const sb_deploy *d, int host, char id[41])
     snprintf(id, 41, "%016llx%016llx%08x", h, h * 0x9e3779b97f4a7c15ULL, (unsigned)host + 1);
 }
 
-static int write_sentinel_conf(sb_deploy *d, int host, const char *dir, char *path,
-                               size_t pathlen, char *err)
+static int write_sentinel_conf(sb_deploy *d, int host, const char *dir, char *path, size_t pathlen,
+                               char *err)
 {
     const sb_deployment *dep = &d->s->deployment;
     sb_buf b;
@@ -153,8 +158,7 @@ static int write_sentinel_conf(sb_deploy *d, int host, const char *dir, char *pa
             if (dep->sentinels.idx[i] != host) {
                 sentinel_id(d, dep->sentinels.idx[i], id);
                 sb_buf_printf(&b, "sentinel known-sentinel %s %s %d %s\n", dep->master_name,
-                              lab_host_addr(d->lab, dep->sentinels.idx[i]), dep->sentinel_port,
-                              id);
+                              lab_host_addr(d->lab, dep->sentinels.idx[i]), dep->sentinel_port, id);
             }
     }
     deploy_conf_directives(&b, &dep->sentinel_config, dep->master_name);
@@ -177,8 +181,8 @@ static int replication_flows(sb_deploy *d, int64_t deadline, char *err)
     char e[SB_ERR_LEN] = "";
     long long got = -1;
     for (;;) {
-        redisReply *r = deploy_oob_command(d, dep->master, SB_PROC_REDIS, e,
-                                           "PUBLISH splitbrain:ready 1");
+        redisReply *r =
+            deploy_oob_command(d, dep->master, SB_PROC_REDIS, e, "PUBLISH splitbrain:ready 1");
         if (r)
             freeReplyObject(r);
         r = deploy_oob_command(d, dep->master, SB_PROC_REDIS, e, "WAIT %lld 500", want);
@@ -191,8 +195,9 @@ static int replication_flows(sb_deploy *d, int64_t deadline, char *err)
         if (got >= want)
             return 0;
         if (sb_now_ns() > deadline) {
-            sb_err_set(err, "deployment not ready: %lld of %lld replicas acknowledge the "
-                            "master's writes%s%s",
+            sb_err_set(err,
+                       "deployment not ready: %lld of %lld replicas acknowledge the "
+                       "master's writes%s%s",
                        got < 0 ? 0 : got, want, e[0] ? ": " : "", e);
             return -1;
         }
@@ -301,14 +306,15 @@ static int start_origin(sb_deploy *d, const char *run_dir, char *err)
     snprintf(jit, sizeof(jit), "%lldus", (long long)(o->jitter_ns / 1000));
     snprintf(cap, sizeof(cap), "%d", o->capacity);
     snprintf(seed, sizeof(seed), "%llu", (unsigned long long)d->s->seed);
-    char *argv[] = {self,      "origin", "--listen",   listen, "--latency",
-                    lat,       "--jitter", jit,        "--capacity", cap,
-                    "--overload", o->overload_503 ? "503" : "slow", "--seed", seed, NULL};
+    char *argv[] = {self,         "origin", "--listen",   listen,
+                    "--latency",  lat,      "--jitter",   jit,
+                    "--capacity", cap,      "--overload", o->overload_503 ? "503" : "slow",
+                    "--seed",     seed,     NULL};
     snprintf(log, sizeof(log), "%s/origin.log", dir);
     if (!(d->origin = lab_spawn(d->lab, o->host, argv, dir, log, err)))
         return -1;
-    int mediator = d->s->workload.cache.strategy == SB_CACHE_MEDIATOR &&
-                   !strcmp(d->s->workload.kind, "cache");
+    int mediator =
+        d->s->workload.cache.strategy == SB_CACHE_MEDIATOR && !strcmp(d->s->workload.kind, "cache");
     if (mediator) {
         snprintf(mlisten, sizeof(mlisten), "0.0.0.0:%d", o->port + 1);
         snprintf(upstream, sizeof(upstream), "http://127.0.0.1:%d", o->port);
@@ -386,7 +392,6 @@ redisReply *deploy_oob_command(const sb_deploy *d, int host, sb_proc_kind kind, 
     redisFree(rc);
     return r;
 }
-
 
 int deploy_read_role(const sb_deploy *d, int host, node_role *nr, char *err)
 {
@@ -627,8 +632,8 @@ sb_proc *deploy_proc(sb_deploy *d, int host, sb_proc_kind kind)
 /* ====== Convergence ====== */
 
 typedef struct converge_state {
-    int master;            /* the master of the previous check, -1 none */
-    long long target;      /* the master's offset when it was first seen */
+    int master;       /* the master of the previous check, -1 none */
+    long long target; /* the master's offset when it was first seen */
 } converge_state;
 
 /* Independent masters: converged when every one answers as a master. */
@@ -675,7 +680,7 @@ static int converged_once(sb_deploy *d, converge_state *cs, sb_topology *topo, c
         if (!d->active[h])
             continue;
         redisReply *r = deploy_oob_command(d, h, SB_PROC_SENTINEL, why,
-                                    "SENTINEL get-master-addr-by-name %s", dep->master_name);
+                                           "SENTINEL get-master-addr-by-name %s", dep->master_name);
         if (!r)
             return 0;
         int m = -1;
@@ -692,8 +697,8 @@ static int converged_once(sb_deploy *d, converge_state *cs, sb_topology *topo, c
     if (deploy_read_role(d, master, &mr, why) == -1)
         return 0;
     if (strcmp(mr.role, "master") != 0) {
-        sb_err_set(why, "sentinels name %s as master but it is a %s",
-                   lab_host_name(d->lab, master), mr.role);
+        sb_err_set(why, "sentinels name %s as master but it is a %s", lab_host_name(d->lab, master),
+                   mr.role);
         return 0;
     }
     if (cs->master != master) {
@@ -742,8 +747,7 @@ int deploy_await_converged(sb_deploy *d, int64_t timeout_ns, sb_topology *topo, 
 }
 
 int deploy_await_converged_watch(sb_deploy *d, int64_t timeout_ns, sb_topology *topo,
-                                 void (*progress)(void *arg, const char *why), void *arg,
-                                 char *err)
+                                 void (*progress)(void *arg, const char *why), void *arg, char *err)
 {
     converge_state cs = {.master = -1, .target = 0};
     int64_t deadline = sb_now_ns() + timeout_ns;
@@ -795,7 +799,7 @@ int deploy_current_master(sb_deploy *d, char *err)
             continue;
         char e[SB_ERR_LEN];
         redisReply *r = deploy_oob_command(d, h, SB_PROC_SENTINEL, e,
-                                    "SENTINEL get-master-addr-by-name %s", dep->master_name);
+                                           "SENTINEL get-master-addr-by-name %s", dep->master_name);
         if (r && r->type == REDIS_REPLY_ARRAY && r->elements == 2) {
             int m = lab_host_by_addr(d->lab, r->element[0]->str);
             if (m >= 0)

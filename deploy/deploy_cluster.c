@@ -30,7 +30,6 @@ static size_t count_members(const sb_deploy *d)
     return n;
 }
 
-
 /* A field of CLUSTER INFO ("cluster_state" -> "ok"), into out. */
 static int cluster_info_field(const sb_deploy *d, int host, const char *name, char *out, size_t len,
                               char *err)
@@ -163,8 +162,7 @@ int deploy_cluster_ok_once(sb_deploy *d, sb_topology *topo, char *why)
                 const sb_slot_node *a = sb_slot_map_owner(ref, sl), *b = sb_slot_map_owner(map, sl);
                 if (strcmp(a->addr, b->addr) != 0 || a->port != b->port) {
                     sb_err_set(why, "%s and %s disagree on the owner of slot %d",
-                               lab_host_name(d->lab, first), lab_host_name(d->lab, h),
-                               sl);
+                               lab_host_name(d->lab, first), lab_host_name(d->lab, h), sl);
                     ok = 0;
                 }
             }
@@ -318,7 +316,8 @@ typedef struct migration {
 static redisContext *mig_conn(migration *m, int host, char *err)
 {
     if (!m->conn[host])
-        m->conn[host] = deploy_connect_oob(m->d, host, SB_PROC_REDIS, SB_OOB_CONNECT_TIMEOUT_NS, err);
+        m->conn[host] =
+            deploy_connect_oob(m->d, host, SB_PROC_REDIS, SB_OOB_CONNECT_TIMEOUT_NS, err);
     return m->conn[host];
 }
 
@@ -380,8 +379,8 @@ static int setslot_batch(migration *m, const int *hosts, int nh, int required, c
             void *r = NULL;
             char e[SB_ERR_LEN];
             int got = redisGetReply(m->conn[hosts[k]], &r);
-            redisReply *ok = mig_result(m, hosts[k], got == REDIS_OK ? r : NULL,
-                                        "CLUSTER SETSLOT", e);
+            redisReply *ok =
+                mig_result(m, hosts[k], got == REDIS_OK ? r : NULL, "CLUSTER SETSLOT", e);
             if (ok)
                 freeReplyObject(ok);
             else if (k < required && rc == 0) {
@@ -659,8 +658,7 @@ static int move_into(sb_deploy *d, int from, int to, int count, sb_buf *moves, l
     return rc;
 }
 
-int deploy_cluster_add_shard(sb_deploy *d, int host, int replica, int n_slots, sb_buf *v,
-                             char *err)
+int deploy_cluster_add_shard(sb_deploy *d, int host, int replica, int n_slots, sb_buf *v, char *err)
 {
     sb_buf_printf(v, ",\"host\":\"%s\"", lab_host_name(d->lab, host));
     if (replica >= 0)
@@ -685,8 +683,8 @@ int deploy_cluster_add_shard(sb_deploy *d, int host, int replica, int n_slots, s
         int64_t deadline = membership_deadline(d);
         for (;;) {
             char e[SB_ERR_LEN];
-            redisReply *r = deploy_oob_command(d, replica, SB_PROC_REDIS, e,
-                                               "CLUSTER REPLICATE %s", id);
+            redisReply *r =
+                deploy_oob_command(d, replica, SB_PROC_REDIS, e, "CLUSTER REPLICATE %s", id);
             if (r) {
                 freeReplyObject(r);
                 break;
@@ -737,7 +735,8 @@ int deploy_cluster_remove_shard(sb_deploy *d, int host, sb_buf *v, char *err)
     if (deploy_read_role(d, host, &role, err) == -1)
         return -1;
     if (strcmp(role.role, "master") != 0) {
-        sb_err_set(err, "%s is a replica (of %s), not a master: remove-shard takes a shard's master",
+        sb_err_set(err,
+                   "%s is a replica (of %s), not a master: remove-shard takes a shard's master",
                    lab_host_name(d->lab, host), role.master_addr);
         return -1;
     }
@@ -796,8 +795,7 @@ int deploy_cluster_remove_shard(sb_deploy *d, int host, sb_buf *v, char *err)
             continue;
         for (int g = 0; g < ng; g++) {
             char e[SB_ERR_LEN];
-            redisReply *r =
-                deploy_oob_command(d, h, SB_PROC_REDIS, e, "CLUSTER FORGET %s", ids[g]);
+            redisReply *r = deploy_oob_command(d, h, SB_PROC_REDIS, e, "CLUSTER FORGET %s", ids[g]);
             if (r)
                 freeReplyObject(r);
             else if (!strstr(e, "Unknown node")) {

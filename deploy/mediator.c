@@ -57,8 +57,7 @@ static size_t collect(char *data, size_t size, size_t n, void *arg)
 }
 
 /* The upstream answer for key, shared with every concurrent asker. */
-static void fetch_shared(mediator *m, const char *key, const char *path, long *status,
-                         sb_buf *body)
+static void fetch_shared(mediator *m, const char *key, const char *path, long *status, sb_buf *body)
 {
     size_t b = bucket_of(key);
     pthread_mutex_lock(&m->lock);
@@ -141,8 +140,7 @@ static enum MHD_Result access_cb(void *cls, struct MHD_Connection *c, const char
         *state = (void *)1;
         return MHD_YES;
     }
-    if (strcmp(method, "GET") != 0 || strncmp(url, "/v/", 3) != 0 || !url[3] ||
-        strlen(url) > 600) {
+    if (strcmp(method, "GET") != 0 || strncmp(url, "/v/", 3) != 0 || !url[3] || strlen(url) > 600) {
         static const char nf[] = "{\"error\":\"not found\"}";
         return reply(c, MHD_HTTP_NOT_FOUND, nf, sizeof(nf) - 1);
     }
@@ -208,9 +206,10 @@ int mediator_main(int argc, char **argv)
     sigaddset(&set, SIGINT);
     sigaddset(&set, SIGTERM);
     pthread_sigmask(SIG_BLOCK, &set, NULL);
-    struct MHD_Daemon *d = MHD_start_daemon(
-        MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL, (uint16_t)port,
-        NULL, NULL, access_cb, &m, MHD_OPTION_CONNECTION_TIMEOUT, 60u, MHD_OPTION_END);
+    struct MHD_Daemon *d = MHD_start_daemon(MHD_USE_THREAD_PER_CONNECTION |
+                                                MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL,
+                                            (uint16_t)port, NULL, NULL, access_cb, &m,
+                                            MHD_OPTION_CONNECTION_TIMEOUT, 60u, MHD_OPTION_END);
     if (!d) {
         fprintf(stderr, "splitbrain mediator: cannot listen on port %d\n", port);
         return 2;

@@ -54,12 +54,24 @@ int shared_option(const char *cmd, int c, const char *arg, out_opts *o)
             return -1;
         }
         return 1;
-    case OPT_POST: rc = post_set_url(&o->post, arg, err); break;
-    case OPT_POST_JUNIT: rc = 0; o->post.junit = 1; break;
-    case OPT_POST_TIMEOUT: rc = post_set_timeout(&o->post, arg, err); break;
-    case OPT_POST_RETRIES: rc = post_set_retries(&o->post, arg, err); break;
-    case OPT_POST_HEADER: rc = post_add_header(&o->post, arg, err); break;
-    default: return 0;
+    case OPT_POST:
+        rc = post_set_url(&o->post, arg, err);
+        break;
+    case OPT_POST_JUNIT:
+        rc = 0;
+        o->post.junit = 1;
+        break;
+    case OPT_POST_TIMEOUT:
+        rc = post_set_timeout(&o->post, arg, err);
+        break;
+    case OPT_POST_RETRIES:
+        rc = post_set_retries(&o->post, arg, err);
+        break;
+    case OPT_POST_HEADER:
+        rc = post_add_header(&o->post, arg, err);
+        break;
+    default:
+        return 0;
     }
     o->post_extra |= c != OPT_POST;
     if (rc == -1) {
@@ -73,8 +85,10 @@ int shared_option(const char *cmd, int c, const char *arg, out_opts *o)
 int shared_options_check(const char *cmd, const out_opts *o, const char *junit)
 {
     if (o->post_extra && !o->post.url[0]) {
-        fprintf(stderr, "splitbrain %s: --post-junit, --post-timeout, --post-retries and "
-                        "--post-header need --post URL\n", cmd);
+        fprintf(stderr,
+                "splitbrain %s: --post-junit, --post-timeout, --post-retries and "
+                "--post-header need --post URL\n",
+                cmd);
         return -1;
     }
     if (o->post.junit && !junit) {
@@ -207,4 +221,3 @@ void load_run_meta(const char *dir, sb_run_meta *meta)
         meta->seed = (uint64_t)json_integer_value(json_object_get(saved, "seed"));
     json_decref(saved);
 }
-

@@ -14,24 +14,23 @@
 
 #define SB_DEFAULT_REDIS_SERVER "/usr/bin/redis-server"
 
-#define USAGE_COLOR                                                                        \
-    "  --color WHEN         colour the summary: auto (default: when stdout is a\n"         \
+#define USAGE_COLOR                                                                                \
+    "  --color WHEN         colour the summary: auto (default: when stdout is a\n"                 \
     "                       terminal and NO_COLOR is unset or empty), always, never\n"
-#define USAGE_POST                                                                         \
-    "  --post URL           after the results are written, POST results.json\n"           \
-    "                       (application/json) to URL (http:// or https://); a\n"         \
-    "                       failed delivery is one line on stderr and never changes\n"   \
-    "                       the exit status\n"                                             \
-    "  --post-junit         also POST the --junit file (application/xml)\n"               \
-    "  --post-timeout SECONDS  per attempt, connecting included (default 10)\n"          \
-    "  --post-retries N     retries after the first attempt (default 2), on failures\n"   \
-    "                       to connect, timeouts, HTTP 5xx and 429; backoff 0.5 s,\n"     \
-    "                       1 s, 2 s, ... up to 8 s\n"                                     \
-    "  --post-header 'Name: value'  an extra header (repeatable); ${VAR} in the\n"        \
-    "                       value is the environment variable VAR, e.g.\n"                \
-    "                       'Authorization: Bearer ${SB_TOKEN}' (unset or empty:\n"     \
+#define USAGE_POST                                                                                 \
+    "  --post URL           after the results are written, POST results.json\n"                    \
+    "                       (application/json) to URL (http:// or https://); a\n"                  \
+    "                       failed delivery is one line on stderr and never changes\n"             \
+    "                       the exit status\n"                                                     \
+    "  --post-junit         also POST the --junit file (application/xml)\n"                        \
+    "  --post-timeout SECONDS  per attempt, connecting included (default 10)\n"                    \
+    "  --post-retries N     retries after the first attempt (default 2), on failures\n"            \
+    "                       to connect, timeouts, HTTP 5xx and 429; backoff 0.5 s,\n"              \
+    "                       1 s, 2 s, ... up to 8 s\n"                                             \
+    "  --post-header 'Name: value'  an extra header (repeatable); ${VAR} in the\n"                 \
+    "                       value is the environment variable VAR, e.g.\n"                         \
+    "                       'Authorization: Bearer ${SB_TOKEN}' (unset or empty:\n"                \
     "                       exit 2 before anything runs)\n"
-
 
 /* Set by SIGINT/SIGTERM (taken by the signal thread). */
 extern volatile sig_atomic_t stop_flag;
@@ -44,15 +43,23 @@ int die_usage(const char *cmd, const char *msg);
 
 /* ====== Options run and check share: colour, --post ====== */
 
-enum { OPT_COLOR = 256, OPT_POST, OPT_POST_JUNIT, OPT_POST_TIMEOUT, OPT_POST_RETRIES,
-       OPT_POST_HEADER };
+enum {
+    OPT_COLOR = 256,
+    OPT_POST,
+    OPT_POST_JUNIT,
+    OPT_POST_TIMEOUT,
+    OPT_POST_RETRIES,
+    OPT_POST_HEADER
+};
 
-#define SHARED_OPTIONS                                                                       \
-    {"color", required_argument, 0, OPT_COLOR}, {"post", required_argument, 0, OPT_POST},    \
-        {"post-junit", no_argument, 0, OPT_POST_JUNIT},                                      \
-        {"post-timeout", required_argument, 0, OPT_POST_TIMEOUT},                            \
-        {"post-retries", required_argument, 0, OPT_POST_RETRIES},                            \
-        {"post-header", required_argument, 0, OPT_POST_HEADER}
+#define SHARED_OPTIONS                                                                             \
+    {"color", required_argument, 0, OPT_COLOR}, {"post", required_argument, 0, OPT_POST},          \
+        {"post-junit", no_argument, 0, OPT_POST_JUNIT},                                            \
+        {"post-timeout", required_argument, 0, OPT_POST_TIMEOUT},                                  \
+        {"post-retries", required_argument, 0, OPT_POST_RETRIES},                                  \
+    {                                                                                              \
+        "post-header", required_argument, 0, OPT_POST_HEADER                                       \
+    }
 
 typedef struct out_opts {
     int color;      /* the summary on stdout in colour */

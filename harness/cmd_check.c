@@ -65,10 +65,7 @@ static const char *usage_check =
     "                    unknown, with the reason (\"time limit 10s reached on key\n"
     "                    ...\"), and the next TARGET is checked. The other checkers\n"
     "                    do not search (list-append's cycle search is linear per\n"
-    "                    kind of cycle)\n"
-    USAGE_COLOR
-    USAGE_POST
-    "\n"
+    "                    kind of cycle)\n" USAGE_COLOR USAGE_POST "\n"
     "Exit status: the worst over the TARGETs: 0 every expect met, 1 one missed\n"
     "(for a history file: a checker not valid, unknown included), 2 one could\n"
     "not be read.\n";
@@ -124,11 +121,16 @@ static int check_options(int argc, char **argv, check_args *a)
             if (checker_option(optarg, a) == -1)
                 return SB_EXIT_ERROR;
             break;
-        case 'j': a->junit = optarg; break;
-        case 'J': a->json = optarg; break;
+        case 'j':
+            a->junit = optarg;
+            break;
+        case 'J':
+            a->json = optarg;
+            break;
         case 'f':
             if (strcmp(optarg, "native") && strcmp(optarg, "jepsen")) {
-                fprintf(stderr, "splitbrain check: unknown format \"%s\"; allowed: native, jepsen\n",
+                fprintf(stderr,
+                        "splitbrain check: unknown format \"%s\"; allowed: native, jepsen\n",
                         optarg);
                 return SB_EXIT_ERROR;
             }
@@ -147,7 +149,8 @@ static int check_options(int argc, char **argv, check_args *a)
             }
             break;
         }
-        default: return die_usage("check", "unknown option");
+        default:
+            return die_usage("check", "unknown option");
         }
     }
     if (shared_options_check("check", &a->out, a->junit) == -1)
@@ -321,4 +324,3 @@ int cmd_check(int argc, char **argv)
     post_free(&a.out.post);
     return status;
 }
-

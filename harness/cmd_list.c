@@ -214,8 +214,10 @@ int cmd_clean(int argc, char **argv)
             return SB_EXIT_ERROR;
         }
         if (!hs->ssh) {
-            fprintf(stderr, "splitbrain clean: %s: no host has an \"address\"; --hosts wants a "
-                            "scenario for the ssh backend\n", hosts_file);
+            fprintf(stderr,
+                    "splitbrain clean: %s: no host has an \"address\"; --hosts wants a "
+                    "scenario for the ssh backend\n",
+                    hosts_file);
             scenario_free(hs);
             return SB_EXIT_ERROR;
         }
@@ -246,4 +248,3 @@ int cmd_clean(int argc, char **argv)
     printf("clean: removed %d item%s\n", n, n == 1 ? "" : "s");
     return status;
 }
-

@@ -49,9 +49,7 @@ static const char *usage_compare =
     "  --max C.F=X           B is worse when B > X\n"
     "  --min C.F=X           B is worse when B < X\n"
     "  --verdicts            B is worse when a checker valid in A is not valid in B\n"
-    "  --json                print the comparison as JSON\n"
-    USAGE_COLOR
-    "\n"
+    "  --json                print the comparison as JSON\n" USAGE_COLOR "\n"
     "A bound naming a figure neither run reports is an error (the figures are\n"
     "listed); one that only B lacks makes B worse. Exit 0 when B is not worse\n"
     "beyond the bounds, 1 when it is (each reason printed), 2 on bad input.\n";
@@ -71,14 +69,11 @@ static const char *usage_report =
 static int compare_options(int argc, char **argv, sb_gate *gates, sb_compare_opts *co, int *json,
                            int *color)
 {
-    static const struct option opts[] = {{"max-increase", required_argument, 0, 'i'},
-                                         {"max-decrease", required_argument, 0, 'd'},
-                                         {"max", required_argument, 0, 'M'},
-                                         {"min", required_argument, 0, 'm'},
-                                         {"verdicts", no_argument, 0, 'v'},
-                                         {"json", no_argument, 0, 'J'},
-                                         {"color", required_argument, 0, OPT_COLOR},
-                                         {0, 0, 0, 0}};
+    static const struct option opts[] = {
+        {"max-increase", required_argument, 0, 'i'}, {"max-decrease", required_argument, 0, 'd'},
+        {"max", required_argument, 0, 'M'},          {"min", required_argument, 0, 'm'},
+        {"verdicts", no_argument, 0, 'v'},           {"json", no_argument, 0, 'J'},
+        {"color", required_argument, 0, OPT_COLOR},  {0, 0, 0, 0}};
     char err[SB_ERR_LEN];
     int c;
     optind = 1;
@@ -98,16 +93,23 @@ static int compare_options(int argc, char **argv, sb_gate *gates, sb_compare_opt
             }
             co->n_gates++;
             break;
-        case 'v': co->verdicts = 1; break;
-        case 'J': *json = 1; break;
+        case 'v':
+            co->verdicts = 1;
+            break;
+        case 'J':
+            *json = 1;
+            break;
         case OPT_COLOR:
             if ((*color = report_color_wanted(stdout, optarg)) == -1) {
-                fprintf(stderr, "splitbrain compare: --color %s: unknown; allowed: auto, always, "
-                                "never\n", optarg);
+                fprintf(stderr,
+                        "splitbrain compare: --color %s: unknown; allowed: auto, always, "
+                        "never\n",
+                        optarg);
                 return SB_EXIT_ERROR;
             }
             break;
-        default: return die_usage("compare", "unknown option");
+        default:
+            return die_usage("compare", "unknown option");
         }
     }
     if (optind != argc - 2)
@@ -156,7 +158,6 @@ int cmd_compare(int argc, char **argv)
 
 /* ====== report ====== */
 
-
 int cmd_report(int argc, char **argv)
 {
     if (wants_help(argc, argv)) {
@@ -183,8 +184,8 @@ int cmd_report(int argc, char **argv)
     for (size_t i = 0; i < n; i++) {
         sb_history *h = NULL;
         /* the scenario's checkers re-run offline, as run judged it */
-        if (judge_run_dir(argv[optind + (int)i], dir, sizeof(dir), NULL, 0, &runs[done], &h,
-                          err) == -1) {
+        if (judge_run_dir(argv[optind + (int)i], dir, sizeof(dir), NULL, 0, &runs[done], &h, err) ==
+            -1) {
             fprintf(stderr, "splitbrain report: %s\n", err);
             status = SB_EXIT_ERROR;
             continue;
@@ -225,4 +226,3 @@ int cmd_report(int argc, char **argv)
     free(runs);
     return status;
 }
-

@@ -54,10 +54,7 @@ static const char *usage_run =
     "  --junit FILE         also write JUnit XML: one testsuite per scenario,\n"
     "                       one testcase per checker\n"
     "  --redis-server PATH  redis-server binary (default /usr/bin/redis-server);\n"
-    "                       sentinels run it with --sentinel\n"
-    USAGE_COLOR
-    USAGE_POST
-    "\n"
+    "                       sentinels run it with --sentinel\n" USAGE_COLOR USAGE_POST "\n"
     "Needs root (network namespaces). Exit status: 0 every scenario met its\n"
     "expect, 1 one missed it, 2 the harness could not run (reason on stderr).\n";
 static const char *usage_validate =
@@ -106,10 +103,17 @@ static int run_options(int argc, char **argv, sb_run_opts *ro, const char **juni
             ro->has_seed = 1;
             break;
         }
-        case 'o': ro->out_dir = optarg; break;
-        case 'j': *junit = optarg; break;
-        case 'r': ro->redis_server = optarg; break;
-        default: return die_usage("run", "unknown option");
+        case 'o':
+            ro->out_dir = optarg;
+            break;
+        case 'j':
+            *junit = optarg;
+            break;
+        case 'r':
+            ro->redis_server = optarg;
+            break;
+        default:
+            return die_usage("run", "unknown option");
         }
     }
     if (shared_options_check("run", oo, *junit) == -1)
@@ -242,8 +246,10 @@ int cmd_run(int argc, char **argv)
         fputs(usage_run, stdout);
         return SB_EXIT_OK;
     }
-    sb_run_opts ro = {.out_dir = "runs", .redis_server = SB_DEFAULT_REDIS_SERVER,
-                      .progress_tty = isatty(STDERR_FILENO), .stop = &stop_flag};
+    sb_run_opts ro = {.out_dir = "runs",
+                      .redis_server = SB_DEFAULT_REDIS_SERVER,
+                      .progress_tty = isatty(STDERR_FILENO),
+                      .stop = &stop_flag};
     const char *junit = NULL;
     out_opts oo;
     out_opts_init(&oo);
@@ -281,7 +287,9 @@ int cmd_validate(int argc, char **argv)
     optind = 1;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (c) {
-        case 'S': schedule = 1; break;
+        case 'S':
+            schedule = 1;
+            break;
         case 's': {
             char *end;
             errno = 0;
@@ -292,8 +300,11 @@ int cmd_validate(int argc, char **argv)
             has_seed = 1;
             break;
         }
-        case 'r': redis_server = optarg; break;
-        default: return die_usage("validate", "unknown option");
+        case 'r':
+            redis_server = optarg;
+            break;
+        default:
+            return die_usage("validate", "unknown option");
         }
     }
     if (optind >= argc)
@@ -341,8 +352,9 @@ int cmd_validate(int argc, char **argv)
         scenario_free(s);
     }
     if (unjudged)
-        fprintf(stderr, "splitbrain validate: Redis directives not checked: no %s (give "
-                        "--redis-server PATH)\n", SB_DEFAULT_REDIS_SERVER);
+        fprintf(stderr,
+                "splitbrain validate: Redis directives not checked: no %s (give "
+                "--redis-server PATH)\n",
+                SB_DEFAULT_REDIS_SERVER);
     return status;
 }
-

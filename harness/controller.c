@@ -59,14 +59,14 @@ struct run {
     int n_workers;
     int64_t start_ns, end_ns; /* workload window, monotonic */
     atomic_int workload_stop;
-    atomic_int aborted;       /* a signal or a fault that could not be applied */
+    atomic_int aborted; /* a signal or a fault that could not be applied */
     pthread_mutex_t err_lock;
-    char err[SB_ERR_LEN];     /* first asynchronous error */
+    char err[SB_ERR_LEN]; /* first asynchronous error */
     pthread_t nemesis_thread;
     int nemesis_started;
     atomic_int faults_applied;
-    sb_phases *ph;                /* after the workload: what it is doing, for people */
-    sb_phases own_ph;             /* when the caller gave none */
+    sb_phases *ph;    /* after the workload: what it is doing, for people */
+    sb_phases own_ph; /* when the caller gave none */
 };
 
 static int stop_requested(run *r)
@@ -125,9 +125,8 @@ static void *worker_main(void *arg)
     sb_wctx x = {.c = &c, .s = r->s, .lab = r->lab, .process = w->process, .rec = r->rec};
     if (r->wk->worker_new)
         x.state = r->wk->worker_new(r->s, w->process);
-    int64_t interval = r->s->workload.rate > 0
-                           ? (int64_t)((double)r->n_workers * 1e9 / r->s->workload.rate)
-                           : 0;
+    int64_t interval =
+        r->s->workload.rate > 0 ? (int64_t)((double)r->n_workers * 1e9 / r->s->workload.rate) : 0;
     /* Stagger the workers over one interval so a rate is smooth. */
     int64_t next = r->start_ns + (interval * w->process) / (r->n_workers ? r->n_workers : 1);
     sb_buf out;
@@ -152,12 +151,14 @@ static void *worker_main(void *arg)
         const char *wnode = r->wk->node ? r->wk->node(x.state, r->lab) : NULL;
         if (wnode)
             node = wnode;
-        sb_op_type t = o == SB_OUTCOME_OK ? SB_OP_OK : o == SB_OUTCOME_FAIL ? SB_OP_FAIL : SB_OP_INFO;
+        sb_op_type t = o == SB_OUTCOME_OK     ? SB_OP_OK
+                       : o == SB_OUTCOME_FAIL ? SB_OP_FAIL
+                                              : SB_OP_INFO;
         recorder_record(r->rec, w->process, t, op.f, out.len ? out.data : op.value,
                         node[0] ? node : NULL, o == SB_OUTCOME_OK ? NULL : why);
         if (o == SB_OUTCOME_FAIL && !node[0]) {
             int64_t backoff = w->spec->timeout_ns < DISCOVERY_BACKOFF_NS ? w->spec->timeout_ns
-                                                                          : DISCOVERY_BACKOFF_NS;
+                                                                         : DISCOVERY_BACKOFF_NS;
             sleep_until(r, sb_now_ns() + backoff);
         }
     }
@@ -166,7 +167,8 @@ static void *worker_main(void *arg)
         long moved, ask;
         char v[96];
         cluster_counts(&c, &moved, &ask);
-        snprintf(v, sizeof(v), "{\"process\":%d,\"moved\":%ld,\"ask\":%ld}", w->process, moved, ask);
+        snprintf(v, sizeof(v), "{\"process\":%d,\"moved\":%ld,\"ask\":%ld}", w->process, moved,
+                 ask);
         recorder_record(r->rec, SB_PROC_CONTROLLER, SB_OP_OK, "redirects", v, NULL, NULL);
     }
     if (r->wk->worker_free)
@@ -475,7 +477,8 @@ static void final_read(run *r, int master)
     if (cluster)
         fr.deploy = r->deploy; /* every key from its slot's owner */
     else
-        fr.rc = deploy_connect_oob(r->deploy, master, SB_PROC_REDIS, SB_OOB_CONNECT_TIMEOUT_NS, err);
+        fr.rc =
+            deploy_connect_oob(r->deploy, master, SB_PROC_REDIS, SB_OOB_CONNECT_TIMEOUT_NS, err);
     sb_buf value;
     sb_buf_init(&value);
     if ((cluster || fr.rc) && r->wk->final_read(&r->s->workload, &fr, &value, err) == 0)
@@ -512,14 +515,14 @@ static void finish_workload(run *r)
         record_topology(r, "converged", 0, NULL, err);
     }
     /* The origin's own count of what reached it (a herd is measured there). */
-    if (!strcmp(r->s->workload.kind, "cache") && cache_record_origin(r->s, r->lab, r->rec, err) == -1)
+    if (!strcmp(r->s->workload.kind, "cache") &&
+        cache_record_origin(r->s, r->lab, r->rec, err) == -1)
         recorder_record(r->rec, SB_PROC_CONTROLLER, SB_OP_FAIL, "origin", NULL, NULL, err);
 }
 
 /* ====== Run folder ====== */
 
-static int make_run_dir(const sb_scenario *s, const char *out_dir, char *dir, size_t len,
-                        char *err)
+static int make_run_dir(const sb_scenario *s, const char *out_dir, char *dir, size_t len, char *err)
 {
     if (sb_mkdir_p(out_dir, err) == -1)
         return -1;
@@ -597,8 +600,8 @@ static void detail_with_names(const run *r, const char *detail, char *out, size_
  * progress output as they are read, with the run's time. */
 static void show_event(run *r, int host, sb_proc_kind kind, const sb_log_event *ev)
 {
-    static const char *const shown[] = {"+switch-master", "+odown", "-odown", "+tilt", "-tilt",
-                                        "+failover-end", "+elected-leader"};
+    static const char *const shown[] = {
+        "+switch-master", "+odown", "-odown", "+tilt", "-tilt", "+failover-end", "+elected-leader"};
     int want = 0;
     for (size_t i = 0; i < sizeof(shown) / sizeof(shown[0]); i++)
         want |= !strcmp(ev->name, shown[i]);
@@ -721,9 +724,8 @@ int controller_run(const sb_scenario *s, const sb_run_opts *o, sb_run_meta *out,
     snprintf(meta.run_id, sizeof(meta.run_id), "%s", lab_run_id(r->lab));
     if (stop_requested(r))
         goto interrupted;
-    r->deploy = deploy_start(r->lab, s, run_dir, o->redis_server ? o->redis_server
-                                                                 : "/usr/bin/redis-server",
-                             err);
+    r->deploy = deploy_start(r->lab, s, run_dir,
+                             o->redis_server ? o->redis_server : "/usr/bin/redis-server", err);
     if (!r->deploy)
         goto out;
     if (stop_requested(r))

@@ -39,10 +39,10 @@ typedef struct sb_run_opts {
     const char *redis_server; /* default "/usr/bin/redis-server" */
     int has_seed;
     uint64_t seed;
-    int progress_tty;         /* one live line (1) or plain lines (0) */
-    const char *rerun_prefix; /* e.g. "splitbrain run" for the rerun command */
+    int progress_tty;                  /* one live line (1) or plain lines (0) */
+    const char *rerun_prefix;          /* e.g. "splitbrain run" for the rerun command */
     const volatile sig_atomic_t *stop; /* set asynchronously by SIGINT/SIGTERM */
-    sb_phases *phases;        /* the caller's, to go on with after the run (NULL: none) */
+    sb_phases *phases;                 /* the caller's, to go on with after the run (NULL: none) */
 } sb_run_opts;
 
 /* Runs s. Returns 0 when the run completed (meta->run_dir holds

@@ -34,8 +34,8 @@ int judge_run(const sb_scenario *s, const sb_run_meta *meta, const char *const *
     return 0;
 }
 
-int judge_run_dir(const char *dir_in, char *dir, size_t dirlen, const char *const *names,
-                  size_t n, sb_run_result *r, sb_history **h, char *err)
+int judge_run_dir(const char *dir_in, char *dir, size_t dirlen, const char *const *names, size_t n,
+                  sb_run_result *r, sb_history **h, char *err)
 {
     char path[4400];
     *h = NULL;

@@ -17,8 +17,8 @@ int judge_run(const sb_scenario *s, const sb_run_meta *meta, const char *const *
 /* A run folder as a user names it (a run, or a folder of runs with a
  * latest run): its scenario, history and recorded meta, judged as above
  * (the scenario's checkers when names is NULL). */
-int judge_run_dir(const char *dir_in, char *dir, size_t dirlen, const char *const *names,
-                  size_t n, sb_run_result *r, sb_history **h, char *err);
+int judge_run_dir(const char *dir_in, char *dir, size_t dirlen, const char *const *names, size_t n,
+                  sb_run_result *r, sb_history **h, char *err);
 
 /* results.json, summary.txt and report.html of r into r->meta.run_dir; h
  * NULL for a run that failed before it had a history (the page then says

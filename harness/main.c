@@ -36,15 +36,9 @@ static const struct {
     const char *name;
     int (*fn)(int argc, char **argv);
 } commands[] = {
-    {"run", cmd_run},
-    {"validate", cmd_validate},
-    {"list", cmd_list},
-    {"check", cmd_check},
-    {"compare", cmd_compare},
-    {"report", cmd_report},
-    {"clean", cmd_clean},
-    {"origin", origin_main},
-    {"mediator", mediator_main},
+    {"run", cmd_run},     {"validate", cmd_validate}, {"list", cmd_list},
+    {"check", cmd_check}, {"compare", cmd_compare},   {"report", cmd_report},
+    {"clean", cmd_clean}, {"origin", origin_main},    {"mediator", mediator_main},
 };
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
 

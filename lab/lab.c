@@ -33,8 +33,6 @@
 #include "lab_internal.h"
 #include "util.h"
 
-
-
 /* ====== Small helpers ====== */
 
 const char *lab_tool_path(const char *name)
@@ -89,7 +87,6 @@ void lab_argv_join(char *const argv[], char *buf, size_t len)
         snprintf(buf + strlen(buf), len - strlen(buf), "%s%s", i ? " " : "", argv[i]);
 }
 
-
 /* ====== Creation ====== */
 
 static int lab_lock(sb_lab *lab, char *err)
@@ -110,8 +107,7 @@ static int lab_lock(sb_lab *lab, char *err)
     int n = snprintf(text, sizeof(text), "pid %d\nrun_dir %s\n", (int)getpid(), lab->run_dir);
     ssize_t ignored = write(lab->lock_fd, text, (size_t)n);
     (void)ignored;
-    snprintf(lab->runtime_dir, sizeof(lab->runtime_dir), "%s/%s.d", SB_LAB_LOCK_DIR,
-             lab->run_id);
+    snprintf(lab->runtime_dir, sizeof(lab->runtime_dir), "%s/%s.d", SB_LAB_LOCK_DIR, lab->run_id);
     if (mkdir(lab->runtime_dir, 0755) == -1) {
         sb_err_set(err, "mkdir(%s): %s", lab->runtime_dir, strerror(errno));
         lab->runtime_dir[0] = '\0';
@@ -125,7 +121,6 @@ const char *lab_runtime_dir(const sb_lab *lab)
     return lab->runtime_dir;
 }
 
-
 static int new_run_id(char *out, char *err)
 {
     unsigned char b[3];
@@ -136,7 +131,6 @@ static int new_run_id(char *out, char *err)
     snprintf(out, 8, "%02x%02x%02x", b[0], b[1], b[2]);
     return 0;
 }
-
 
 int lab_clock_apply(sb_lab *lab, int host, const char *ctl_path, int monotonic, const char *op,
                     int64_t delta_ns, int64_t period_ns, int64_t duration_ns, char *err)
@@ -228,7 +222,6 @@ int lab_host_by_addr(const sb_lab *lab, const char *addr)
     return -1;
 }
 
-
 int lab_enter(const sb_lab *lab, int host, char *err)
 {
     return lab->be->enter(lab, host, err);
@@ -241,8 +234,8 @@ int lab_leave(const sb_lab *lab, char *err)
 
 /* ====== Commands and processes ====== */
 
-int lab_exec(sb_lab *lab, int host, char *const argv[], const char *stdin_text,
-             int64_t timeout_ns, char *err)
+int lab_exec(sb_lab *lab, int host, char *const argv[], const char *stdin_text, int64_t timeout_ns,
+             char *err)
 {
     if (host < 0 || (size_t)host >= lab->n_hosts) {
         sb_err_set(err, "no host %d in the lab", host);
@@ -278,8 +271,8 @@ static char **env_with(char *const extra[])
     return out;
 }
 
-sb_proc *lab_spawn(sb_lab *lab, int host, char *const argv[], const char *cwd,
-                   const char *log_path, char *err)
+sb_proc *lab_spawn(sb_lab *lab, int host, char *const argv[], const char *cwd, const char *log_path,
+                   char *err)
 {
     return lab_spawn_env(lab, host, argv, NULL, cwd, log_path, err);
 }
@@ -333,7 +326,6 @@ int lab_proc_running(sb_proc *p)
     return p->lab->be->running(p);
 }
 
-
 int lab_proc_signal(sb_proc *p, int sig, char *err)
 {
     if (!lab_proc_running(p)) {
@@ -378,7 +370,6 @@ int lab_proc_restart(sb_proc *p, char *err)
 }
 
 /* ====== Firewall ====== */
-
 
 /* Creating the table first makes the delete succeed whether or not it
  * existed; the whole input is one nft transaction. */

@@ -48,8 +48,7 @@ void lab_port_range(const sb_lab *lab, int host, int *lo, int *hi);
 /* A TCP connection to addr:port from the calling thread's placement (ssh
  * backend, after lab_enter): fd, or -1 with err; -2 when the thread has no
  * placement (connect as usual). */
-int lab_placement_connect(const char *addr, int port, int64_t timeout_ns, char *err,
-                          size_t errlen);
+int lab_placement_connect(const char *addr, int port, int64_t timeout_ns, char *err, size_t errlen);
 /* Where the harness reaches a host's own services out of band (never
  * partitioned): loopback inside its namespace on the local lab (after
  * lab_enter), its address on the ssh backend (no placement). */
@@ -63,8 +62,8 @@ void lab_destroy(sb_lab *lab);
 const char *lab_run_id(const sb_lab *lab);
 size_t lab_host_count(const sb_lab *lab);
 const char *lab_host_name(const sb_lab *lab, int host);
-const char *lab_host_addr(const sb_lab *lab, int host); /* "10.77.0.11" */
-const char *lab_host_netns(const sb_lab *lab, int host); /* "sb-ab12cd-n1" */
+const char *lab_host_addr(const sb_lab *lab, int host);    /* "10.77.0.11" */
+const char *lab_host_netns(const sb_lab *lab, int host);   /* "sb-ab12cd-n1" */
 int lab_host_by_addr(const sb_lab *lab, const char *addr); /* -1 if none */
 /* /run/splitbrain/<runid>.d: files processes of the run share with the
  * harness (clock control). Removed with the lab, and by lab_clean. */
@@ -89,20 +88,20 @@ int lab_leave(const sb_lab *lab, char *err);
  * killed past it), stdin from stdin_text if non-NULL, output appended to
  * lab.log. Returns 0 when it exited 0, else -1 with err holding the exit
  * status and the last line it printed. */
-int lab_exec(sb_lab *lab, int host, char *const argv[], const char *stdin_text,
-             int64_t timeout_ns, char *err);
+int lab_exec(sb_lab *lab, int host, char *const argv[], const char *stdin_text, int64_t timeout_ns,
+             char *err);
 
 /* Starts a long-running process in the host's namespace with cwd as its
  * working directory and stdout/stderr appended to log_path. The lab owns the
  * returned handle (freed by lab_destroy). */
-sb_proc *lab_spawn(sb_lab *lab, int host, char *const argv[], const char *cwd,
-                   const char *log_path, char *err);
+sb_proc *lab_spawn(sb_lab *lab, int host, char *const argv[], const char *cwd, const char *log_path,
+                   char *err);
 /* Same, with extra "NAME=value" environment entries (NULL-terminated). */
 sb_proc *lab_spawn_env(sb_lab *lab, int host, char *const argv[], char *const env[],
                        const char *cwd, const char *log_path, char *err);
-pid_t lab_proc_pid(const sb_proc *p);      /* 0 when not running */
+pid_t lab_proc_pid(const sb_proc *p); /* 0 when not running */
 int lab_proc_host(const sb_proc *p);
-int lab_proc_running(sb_proc *p);          /* reaps it if it exited */
+int lab_proc_running(sb_proc *p); /* reaps it if it exited */
 int lab_proc_signal(sb_proc *p, int sig, char *err);
 /* SIGKILL and reap. */
 int lab_proc_kill(sb_proc *p, char *err);

@@ -268,8 +268,8 @@ int lab_clean_remote(const sb_host *hosts, size_t n_hosts, int force,
                 char line[1400];
                 if (!force && lab_run_alive(id)) {
                     live = 1;
-                    snprintf(line, sizeof(line), "kept %s:%s/%s (run %s is alive)", h->name,
-                             h->dir, id, id);
+                    snprintf(line, sizeof(line), "kept %s:%s/%s (run %s is alive)", h->name, h->dir,
+                             id, id);
                     if (log)
                         log(line, arg);
                     continue;
@@ -296,17 +296,16 @@ int lab_clean_remote(const sb_host *hosts, size_t n_hosts, int force,
                 if (ssh_check(c, rm.data, &res, SB_SSH_CMD_TIMEOUT_NS, e) == 0) {
                     sb_buf_puts(&res, "");
                     const char *k = strstr(res.data, "killed ");
-                    snprintf(line, sizeof(line), "removed %s:%s/%s (%s process%s killed)",
-                             h->name, h->dir, id, k ? k + 7 : "0",
-                             k && atoi(k + 7) == 1 ? "" : "es");
+                    snprintf(line, sizeof(line), "removed %s:%s/%s (%s process%s killed)", h->name,
+                             h->dir, id, k ? k + 7 : "0", k && atoi(k + 7) == 1 ? "" : "es");
                     line[strcspn(line, "\n")] = '\0';
                     if (!strstr(line, "killed)"))
                         snprintf(line + strlen(line), sizeof(line) - strlen(line),
                                  " processes killed)");
                     removed++;
                 } else {
-                    snprintf(line, sizeof(line), "could not clean %s:%s/%s: %s", h->name,
-                             h->dir, id, e);
+                    snprintf(line, sizeof(line), "could not clean %s:%s/%s: %s", h->name, h->dir,
+                             id, e);
                     failed = 1;
                     sb_err_set(err, "%s", e);
                 }
@@ -323,8 +322,7 @@ int lab_clean_remote(const sb_host *hosts, size_t n_hosts, int force,
                           &res, SB_SSH_CMD_TIMEOUT_NS, e) == 0 &&
                 res.len && strstr(res.data, "gone")) {
                 char line[200];
-                snprintf(line, sizeof(line), "removed %s: nftables table inet splitbrain",
-                         h->name);
+                snprintf(line, sizeof(line), "removed %s: nftables table inet splitbrain", h->name);
                 if (log)
                     log(line, arg);
                 removed++;

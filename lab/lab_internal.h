@@ -20,8 +20,8 @@ typedef struct lab_host {
     char name[SB_NAME_MAX_LAB];
     char addr[16];
     char netns[96];
-    int fd;      /* open /run/netns/<netns>, -1 until created */
-    int created; /* the namespace file exists */
+    int fd;       /* open /run/netns/<netns>, -1 until created */
+    int created;  /* the namespace file exists */
     int rulesets; /* firewall rulesets applied, for file names */
 } lab_host;
 
@@ -29,11 +29,11 @@ struct sb_proc {
     sb_lab *lab;
     int host;
     char **argv;
-    char **env;       /* full environment for execve; NULL: inherit */
+    char **env; /* full environment for execve; NULL: inherit */
     char *cwd;
     char *log;
-    pid_t pid; /* 0 when not running (reaped); on the ssh backend the remote pid */
-    int uploaded; /* ssh backend: the files of cwd are on the host */
+    pid_t pid;       /* 0 when not running (reaped); on the ssh backend the remote pid */
+    int uploaded;    /* ssh backend: the files of cwd are on the host */
     int64_t log_off; /* ssh backend: bytes of the remote log mirrored so far */
 };
 
@@ -92,7 +92,7 @@ struct sb_lab {
     int lock_fd;
     char lock_path[256];
     char runtime_dir[256]; /* /run/splitbrain/<id>.d: clock control files */
-    pthread_mutex_t lock; /* procs and log */
+    pthread_mutex_t lock;  /* procs and log */
     sb_proc **procs;
     size_t n_procs, cap_procs;
     FILE *log;

@@ -36,12 +36,12 @@ typedef struct spawn_req {
  * multi-threaded process only async-signal-safe calls are allowed. */
 
 struct child_setup {
-    int nsfd;         /* -1: stay in the caller's namespace */
-    const char *cwd;  /* NULL: keep */
+    int nsfd;          /* -1: stay in the caller's namespace */
+    const char *cwd;   /* NULL: keep */
     int in_fd, out_fd; /* become stdin, stdout+stderr */
-    int report_fd;    /* CLOEXEC pipe: errno of a failed step */
-    int own_group;    /* setpgid(0,0): terminal signals reach only us */
-    char *const *env; /* NULL: inherit the harness's environment */
+    int report_fd;     /* CLOEXEC pipe: errno of a failed step */
+    int own_group;     /* setpgid(0,0): terminal signals reach only us */
+    char *const *env;  /* NULL: inherit the harness's environment */
 };
 
 static void child_fail(int report_fd, int stage)
@@ -388,8 +388,12 @@ static int local_start(sb_proc *p, char *err)
             close(out);
         return -1;
     }
-    child_setup cs = {.nsfd = lab->hosts[p->host].fd, .cwd = p->cwd, .in_fd = in, .out_fd = out,
-                      .own_group = 1, .env = p->env};
+    child_setup cs = {.nsfd = lab->hosts[p->host].fd,
+                      .cwd = p->cwd,
+                      .in_fd = in,
+                      .out_fd = out,
+                      .own_group = 1,
+                      .env = p->env};
     pid_t pid = lab_child_start(lab, &cs, p->argv, err);
     close(in);
     close(out);
@@ -452,8 +456,12 @@ static int local_qdisc(sb_lab *lab, int host, const sb_qdisc_req *req, char *err
     case SB_QDISC_TBF:
         rc = qdisc_tbf_set("eth0", req->rate_bytes, req->burst_bytes, req->latency_ns, err);
         break;
-    case SB_QDISC_NETEM: rc = qdisc_netem_set("eth0", &req->netem, err); break;
-    default: rc = qdisc_clear("eth0", err); break;
+    case SB_QDISC_NETEM:
+        rc = qdisc_netem_set("eth0", &req->netem, err);
+        break;
+    default:
+        rc = qdisc_clear("eth0", err);
+        break;
     }
     char lerr[SB_ERR_LEN];
     if (local_leave(lab, lerr) == -1) {

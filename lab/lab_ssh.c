@@ -45,11 +45,11 @@
 #define MIRROR_PERIOD_NS (200 * SB_NS_PER_MS)
 
 typedef struct rhost {
-    sb_ssh *conn; /* NULL: a placement on this machine */
-    char rdir[1100]; /* <dir>/<runid> on the host */
+    sb_ssh *conn;      /* NULL: a placement on this machine */
+    char rdir[1100];   /* <dir>/<runid> on the host */
     char ctl_addr[64]; /* this machine as the host sees it */
-    int lo, hi;      /* local port range of clients placed here */
-    int clock_ready; /* the clock shim and sbclockctl are in rdir */
+    int lo, hi;        /* local port range of clients placed here */
+    int clock_ready;   /* the clock shim and sbclockctl are in rdir */
 } rhost;
 
 struct lab_remote {
@@ -168,8 +168,8 @@ int lab_ssh_open(sb_lab *lab, const sb_host *hosts, char *err)
         sb_buf_init(&cmd);
         /* what the host sees us as: in the login's shell, since sudo drops
          * SSH_CONNECTION from the environment */
-        int lc = ssh_run_login(r->conn, "echo \"ctl $SSH_CONNECTION\"", &out,
-                               SB_SSH_CMD_TIMEOUT_NS, err);
+        int lc = ssh_run_login(r->conn, "echo \"ctl $SSH_CONNECTION\"", &out, SB_SSH_CMD_TIMEOUT_NS,
+                               err);
         if (lc > 0)
             sb_err_set(err, "host %s: `echo $SSH_CONNECTION` exited %d", h->name, lc);
         if (lc != 0) {
@@ -197,22 +197,27 @@ int lab_ssh_open(sb_lab *lab, const sb_host *hosts, char *err)
         if (rc == 0 && ctl)
             sscanf(ctl + 4, "%63s", r->ctl_addr);
         if (rc == 0 && missing)
-            sb_err_set(err, "host %s (%s): %.*s (install redis-server, nftables, procps, "
-                            "util-linux there%s)",
+            sb_err_set(err,
+                       "host %s (%s): %.*s (install redis-server, nftables, procps, "
+                       "util-linux there%s)",
                        h->name, h->address, (int)strcspn(missing, "\n"), missing,
-                       h->install ? "; installing redis-server failed" : ", or set \"install\": "
-                                                                        "true for redis-server");
+                       h->install ? "; installing redis-server failed"
+                                  : ", or set \"install\": "
+                                    "true for redis-server");
         else if (rc == 0 && !r->ctl_addr[0])
-            sb_err_set(err, "host %s: cannot tell which address it sees this machine at "
-                            "(no SSH_CONNECTION)", h->name);
+            sb_err_set(err,
+                       "host %s: cannot tell which address it sees this machine at "
+                       "(no SSH_CONNECTION)",
+                       h->name);
         sb_buf_free(&out);
         sb_buf_free(&cmd);
         if (rc == -1 || missing || !r->ctl_addr[0])
             return -1;
         if (!first_ctl)
             first_ctl = r->ctl_addr;
-        lab_log(lab, "# %s: %s over ssh, sees this machine as %s, files in %s, clients placed "
-                     "here use local ports %d-%d\n",
+        lab_log(lab,
+                "# %s: %s over ssh, sees this machine as %s, files in %s, clients placed "
+                "here use local ports %d-%d\n",
                 h->name, lab->hosts[i].addr, r->ctl_addr, r->rdir, r->lo, r->hi);
     }
     for (size_t i = 0; i < lab->n_hosts; i++)
@@ -295,8 +300,8 @@ static int upload_dir(sb_lab *lab, int host, const char *dir, char *err)
         sb_buf_init(&rpath);
         rewrite(lab, host, text, len, &body);
         to_remote(lab, host, path, &rpath);
-        rc = ssh_put(lab->rm->h[host].conn, rpath.data, body.data ? body.data : "", body.len,
-                     0644, err);
+        rc = ssh_put(lab->rm->h[host].conn, rpath.data, body.data ? body.data : "", body.len, 0644,
+                     err);
         free(text);
         sb_buf_free(&body);
         sb_buf_free(&rpath);
@@ -341,8 +346,9 @@ static int clock_install(sb_lab *lab, int host, const char *shim, char *err)
     sb_buf_puts(&out, "");
     out.data[strcspn(out.data, "\n")] = '\0';
     if (rc == 0 && strcmp(out.data, u.machine)) {
-        sb_err_set(err, "host %s is %s and this machine %s: the clock shim built here cannot run "
-                        "there (clock faults need hosts of this machine's architecture)",
+        sb_err_set(err,
+                   "host %s is %s and this machine %s: the clock shim built here cannot run "
+                   "there (clock faults need hosts of this machine's architecture)",
                    lab->hosts[host].name, out.data, u.machine);
         rc = -1;
     }
@@ -508,8 +514,8 @@ int lab_ssh_start(sb_proc *p, char *err)
     char *pp = strstr(out.data, "pid ");
     long pid = pp ? strtol(pp + 4, NULL, 10) : 0;
     if (rc == 0 && pid <= 1) {
-        sb_err_set(err, "%s on %s: no pid from the host: %s", p->argv[0],
-                   lab->hosts[p->host].name, out.data);
+        sb_err_set(err, "%s on %s: no pid from the host: %s", p->argv[0], lab->hosts[p->host].name,
+                   out.data);
         rc = -1;
     }
     if (rc == 0) {
@@ -661,7 +667,8 @@ static void fetch_dir(sb_lab *lab, sb_proc *p)
     to_remote(lab, p->host, p->cwd, &rcwd);
     sb_buf_puts(&cmd, "cd ");
     ssh_quote(&cmd, rcwd.data);
-    sb_buf_puts(&cmd, " && for f in * .[!.]*; do [ -f \"$f\" ] && printf '%s\\n' \"$f\"; done; true");
+    sb_buf_puts(&cmd,
+                " && for f in * .[!.]*; do [ -f \"$f\" ] && printf '%s\\n' \"$f\"; done; true");
     char err[SB_ERR_LEN];
     if (ssh_run_quiet(c, cmd.data, &out, SB_SSH_CMD_TIMEOUT_NS, err) == 0 && out.len) {
         sb_buf_puts(&out, "");
@@ -795,8 +802,7 @@ static int ssh_oob_leave(const sb_lab *lab, char *err)
     return 0;
 }
 
-int lab_placement_connect(const char *addr, int port, int64_t timeout_ns, char *err,
-                          size_t errlen)
+int lab_placement_connect(const char *addr, int port, int64_t timeout_ns, char *err, size_t errlen)
 {
     if (!tl_lab || tl_host < 0)
         return -2;
@@ -804,8 +810,10 @@ int lab_placement_connect(const char *addr, int port, int64_t timeout_ns, char *
     lab_port_range(tl_lab, tl_host, &lo, &hi);
     struct sockaddr_in to = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
     if (inet_pton(AF_INET, addr, &to.sin_addr) != 1) {
-        snprintf(err, errlen, "connect %s:%d: not an IPv4 address (the ssh backend's "
-                              "placements need one)", addr, port);
+        snprintf(err, errlen,
+                 "connect %s:%d: not an IPv4 address (the ssh backend's "
+                 "placements need one)",
+                 addr, port);
         return -1;
     }
     /* Ports of the range in turn, shared by the threads of the placement;
@@ -893,7 +901,8 @@ static int ssh_qdisc(sb_lab *lab, int h, const sb_qdisc_req *q, char *err)
                  (long long)(q->latency_ns / 1000));
     } else {
         const sb_netem *f = &q->netem;
-        int off = snprintf(what, sizeof(what), "tc qdisc replace dev \"$IF\" root netem limit 1000");
+        int off =
+            snprintf(what, sizeof(what), "tc qdisc replace dev \"$IF\" root netem limit 1000");
         if (f->delay_ns)
             off += snprintf(what + off, sizeof(what) - (size_t)off, " delay %lldus %lldus",
                             (long long)(f->delay_ns / 1000), (long long)(f->jitter_ns / 1000));
@@ -903,8 +912,8 @@ static int ssh_qdisc(sb_lab *lab, int h, const sb_qdisc_req *q, char *err)
             off += snprintf(what + off, sizeof(what) - (size_t)off, " duplicate %g%%",
                             f->duplicate * 100);
         if (f->reorder > 0)
-            off += snprintf(what + off, sizeof(what) - (size_t)off, " reorder %g%%",
-                            f->reorder * 100);
+            off +=
+                snprintf(what + off, sizeof(what) - (size_t)off, " reorder %g%%", f->reorder * 100);
         if (f->corrupt > 0)
             snprintf(what + off, sizeof(what) - (size_t)off, " corrupt %g%%", f->corrupt * 100);
         int rc = remote_tc(lab, h, what, err);
@@ -928,7 +937,8 @@ static int ssh_netem_available(sb_lab *lab, int h, char *why, char *err)
                   e) == 0)
         return 1;
     if (strstr(e, "no-sch-netem")) {
-        snprintf(why, SB_ERR_LEN, "host %s's kernel has no sch_netem (neither built in nor a module)",
+        snprintf(why, SB_ERR_LEN,
+                 "host %s's kernel has no sch_netem (neither built in nor a module)",
                  lab->hosts[h].name);
         return 0;
     }

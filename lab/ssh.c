@@ -65,8 +65,8 @@ static size_t base_args(const sb_ssh *s, char **argv, char *const *own, size_t n
 {
     static char opt_batch[] = "BatchMode=yes", opt_log[] = "LogLevel=ERROR",
                 opt_alive[] = "ServerAliveInterval=5", opt_count[] = "ServerAliveCountMax=3",
-                opt_ids[] = "IdentitiesOnly=yes", dash_o[] = "-o", dash_s[] = "-S",
-                dash_p[] = "-p", dash_i[] = "-i", dash_l[] = "-l", ssh[] = "ssh";
+                opt_ids[] = "IdentitiesOnly=yes", dash_o[] = "-o", dash_s[] = "-S", dash_p[] = "-p",
+                dash_i[] = "-i", dash_l[] = "-l", ssh[] = "ssh";
     static __thread char kh[4200], strict[64], port[16], timeout[48];
     size_t n = 0;
     argv[n++] = ssh;
@@ -167,8 +167,8 @@ sb_ssh *ssh_open(const sb_ssh_target *t, const char *ctl_dir, const char *log_pa
     s->connect_timeout_ns = connect_timeout_ns > 0 ? connect_timeout_ns : SB_SSH_CONNECT_TIMEOUT_NS;
     int n = snprintf(s->ctl, sizeof(s->ctl), "%s/%s.sock", ctl_dir, t->name);
     if (n < 0 || (size_t)n >= sizeof(s->ctl)) {
-        sb_err_set(err, "ssh %s: control socket path %s/%s.sock is longer than %zu bytes",
-                   t->name, ctl_dir, t->name, sizeof(s->ctl) - 1);
+        sb_err_set(err, "ssh %s: control socket path %s/%s.sock is longer than %zu bytes", t->name,
+                   ctl_dir, t->name, sizeof(s->ctl) - 1);
         free(s);
         return NULL;
     }
@@ -299,8 +299,7 @@ int ssh_run(sb_ssh *s, const char *cmd, const char *stdin_data, size_t len, sb_b
     if (errs.len)
         sb_buf_append(&both, errs.data, errs.len);
     if (both.len)
-        ssh_log(s, "%.*s%s", (int)both.len, both.data,
-                both.data[both.len - 1] == '\n' ? "" : "\n");
+        ssh_log(s, "%.*s%s", (int)both.len, both.data, both.data[both.len - 1] == '\n' ? "" : "\n");
     if (out && both.len)
         sb_buf_append(out, both.data, both.len);
     sb_buf_free(&both);

@@ -16,13 +16,13 @@
 #include "util.h"
 
 typedef struct sb_ssh_target {
-    char name[64];         /* the scenario's host name, for messages */
-    char address[256];     /* host name or IP address */
-    int port;              /* 0: 22 */
-    char user[64];         /* "" : ssh's default */
-    char key[1024];        /* identity file; "" : ssh's default */
+    char name[64];          /* the scenario's host name, for messages */
+    char address[256];      /* host name or IP address */
+    int port;               /* 0: 22 */
+    char user[64];          /* "" : ssh's default */
+    char key[1024];         /* identity file; "" : ssh's default */
     char known_hosts[1024]; /* "" : accept-new into the run's own file */
-    int sudo;              /* wrap commands in sudo -n */
+    int sudo;               /* wrap commands in sudo -n */
 } sb_ssh_target;
 
 typedef struct sb_ssh sb_ssh;

@@ -21,9 +21,15 @@ static int clock_act(sb_nemesis *n, const sb_fault *f, int h, sb_proc_kind k, ch
     clockctl_set_monotonic(c, f->monotonic);
     static const char *const ops[] = {"bump", "strobe", "reset"};
     switch (f->clock_op) {
-    case SB_CLOCK_BUMP: clockctl_bump(c, f->delta_ns); break;
-    case SB_CLOCK_STROBE: clockctl_strobe(c, f->delta_ns, f->period_ns, f->duration_ns); break;
-    case SB_CLOCK_RESET: clockctl_reset(c); break;
+    case SB_CLOCK_BUMP:
+        clockctl_bump(c, f->delta_ns);
+        break;
+    case SB_CLOCK_STROBE:
+        clockctl_strobe(c, f->delta_ns, f->period_ns, f->duration_ns);
+        break;
+    case SB_CLOCK_RESET:
+        clockctl_reset(c);
+        break;
     }
     /* the ssh backend: the same change on the host's copy */
     if (lab_clock_apply(n->lab, h, clockctl_path(c), f->monotonic, ops[f->clock_op], f->delta_ns,
@@ -53,7 +59,6 @@ int nemesis_clock_apply(sb_nemesis *n, const sb_fault *f, resolved *r, sb_buf *v
             return -1;
     return 0;
 }
-
 
 int nemesis_clock_undo(sb_nemesis *n, const sb_fault *f, resolved *r, sb_buf *v, char *err)
 {

@@ -17,8 +17,7 @@ int nemesis_cluster_failover_apply(sb_nemesis *n, const sb_fault *f, resolved *r
     return deploy_cluster_failover(n->deploy, f->hosts.idx[0], f->failover_mode, err);
 }
 
-int nemesis_migrate_slots_apply(sb_nemesis *n, const sb_fault *f, resolved *r, sb_buf *v,
-                                char *err)
+int nemesis_migrate_slots_apply(sb_nemesis *n, const sb_fault *f, resolved *r, sb_buf *v, char *err)
 {
     (void)r;
     return deploy_cluster_migrate(n->deploy, f->from.idx[0], f->to.idx[0], f->n_slots, f->hold_ns,
@@ -32,8 +31,7 @@ int nemesis_add_shard_apply(sb_nemesis *n, const sb_fault *f, resolved *r, sb_bu
                                     f->n_slots, v, err);
 }
 
-int nemesis_remove_shard_apply(sb_nemesis *n, const sb_fault *f, resolved *r, sb_buf *v,
-                               char *err)
+int nemesis_remove_shard_apply(sb_nemesis *n, const sb_fault *f, resolved *r, sb_buf *v, char *err)
 {
     (void)r;
     return deploy_cluster_remove_shard(n->deploy, f->hosts.idx[0], v, err);

@@ -61,9 +61,7 @@ int nemesis_membership_apply(sb_nemesis *n, const sb_fault *f, resolved *r, sb_b
     return 0;
 }
 
-
-int nemesis_sentinel_add_undo(sb_nemesis *n, const sb_fault *f, resolved *r, sb_buf *v,
-                              char *err)
+int nemesis_sentinel_add_undo(sb_nemesis *n, const sb_fault *f, resolved *r, sb_buf *v, char *err)
 {
     (void)f;
     (void)v;

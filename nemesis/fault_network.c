@@ -23,8 +23,7 @@ static void cut(sb_grudge g, int a, int b)
 }
 
 /* The shape's hosts, shuffled with rng when shuffle. */
-static size_t universe(const sb_scenario *s, const sb_fault *f, sb_rng *rng, int shuffle,
-                       int *out)
+static size_t universe(const sb_scenario *s, const sb_fault *f, sb_rng *rng, int shuffle, int *out)
 {
     size_t n = 0;
     if (f->universe.n)
@@ -42,8 +41,7 @@ static size_t universe(const sb_scenario *s, const sb_fault *f, sb_rng *rng, int
     return n;
 }
 
-void nemesis_grudge(const sb_scenario *s, const sb_fault *f, int target, sb_rng *rng,
-                    sb_grudge g)
+void nemesis_grudge(const sb_scenario *s, const sb_fault *f, int target, sb_rng *rng, sb_grudge g)
 {
     memset(g, 0, sizeof(sb_grudge));
     int u[SB_MAX_HOSTS];
@@ -131,8 +129,8 @@ void nemesis_grudge_json(const sb_scenario *s, const sb_grudge g, sb_buf *out)
     sb_buf_puts(out, "}");
 }
 
-void nemesis_host_rules(size_t n_hosts, const sb_grudge g, const sb_loss_rule *loss,
-                        size_t n_loss, int h, const char *const *addrs, sb_buf *out)
+void nemesis_host_rules(size_t n_hosts, const sb_grudge g, const sb_loss_rule *loss, size_t n_loss,
+                        int h, const char *const *addrs, sb_buf *out)
 {
     sb_buf body;
     sb_buf_init(&body);
@@ -302,12 +300,11 @@ static int sync_firewalls(sb_nemesis *n, char *err)
         if (remote && !rr.remote[h])
             continue; /* a placement: its peers' rules keep its traffic */
         if (remote)
-            nemesis_host_rules_remote(s->n_hosts,
-                                      (const unsigned char(*)[SB_MAX_HOSTS])n->grudge, n->loss,
-                                      n->n_loss, (int)h, addrs, &rr, &j->rules);
+            nemesis_host_rules_remote(s->n_hosts, (const unsigned char(*)[SB_MAX_HOSTS])n->grudge,
+                                      n->loss, n->n_loss, (int)h, addrs, &rr, &j->rules);
         else
-            nemesis_host_rules(s->n_hosts, (const unsigned char(*)[SB_MAX_HOSTS])n->grudge,
-                               n->loss, n->n_loss, (int)h, addrs, &j->rules);
+            nemesis_host_rules(s->n_hosts, (const unsigned char(*)[SB_MAX_HOSTS])n->grudge, n->loss,
+                               n->n_loss, (int)h, addrs, &j->rules);
         if (!j->rules.len && !n->firewalled[h])
             continue;
         if (remote && pthread_create(&j->thread, NULL, fw_apply, j) == 0)
@@ -375,7 +372,8 @@ static int resolve_isolate(sb_nemesis *n, const sb_fault *f, char *err)
 {
     const sb_scenario *s = n->s;
     switch (f->target.kind) {
-    case SB_TARGET_HOSTS: return f->target.hosts.idx[0];
+    case SB_TARGET_HOSTS:
+        return f->target.hosts.idx[0];
     case SB_TARGET_MASTER: {
         int m = deploy_current_master(n->deploy, err);
         return m < 0 ? nemesis_unresolved(n) : m;
@@ -402,10 +400,8 @@ static int resolve_isolate(sb_nemesis *n, const sb_fault *f, char *err)
     }
 }
 
-
 static const char *const shape_names[] = {"groups", "halves", "isolate",
                                           "ring",   "bridge", "one-way"};
-
 
 /* The groups as given, then the hosts named in none (one more group). */
 static void groups_text(const sb_scenario *s, const sb_fault *f, int json, sb_buf *out)
@@ -444,7 +440,6 @@ static void partition_groups_json(const sb_scenario *s, const sb_fault *f, sb_bu
     sb_buf_puts(out, "]");
 }
 
-
 int nemesis_partition_apply(sb_nemesis *n, const sb_fault *f, resolved *r, sb_buf *v, char *err)
 {
     int target = -1;
@@ -467,8 +462,7 @@ int nemesis_partition_apply(sb_nemesis *n, const sb_fault *f, resolved *r, sb_bu
     memcpy(n->grudge, g, sizeof(g));
     n->part_id = f->id;
     if (target >= 0)
-        snprintf(n->part_desc, sizeof(n->part_desc), "partition isolate %s",
-                 host_name(n, target));
+        snprintf(n->part_desc, sizeof(n->part_desc), "partition isolate %s", host_name(n, target));
     else
         snprintf(n->part_desc, sizeof(n->part_desc), "partition %s", shape_names[f->shape]);
     if (f->shape == SB_SHAPE_GROUPS) {
@@ -525,8 +519,9 @@ int nemesis_qdisc_apply(sb_nemesis *n, const sb_fault *f, resolved *r, sb_buf *v
 {
     const sb_scenario *s = n->s;
     if (f->kind == SB_FAULT_NETEM) {
-        sb_buf_printf(v, ",\"delay_ms\":%.3f,\"jitter_ms\":%.3f,\"loss\":%g,\"duplicate\":%g,"
-                         "\"reorder\":%g,\"corrupt\":%g",
+        sb_buf_printf(v,
+                      ",\"delay_ms\":%.3f,\"jitter_ms\":%.3f,\"loss\":%g,\"duplicate\":%g,"
+                      "\"reorder\":%g,\"corrupt\":%g",
                       f->delay_ns / 1e6, f->jitter_ns / 1e6, f->loss, f->duplicate, f->reorder,
                       f->corrupt);
         if (n->netem_ok == 0) {
@@ -568,7 +563,6 @@ int nemesis_qdisc_apply(sb_nemesis *n, const sb_fault *f, resolved *r, sb_buf *v
     }
     return 0;
 }
-
 
 int nemesis_heal_apply(sb_nemesis *n, const sb_fault *f, resolved *r, sb_buf *v, char *err)
 {

@@ -62,7 +62,6 @@ int nemesis_process_apply(sb_nemesis *n, const sb_fault *f, resolved *r, sb_buf 
     return 0;
 }
 
-
 int nemesis_process_undo(sb_nemesis *n, const sb_fault *f, resolved *r, sb_buf *v, char *err)
 {
     int rc = 0;

@@ -61,11 +61,15 @@ static int eligible(sb_nemesis *n, sb_fault_kind fk, int h, sb_proc_kind k)
     if (k == SB_PROC_SENTINEL && !deploy_sentinel_active(n->deploy, h))
         return 0;
     switch (fk) {
-    case SB_FAULT_RESTART: return n->killed[h][k];
-    case SB_FAULT_RESUME: return n->paused[h][k];
+    case SB_FAULT_RESTART:
+        return n->killed[h][k];
+    case SB_FAULT_RESUME:
+        return n->paused[h][k];
     case SB_FAULT_KILL:
-    case SB_FAULT_PAUSE: return !n->killed[h][k] && !n->paused[h][k];
-    default: return !n->killed[h][k];
+    case SB_FAULT_PAUSE:
+        return !n->killed[h][k] && !n->paused[h][k];
+    default:
+        return !n->killed[h][k];
     }
 }
 
@@ -153,7 +157,6 @@ int nemesis_resolve_procs(sb_nemesis *n, const sb_fault *f, resolved *r, char *e
     return 0;
 }
 
-
 /* ====== Values in the history ====== */
 
 void nemesis_hosts_json(const sb_nemesis *n, const sb_hostset *hs, sb_buf *out)
@@ -201,7 +204,6 @@ static int apply_undo(sb_nemesis *n, const sb_fault *u, sb_buf *v, char *err)
     const sb_fault_impl *impl = fault_impl(f->kind);
     return impl && impl->undo ? impl->undo(n, f, r, v, err) : 0;
 }
-
 
 /* ====== Life cycle ====== */
 
@@ -342,7 +344,9 @@ int nemesis_heal_all(sb_nemesis *n, char *err)
             int paused = n->paused[h][k], killed = n->killed[h][k], clock = n->clock_on[h][k];
             pthread_mutex_unlock(&n->lock);
             int hs[1] = {(int)h};
-            sb_fault f = {.id = -1, .generator = -1, .process = (sb_proc_kind)k,
+            sb_fault f = {.id = -1,
+                          .generator = -1,
+                          .process = (sb_proc_kind)k,
                           .target = {.kind = SB_TARGET_HOSTS, .hosts = {hs, 1}}};
             if (paused) {
                 f.kind = SB_FAULT_RESUME;

@@ -54,8 +54,7 @@ typedef unsigned char sb_grudge[SB_MAX_HOSTS][SB_MAX_HOSTS];
 /* The grudge of a partition fault. target: the resolved host for
  * isolate (ignored otherwise); rng: for random shapes. Hosts outside the
  * shape's universe are cut from no one. */
-void nemesis_grudge(const sb_scenario *s, const sb_fault *f, int target, sb_rng *rng,
-                    sb_grudge g);
+void nemesis_grudge(const sb_scenario *s, const sb_fault *f, int target, sb_rng *rng, sb_grudge g);
 
 /* A packet-loss rule in force: packets arriving at a host in hosts from a
  * host in peers (or from anyone on eth0 when all_peers) are dropped with
@@ -70,8 +69,8 @@ typedef struct sb_loss_rule {
 
 /* The nftables ruleset of host h for the grudge and loss rules in force;
  * empty when nothing applies to h. addrs[i] is host i's address. */
-void nemesis_host_rules(size_t n_hosts, const sb_grudge g, const sb_loss_rule *loss,
-                        size_t n_loss, int h, const char *const *addrs, sb_buf *out);
+void nemesis_host_rules(size_t n_hosts, const sb_grudge g, const sb_loss_rule *loss, size_t n_loss,
+                        int h, const char *const *addrs, sb_buf *out);
 
 /* The ssh backend: clients run on the control machine (ctl[h], the address
  * host h sees it at), each placement in its own local port range

@@ -37,7 +37,7 @@ struct sb_nemesis {
     sb_loss_rule loss[MAX_LOSS];
     size_t n_loss;
     int firewalled[SB_MAX_HOSTS];
-    int qdisc_id[SB_MAX_HOSTS]; /* fault id of the qdisc on the host, -1 none */
+    int qdisc_id[SB_MAX_HOSTS];        /* fault id of the qdisc on the host, -1 none */
     char qdisc_desc[SB_MAX_HOSTS][96]; /* "netem@<host>", "<rate>kB/s@<host>" */
     /* processes */
     int killed[SB_MAX_HOSTS][SB_PROC_KINDS];
@@ -52,7 +52,6 @@ struct sb_nemesis {
     int skipped;
     int unresolved; /* the fault being applied names a role nobody holds now */
 };
-
 
 static inline const char *host_name(const sb_nemesis *n, int h)
 {
@@ -110,7 +109,6 @@ int nemesis_cluster_failover_apply(sb_nemesis *n, const sb_fault *f, resolved *r
 int nemesis_migrate_slots_apply(sb_nemesis *n, const sb_fault *f, resolved *r, sb_buf *v,
                                 char *err);
 int nemesis_add_shard_apply(sb_nemesis *n, const sb_fault *f, resolved *r, sb_buf *v, char *err);
-int nemesis_remove_shard_apply(sb_nemesis *n, const sb_fault *f, resolved *r, sb_buf *v,
-                               char *err);
+int nemesis_remove_shard_apply(sb_nemesis *n, const sb_fault *f, resolved *r, sb_buf *v, char *err);
 
 #endif

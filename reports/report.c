@@ -44,11 +44,9 @@ static void describe_fault(const json_t *f, sb_buf *b)
     } else if (op) {
         sb_buf_printf(b, " %s", op);
         if (json_object_get(v, "delta_ms"))
-            sb_buf_printf(b, " %+.1fs",
-                          json_number_value(json_object_get(v, "delta_ms")) / 1000.0);
+            sb_buf_printf(b, " %+.1fs", json_number_value(json_object_get(v, "delta_ms")) / 1000.0);
     } else if (json_object_get(v, "probability")) {
-        sb_buf_printf(b, " %.0f%%",
-                      json_number_value(json_object_get(v, "probability")) * 100.0);
+        sb_buf_printf(b, " %.0f%%", json_number_value(json_object_get(v, "probability")) * 100.0);
     }
     if (json_is_array(targets) && !(name && !strcmp(name, "undo"))) {
         sb_buf_puts(b, " ");
@@ -92,9 +90,9 @@ json_t *report_results_doc(const sb_run_result *r)
     json_object_set_new(j, "duration_ns", json_integer((json_int_t)r->duration_ns));
     json_object_set_new(j, "passed", json_boolean(r->passed && !r->error[0]));
     json_object_set_new(j, "error", r->error[0] ? json_string(r->error) : json_null());
-    json_object_set_new(j, "operations", json_pack("{s:I,s:I,s:I}", "ok", (json_int_t)r->n_ok,
-                                                   "fail", (json_int_t)r->n_fail, "info",
-                                                   (json_int_t)r->n_info));
+    json_object_set_new(j, "operations",
+                        json_pack("{s:I,s:I,s:I}", "ok", (json_int_t)r->n_ok, "fail",
+                                  (json_int_t)r->n_fail, "info", (json_int_t)r->n_info));
     json_object_set_new(j, "faults", r->faults ? json_incref(r->faults) : json_array());
     json_t *cs = json_object();
     for (size_t i = 0; i < r->n_checks; i++) {
@@ -104,8 +102,9 @@ json_t *report_results_doc(const sb_run_result *r)
         json_object_set_new(o, "summary", json_string(c->summary));
         json_object_set_new(o, "check_seconds", json_real((double)c->check_ns / 1e9));
         json_object_set_new(o, "figures", c->figures ? json_incref(c->figures) : json_object());
-        json_object_set_new(o, "expect", json_pack("{s:b,s:s}", "met", r->outcomes[i].met,
-                                                   "reason", r->outcomes[i].reason));
+        json_object_set_new(
+            o, "expect",
+            json_pack("{s:b,s:s}", "met", r->outcomes[i].met, "reason", r->outcomes[i].reason));
         json_object_set_new(cs, c->checker, o);
     }
     json_object_set_new(j, "checkers", cs);
@@ -173,7 +172,9 @@ void report_text(const sb_run_result *r, FILE *out, int color)
     int pass = r->passed && !r->error[0];
     text_cell(out, color, pass ? COLOR_BOLD COLOR_GREEN : COLOR_BOLD COLOR_RED, verdict, 0);
     fprintf(out, "%s\n",
-            r->error[0] ? "" : r->passed ? " (expectations met)" : " (expectations missed)");
+            r->error[0] ? ""
+            : r->passed ? " (expectations met)"
+                        : " (expectations missed)");
     if (r->error[0]) {
         fputs("  ", out);
         text_cell(out, color, COLOR_RED, "error:", 0);
@@ -610,8 +611,8 @@ int report_cache_table(const sb_run_result *runs, size_t n, FILE *out)
     for (size_t i = 0; i < n; i++)
         if (find_check(&runs[i], "cache") && (int)strlen(runs[i].name) > sw)
             sw = (int)strlen(runs[i].name) > 48 ? 48 : (int)strlen(runs[i].name);
-    fprintf(out, "\ncache strategies (cache checker):\n%-*s %-16s %-8s", sw, "scenario",
-            "strategy", "verdict");
+    fprintf(out, "\ncache strategies (cache checker):\n%-*s %-16s %-8s", sw, "scenario", "strategy",
+            "verdict");
     for (size_t c = 0; c < nc; c++)
         fprintf(out, " %*s", (int)strlen(cols[c].title) > 7 ? (int)strlen(cols[c].title) : 7,
                 cols[c].title);

@@ -12,10 +12,14 @@
 static const char *valid_expect_name(sb_valid_expect v)
 {
     switch (v) {
-    case SB_VALID_TRUE: return "valid";
-    case SB_VALID_FALSE: return "invalid";
-    case SB_VALID_UNKNOWN: return "unknown";
-    default: return "any";
+    case SB_VALID_TRUE:
+        return "valid";
+    case SB_VALID_FALSE:
+        return "invalid";
+    case SB_VALID_UNKNOWN:
+        return "unknown";
+    default:
+        return "any";
     }
 }
 

@@ -13,32 +13,32 @@
 #include "scenario.h"
 
 typedef struct sb_expect_outcome {
-    int met;            /* 1 if the checker's result satisfies its expect */
-    char reason[512];   /* why not (empty when met) */
+    int met;          /* 1 if the checker's result satisfies its expect */
+    char reason[512]; /* why not (empty when met) */
 } sb_expect_outcome;
 
 typedef struct sb_run_meta {
-    char run_id[32];        /* "" offline */
-    char run_dir[4096];     /* "" when checking a bare history file */
+    char run_id[32];    /* "" offline */
+    char run_dir[4096]; /* "" when checking a bare history file */
     uint64_t seed;
     int64_t started_wall_ns; /* 0 when unknown */
-    char command[1024];     /* the command line that reruns it ("" unknown) */
-    char scenario[4096];    /* the scenario file ("" for a bare history);
-                               results_compute fills it from the scenario */
+    char command[1024];      /* the command line that reruns it ("" unknown) */
+    char scenario[4096];     /* the scenario file ("" for a bare history);
+                                results_compute fills it from the scenario */
 } sb_run_meta;
 
 typedef struct sb_run_result {
-    char name[64];             /* scenario name, or the history file's name */
+    char name[64]; /* scenario name, or the history file's name */
     sb_run_meta meta;
-    int64_t duration_ns;       /* time of the last operation */
+    int64_t duration_ns;           /* time of the last operation */
     uint64_t n_ok, n_fail, n_info; /* completions of worker operations */
-    json_t *faults;            /* the fault timeline from the nemesis ops:
-                                  [{"time":ns,"type":"info|ok..","f":"partition","value":...}] */
+    json_t *faults;                /* the fault timeline from the nemesis ops:
+                                      [{"time":ns,"type":"info|ok..","f":"partition","value":...}] */
     sb_check_result *checks;
     sb_expect_outcome *outcomes;
     size_t n_checks;
-    int passed;                /* every outcome met */
-    char error[512];           /* non-empty: the harness could not run it */
+    int passed;      /* every outcome met */
+    char error[512]; /* non-empty: the harness could not run it */
 } sb_run_result;
 
 /* Runs the checkers named by checker_names over h and evaluates each against

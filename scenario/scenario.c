@@ -16,7 +16,6 @@
 #include "util.h"
 #include "workload.h"
 
-
 /* ====== Errors ====== */
 
 /* "/clients/0/host" -> "clients[0].host" */
@@ -69,14 +68,21 @@ int sc_perr(pctx *c, const char *path, int key, const char *fmt, ...)
 const char *sc_type_name(const json_t *v)
 {
     switch (json_typeof(v)) {
-    case JSON_OBJECT: return "an object";
-    case JSON_ARRAY: return "an array";
-    case JSON_STRING: return "a string";
-    case JSON_INTEGER: return "an integer";
-    case JSON_REAL: return "a number";
+    case JSON_OBJECT:
+        return "an object";
+    case JSON_ARRAY:
+        return "an array";
+    case JSON_STRING:
+        return "a string";
+    case JSON_INTEGER:
+        return "an integer";
+    case JSON_REAL:
+        return "a number";
     case JSON_TRUE:
-    case JSON_FALSE: return "a boolean";
-    default: return "null";
+    case JSON_FALSE:
+        return "a boolean";
+    default:
+        return "null";
     }
 }
 
@@ -126,8 +132,7 @@ int sc_want_type(pctx *c, json_t *v, const char *path, int ok, const char *what)
 }
 
 /* Gets obj[key]; -1 with an error when required and missing. */
-int sc_member(pctx *c, json_t *obj, const char *path, const char *key, int required,
-                  json_t **out)
+int sc_member(pctx *c, json_t *obj, const char *path, const char *key, int required, json_t **out)
 {
     *out = json_object_get(obj, key);
     if (!*out && required) {
@@ -139,7 +144,7 @@ int sc_member(pctx *c, json_t *obj, const char *path, const char *key, int requi
 }
 
 int sc_get_string(pctx *c, json_t *obj, const char *path, const char *key, int required,
-                      const char **out)
+                  const char **out)
 {
     json_t *v;
     char p[512];
@@ -154,8 +159,8 @@ int sc_get_string(pctx *c, json_t *obj, const char *path, const char *key, int r
     return 0;
 }
 
-int sc_get_int(pctx *c, json_t *obj, const char *path, const char *key, int required,
-                   long long min, long long max, long long *out)
+int sc_get_int(pctx *c, json_t *obj, const char *path, const char *key, int required, long long min,
+               long long max, long long *out)
 {
     json_t *v;
     char p[512], where[256];
@@ -176,7 +181,7 @@ int sc_get_int(pctx *c, json_t *obj, const char *path, const char *key, int requ
 }
 
 int sc_get_duration(pctx *c, json_t *obj, const char *path, const char *key, int required,
-                        int positive, int64_t *out)
+                    int positive, int64_t *out)
 {
     json_t *v;
     char p[512], where[256], e[SB_ERR_LEN];
@@ -188,7 +193,7 @@ int sc_get_duration(pctx *c, json_t *obj, const char *path, const char *key, int
     sc_human_path(p, where, sizeof(where));
     if (!json_is_string(v))
         return sc_perr(c, p, 0, "%s must be a duration string like \"10s\" or \"500ms\"; got %s",
-                    where, sc_type_name(v));
+                       where, sc_type_name(v));
     if (sb_parse_duration(json_string_value(v), out, e) == -1)
         return sc_perr(c, p, 0, "%s: %s", where, e);
     if (positive && *out <= 0)
@@ -221,7 +226,7 @@ void sc_host_list(const sb_scenario *s, const sb_hostset *within, char *out, siz
 /* Resolves a host name at path; within (optional) restricts which hosts
  * qualify, described by what ("runs a sentinel"). */
 int sc_resolve_host(pctx *c, const sb_scenario *s, json_t *v, const char *path,
-                        const sb_hostset *within, const char *what, int *out)
+                    const sb_hostset *within, const char *what, int *out)
 {
     char where[256], list[1024];
     sc_human_path(path, where, sizeof(where));
@@ -231,12 +236,12 @@ int sc_resolve_host(pctx *c, const sb_scenario *s, json_t *v, const char *path,
     if (h < 0) {
         sc_host_list(s, NULL, list, sizeof(list));
         return sc_perr(c, path, 0, "%s: host \"%s\" does not exist; allowed: %s", where,
-                    json_string_value(v), list);
+                       json_string_value(v), list);
     }
     if (within && !scenario_hostset_has(within, h)) {
         sc_host_list(s, within, list, sizeof(list));
         return sc_perr(c, path, 0, "%s: host \"%s\" %s; allowed: %s", where, json_string_value(v),
-                    what, list);
+                       what, list);
     }
     *out = h;
     return 0;
@@ -244,7 +249,7 @@ int sc_resolve_host(pctx *c, const sb_scenario *s, json_t *v, const char *path,
 
 /* Reads an array of host names at path into out. */
 int sc_hostset_from(pctx *c, const sb_scenario *s, json_t *v, const char *p,
-                        const sb_hostset *within, const char *what, sb_hostset *out)
+                    const sb_hostset *within, const char *what, sb_hostset *out)
 {
     char ep[600], where[256];
     if (sc_want_type(c, v, p, json_is_array(v), "an array of host names") == -1)
@@ -266,9 +271,8 @@ int sc_hostset_from(pctx *c, const sb_scenario *s, json_t *v, const char *p,
     return 0;
 }
 
-int sc_get_hostset(pctx *c, const sb_scenario *s, json_t *obj, const char *path,
-                       const char *key, int required, const sb_hostset *within, const char *what,
-                       sb_hostset *out)
+int sc_get_hostset(pctx *c, const sb_scenario *s, json_t *obj, const char *path, const char *key,
+                   int required, const sb_hostset *within, const char *what, sb_hostset *out)
 {
     json_t *v;
     char p[512];
@@ -325,7 +329,7 @@ static int get_config(pctx *c, json_t *obj, const char *path, sb_config *cfg)
         sc_child(kp, sizeof(kp), p, key);
         if (!sc_valid_name(key, 64, "-_"))
             return sc_perr(c, kp, 1, "bad directive name \"%s\"; allowed: letters, digits, - and _",
-                        key);
+                           key);
         if (json_is_array(val)) {
             for (size_t i = 0; i < json_array_size(val); i++) {
                 char ep[700];
@@ -346,7 +350,7 @@ static int get_config(pctx *c, json_t *obj, const char *path, sb_config *cfg)
 /* ====== Deployment ====== */
 
 int sc_get_object(pctx *c, json_t *obj, const char *path, const char *key, int required,
-                      json_t **out)
+                  json_t **out)
 {
     char p[512];
     sc_child(p, sizeof(p), path, key);
@@ -364,9 +368,9 @@ static int parse_cluster(pctx *c, json_t *dep, sb_scenario *s)
     long long m = 3, r = 1, sp = 0;
     d->cluster_node_timeout_ns = 2 * SB_NS_PER_S;
     json_t *o = json_object_get(dep, "cluster");
-    if (o && (sc_want_type(c, o, "/deployment/cluster", json_is_object(o),
-                           "an object {\"masters\": 3, \"replicas\": 1, \"node_timeout\": \"2s\"}") ==
-                  -1 ||
+    if (o && (sc_want_type(
+                  c, o, "/deployment/cluster", json_is_object(o),
+                  "an object {\"masters\": 3, \"replicas\": 1, \"node_timeout\": \"2s\"}") == -1 ||
               sc_check_keys(c, o, "/deployment/cluster", keys) == -1 ||
               sc_get_int(c, o, "/deployment/cluster", "masters", 0, 1, 64, &m) == -1 ||
               sc_get_int(c, o, "/deployment/cluster", "replicas", 0, 0, 8, &r) == -1 ||
@@ -387,11 +391,11 @@ static int parse_cluster(pctx *c, json_t *dep, sb_scenario *s)
 
 static int parse_deployment(pctx *c, json_t *root, sb_scenario *s)
 {
-    static const char *const keys[] = {"kind", "redis", "sentinels", "cluster", "ready_timeout",
-                                       "converge_timeout", NULL};
+    static const char *const keys[] = {
+        "kind", "redis", "sentinels", "cluster", "ready_timeout", "converge_timeout", NULL};
     static const char *const rkeys[] = {"hosts", "master", "config", "port", NULL};
-    static const char *const skeys[] = {"hosts", "standby", "quorum", "master_name", "config",
-                                        "port",  NULL};
+    static const char *const skeys[] = {"hosts",  "standby", "quorum", "master_name",
+                                        "config", "port",    NULL};
     sb_deployment *d = &s->deployment;
     json_t *dep, *redis, *sent;
     const char *kind = "sentinel";
@@ -408,7 +412,8 @@ static int parse_deployment(pctx *c, json_t *root, sb_scenario *s)
               : strcmp(kind, "cluster") == 0   ? SB_DEPLOY_CLUSTER
                                                : SB_DEPLOY_SENTINEL;
     if (d->kind != SB_DEPLOY_CLUSTER && json_object_get(dep, "cluster"))
-        return sc_perr(c, "/deployment/cluster", 0, "\"cluster\" is for deployment kind \"cluster\"");
+        return sc_perr(c, "/deployment/cluster", 0,
+                       "\"cluster\" is for deployment kind \"cluster\"");
     d->ready_timeout_ns = 30 * SB_NS_PER_S;
     d->converge_timeout_ns = 60 * SB_NS_PER_S;
     if (sc_get_duration(c, dep, "/deployment", "ready_timeout", 0, 1, &d->ready_timeout_ns) == -1 ||
@@ -447,8 +452,8 @@ static int parse_deployment(pctx *c, json_t *root, sb_scenario *s)
 
     if (sc_get_object(c, dep, "/deployment", "sentinels", 1, &sent) == -1 ||
         sc_check_keys(c, sent, "/deployment/sentinels", skeys) == -1 ||
-        sc_get_hostset(c, s, sent, "/deployment/sentinels", "hosts", 1, NULL, NULL, &d->sentinels) ==
-            -1)
+        sc_get_hostset(c, s, sent, "/deployment/sentinels", "hosts", 1, NULL, NULL,
+                       &d->sentinels) == -1)
         return -1;
     if (sc_get_hostset(c, s, sent, "/deployment/sentinels", "standby", 0, NULL, NULL,
                        &d->standby) == -1)
@@ -464,10 +469,10 @@ static int parse_deployment(pctx *c, json_t *root, sb_scenario *s)
     json_t *qv = json_object_get(sent, "quorum");
     if (qv && json_is_integer(qv) && json_integer_value(qv) > (long long)d->sentinels.n)
         return sc_perr(c, "/deployment/sentinels/quorum", 0,
-                    "quorum %lld is larger than the %zu sentinels; allowed: 1..%zu",
-                    (long long)json_integer_value(qv), d->sentinels.n, d->sentinels.n);
-    if (sc_get_int(c, sent, "/deployment/sentinels", "quorum", 1, 1, (long long)d->sentinels.n, &q) ==
-        -1)
+                       "quorum %lld is larger than the %zu sentinels; allowed: 1..%zu",
+                       (long long)json_integer_value(qv), d->sentinels.n, d->sentinels.n);
+    if (sc_get_int(c, sent, "/deployment/sentinels", "quorum", 1, 1, (long long)d->sentinels.n,
+                   &q) == -1)
         return -1;
     d->quorum = (int)q;
     const char *mname = "mymaster";
@@ -475,7 +480,7 @@ static int parse_deployment(pctx *c, json_t *root, sb_scenario *s)
         return -1;
     if (!sc_valid_name(mname, SB_NAME_LEN - 1, "._-"))
         return sc_perr(c, "/deployment/sentinels/master_name", 0,
-                    "bad master name \"%s\"; allowed: letters, digits, '.', '_' and '-'", mname);
+                       "bad master name \"%s\"; allowed: letters, digits, '.', '_' and '-'", mname);
     snprintf(d->master_name, sizeof(d->master_name), "%s", mname);
     port = 26379;
     if (sc_get_int(c, sent, "/deployment/sentinels", "port", 0, 1, 65535, &port) == -1 ||
@@ -483,7 +488,7 @@ static int parse_deployment(pctx *c, json_t *root, sb_scenario *s)
         return -1;
     if (port == d->redis_port)
         return sc_perr(c, "/deployment/sentinels/port", 0,
-                    "sentinel port %lld is the redis port; use another one", port);
+                       "sentinel port %lld is the redis port; use another one", port);
     d->sentinel_port = (int)port;
     return 0;
 }
@@ -492,8 +497,8 @@ static int parse_deployment(pctx *c, json_t *root, sb_scenario *s)
 
 static int parse_clients(pctx *c, json_t *root, sb_scenario *s)
 {
-    static const char *const keys[] = {"host", "workers", "sentinels", "timeout",
-                                       "connect_timeout", NULL};
+    static const char *const keys[] = {"host",    "workers",         "sentinels",
+                                       "timeout", "connect_timeout", NULL};
     json_t *v;
     if (sc_member(c, root, "", "clients", 1, &v) == -1 ||
         sc_want_type(c, v, "/clients", json_is_array(v), "an array of clients") == -1)
@@ -519,8 +524,8 @@ static int parse_clients(pctx *c, json_t *root, sb_scenario *s)
         if (sc_get_int(c, o, p, "workers", 0, 1, 256, &w) == -1)
             return -1;
         cl->workers = (int)w;
-        if (sc_get_hostset(c, s, o, p, "sentinels", 0, &s->deployment.sentinels,
-                        "runs no sentinel", &cl->sentinels) == -1)
+        if (sc_get_hostset(c, s, o, p, "sentinels", 0, &s->deployment.sentinels, "runs no sentinel",
+                           &cl->sentinels) == -1)
             return -1;
         if (!cl->sentinels.idx) {
             cl->sentinels.n = s->deployment.sentinels.n;
@@ -541,8 +546,8 @@ static int parse_clients(pctx *c, json_t *root, sb_scenario *s)
 
 static int parse_lock(pctx *c, json_t *l, sb_scenario *s)
 {
-    static const char *const keys[] = {"mode", "nodes", "ttl", "hold", "drift", "retry", "pause",
-                                       NULL};
+    static const char *const keys[] = {"mode",  "nodes", "ttl",   "hold",
+                                       "drift", "retry", "pause", NULL};
     static const char *const pkeys[] = {"process", "every", "duration", NULL};
     sb_lock_cfg *k = &s->workload.lock;
     const sb_deployment *d = &s->deployment;
@@ -551,18 +556,19 @@ static int parse_lock(pctx *c, json_t *l, sb_scenario *s)
     k->drift_ns = -1;
     k->retry_ns = 10 * SB_NS_PER_MS;
     const char *mode = "single";
-    if (l && (sc_want_type(c, l, "/workload/lock", json_is_object(l),
-                           "an object {\"mode\": \"single\"|\"redlock\", \"ttl\": \"2s\", ...}") == -1 ||
-              sc_check_keys(c, l, "/workload/lock", keys) == -1 ||
-              sc_get_string(c, l, "/workload/lock", "mode", 0, &mode) == -1 ||
-              sc_get_duration(c, l, "/workload/lock", "ttl", 0, 1, &k->ttl_ns) == -1 ||
-              sc_get_duration(c, l, "/workload/lock", "hold", 0, 0, &k->hold_ns) == -1 ||
-              sc_get_duration(c, l, "/workload/lock", "drift", 0, 0, &k->drift_ns) == -1 ||
-              sc_get_duration(c, l, "/workload/lock", "retry", 0, 0, &k->retry_ns) == -1))
+    if (l &&
+        (sc_want_type(c, l, "/workload/lock", json_is_object(l),
+                      "an object {\"mode\": \"single\"|\"redlock\", \"ttl\": \"2s\", ...}") == -1 ||
+         sc_check_keys(c, l, "/workload/lock", keys) == -1 ||
+         sc_get_string(c, l, "/workload/lock", "mode", 0, &mode) == -1 ||
+         sc_get_duration(c, l, "/workload/lock", "ttl", 0, 1, &k->ttl_ns) == -1 ||
+         sc_get_duration(c, l, "/workload/lock", "hold", 0, 0, &k->hold_ns) == -1 ||
+         sc_get_duration(c, l, "/workload/lock", "drift", 0, 0, &k->drift_ns) == -1 ||
+         sc_get_duration(c, l, "/workload/lock", "retry", 0, 0, &k->retry_ns) == -1))
         return -1;
     if (strcmp(mode, "single") != 0 && strcmp(mode, "redlock") != 0)
-        return sc_perr(c, "/workload/lock/mode", 0, "unknown lock mode \"%s\"; allowed: single, redlock",
-                       mode);
+        return sc_perr(c, "/workload/lock/mode", 0,
+                       "unknown lock mode \"%s\"; allowed: single, redlock", mode);
     k->redlock = strcmp(mode, "redlock") == 0;
     if (k->drift_ns < 0)
         k->drift_ns = k->ttl_ns / 100 + 2 * SB_NS_PER_MS;
@@ -571,8 +577,9 @@ static int parse_lock(pctx *c, json_t *l, sb_scenario *s)
                        "hold must be shorter than ttl, or every hold outlives its lock");
     if (k->redlock) {
         if (d->kind != SB_DEPLOY_INDEPENDENT)
-            return sc_perr(c, "/workload/lock/mode", 0,
-                           "redlock needs independent masters: use deployment kind \"independent\"");
+            return sc_perr(
+                c, "/workload/lock/mode", 0,
+                "redlock needs independent masters: use deployment kind \"independent\"");
         if (l && json_object_get(l, "nodes")) {
             if (sc_get_hostset(c, s, l, "/workload/lock", "nodes", 1, &d->redis, "runs no redis",
                                &k->nodes) == -1)
@@ -584,8 +591,9 @@ static int parse_lock(pctx *c, json_t *l, sb_scenario *s)
                     k->nodes.idx[k->nodes.n++] = d->redis.idx[i];
         }
     } else if (l && json_object_get(l, "nodes")) {
-        return sc_perr(c, "/workload/lock/nodes", 0,
-                       "nodes are for mode \"redlock\"; a single-instance lock lives on the master");
+        return sc_perr(
+            c, "/workload/lock/nodes", 0,
+            "nodes are for mode \"redlock\"; a single-instance lock lives on the master");
     }
     json_t *p = l ? json_object_get(l, "pause") : NULL;
     if (p) {
@@ -608,18 +616,20 @@ static int parse_workload(pctx *c, json_t *root, sb_scenario *s)
     static const char *const keys[] = {"kind", "rate", "key", "wait", "lock", "cache", NULL};
     static const char *const wkeys[] = {"replicas", "timeout", NULL};
     json_t *o;
-    if (sc_get_object(c, root, "", "workload", 1, &o) == -1 || sc_check_keys(c, o, "/workload", keys) == -1)
+    if (sc_get_object(c, root, "", "workload", 1, &o) == -1 ||
+        sc_check_keys(c, o, "/workload", keys) == -1)
         return -1;
     const char *kind = NULL, *key = "splitbrain:set";
     if (sc_get_string(c, o, "/workload", "kind", 1, &kind) == -1)
         return -1;
     if (!workload_find(kind))
         return sc_perr(c, "/workload/kind", 0, "unknown workload \"%s\"; allowed: %s", kind,
-                    workload_names());
+                       workload_names());
     snprintf(s->workload.kind, sizeof(s->workload.kind), "%s", kind);
     json_t *r = json_object_get(o, "rate");
     if (r) {
-        if (sc_want_type(c, r, "/workload/rate", json_is_number(r), "a number (operations/s)") == -1)
+        if (sc_want_type(c, r, "/workload/rate", json_is_number(r), "a number (operations/s)") ==
+            -1)
             return -1;
         s->workload.rate = json_number_value(r);
         if (s->workload.rate < 0 || !isfinite(s->workload.rate))
@@ -653,8 +663,8 @@ static int parse_workload(pctx *c, json_t *root, sb_scenario *s)
                        "workload \"%s\" does not run on a cluster yet; allowed there: set, "
                        "register, counter, lock, list-append",
                        kind);
-    if (s->deployment.kind == SB_DEPLOY_CLUSTER && w && s->workload.wait_replicas >
-                                                            s->deployment.cluster_replicas)
+    if (s->deployment.kind == SB_DEPLOY_CLUSTER && w &&
+        s->workload.wait_replicas > s->deployment.cluster_replicas)
         return sc_perr(c, "/workload/wait/replicas", 0,
                        "a cluster master has %d replicas; WAIT cannot wait for more",
                        s->deployment.cluster_replicas);
@@ -708,7 +718,7 @@ static int parse_checkers(pctx *c, json_t *root, sb_scenario *s)
             return -1;
         if (!checker_find(json_string_value(n)))
             return sc_perr(c, p, 0, "unknown checker \"%s\"; allowed: %s", json_string_value(n),
-                        list);
+                           list);
         for (size_t k = 0; k < s->n_checkers; k++)
             if (!strcmp(s->checkers[k], json_string_value(n)))
                 return sc_perr(c, p, 0, "checker \"%s\" is listed twice", json_string_value(n));
@@ -717,8 +727,8 @@ static int parse_checkers(pctx *c, json_t *root, sb_scenario *s)
     return 0;
 }
 
-static int parse_bound(pctx *c, const sb_checker *ck, const char *figure, json_t *v,
-                       const char *p, sb_bound *b)
+static int parse_bound(pctx *c, const sb_checker *ck, const char *figure, json_t *v, const char *p,
+                       sb_bound *b)
 {
     static const char *const bkeys[] = {"min", "max", NULL};
     int known = 0;
@@ -732,7 +742,7 @@ static int parse_bound(pctx *c, const sb_checker *ck, const char *figure, json_t
         if (ck->figure_help)
             snprintf(list + strlen(list), sizeof(list) - strlen(list), ", %s", ck->figure_help);
         return sc_perr(c, p, 1, "checker %s has no figure \"%s\"; allowed: valid, %s", ck->name,
-                    figure, list);
+                       figure, list);
     }
     if (sc_want_type(c, v, p, json_is_object(v), "an object {\"min\": ..., \"max\": ...}") == -1 ||
         sc_check_keys(c, v, p, bkeys) == -1)
@@ -761,8 +771,7 @@ static int parse_bound(pctx *c, const sb_checker *ck, const char *figure, json_t
     return 0;
 }
 
-static int parse_expect_entry(pctx *c, const sb_checker *ck, json_t *o, const char *p,
-                              sb_expect *e)
+static int parse_expect_entry(pctx *c, const sb_checker *ck, json_t *o, const char *p, sb_expect *e)
 {
     if (sc_want_type(c, o, p, json_is_object(o), "an object") == -1)
         return -1;
@@ -821,9 +830,10 @@ static int parse_expect(pctx *c, json_t *root, sb_scenario *s)
             for (size_t k = 0; k < s->n_checkers; k++)
                 snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s", k ? ", " : "",
                          s->checkers[k]);
-            return sc_perr(c, p, 1, "expect names checker \"%s\", which the scenario does not run; "
-                                 "allowed: %s",
-                        name, list);
+            return sc_perr(c, p, 1,
+                           "expect names checker \"%s\", which the scenario does not run; "
+                           "allowed: %s",
+                           name, list);
         }
         if (parse_expect_entry(c, checker_find(name), o, p, &s->expects[i]) == -1)
             return -1;
@@ -835,10 +845,9 @@ static int parse_expect(pctx *c, json_t *root, sb_scenario *s)
 
 static int parse_root(pctx *c, json_t *root, sb_scenario *s)
 {
-    static const char *const keys[] = {"name",     "description", "seed",     "duration",
-                                       "hosts",    "ssh",         "deployment", "origin",
-                                       "clients",  "workload",    "nemesis",  "checkers",
-                                       "expect",   NULL};
+    static const char *const keys[] = {"name",    "description", "seed",   "duration", "hosts",
+                                       "ssh",     "deployment",  "origin", "clients",  "workload",
+                                       "nemesis", "checkers",    "expect", NULL};
     if (sc_want_type(c, root, "", json_is_object(root), "an object") == -1 ||
         sc_check_keys(c, root, "", keys) == -1)
         return -1;
@@ -846,9 +855,9 @@ static int parse_root(pctx *c, json_t *root, sb_scenario *s)
     if (sc_get_string(c, root, "", "name", 1, &name) == -1)
         return -1;
     if (!sc_valid_name(name, SB_NAME_LEN - 1, "._-"))
-        return sc_perr(c, "/name", 0,
-                    "bad name \"%s\"; allowed: 1..63 characters of letters, digits, '.', '_', '-'",
-                    name);
+        return sc_perr(
+            c, "/name", 0,
+            "bad name \"%s\"; allowed: 1..63 characters of letters, digits, '.', '_', '-'", name);
     snprintf(s->name, sizeof(s->name), "%s", name);
     if (sc_get_string(c, root, "", "description", 0, &desc) == -1)
         return -1;
@@ -861,9 +870,9 @@ static int parse_root(pctx *c, json_t *root, sb_scenario *s)
         return -1;
     return sc_parse_hosts(c, root, s) == -1 || parse_deployment(c, root, s) == -1 ||
                    sc_parse_origin(c, root, s) == -1 || parse_clients(c, root, s) == -1 ||
-                   parse_workload(c, root, s) == -1 ||
-                   sc_parse_nemesis(c, root, s) == -1 || parse_checkers(c, root, s) == -1 ||
-                   parse_expect(c, root, s) == -1 || sc_check_remote(c, s) == -1
+                   parse_workload(c, root, s) == -1 || sc_parse_nemesis(c, root, s) == -1 ||
+                   parse_checkers(c, root, s) == -1 || parse_expect(c, root, s) == -1 ||
+                   sc_check_remote(c, s) == -1
                ? -1
                : 0;
 }
@@ -873,8 +882,8 @@ sb_scenario *scenario_parse(const char *path, const char *text, char *err)
     json_error_t je;
     json_t *root = json_loads(text, JSON_REJECT_DUPLICATES, &je);
     if (!root) {
-        sb_err_set(err, "%s:%d:%d: %s; the file must be one JSON object", path, je.line,
-                   je.column, je.text);
+        sb_err_set(err, "%s:%d:%d: %s; the file must be one JSON object", path, je.line, je.column,
+                   je.text);
         return NULL;
     }
     sb_scenario *s = calloc(1, sizeof(*s));
@@ -939,4 +948,3 @@ void scenario_free(sb_scenario *s)
     free(s->expects);
     free(s);
 }
-

@@ -15,7 +15,7 @@
 #include "scenario_internal.h"
 #include "util.h"
 
-#define ALLOWED_STRATEGIES                                                                        \
+#define ALLOWED_STRATEGIES                                                                         \
     "none, never-invalidate, mediator, redlock, update-on-write, lock, memolock, memolock-fixed"
 
 int sc_parse_origin(pctx *c, json_t *root, sb_scenario *s)
@@ -35,7 +35,8 @@ int sc_parse_origin(pctx *c, json_t *root, sb_scenario *s)
     json_t *h;
     if (sc_want_type(c, v, "/origin", json_is_object(v),
                      "an object {\"host\": \"o1\", \"latency\": \"50ms\", ...}") == -1 ||
-        sc_check_keys(c, v, "/origin", keys) == -1 || sc_member(c, v, "/origin", "host", 1, &h) == -1 ||
+        sc_check_keys(c, v, "/origin", keys) == -1 ||
+        sc_member(c, v, "/origin", "host", 1, &h) == -1 ||
         sc_resolve_host(c, s, h, "/origin/host", NULL, "", &o->host) == -1 ||
         sc_get_int(c, v, "/origin", "port", 0, 1, 65534, &port) == -1 ||
         sc_get_duration(c, v, "/origin", "latency", 0, 0, &o->latency_ns) == -1 ||
@@ -48,8 +49,10 @@ int sc_parse_origin(pctx *c, json_t *root, sb_scenario *s)
                        overload);
     if (scenario_hostset_has(&s->deployment.redis, o->host) &&
         (port == s->deployment.redis_port || port + 1 == s->deployment.redis_port))
-        return sc_perr(c, "/origin/port", 0, "port %lld (and %lld for the mediator) would clash "
-                       "with redis on %s", port, port + 1, s->hosts[o->host].name);
+        return sc_perr(c, "/origin/port", 0,
+                       "port %lld (and %lld for the mediator) would clash "
+                       "with redis on %s",
+                       port, port + 1, s->hosts[o->host].name);
     o->port = (int)port;
     o->capacity = (int)cap;
     o->overload_503 = strcmp(overload, "503") == 0;
@@ -58,10 +61,20 @@ int sc_parse_origin(pctx *c, json_t *root, sb_scenario *s)
 
 int sc_parse_cache(pctx *c, json_t *w, sb_scenario *s)
 {
-    static const char *const keys[] = {
-        "strategy",  "keys",      "zipf",          "ttl",           "sync_expiry",
-        "lock_ttl",  "retry",     "listen_timeout", "give_up",      "starve_bound",
-        "fetch_timeout", "writes", "subscribe_delay", NULL};
+    static const char *const keys[] = {"strategy",
+                                       "keys",
+                                       "zipf",
+                                       "ttl",
+                                       "sync_expiry",
+                                       "lock_ttl",
+                                       "retry",
+                                       "listen_timeout",
+                                       "give_up",
+                                       "starve_bound",
+                                       "fetch_timeout",
+                                       "writes",
+                                       "subscribe_delay",
+                                       NULL};
     sb_cache_cfg *k = &s->workload.cache;
     k->keys = 100;
     k->zipf = 1.0;
@@ -92,8 +105,8 @@ int sc_parse_cache(pctx *c, json_t *w, sb_scenario *s)
               sc_get_duration(c, o, "/workload/cache", "listen_timeout", 0, 1,
                               &k->listen_timeout_ns) == -1 ||
               sc_get_duration(c, o, "/workload/cache", "give_up", 0, 1, &k->give_up_ns) == -1 ||
-              sc_get_duration(c, o, "/workload/cache", "starve_bound", 0, 1,
-                              &k->starve_bound_ns) == -1 ||
+              sc_get_duration(c, o, "/workload/cache", "starve_bound", 0, 1, &k->starve_bound_ns) ==
+                  -1 ||
               sc_get_duration(c, o, "/workload/cache", "fetch_timeout", 0, 1,
                               &k->fetch_timeout_ns) == -1 ||
               sc_get_duration(c, o, "/workload/cache", "subscribe_delay", 0, 0,

@@ -13,8 +13,8 @@
 #include "scenario_internal.h"
 #include "util.h"
 
-#define ALLOWED_FAULTS                                                                            \
-    "partition, heal, kill, restart, pause, resume, loss, bandwidth, netem, clock, "              \
+#define ALLOWED_FAULTS                                                                             \
+    "partition, heal, kill, restart, pause, resume, loss, bandwidth, netem, clock, "               \
     "sentinel-add, sentinel-remove, cluster-failover, migrate-slots, add-shard, remove-shard"
 
 /* Faults that stay in force until undone, so "for" means something. */
@@ -63,9 +63,9 @@ int sb_parse_rate(const char *s, uint64_t *bytes_per_s)
     static const struct {
         const char *unit;
         double bytes;
-    } units[] = {{"bit", 1.0 / 8},    {"kbit", 1e3 / 8}, {"mbit", 1e6 / 8}, {"gbit", 1e9 / 8},
-                 {"bps", 1},          {"B", 1},          {"kB", 1e3},       {"MB", 1e6},
-                 {"GB", 1e9}};
+    } units[] = {{"bit", 1.0 / 8},  {"kbit", 1e3 / 8}, {"mbit", 1e6 / 8},
+                 {"gbit", 1e9 / 8}, {"bps", 1},        {"B", 1},
+                 {"kB", 1e3},       {"MB", 1e6},       {"GB", 1e9}};
     for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++)
         if (strcmp(end, units[i].unit) == 0) {
             double b = x * units[i].bytes;
@@ -141,7 +141,8 @@ static void proc_hosts(const sb_scenario *s, sb_proc_kind k, sb_hostset *out)
     out->idx = calloc(s->n_hosts, sizeof(int));
     for (size_t h = 0; h < s->n_hosts; h++) {
         int r = scenario_hostset_has(&d->redis, (int)h);
-        int sn = scenario_hostset_has(&d->sentinels, (int)h) || scenario_hostset_has(&d->standby, (int)h);
+        int sn = scenario_hostset_has(&d->sentinels, (int)h) ||
+                 scenario_hostset_has(&d->standby, (int)h);
         if ((k == SB_PROC_REDIS && r) || (k == SB_PROC_SENTINEL && sn) ||
             (k == SB_PROC_BOTH && (r || sn)) || (k == SB_PROC_ORIGIN && s->origin.host == (int)h))
             out->idx[out->n++] = (int)h;
@@ -168,7 +169,9 @@ static int get_process(pctx *c, const sb_scenario *s, json_t *o, const char *p, 
         *out = SB_PROC_ORIGIN;
     else
         return sc_perr(c, pp, 0, "unknown process \"%s\"; allowed: redis, sentinel%s", proc,
-                       allow_both ? ", both" : s->origin.host >= 0 ? ", origin" : "");
+                       allow_both            ? ", both"
+                       : s->origin.host >= 0 ? ", origin"
+                                             : "");
     return 0;
 }
 
@@ -192,8 +195,9 @@ static int parse_groups(pctx *c, const sb_scenario *s, json_t *o, const char *p,
     char gp[256];
     sc_child(gp, sizeof(gp), p, "groups");
     if (!g) /* "shape": "groups" named without them */
-        return sc_perr(c, p, 0, "a groups partition needs \"groups\": an array of arrays of "
-                                "host names");
+        return sc_perr(c, p, 0,
+                       "a groups partition needs \"groups\": an array of arrays of "
+                       "host names");
     if (sc_want_type(c, g, gp, json_is_array(g), "an array of arrays of host names") == -1)
         return -1;
     if (json_array_size(g) == 0)
@@ -222,8 +226,8 @@ static int parse_groups(pctx *c, const sb_scenario *s, json_t *o, const char *p,
 
 static int parse_partition(pctx *c, const sb_scenario *s, json_t *o, const char *p, sb_fault *f)
 {
-    static const char *const shapes[] = {"groups", "halves", "isolate", "ring", "bridge",
-                                         "one-way", NULL};
+    static const char *const shapes[] = {"groups", "halves",  "isolate", "ring",
+                                         "bridge", "one-way", NULL};
     const char *shape = NULL;
     char sp[256];
     sc_child(sp, sizeof(sp), p, "shape");
@@ -258,7 +262,8 @@ static int parse_partition(pctx *c, const sb_scenario *s, json_t *o, const char 
                            stray[i], shape);
         }
     }
-    if (json_object_get(o, "hosts") && (f->shape == SB_SHAPE_GROUPS || f->shape == SB_SHAPE_ONE_WAY)) {
+    if (json_object_get(o, "hosts") &&
+        (f->shape == SB_SHAPE_GROUPS || f->shape == SB_SHAPE_ONE_WAY)) {
         char kp[256];
         sc_child(kp, sizeof(kp), p, "hosts");
         return sc_perr(c, kp, 1, "\"hosts\" does not apply to the partition shape \"%s\"", shape);
@@ -307,8 +312,7 @@ static int parse_partition(pctx *c, const sb_scenario *s, json_t *o, const char 
     return 0;
 }
 
-static int parse_process_fault(pctx *c, const sb_scenario *s, json_t *o, const char *p,
-                               sb_fault *f)
+static int parse_process_fault(pctx *c, const sb_scenario *s, json_t *o, const char *p, sb_fault *f)
 {
     f->process = SB_PROC_REDIS;
     if (get_process(c, s, o, p, 0, &f->process) == -1)
@@ -441,7 +445,8 @@ static int parse_netem(pctx *c, const sb_scenario *s, json_t *o, const char *p, 
     if (f->reorder && !f->delay_ns) {
         char rp[256];
         sc_child(rp, sizeof(rp), p, "reorder");
-        return sc_perr(c, rp, 0, "reorder needs a delay (netem reorders by not delaying some packets)");
+        return sc_perr(c, rp, 0,
+                       "reorder needs a delay (netem reorders by not delaying some packets)");
     }
     json_t *opt = json_object_get(o, "optional");
     if (opt) {
@@ -578,7 +583,8 @@ static int parse_cluster_fault(pctx *c, const sb_scenario *s, json_t *o, const c
 {
     const sb_deployment *d = &s->deployment;
     if (d->kind != SB_DEPLOY_CLUSTER)
-        return sc_perr(c, p, 0, "%s needs deployment kind \"cluster\"", scenario_fault_name(f->kind));
+        return sc_perr(c, p, 0, "%s needs deployment kind \"cluster\"",
+                       scenario_fault_name(f->kind));
     if (f->kind == SB_FAULT_CLUSTER_FAILOVER) {
         json_t *h;
         char hp[256];
@@ -616,8 +622,9 @@ static int parse_cluster_fault(pctx *c, const sb_scenario *s, json_t *o, const c
             return -1;
     }
     if (hosts[0] == hosts[1])
-        return sc_perr(c, p, 0, "migrate-slots moves slots between two masters; from and to are "
-                                "the same host");
+        return sc_perr(c, p, 0,
+                       "migrate-slots moves slots between two masters; from and to are "
+                       "the same host");
     if (sc_get_int(c, o, p, "slots", 0, 1, 16384, &n) == -1 ||
         sc_get_duration(c, o, p, "hold", 0, 0, &f->hold_ns) == -1)
         return -1;
@@ -632,15 +639,15 @@ static int parse_cluster_fault(pctx *c, const sb_scenario *s, json_t *o, const c
 /* Keys each fault kind takes (besides "at", "fault", "for"). */
 static const char *const *fault_keys(sb_fault_kind k)
 {
-    static const char *const partition[] = {"groups", "shape", "target", "from", "to", "hosts",
-                                            NULL};
+    static const char *const partition[] = {"groups", "shape", "target", "from",
+                                            "to",     "hosts", NULL};
     static const char *const none[] = {NULL};
     static const char *const process[] = {"host", "target", "process", NULL};
     static const char *const loss[] = {"hosts", "peers", "probability", NULL};
     static const char *const bandwidth[] = {"hosts", "rate", "burst", "latency", NULL};
-    static const char *const netem[] = {"hosts",     "delay",   "jitter",  "loss",
-                                        "duplicate", "reorder", "corrupt", "optional", NULL};
-    static const char *const clock[] = {"op",     "target",   "process",  "delta",
+    static const char *const netem[] = {"hosts",   "delay",   "jitter",   "loss", "duplicate",
+                                        "reorder", "corrupt", "optional", NULL};
+    static const char *const clock[] = {"op",     "target",   "process",   "delta",
                                         "period", "duration", "monotonic", NULL};
     static const char *const add[] = {"hosts", "mode", NULL};
     static const char *const rem[] = {"hosts", "reset_interval", NULL};
@@ -649,29 +656,41 @@ static const char *const *fault_keys(sb_fault_kind k)
     static const char *const addshard[] = {"host", "replica", "slots", NULL};
     static const char *const remshard[] = {"host", NULL};
     switch (k) {
-    case SB_FAULT_ADD_SHARD: return addshard;
-    case SB_FAULT_REMOVE_SHARD: return remshard;
-    case SB_FAULT_CLUSTER_FAILOVER: return cfail;
-    case SB_FAULT_MIGRATE_SLOTS: return migrate;
-    case SB_FAULT_PARTITION: return partition;
+    case SB_FAULT_ADD_SHARD:
+        return addshard;
+    case SB_FAULT_REMOVE_SHARD:
+        return remshard;
+    case SB_FAULT_CLUSTER_FAILOVER:
+        return cfail;
+    case SB_FAULT_MIGRATE_SLOTS:
+        return migrate;
+    case SB_FAULT_PARTITION:
+        return partition;
     case SB_FAULT_KILL:
     case SB_FAULT_RESTART:
     case SB_FAULT_PAUSE:
-    case SB_FAULT_RESUME: return process;
-    case SB_FAULT_LOSS: return loss;
-    case SB_FAULT_BANDWIDTH: return bandwidth;
-    case SB_FAULT_NETEM: return netem;
-    case SB_FAULT_CLOCK: return clock;
-    case SB_FAULT_SENTINEL_ADD: return add;
-    case SB_FAULT_SENTINEL_REMOVE: return rem;
-    default: return none;
+    case SB_FAULT_RESUME:
+        return process;
+    case SB_FAULT_LOSS:
+        return loss;
+    case SB_FAULT_BANDWIDTH:
+        return bandwidth;
+    case SB_FAULT_NETEM:
+        return netem;
+    case SB_FAULT_CLOCK:
+        return clock;
+    case SB_FAULT_SENTINEL_ADD:
+        return add;
+    case SB_FAULT_SENTINEL_REMOVE:
+        return rem;
+    default:
+        return none;
     }
 }
 
 /* One fault object. templ: inside a random schedule (no "at"; "for" comes
  * from the schedule). */
-int sc_parse_fault(pctx *c, const sb_scenario *s, json_t *o, const char *p, int templ,
-                       sb_fault *f)
+int sc_parse_fault(pctx *c, const sb_scenario *s, json_t *o, const char *p, int templ, sb_fault *f)
 {
     if (sc_want_type(c, o, p, json_is_object(o), "an object") == -1)
         return -1;
@@ -731,22 +750,30 @@ int sc_parse_fault(pctx *c, const sb_scenario *s, json_t *o, const char *p, int 
         }
     }
     switch (f->kind) {
-    case SB_FAULT_PARTITION: return parse_partition(c, s, o, p, f);
+    case SB_FAULT_PARTITION:
+        return parse_partition(c, s, o, p, f);
     case SB_FAULT_KILL:
     case SB_FAULT_RESTART:
     case SB_FAULT_PAUSE:
-    case SB_FAULT_RESUME: return parse_process_fault(c, s, o, p, f);
-    case SB_FAULT_LOSS: return parse_loss(c, s, o, p, f);
-    case SB_FAULT_BANDWIDTH: return parse_bandwidth(c, s, o, p, f);
-    case SB_FAULT_NETEM: return parse_netem(c, s, o, p, f);
-    case SB_FAULT_CLOCK: return parse_clock(c, s, o, p, f);
+    case SB_FAULT_RESUME:
+        return parse_process_fault(c, s, o, p, f);
+    case SB_FAULT_LOSS:
+        return parse_loss(c, s, o, p, f);
+    case SB_FAULT_BANDWIDTH:
+        return parse_bandwidth(c, s, o, p, f);
+    case SB_FAULT_NETEM:
+        return parse_netem(c, s, o, p, f);
+    case SB_FAULT_CLOCK:
+        return parse_clock(c, s, o, p, f);
     case SB_FAULT_SENTINEL_ADD:
-    case SB_FAULT_SENTINEL_REMOVE: return parse_membership(c, s, o, p, f);
+    case SB_FAULT_SENTINEL_REMOVE:
+        return parse_membership(c, s, o, p, f);
     case SB_FAULT_CLUSTER_FAILOVER:
     case SB_FAULT_MIGRATE_SLOTS:
     case SB_FAULT_ADD_SHARD:
-    case SB_FAULT_REMOVE_SHARD: return parse_cluster_fault(c, s, o, p, f);
-    default: return 0;
+    case SB_FAULT_REMOVE_SHARD:
+        return parse_cluster_fault(c, s, o, p, f);
+    default:
+        return 0;
     }
 }
-

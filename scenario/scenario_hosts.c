@@ -57,8 +57,8 @@ static int ssh_fields(pctx *c, json_t *o, const char *p, int allow_address, sb_h
             return -1;
         if (str) {
             if (!str[0] || strlen(str) >= sizeof(h->address) || strpbrk(str, " \t'\"\\;$`"))
-                return sc_perr(c, p, 0,
-                               "bad address \"%s\"; allowed: a host name or IP address", str);
+                return sc_perr(c, p, 0, "bad address \"%s\"; allowed: a host name or IP address",
+                               str);
             snprintf(h->address, sizeof(h->address), "%s", str);
             h->remote = 1;
         }
@@ -73,8 +73,8 @@ static int ssh_fields(pctx *c, json_t *o, const char *p, int allow_address, sb_h
         return -1;
     if (str) {
         if (!sc_valid_name(str, sizeof(h->user) - 1, "._-"))
-            return sc_perr(c, p, 0,
-                           "bad user \"%s\"; allowed: letters, digits, '.', '_', '-'", str);
+            return sc_perr(c, p, 0, "bad user \"%s\"; allowed: letters, digits, '.', '_', '-'",
+                           str);
         snprintf(h->user, sizeof(h->user), "%s", str);
     }
     str = NULL;

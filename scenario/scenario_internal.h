@@ -22,12 +22,11 @@ const char *sc_type_name(const json_t *v);
 void sc_child(char *out, size_t len, const char *path, const char *key);
 int sc_check_keys(pctx *c, json_t *obj, const char *path, const char *const *allowed);
 int sc_want_type(pctx *c, json_t *v, const char *path, int ok, const char *what);
-int sc_member(pctx *c, json_t *obj, const char *path, const char *key, int required,
-              json_t **out);
+int sc_member(pctx *c, json_t *obj, const char *path, const char *key, int required, json_t **out);
 int sc_get_string(pctx *c, json_t *obj, const char *path, const char *key, int required,
                   const char **out);
-int sc_get_int(pctx *c, json_t *obj, const char *path, const char *key, int required,
-               long long min, long long max, long long *out);
+int sc_get_int(pctx *c, json_t *obj, const char *path, const char *key, int required, long long min,
+               long long max, long long *out);
 int sc_get_duration(pctx *c, json_t *obj, const char *path, const char *key, int required,
                     int positive, int64_t *out);
 int sc_valid_name(const char *s, size_t max, const char *extra);
@@ -36,9 +35,8 @@ int sc_resolve_host(pctx *c, const sb_scenario *s, json_t *v, const char *path,
                     const sb_hostset *within, const char *what, int *out);
 int sc_hostset_from(pctx *c, const sb_scenario *s, json_t *v, const char *p,
                     const sb_hostset *within, const char *what, sb_hostset *out);
-int sc_get_hostset(pctx *c, const sb_scenario *s, json_t *obj, const char *path,
-                   const char *key, int required, const sb_hostset *within, const char *what,
-                   sb_hostset *out);
+int sc_get_hostset(pctx *c, const sb_scenario *s, json_t *obj, const char *path, const char *key,
+                   int required, const sb_hostset *within, const char *what, sb_hostset *out);
 int sc_get_object(pctx *c, json_t *obj, const char *path, const char *key, int required,
                   json_t **out);
 
@@ -49,8 +47,7 @@ int sc_check_remote(pctx *c, const sb_scenario *s);
 
 /* scenario_faults.c: one fault at p (a template of a random schedule when
  * templ), into f. */
-int sc_parse_fault(pctx *c, const sb_scenario *s, json_t *o, const char *p, int templ,
-                   sb_fault *f);
+int sc_parse_fault(pctx *c, const sb_scenario *s, json_t *o, const char *p, int templ, sb_fault *f);
 /* "2mbit", "512kbit", "100kB" -> bytes per second; -1 if malformed. */
 int sb_parse_rate(const char *s, uint64_t *bytes_per_s);
 

@@ -47,8 +47,7 @@ static int get_range(pctx *c, json_t *o, const char *p, const char *key, int64_t
     return 0;
 }
 
-static int parse_generator(pctx *c, const sb_scenario *s, json_t *o, const char *p,
-                           sb_generator *g)
+static int parse_generator(pctx *c, const sb_scenario *s, json_t *o, const char *p, sb_generator *g)
 {
     static const char *const keys[] = {"start", "end", "duration", "gap", "max", "faults", NULL};
     int line, col;
@@ -304,8 +303,8 @@ static void describe_partition(const sb_scenario *s, const sb_fault *f, const ch
 
 void scenario_fault_describe(const sb_scenario *s, const sb_fault *f, char *buf, size_t len)
 {
-    static const char *const shapes[] = {"groups", "halves", "isolate", "ring", "bridge",
-                                         "one-way"};
+    static const char *const shapes[] = {"groups", "halves", "isolate",
+                                         "ring",   "bridge", "one-way"};
     static const char *const targets[] = {"", "master", "replica", "random", "all"};
     static const char *const clock_ops[] = {"bump", "strobe", "reset"};
     char what[512] = "", note[128] = "";
@@ -333,8 +332,8 @@ void scenario_fault_describe(const sb_scenario *s, const sb_fault *f, char *buf,
         size_t k = strlen(what);
         if (f->target.kind == SB_TARGET_HOSTS)
             for (size_t i = 0; i < f->target.hosts.n; i++)
-                snprintf(what + strlen(what), sizeof(what) - strlen(what), "%s%s",
-                         i ? "," : " ", s->hosts[f->target.hosts.idx[i]].name);
+                snprintf(what + strlen(what), sizeof(what) - strlen(what), "%s%s", i ? "," : " ",
+                         s->hosts[f->target.hosts.idx[i]].name);
         else
             snprintf(what + k, sizeof(what) - k, " %s", targets[f->target.kind]);
         if (f->kind != SB_FAULT_PARTITION)
@@ -354,7 +353,6 @@ void scenario_fault_describe(const sb_scenario *s, const sb_fault *f, char *buf,
         sb_format_duration(f->for_ns, d, sizeof(d));
         snprintf(dur, sizeof(dur), " for %s", d);
     }
-    snprintf(buf, len, "#%-3d %8s  %s%s%s%s  (line %d%s)", f->id, at,
-             scenario_fault_name(f->kind), what, dur, note, f->line,
-             f->generator >= 0 ? ", random schedule" : "");
+    snprintf(buf, len, "#%-3d %8s  %s%s%s%s  (line %d%s)", f->id, at, scenario_fault_name(f->kind),
+             what, dur, note, f->line, f->generator >= 0 ? ", random schedule" : "");
 }

@@ -45,8 +45,8 @@ int main(int argc, char **argv)
     if (argc < 3)
         return usage();
     const char *path = argv[1];
-    sb_clockctl *c = !strcmp(argv[2], "create") ? clockctl_create(path, err)
-                                                 : clockctl_open(path, err);
+    sb_clockctl *c =
+        !strcmp(argv[2], "create") ? clockctl_create(path, err) : clockctl_open(path, err);
     if (!c) {
         fprintf(stderr, "sbclockctl: %s\n", err);
         return 2;

@@ -29,7 +29,8 @@ redisReply *fread_command(sb_fread *fr, const char *key, const char *fmt, ...)
             return NULL;
         }
         if (!fr->conn[h])
-            fr->conn[h] = deploy_connect_oob(fr->deploy, h, SB_PROC_REDIS, SB_OOB_CONNECT_TIMEOUT_NS, err);
+            fr->conn[h] =
+                deploy_connect_oob(fr->deploy, h, SB_PROC_REDIS, SB_OOB_CONNECT_TIMEOUT_NS, err);
         if (!fr->conn[h]) {
             snprintf(fr->errstr, sizeof(fr->errstr), "%s", err);
             return NULL;
@@ -55,8 +56,8 @@ static redisContext *fread_conn(sb_fread *fr, int host)
     if (host < 0)
         return fr->rc;
     char err[SB_ERR_LEN] = "";
-    if (!fr->conn[host] &&
-        !(fr->conn[host] = deploy_connect_oob(fr->deploy, host, SB_PROC_REDIS, SB_OOB_CONNECT_TIMEOUT_NS, err)))
+    if (!fr->conn[host] && !(fr->conn[host] = deploy_connect_oob(fr->deploy, host, SB_PROC_REDIS,
+                                                                 SB_OOB_CONNECT_TIMEOUT_NS, err)))
         snprintf(fr->errstr, sizeof(fr->errstr), "%s", err);
     return fr->conn[host];
 }
@@ -79,7 +80,9 @@ int fread_keys(sb_fread *fr, const char *pattern, int (*each)(const char *key, v
         if (!r || r->type != REDIS_REPLY_ARRAY) {
             if (rc)
                 snprintf(fr->errstr, sizeof(fr->errstr), "KEYS %s: %s", pattern,
-                         !r ? rc->errstr : r->type == REDIS_REPLY_ERROR ? r->str : "not an array");
+                         !r                             ? rc->errstr
+                         : r->type == REDIS_REPLY_ERROR ? r->str
+                                                        : "not an array");
             if (r)
                 freeReplyObject(r);
             return -1;
@@ -163,7 +166,8 @@ static sb_outcome set_apply(const sb_workload *w, sb_wctx *x, const sb_wop *op, 
     sb_sentinel_client *c = x->c;
     (void)out_value;
     /* In a cluster the set is spread over SET_CLUSTER_KEYS keys (so over
-     * every shard, and over enough slots that moving some moves keys): value v goes to "<key>:<v mod SET_CLUSTER_KEYS>". */
+     * every shard, and over enough slots that moving some moves keys): value v goes to "<key>:<v
+     * mod SET_CLUSTER_KEYS>". */
     char key[160];
     if (x->s->deployment.kind == SB_DEPLOY_CLUSTER)
         snprintf(key, sizeof(key), "%s:%lld", w->key, (long long)(op->arg % SET_CLUSTER_KEYS));
@@ -241,7 +245,6 @@ static int set_final_read(const sb_workload *w, sb_fread *fr, sb_buf *value, cha
 static const char *const cas_script =
     "local v = redis.call('GET', KEYS[1]) "
     "if v == ARGV[1] then redis.call('SET', KEYS[1], ARGV[2]) return 1 end return 0";
-
 
 enum { REG_READ = 0, REG_WRITE, REG_CAS };
 
@@ -385,7 +388,8 @@ static void counter_generate(const sb_workload *w, int process, int n_processes,
 {
     (void)n_processes;
     uint64_t h = wl_mix(((uint64_t)process << 40) ^ seq);
-    int read = (h % 4) == 0, key = w->counter_keys > 1 ? (int)((h >> 8) % (uint64_t)w->counter_keys) : 0;
+    int read = (h % 4) == 0,
+        key = w->counter_keys > 1 ? (int)((h >> 8) % (uint64_t)w->counter_keys) : 0;
     op->arg = ((int64_t)key << 1) | read;
     snprintf(op->f, sizeof(op->f), "%s", read ? "read" : "incr");
     if (w->counter_keys > 1)
@@ -455,7 +459,6 @@ static int counter_final_read(const sb_workload *w, sb_fread *fr, sb_buf *value,
 }
 
 /* ====== Table ====== */
-
 
 static const sb_workload_kind workloads[] = {
     {"set", set_generate, set_apply, set_final_read, NULL, NULL, NULL},

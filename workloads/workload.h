@@ -47,20 +47,19 @@ typedef struct sb_wop {
 
 /* What a worker hands its workload on each operation. */
 typedef struct sb_wctx {
-    sb_sentinel_client *c;     /* the master (via the sentinels, or the primary) */
+    sb_sentinel_client *c; /* the master (via the sentinels, or the primary) */
     const sb_scenario *s;
-    const sb_lab *lab;         /* the worker is already in its host's namespace */
+    const sb_lab *lab; /* the worker is already in its host's namespace */
     int process;
-    const sb_recorder *rec;    /* recorder_elapsed_ns(): times on the history's clock */
-    void *state;               /* the workload's own, from worker_new (or NULL) */
+    const sb_recorder *rec; /* recorder_elapsed_ns(): times on the history's clock */
+    void *state;            /* the workload's own, from worker_new (or NULL) */
 } sb_wctx;
 
 typedef struct sb_workload_kind {
     const char *name;
     /* Next operation of worker `process` (0-based) of n_processes; seq counts
      * this worker's operations from 0. Deterministic in its arguments. */
-    void (*generate)(const sb_workload *w, int process, int n_processes, uint64_t seq,
-                     sb_wop *op);
+    void (*generate)(const sb_workload *w, int process, int n_processes, uint64_t seq, sb_wop *op);
     /* Applies op. On OK, may put the completion's value (JSON text) into
      * out_value (left empty: the invocation's value is repeated). */
     sb_outcome (*apply)(const sb_workload *w, sb_wctx *x, const sb_wop *op, sb_buf *out_value,

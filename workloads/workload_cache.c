@@ -49,12 +49,12 @@ static const char *const release_script =
 
 typedef struct cache_worker {
     const sb_scenario *s;
-    CURL *curl;           /* one connection to the origin, kept alive */
-    redisContext *sub;    /* memolock: pub/sub connection to the master */
+    CURL *curl;        /* one connection to the origin, kept alive */
+    redisContext *sub; /* memolock: pub/sub connection to the master */
     int sub_host;
-    void *redlock;        /* redlock: the lock workload's state */
-    sb_buf body;          /* the last HTTP answer */
-    uint64_t gets;        /* for unique lock tokens */
+    void *redlock; /* redlock: the lock workload's state */
+    sb_buf body;   /* the last HTTP answer */
+    uint64_t gets; /* for unique lock tokens */
 } cache_worker;
 
 typedef struct fetch_info {
@@ -300,7 +300,8 @@ static int sub_read(cache_worker *cw, int64_t timeout_ns, redisReply **out)
             return -1;
         if (n == 0)
             continue;
-        if (redisBufferRead(cw->sub) != REDIS_OK || redisGetReplyFromReader(cw->sub, &r) != REDIS_OK)
+        if (redisBufferRead(cw->sub) != REDIS_OK ||
+            redisGetReplyFromReader(cw->sub, &r) != REDIS_OK)
             return -1;
     }
     *out = r;
@@ -464,14 +465,13 @@ static int get_locked(cache_worker *cw, sb_wctx *x, int k, get_state *g, sb_outc
         if (hit != 0)
             return hit;
     }
-    snprintf(why, whylen, "starved: no value after %lld ms",
-             (long long)(waited(g) / SB_NS_PER_MS));
+    snprintf(why, whylen, "starved: no value after %lld ms", (long long)(waited(g) / SB_NS_PER_MS));
     return 0;
 }
 
 /* MemoLock, first version and fixed: 1 value, 0 gave up, -1 error. */
-static int get_memolock(cache_worker *cw, sb_wctx *x, int k, get_state *g, int fixed,
-                        sb_outcome *o, char *why, size_t whylen)
+static int get_memolock(cache_worker *cw, sb_wctx *x, int k, get_state *g, int fixed, sb_outcome *o,
+                        char *why, size_t whylen)
 {
     const sb_cache_cfg *cc = &x->s->workload.cache;
     while (waited(g) < cc->give_up_ns) {
@@ -525,8 +525,7 @@ static int get_memolock(cache_worker *cw, sb_wctx *x, int k, get_state *g, int f
         if (!fixed)
             break; /* the first MemoLock listens once, for as long as it takes */
     }
-    snprintf(why, whylen, "starved: no value after %lld ms",
-             (long long)(waited(g) / SB_NS_PER_MS));
+    snprintf(why, whylen, "starved: no value after %lld ms", (long long)(waited(g) / SB_NS_PER_MS));
     return 0;
 }
 
@@ -553,8 +552,7 @@ static void get_value(const get_state *g, int k, sb_buf *out)
     sb_buf_puts(out, "}");
 }
 
-static sb_outcome do_get(cache_worker *cw, sb_wctx *x, int k, sb_buf *out, char *why,
-                         size_t whylen)
+static sb_outcome do_get(cache_worker *cw, sb_wctx *x, int k, sb_buf *out, char *why, size_t whylen)
 {
     const sb_cache_cfg *cc = &x->s->workload.cache;
     char key[160];
@@ -574,7 +572,9 @@ static sb_outcome do_get(cache_worker *cw, sb_wctx *x, int k, sb_buf *out, char 
         g.missed_at = sb_now_ns();
         switch (cc->strategy) {
         case SB_CACHE_LOCK:
-        case SB_CACHE_REDLOCK: got = get_locked(cw, x, k, &g, &o, why, whylen); break;
+        case SB_CACHE_REDLOCK:
+            got = get_locked(cw, x, k, &g, &o, why, whylen);
+            break;
         case SB_CACHE_MEMOLOCK:
         case SB_CACHE_MEMOLOCK_FIXED:
             got = get_memolock(cw, x, k, &g, cc->strategy == SB_CACHE_MEMOLOCK_FIXED, &o, why,
@@ -704,7 +704,8 @@ int cache_record_origin(const sb_scenario *s, const sb_lab *lab, sb_recorder *re
     json_t *unused;
     if (!stats)
         rc = -1;
-    json_object_foreach(json_object_get(stats, "keys"), key, unused) {
+    json_object_foreach(json_object_get(stats, "keys"), key, unused)
+    {
         char path[1700];
         char *esc = curl_easy_escape(curl, key, 0);
         snprintf(path, sizeof(path), "/log/%s", esc ? esc : key);
@@ -717,9 +718,10 @@ int cache_record_origin(const sb_scenario *s, const sb_lab *lab, sb_recorder *re
         int64_t start = json_integer_value(json_object_get(log, "monotonic_start_ns"));
         json_t *times = json_array(), *ms;
         size_t i;
-        json_array_foreach(json_object_get(log, "arrivals_ms"), i, ms) {
-            json_array_append_new(times,
-                                  json_integer(start + (int64_t)(json_number_value(ms) * 1e6) - t0));
+        json_array_foreach(json_object_get(log, "arrivals_ms"), i, ms)
+        {
+            json_array_append_new(
+                times, json_integer(start + (int64_t)(json_number_value(ms) * 1e6) - t0));
         }
         truncated |= json_is_true(json_object_get(log, "truncated"));
         json_object_set_new(arrivals, key, times);

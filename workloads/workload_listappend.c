@@ -27,8 +27,6 @@
 #define MAX_MOPS 4
 #define TXNS_PER_GEN 64
 
-
-
 /* The micro-ops of (process, seq): n, and per op its kind, key and value. */
 typedef struct mops {
     int n;
@@ -49,7 +47,8 @@ static void plan(int process, int n_processes, uint64_t seq, mops *m)
         /* Unique over the run: worker p of n owns p, p+n, ...; each
          * transaction has MAX_MOPS slots. */
         m->value[i] =
-            (int64_t)((seq * (uint64_t)n_processes + (uint64_t)process) * MAX_MOPS + (uint64_t)i) + 1;
+            (int64_t)((seq * (uint64_t)n_processes + (uint64_t)process) * MAX_MOPS + (uint64_t)i) +
+            1;
         h = wl_mix(h);
     }
 }
@@ -145,8 +144,8 @@ sb_outcome listappend_apply(const sb_workload *w, sb_wctx *x, const sb_wop *op, 
         o = m.append[i] ? call(x, 3, rpush, &r, why, whylen) : call(x, 4, lrange, &r, why, whylen);
         if (o != SB_OUTCOME_OK || r->type != REDIS_REPLY_STATUS) {
             if (o == SB_OUTCOME_OK) {
-                snprintf(why, whylen, "%s not queued (reply type %d)", m.append[i] ? "RPUSH" : "LRANGE",
-                         r->type);
+                snprintf(why, whylen, "%s not queued (reply type %d)",
+                         m.append[i] ? "RPUSH" : "LRANGE", r->type);
                 freeReplyObject(r);
             }
             /* Not queued, or the connection is gone: the server discards
@@ -212,7 +211,9 @@ static int read_list(const char *key, void *arg)
     int rc = 0;
     if (!r || r->type != REDIS_REPLY_ARRAY) {
         sb_err_set(fl->err, "LRANGE %s: %s", key,
-                   !r ? fread_errstr(fl->fr) : r->type == REDIS_REPLY_ERROR ? r->str : "not an array");
+                   !r                             ? fread_errstr(fl->fr)
+                   : r->type == REDIS_REPLY_ERROR ? r->str
+                                                  : "not an array");
         rc = -1;
     } else {
         const char *name = key + strlen(fl->w->key) + 1, *tag_end;

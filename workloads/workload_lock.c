@@ -39,7 +39,6 @@ typedef struct lock_worker {
     uint64_t holds;                   /* holds so far, for the pause */
 } lock_worker;
 
-
 void *lock_worker_new(const sb_scenario *s, int process)
 {
     (void)process;
@@ -80,8 +79,8 @@ static void key_of(const sb_workload *w, const char *suffix, char *out, size_t l
 }
 
 /* One command on a redlock node over the worker's own connection. */
-static sb_outcome node_call(lock_worker *lw, const sb_wctx *x, size_t i, int argc, const char **argv,
-                            redisReply **reply, char *why, size_t whylen)
+static sb_outcome node_call(lock_worker *lw, const sb_wctx *x, size_t i, int argc,
+                            const char **argv, redisReply **reply, char *why, size_t whylen)
 {
     const sb_client_cfg *cfg = &x->c->cfg;
     int host = lw->s->workload.lock.nodes.idx[i];
@@ -189,8 +188,9 @@ int lock_acquire(void *state, sb_wctx *x, const char *lockkey, const char *token
     if ((size_t)got >= quorum && *validity_ns > 0)
         return 1;
     lock_release_all(lw, x, lockkey, token, maybe);
-    snprintf(why, whylen, "%d of %zu nodes granted the lock (quorum %zu), validity %lld ms%s%s", got,
-             lw->n, quorum, (long long)(*validity_ns / SB_NS_PER_MS), e[0] ? "; last error: " : "", e);
+    snprintf(why, whylen, "%d of %zu nodes granted the lock (quorum %zu), validity %lld ms%s%s",
+             got, lw->n, quorum, (long long)(*validity_ns / SB_NS_PER_MS),
+             e[0] ? "; last error: " : "", e);
     return unknown ? -1 : 0;
 }
 
@@ -213,8 +213,9 @@ sb_outcome lock_apply(const sb_workload *w, sb_wctx *x, const sb_wop *op, sb_buf
         return a == 0 ? SB_OUTCOME_FAIL : SB_OUTCOME_INFO;
     }
     int64_t acquired = now_rel(x);
-    sb_buf_printf(out_value, "{\"lock\":\"%s\",\"ttl_ms\":%lld,\"acquired\":%lld,\"validity_ms\":%lld",
-                  w->key, (long long)(k->ttl_ns / SB_NS_PER_MS), (long long)acquired,
+    sb_buf_printf(out_value,
+                  "{\"lock\":\"%s\",\"ttl_ms\":%lld,\"acquired\":%lld,\"validity_ms\":%lld", w->key,
+                  (long long)(k->ttl_ns / SB_NS_PER_MS), (long long)acquired,
                   (long long)(validity / SB_NS_PER_MS));
     sb_outcome o = SB_OUTCOME_OK;
     redisReply *r;
@@ -270,7 +271,9 @@ int lock_final_read(const sb_workload *w, sb_fread *fr, sb_buf *value, char *err
     redisReply *r = fread_command(fr, reskey, "LRANGE %s 0 -1", reskey);
     if (!r || r->type != REDIS_REPLY_ARRAY) {
         sb_err_set(err, "LRANGE %s: %s", reskey,
-                   !r ? fread_errstr(fr) : r->type == REDIS_REPLY_ERROR ? r->str : "not an array");
+                   !r                             ? fread_errstr(fr)
+                   : r->type == REDIS_REPLY_ERROR ? r->str
+                                                  : "not an array");
         if (r)
             freeReplyObject(r);
         return -1;
@@ -278,8 +281,8 @@ int lock_final_read(const sb_workload *w, sb_fread *fr, sb_buf *value, char *err
     sb_buf_puts(value, "{\"resource\":[");
     for (size_t i = 0; i < r->elements; i++) {
         sb_buf_puts(value, i ? "," : "");
-        sb_buf_json_string(value, r->element[i]->type == REDIS_REPLY_STRING ? r->element[i]->str
-                                                                            : "?");
+        sb_buf_json_string(value,
+                           r->element[i]->type == REDIS_REPLY_STRING ? r->element[i]->str : "?");
     }
     sb_buf_puts(value, "]}");
     freeReplyObject(r);

@@ -25,7 +25,6 @@ typedef struct stale_worker {
     size_t turn;
 } stale_worker;
 
-
 void *stale_worker_new(const sb_scenario *s, int process)
 {
     stale_worker *sw = calloc(1, sizeof(*sw));
@@ -46,14 +45,14 @@ void stale_worker_free(void *state)
     free(sw);
 }
 
-
 void stale_generate(const sb_workload *w, int process, int n_processes, uint64_t seq, sb_wop *op)
 {
     (void)w;
     uint64_t h = wl_mix(((uint64_t)process << 40) ^ seq);
     if (h % 2 == 0) {
         snprintf(op->f, sizeof(op->f), "write");
-        snprintf(op->value, sizeof(op->value), "{\"k\":\"k%d\",\"v\":%" PRIu64 "}", process, seq + 1);
+        snprintf(op->value, sizeof(op->value), "{\"k\":\"k%d\",\"v\":%" PRIu64 "}", process,
+                 seq + 1);
         op->arg = -1;
         return;
     }
@@ -99,9 +98,9 @@ sb_outcome stale_apply(const sb_workload *w, sb_wctx *x, const sb_wop *op, sb_bu
     sw->turn++;
     sw->last_node = host;
     if (!sw->conn[host]) {
-        sw->conn[host] = client_connect(lab_host_addr(x->lab, host), d->redis_port,
-                                        x->c->cfg.connect_timeout_ns, x->c->cfg.timeout_ns, why,
-                                        whylen);
+        sw->conn[host] =
+            client_connect(lab_host_addr(x->lab, host), d->redis_port, x->c->cfg.connect_timeout_ns,
+                           x->c->cfg.timeout_ns, why, whylen);
         if (!sw->conn[host])
             return SB_OUTCOME_FAIL;
     }

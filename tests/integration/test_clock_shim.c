@@ -393,7 +393,8 @@ static void redis_time_follows_sbclockctl(void **state)
         if (near(skew, -20 * SB_NS_PER_S))
             shifted++;
         else if (!near(skew, -30 * SB_NS_PER_S))
-            fail_msg("strobe through sbclockctl: TIME is %+.3f s from the host", (double)skew / SB_NS_PER_S);
+            fail_msg("strobe through sbclockctl: TIME is %+.3f s from the host",
+                     (double)skew / SB_NS_PER_S);
         sb_sleep_ns(40 * SB_NS_PER_MS);
     }
     assert_true(shifted > 0);

@@ -41,9 +41,8 @@ static int setup(void **state)
         char conf[128];
         snprintf(conf, sizeof(conf), "%s/nodes.conf", F.dir);
         execl("/usr/bin/redis-server", "redis-server", "--port", "0", "--unixsocket", F.sock,
-              "--cluster-enabled", "yes", "--cluster-config-file", conf, "--dir", F.dir,
-              "--save", "", "--appendonly", "no", "--daemonize", "no", "--logfile",
-              "", (char *)NULL);
+              "--cluster-enabled", "yes", "--cluster-config-file", conf, "--dir", F.dir, "--save",
+              "", "--appendonly", "no", "--daemonize", "no", "--logfile", "", (char *)NULL);
         _exit(127);
     }
     for (int i = 0; i < 200 && !F.rc; i++) {
@@ -112,9 +111,16 @@ static void random_keys_agree_with_cluster_keyslot(void **state)
 static void the_specifications_examples_agree(void **state)
 {
     (void)state;
-    static const char *const keys[] = {"123456789", "{user1000}.following", "{user1000}.followers",
-                                       "foo{}{bar}", "foo{{bar}}zap", "foo{bar}{zap}", "{}", "{",
-                                       "}{a}", "somekey"};
+    static const char *const keys[] = {"123456789",
+                                       "{user1000}.following",
+                                       "{user1000}.followers",
+                                       "foo{}{bar}",
+                                       "foo{{bar}}zap",
+                                       "foo{bar}{zap}",
+                                       "{}",
+                                       "{",
+                                       "}{a}",
+                                       "somekey"};
     for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
         assert_int_equal(sb_keyslot(keys[i], strlen(keys[i])), keyslot(keys[i], strlen(keys[i])));
 }

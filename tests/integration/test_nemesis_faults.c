@@ -49,19 +49,26 @@ static const char *scenario_text =
     "                 \"config\": {\"down-after-milliseconds\": 60000}}},\n"
     " \"clients\": [{\"host\": \"n1\"}], \"workload\": {\"kind\": \"set\"},\n"
     " \"nemesis\": [\n"
-    "  {\"at\": \"1s\", \"fault\": \"partition\", \"shape\": \"isolate\", \"target\": \"master\"},\n" /* 0 */
-    "  {\"at\": \"2s\", \"fault\": \"heal\"},\n"                                               
-    "  {\"at\": \"3s\", \"fault\": \"partition\", \"shape\": \"one-way\", \"from\": [\"n1\"], \"to\": [\"n2\"]},\n" /* 2 */
-    "  {\"at\": \"4s\", \"fault\": \"pause\", \"target\": \"replica\", \"for\": \"1s\"},\n"        
-    "  {\"at\": \"6s\", \"fault\": \"kill\", \"target\": \"n3\"},\n"                              
-    "  {\"at\": \"7s\", \"fault\": \"restart\", \"target\": \"n3\"},\n"                           
-    "  {\"at\": \"8s\", \"fault\": \"clock\", \"op\": \"bump\", \"delta\": \"+30s\", \"target\": [\"n2\"], \"process\": \"redis\"},\n" /* 7 */
-    "  {\"at\": \"9s\", \"fault\": \"clock\", \"op\": \"reset\", \"target\": [\"n2\"], \"process\": \"redis\"},\n" /* 8 */
-    "  {\"at\": \"10s\", \"fault\": \"loss\", \"hosts\": [\"n2\"], \"peers\": [\"n1\"], \"probability\": 0.5, \"for\": \"1s\"},\n" /* 9 */
-    "  {\"at\": \"12s\", \"fault\": \"bandwidth\", \"hosts\": [\"n3\"], \"rate\": \"2mbit\"},\n"   
-    "  {\"at\": \"13s\", \"fault\": \"netem\", \"hosts\": [\"n3\"], \"delay\": \"50ms\", \"optional\": true},\n" /* 12 */
+    "  {\"at\": \"1s\", \"fault\": \"partition\", \"shape\": \"isolate\", \"target\": "
+    "\"master\"},\n" /* 0 */
+    "  {\"at\": \"2s\", \"fault\": \"heal\"},\n"
+    "  {\"at\": \"3s\", \"fault\": \"partition\", \"shape\": \"one-way\", \"from\": [\"n1\"], "
+    "\"to\": [\"n2\"]},\n" /* 2 */
+    "  {\"at\": \"4s\", \"fault\": \"pause\", \"target\": \"replica\", \"for\": \"1s\"},\n"
+    "  {\"at\": \"6s\", \"fault\": \"kill\", \"target\": \"n3\"},\n"
+    "  {\"at\": \"7s\", \"fault\": \"restart\", \"target\": \"n3\"},\n"
+    "  {\"at\": \"8s\", \"fault\": \"clock\", \"op\": \"bump\", \"delta\": \"+30s\", \"target\": "
+    "[\"n2\"], \"process\": \"redis\"},\n" /* 7 */
+    "  {\"at\": \"9s\", \"fault\": \"clock\", \"op\": \"reset\", \"target\": [\"n2\"], "
+    "\"process\": \"redis\"},\n" /* 8 */
+    "  {\"at\": \"10s\", \"fault\": \"loss\", \"hosts\": [\"n2\"], \"peers\": [\"n1\"], "
+    "\"probability\": 0.5, \"for\": \"1s\"},\n" /* 9 */
+    "  {\"at\": \"12s\", \"fault\": \"bandwidth\", \"hosts\": [\"n3\"], \"rate\": \"2mbit\"},\n"
+    "  {\"at\": \"13s\", \"fault\": \"netem\", \"hosts\": [\"n3\"], \"delay\": \"50ms\", "
+    "\"optional\": true},\n" /* 12 */
     "  {\"at\": \"14s\", \"fault\": \"pause\", \"target\": \"n3\", \"process\": \"sentinel\"},\n"
-    "  {\"at\": \"15s\", \"fault\": \"clock\", \"op\": \"strobe\", \"delta\": \"10s\", \"period\": \"100ms\", \"duration\": \"30s\", \"target\": \"n3\"}\n"
+    "  {\"at\": \"15s\", \"fault\": \"clock\", \"op\": \"strobe\", \"delta\": \"10s\", \"period\": "
+    "\"100ms\", \"duration\": \"30s\", \"target\": \"n3\"}\n"
     " ],\n"
     " \"checkers\": [\"set\"]}\n";
 
@@ -145,7 +152,8 @@ static int teardown(void **state)
     F.s = NULL;
     char cmd[256], prefix[64];
     snprintf(prefix, sizeof(prefix), "sb-%s-", F.run_id);
-    int left = entries_with_prefix("/run/netns", prefix) + entries_with_prefix("/run/splitbrain", F.run_id);
+    int left = entries_with_prefix("/run/netns", prefix) +
+               entries_with_prefix("/run/splitbrain", F.run_id);
     if (left) {
         /* cmocka does not fail the program on a failed group teardown:
          * main() does, and the lab's own log says what went wrong. */
@@ -193,9 +201,8 @@ static int ping(int from, int to, sb_proc_kind kind)
     if (lab_enter(F.lab, from, err) == -1)
         fail_msg("%s", err);
     int port = kind == SB_PROC_REDIS ? 6379 : 26379;
-    redisContext *c =
-        client_connect(lab_host_addr(F.lab, to), port, 400 * SB_NS_PER_MS, 400 * SB_NS_PER_MS, err,
-                       sizeof(err));
+    redisContext *c = client_connect(lab_host_addr(F.lab, to), port, 400 * SB_NS_PER_MS,
+                                     400 * SB_NS_PER_MS, err, sizeof(err));
     int ok = 0;
     if (c) {
         redisReply *r = redisCommand(c, "PING");
@@ -284,9 +291,9 @@ static void partitions_cut_and_heal(void **state)
     apply(0); /* isolate the master: n1 */
     assert_false(ping(1, 0, SB_PROC_REDIS));
     assert_false(ping(2, 0, SB_PROC_SENTINEL));
-    assert_true(ping(1, 2, SB_PROC_REDIS)); /* n2 <-> n3 untouched */
+    assert_true(ping(1, 2, SB_PROC_REDIS));  /* n2 <-> n3 untouched */
     assert_true(ping_oob(0, SB_PROC_REDIS)); /* the controller still reaches n1 */
-    apply(1); /* heal */
+    apply(1);                                /* heal */
     assert_true(ping(1, 0, SB_PROC_REDIS));
     assert_true(ping(2, 0, SB_PROC_SENTINEL));
 
@@ -362,7 +369,7 @@ static void bandwidth_sets_tbf_and_heal_removes_it(void **state)
     assert_int_equal(lab_leave(F.lab, err), 0);
     assert_string_equal(kind, "tbf");
     assert_true(ping(0, 2, SB_PROC_REDIS)); /* slow, not cut */
-    apply(1); /* heal clears qdiscs too */
+    apply(1);                               /* heal clears qdiscs too */
     assert_int_equal(lab_enter(F.lab, 2, err), 0);
     assert_int_equal(qdisc_root_kind("eth0", kind, sizeof(kind), err), 0);
     assert_int_equal(lab_leave(F.lab, err), 0);
@@ -390,7 +397,8 @@ static void netem_without_kernel_support_is_reported(void **state)
     /* The same fault, required, fails the preflight with the reason. */
     char *text = strdup(scenario_text);
     char *opt = strstr(text, ", \"optional\": true");
-    memmove(opt, opt + strlen(", \"optional\": true"), strlen(opt + strlen(", \"optional\": true")) + 1);
+    memmove(opt, opt + strlen(", \"optional\": true"),
+            strlen(opt + strlen(", \"optional\": true")) + 1);
     sb_scenario *s2 = scenario_parse("required.json", text, err);
     assert_non_null(s2);
     sb_nemesis *n2 = nemesis_new(F.lab, F.d, s2, F.rec);

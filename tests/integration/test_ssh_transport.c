@@ -155,8 +155,8 @@ static void test_run_status_and_output(void **state)
         sb_buf out;
         sb_buf_init(&out);
         /* the command runs on that host: its namespace has its address */
-        int code = ssh_run(conn[i], "ip -o -4 addr show dev eth0; echo to-stderr >&2; exit 3",
-                           NULL, 0, &out, 10 * SB_NS_PER_S, err);
+        int code = ssh_run(conn[i], "ip -o -4 addr show dev eth0; echo to-stderr >&2; exit 3", NULL,
+                           0, &out, 10 * SB_NS_PER_S, err);
         assert_int_equal(code, 3);
         sb_buf_puts(&out, "");
         assert_non_null(strstr(out.data, addr[i]));
@@ -256,9 +256,8 @@ static void test_sudo_wraps_the_command(void **state)
     assert_non_null(s);
     sb_buf out;
     sb_buf_init(&out);
-    assert_int_equal(ssh_run(s, "printf '%s|' \"it's\" \"$0\"", NULL, 0, &out,
-                             10 * SB_NS_PER_S, err),
-                     0);
+    assert_int_equal(
+        ssh_run(s, "printf '%s|' \"it's\" \"$0\"", NULL, 0, &out, 10 * SB_NS_PER_S, err), 0);
     sb_buf_puts(&out, "");
     assert_string_equal(out.data, "it's|sh|");
     sb_buf_free(&out);

@@ -23,8 +23,9 @@ static void rejecting_error_replies_are_fail(void **state)
                      SB_OUTCOME_FAIL);
     assert_int_equal(client_classify_error("MOVED 3999 127.0.0.1:6381"), SB_OUTCOME_FAIL);
     assert_int_equal(client_classify_error("ASK 3999 127.0.0.1:6381"), SB_OUTCOME_FAIL);
-    assert_int_equal(client_classify_error("OOM command not allowed when used memory > 'maxmemory'."),
-                     SB_OUTCOME_FAIL);
+    assert_int_equal(
+        client_classify_error("OOM command not allowed when used memory > 'maxmemory'."),
+        SB_OUTCOME_FAIL);
 }
 
 static void unknown_error_replies_are_info(void **state)

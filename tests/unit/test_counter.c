@@ -49,10 +49,11 @@ static long long fig(const sb_check_result *r, const char *name)
 static void reads_within_bounds_are_valid(void **state)
 {
     (void)state;
-    const char *l[] = {"0 invoke incr 1", "0 ok incr 1", "1 invoke incr 1", "2 invoke read null",
-                       "2 ok read 2", /* the concurrent incr may have happened */
-                       "1 ok incr 2",  "2 invoke read null", "2 ok read 2", "-2 invoke read null",
-                       "-2 ok read 2", NULL};
+    const char *l[] = {
+        "0 invoke incr 1",     "0 ok incr 1",        "1 invoke incr 1",
+        "2 invoke read null",  "2 ok read 2", /* the concurrent incr may have happened */
+        "1 ok incr 2",         "2 invoke read null", "2 ok read 2",
+        "-2 invoke read null", "-2 ok read 2",       NULL};
     sb_check_result r = check(l);
     assert_int_equal(r.verdict, SB_VERDICT_VALID);
     assert_int_equal(fig(&r, "bad_reads"), 0);
@@ -63,15 +64,20 @@ static void reads_within_bounds_are_valid(void **state)
 static void stale_and_impossible_reads_are_caught(void **state)
 {
     (void)state;
-    const char *stale[] = {"0 invoke incr 1", "0 ok incr 1", "0 invoke incr 1", "0 ok incr 2",
-                           "2 invoke read null", "2 ok read 1", "-2 invoke read null", "-2 ok read 2",
-                           NULL};
+    const char *stale[] = {"0 invoke incr 1",     "0 ok incr 1",        "0 invoke incr 1",
+                           "0 ok incr 2",         "2 invoke read null", "2 ok read 1",
+                           "-2 invoke read null", "-2 ok read 2",       NULL};
     sb_check_result r = check(stale);
     assert_int_equal(r.verdict, SB_VERDICT_INVALID);
     assert_int_equal(fig(&r, "bad_reads"), 1);
     check_result_free(&r);
-    const char *too_high[] = {"0 invoke incr 1", "0 ok incr 1", "2 invoke read null", "2 ok read 3",
-                              "-2 invoke read null", "-2 ok read 1", NULL};
+    const char *too_high[] = {"0 invoke incr 1",
+                              "0 ok incr 1",
+                              "2 invoke read null",
+                              "2 ok read 3",
+                              "-2 invoke read null",
+                              "-2 ok read 1",
+                              NULL};
     r = check(too_high);
     assert_int_equal(r.verdict, SB_VERDICT_INVALID);
     check_result_free(&r);
@@ -80,9 +86,9 @@ static void stale_and_impossible_reads_are_caught(void **state)
 static void lost_increments_show_in_the_final_read(void **state)
 {
     (void)state;
-    const char *l[] = {"0 invoke incr 1", "0 ok incr 1", "0 invoke incr 1", "0 ok incr 2",
-                       "0 invoke incr 1", "0 ok incr 3", "-2 invoke read null", "-2 ok read 1",
-                       NULL};
+    const char *l[] = {"0 invoke incr 1",     "0 ok incr 1",     "0 invoke incr 1",
+                       "0 ok incr 2",         "0 invoke incr 1", "0 ok incr 3",
+                       "-2 invoke read null", "-2 ok read 1",    NULL};
     sb_check_result r = check(l);
     assert_int_equal(r.verdict, SB_VERDICT_INVALID);
     assert_int_equal(fig(&r, "lost"), 2);
@@ -93,20 +99,23 @@ static void info_and_fail_increments(void **state)
 {
     (void)state;
     /* An info increment may or may not be applied: 1 or 2 are both fine. */
-    const char *a[] = {"0 invoke incr 1", "0 ok incr 1", "1 invoke incr 1", "1 info incr 1",
-                       "-2 invoke read null", "-2 ok read 2", NULL};
+    const char *a[] = {
+        "0 invoke incr 1", "0 ok incr 1", "1 invoke incr 1", "1 info incr 1", "-2 invoke read null",
+        "-2 ok read 2",    NULL};
     sb_check_result r = check(a);
     assert_int_equal(r.verdict, SB_VERDICT_VALID);
     assert_int_equal(fig(&r, "unacknowledged_applied"), 1);
     check_result_free(&r);
-    const char *b[] = {"0 invoke incr 1", "0 ok incr 1", "1 invoke incr 1", "1 info incr 1",
-                       "-2 invoke read null", "-2 ok read 1", NULL};
+    const char *b[] = {
+        "0 invoke incr 1", "0 ok incr 1", "1 invoke incr 1", "1 info incr 1", "-2 invoke read null",
+        "-2 ok read 1",    NULL};
     r = check(b);
     assert_int_equal(r.verdict, SB_VERDICT_VALID);
     check_result_free(&r);
     /* A failed increment cannot explain a higher value. */
-    const char *c[] = {"0 invoke incr 1", "0 ok incr 1", "1 invoke incr 1", "1 fail incr 1",
-                       "-2 invoke read null", "-2 ok read 2", NULL};
+    const char *c[] = {
+        "0 invoke incr 1", "0 ok incr 1", "1 invoke incr 1", "1 fail incr 1", "-2 invoke read null",
+        "-2 ok read 2",    NULL};
     r = check(c);
     assert_int_equal(r.verdict, SB_VERDICT_INVALID);
     check_result_free(&r);
@@ -127,12 +136,19 @@ static void no_final_read_is_unknown(void **state)
 static void keyed_counters_are_judged_per_key(void **state)
 {
     (void)state;
-    const char *l[] = {"0 invoke incr {\"k\":\"a\",\"v\":1}", "0 ok incr {\"k\":\"a\",\"v\":1}",
-                       "1 invoke incr {\"k\":\"b\",\"v\":1}", "1 ok incr {\"k\":\"b\",\"v\":1}",
-                       "1 invoke incr {\"k\":\"b\",\"v\":1}", "1 ok incr {\"k\":\"b\",\"v\":2}",
-                       "0 invoke incr {\"k\":\"a\",\"v\":1}", "0 info incr {\"k\":\"a\",\"v\":1}",
-                       "2 invoke read {\"k\":\"a\",\"v\":null}", "2 ok read {\"k\":\"a\",\"v\":2}",
-                       "-2 invoke read null", "-2 ok read {\"a\":2,\"b\":1}", NULL};
+    const char *l[] = {"0 invoke incr {\"k\":\"a\",\"v\":1}",
+                       "0 ok incr {\"k\":\"a\",\"v\":1}",
+                       "1 invoke incr {\"k\":\"b\",\"v\":1}",
+                       "1 ok incr {\"k\":\"b\",\"v\":1}",
+                       "1 invoke incr {\"k\":\"b\",\"v\":1}",
+                       "1 ok incr {\"k\":\"b\",\"v\":2}",
+                       "0 invoke incr {\"k\":\"a\",\"v\":1}",
+                       "0 info incr {\"k\":\"a\",\"v\":1}",
+                       "2 invoke read {\"k\":\"a\",\"v\":null}",
+                       "2 ok read {\"k\":\"a\",\"v\":2}",
+                       "-2 invoke read null",
+                       "-2 ok read {\"a\":2,\"b\":1}",
+                       NULL};
     sb_check_result r = check(l);
     assert_int_equal(r.verdict, SB_VERDICT_INVALID);
     assert_int_equal(fig(&r, "acknowledged"), 3);

@@ -14,7 +14,8 @@
 static void add(sb_history *h, int process, const char *f, const char *node, const char *value,
                 double time_s)
 {
-    sb_op op = {.process = process, .type = process == SB_PROC_NODE ? SB_OP_INFO : SB_OP_OK,
+    sb_op op = {.process = process,
+                .type = process == SB_PROC_NODE ? SB_OP_INFO : SB_OP_OK,
                 .time_ns = (int64_t)(time_s * 1e9)};
     snprintf(op.f, sizeof(op.f), "%s", f);
     if (node)
@@ -37,8 +38,10 @@ static void counts_per_event_and_host(void **state)
     (void)state;
     sb_history *h = history_new();
     add(h, SB_PROC_CONTROLLER, "logs-tailed", NULL, NULL, 0.0);
-    add(h, SB_PROC_NODE, "+tilt", "n2", "{\"process\":\"sentinel\",\"detail\":\"#tilt mode entered\"}", 1.0);
-    add(h, SB_PROC_NODE, "+tilt", "n3", "{\"process\":\"sentinel\",\"detail\":\"#tilt mode entered\"}", 1.5);
+    add(h, SB_PROC_NODE, "+tilt", "n2",
+        "{\"process\":\"sentinel\",\"detail\":\"#tilt mode entered\"}", 1.0);
+    add(h, SB_PROC_NODE, "+tilt", "n3",
+        "{\"process\":\"sentinel\",\"detail\":\"#tilt mode entered\"}", 1.5);
     add(h, SB_PROC_NODE, "+switch-master", "n3",
         "{\"process\":\"sentinel\",\"detail\":\"mymaster 10.77.0.10 6379 10.77.0.12 6379\"}", 2.0);
     sb_check_result r = {0};
@@ -60,7 +63,8 @@ static void quiet_run_that_read_the_logs_is_valid(void **state)
     (void)state;
     sb_history *h = history_new();
     add(h, SB_PROC_CONTROLLER, "logs-tailed", NULL, NULL, 0.0);
-    add(h, SB_PROC_CONTROLLER, "sentinel-views", NULL, "{\"n4\":{\"master\":\"n1\",\"epoch\":0}}", 1.0);
+    add(h, SB_PROC_CONTROLLER, "sentinel-views", NULL, "{\"n4\":{\"master\":\"n1\",\"epoch\":0}}",
+        1.0);
     sb_check_result r = {0};
     assert_true(checker_find("events")->applies(h));
     assert_int_equal(run(h, &r), SB_VERDICT_VALID);
@@ -75,7 +79,8 @@ static void no_mark_no_events_is_unknown(void **state)
 {
     (void)state;
     sb_history *h = history_new();
-    add(h, SB_PROC_CONTROLLER, "sentinel-views", NULL, "{\"n4\":{\"master\":\"n1\",\"epoch\":0}}", 1.0);
+    add(h, SB_PROC_CONTROLLER, "sentinel-views", NULL, "{\"n4\":{\"master\":\"n1\",\"epoch\":0}}",
+        1.0);
     sb_check_result r = {0};
     assert_int_equal(run(h, &r), SB_VERDICT_UNKNOWN);
     check_result_free(&r);

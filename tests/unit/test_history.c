@@ -112,8 +112,9 @@ static void corrupt_middle_line_is_reported_with_its_number(void **state)
     assert_int_equal(sb_write_file(path, text, strlen(text), err), 0);
     assert_null(history_load(path, err));
     assert_non_null(strstr(err, ":2: \"type\" must be invoke, ok, fail or info"));
-    const char *garbage = "{\"index\":0,\"process\":0,\"time\":5,\"type\":\"invoke\",\"f\":\"add\"}\n"
-                          "not json\n{}\n";
+    const char *garbage =
+        "{\"index\":0,\"process\":0,\"time\":5,\"type\":\"invoke\",\"f\":\"add\"}\n"
+        "not json\n{}\n";
     assert_int_equal(sb_write_file(path, garbage, strlen(garbage), err), 0);
     assert_null(history_load(path, err));
     assert_non_null(strstr(err, ":2: not JSON"));

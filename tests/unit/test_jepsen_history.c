@@ -79,8 +79,9 @@ static void assert_value(const sb_op *op, const char *json)
 static void edn_op_maps_are_read(void **state)
 {
     (void)state;
-    sb_history *h = parse("{:process 0, :type :invoke, :f :cas, :value [1 4], :time 123, :index 5}\n"
-                          "{:process 0, :type :ok, :f :cas, :value [1 4], :time 456, :index 6}\n");
+    sb_history *h =
+        parse("{:process 0, :type :invoke, :f :cas, :value [1 4], :time 123, :index 5}\n"
+              "{:process 0, :type :ok, :f :cas, :value [1 4], :time 456, :index 6}\n");
     assert_int_equal(h->n, 2);
     const sb_op *op = &h->ops[0];
     assert_int_equal(op->process, 0);
@@ -129,10 +130,10 @@ static void nil_and_missing_time(void **state)
 static void numbers(void **state)
 {
     (void)state;
-    sb_history *h = parse(
-        "{:process 0, :type :invoke, :f :write, :value -5, :time -3}\n"
-        "{:process 0, :type :ok, :f :cas, :value [-1 +2 0 9223372036854775807 -9223372036854775808]}\n"
-        "{:process 1, :type :ok, :f :x, :value [1.5 -2e3 3M 7N ##Inf ##NaN]}\n");
+    sb_history *h = parse("{:process 0, :type :invoke, :f :write, :value -5, :time -3}\n"
+                          "{:process 0, :type :ok, :f :cas, :value [-1 +2 0 9223372036854775807 "
+                          "-9223372036854775808]}\n"
+                          "{:process 1, :type :ok, :f :x, :value [1.5 -2e3 3M 7N ##Inf ##NaN]}\n");
     assert_value(&h->ops[0], "-5");
     assert_int_equal(h->ops[0].time_ns, -3);
     assert_value(&h->ops[1], "[-1,2,0,9223372036854775807,-9223372036854775808]");
@@ -143,8 +144,9 @@ static void numbers(void **state)
 static void strings_with_escapes(void **state)
 {
     (void)state;
-    sb_history *h = parse("{:process 0, :type :info, :f :write, :value \"a\\\"b\\\\c\\td\\n\\u00e9\\ud83d\\ude00;\", "
-                          ":error \"timed out: \\\"read\\\"\"}\n");
+    sb_history *h = parse(
+        "{:process 0, :type :info, :f :write, :value \"a\\\"b\\\\c\\td\\n\\u00e9\\ud83d\\ude00;\", "
+        ":error \"timed out: \\\"read\\\"\"}\n");
     const sb_op *op = &h->ops[0];
     assert_true(json_is_string(op->value));
     assert_string_equal(json_string_value(op->value), "a\"b\\c\td\n\xc3\xa9\xf0\x9f\x98\x80;");
@@ -155,10 +157,11 @@ static void strings_with_escapes(void **state)
 static void nested_values(void **state)
 {
     (void)state;
-    sb_history *h = parse(
-        "{:process 2, :type :ok, :f :txn, :value [[:append 3 1] [:r 4 [1 2]] (:w \"x\" true) "
-        "#{false} {:a {\"b\" nil}, 5 sym, [1] \\c}]} ; a comment\n"
-        "{:process 2, :type :fail, :f :txn, :value #_ [ignored] [1], :error [:duplicate-key \"etcd: dup\"]}\n");
+    sb_history *h =
+        parse("{:process 2, :type :ok, :f :txn, :value [[:append 3 1] [:r 4 [1 2]] (:w \"x\" true) "
+              "#{false} {:a {\"b\" nil}, 5 sym, [1] \\c}]} ; a comment\n"
+              "{:process 2, :type :fail, :f :txn, :value #_ [ignored] [1], :error [:duplicate-key "
+              "\"etcd: dup\"]}\n");
     assert_value(&h->ops[0], "[[\"append\",3,1],[\"r\",4,[1,2]],[\"w\",\"x\",true],[false],"
                              "{\"5\":\"sym\",\"[1]\":\"c\",\"a\":{\"b\":null}}]");
     assert_value(&h->ops[1], "[1]");
@@ -169,8 +172,9 @@ static void nested_values(void **state)
 static void nemesis_ops_are_kept_as_nemesis(void **state)
 {
     (void)state;
-    sb_history *h = parse("{:process :nemesis, :type :info, :f :start, :value nil}\n"
-                          "{:process :nemesis, :type :info, :f :start, :value [:isolated {:n1 #{:n2}}]}\n");
+    sb_history *h =
+        parse("{:process :nemesis, :type :info, :f :start, :value nil}\n"
+              "{:process :nemesis, :type :info, :f :start, :value [:isolated {:n1 #{:n2}}]}\n");
     assert_int_equal(h->n, 2);
     assert_int_equal(h->ops[0].process, SB_PROC_NEMESIS);
     assert_string_equal(h->ops[0].f, "start");
@@ -181,16 +185,17 @@ static void nemesis_ops_are_kept_as_nemesis(void **state)
 static void independent_tuples(void **state)
 {
     (void)state;
-    sb_history *h = parse(
-        "{:process 0, :type :invoke, :f :write, :value [3 5]}\n"
-        "{:process 1, :type :invoke, :f :read, :value [3 nil]}\n"
-        "{:process 1, :type :ok, :f :read, :value [3 5]}\n"
-        "{:process 2, :type :invoke, :f :cas, :value [3 [1 4]]}\n"
-        "{:process 3, :type :invoke, :f :cas, :value [1 4]}\n"           /* plain cas */
-        "{:process 4, :type :invoke, :f :write, :value [:k nil]}\n"
-        "{:process 4, :type :invoke, :f :read, :value [\"key\" -1]}\n"
-        "{:process 5, :type :invoke, :f :write, :value #jepsen.independent.Tuple{:key 7, :value 8}}\n"
-        "{:process :nemesis, :type :info, :f :write, :value [1 2]}\n"); /* not a client */
+    sb_history *h =
+        parse("{:process 0, :type :invoke, :f :write, :value [3 5]}\n"
+              "{:process 1, :type :invoke, :f :read, :value [3 nil]}\n"
+              "{:process 1, :type :ok, :f :read, :value [3 5]}\n"
+              "{:process 2, :type :invoke, :f :cas, :value [3 [1 4]]}\n"
+              "{:process 3, :type :invoke, :f :cas, :value [1 4]}\n" /* plain cas */
+              "{:process 4, :type :invoke, :f :write, :value [:k nil]}\n"
+              "{:process 4, :type :invoke, :f :read, :value [\"key\" -1]}\n"
+              "{:process 5, :type :invoke, :f :write, :value #jepsen.independent.Tuple{:key 7, "
+              ":value 8}}\n"
+              "{:process :nemesis, :type :info, :f :write, :value [1 2]}\n"); /* not a client */
     assert_value(&h->ops[0], "{\"k\":\"3\",\"v\":5}");
     assert_value(&h->ops[1], "{\"k\":\"3\",\"v\":null}");
     assert_value(&h->ops[2], "{\"k\":\"3\",\"v\":5}");
@@ -221,11 +226,12 @@ static void long_f_is_capped(void **state)
 static void log_lines_are_read(void **state)
 {
     (void)state;
-    sb_history *h = parse("INFO  jepsen.util - 3\t:invoke\t:cas\t[1 4]\n"
-                          "INFO  jepsen.util - 3\t:info\t:cas\t:timed-out\n"
-                          "INFO  jepsen.util - 14\t:invoke\t:read\tnil\n"
-                          "INFO  jepsen.util - 14\t:fail\t:read\tnil\t:connection-refused (no route)\n"
-                          "INFO  jepsen.util - :nemesis\t:info\t:start\tnil\n");
+    sb_history *h =
+        parse("INFO  jepsen.util - 3\t:invoke\t:cas\t[1 4]\n"
+              "INFO  jepsen.util - 3\t:info\t:cas\t:timed-out\n"
+              "INFO  jepsen.util - 14\t:invoke\t:read\tnil\n"
+              "INFO  jepsen.util - 14\t:fail\t:read\tnil\t:connection-refused (no route)\n"
+              "INFO  jepsen.util - :nemesis\t:info\t:start\tnil\n");
     assert_int_equal(h->n, 5);
     assert_int_equal(h->ops[0].process, 3);
     assert_int_equal(h->ops[0].type, SB_OP_INVOKE);
@@ -246,15 +252,17 @@ static void log_lines_are_read(void **state)
 static void timestamped_log_lines_and_other_messages(void **state)
 {
     (void)state;
-    sb_history *h = parse(
-        "2013-05-20 10:20:29,001{GMT}\tINFO  [main] jepsen.core: Running test\n"
-        "2013-05-20 10:20:30,123{GMT}\tINFO  [jepsen worker 3] jepsen.util: 3\t:invoke\t:read\tnil\n"
-        "java.net.SocketTimeoutException: Read timed out\n"
-        "\tat java.net.SocketInputStream.socketRead0(Native Method)\n"
-        "\n"
-        "{:valid? true,\n"
-        "2013-05-20 10:20:30,200{GMT}\tINFO  [jepsen worker 3] jepsen.util - helper started\n"
-        "2013-05-20 10:20:30,456{GMT}\tINFO  [jepsen worker 3] jepsen.util: 3\t:ok\t:read\t[5 nil]\n");
+    sb_history *h =
+        parse("2013-05-20 10:20:29,001{GMT}\tINFO  [main] jepsen.core: Running test\n"
+              "2013-05-20 10:20:30,123{GMT}\tINFO  [jepsen worker 3] jepsen.util: "
+              "3\t:invoke\t:read\tnil\n"
+              "java.net.SocketTimeoutException: Read timed out\n"
+              "\tat java.net.SocketInputStream.socketRead0(Native Method)\n"
+              "\n"
+              "{:valid? true,\n"
+              "2013-05-20 10:20:30,200{GMT}\tINFO  [jepsen worker 3] jepsen.util - helper started\n"
+              "2013-05-20 10:20:30,456{GMT}\tINFO  [jepsen worker 3] jepsen.util: "
+              "3\t:ok\t:read\t[5 nil]\n");
     assert_int_equal(h->n, 2);
     assert_int_equal(h->ops[0].process, 3);
     assert_string_equal(h->ops[0].f, "read");
@@ -417,7 +425,8 @@ static void errors_name_the_line(void **state)
     ERR_AT_LINE_2("{:process 0, :type :ok, :f :cas, :value [1 4}", "'}' cannot close the vector");
     ERR_AT_LINE_2("{:process 0, :type :ok, :f :cas, :value [1 4", "unterminated vector");
     ERR_AT_LINE_2("{:process 0, :type :ok, :f :cas, :value [1 4]", "unterminated map");
-    ERR_AT_LINE_2("{:process 0, :type :done, :f :read}", ":type must be :invoke, :ok, :fail or :info");
+    ERR_AT_LINE_2("{:process 0, :type :done, :f :read}",
+                  ":type must be :invoke, :ok, :fail or :info");
     ERR_AT_LINE_2("{:process 0, :type \"ok\", :f :read}", ":type must be");
     ERR_AT_LINE_2("{:type :ok, :f :read, :value 1}", "no :process");
     ERR_AT_LINE_2("{:process 0, :f :read, :value 1}", "no :type");
@@ -430,10 +439,12 @@ static void errors_name_the_line(void **state)
     ERR_AT_LINE_2("{:process 0, :type :ok, :f :read, :value}", "key without a value");
     ERR_AT_LINE_2("{:process 0, :type :ok, :f :read, :value \"abc}", "unterminated string");
     ERR_AT_LINE_2("{:process 0, :type :ok, :f :read, :value \"a\\qb\"}", "unknown escape");
-    ERR_AT_LINE_2("{:process 0, :type :ok, :f :read, :value 99999999999999999999}", "out of the 64-bit range");
+    ERR_AT_LINE_2("{:process 0, :type :ok, :f :read, :value 99999999999999999999}",
+                  "out of the 64-bit range");
     ERR_AT_LINE_2("{:process 0, :type :ok, :f :read, :value 12abc}", "invalid number");
     ERR_AT_LINE_2("{:process 0, :type :ok, :f :read, :value @x}", "unexpected '@'");
-    ERR_AT_LINE_2("{:process 0, :type :ok, :f :read, :value #foo.Bar{:a 1}}", "tagged literal #foo.Bar is not supported");
+    ERR_AT_LINE_2("{:process 0, :type :ok, :f :read, :value #foo.Bar{:a 1}}",
+                  "tagged literal #foo.Bar is not supported");
     ERR_AT_LINE_2("{:process 0, :type :ok, :f :read} {}", "the op has no :process");
     ERR_AT_LINE_2("[:process 0, :type :ok, :f :read]", "expected an op map");
     ERR_AT_LINE_2("#{:process 0}", "expected an op map");

@@ -48,17 +48,30 @@ static sb_linear_verdict verdict_of(const char *const *lines)
 static void sequential_history_is_linearizable(void **state)
 {
     (void)state;
-    const char *l[] = {"0 invoke read null", "0 ok read null", "0 invoke write 1", "0 ok write 1",
-                       "1 invoke read null", "1 ok read 1",    "1 invoke cas [1,2]", "1 ok cas [1,2]",
-                       "0 invoke read null", "0 ok read 2",    NULL};
+    const char *l[] = {"0 invoke read null",
+                       "0 ok read null",
+                       "0 invoke write 1",
+                       "0 ok write 1",
+                       "1 invoke read null",
+                       "1 ok read 1",
+                       "1 invoke cas [1,2]",
+                       "1 ok cas [1,2]",
+                       "0 invoke read null",
+                       "0 ok read 2",
+                       NULL};
     assert_int_equal(verdict_of(l), SB_LINEAR_OK);
 }
 
 static void stale_read_after_a_completed_write_is_caught(void **state)
 {
     (void)state;
-    const char *l[] = {"0 invoke write 1", "0 ok write 1", "0 invoke write 2", "0 ok write 2",
-                       "1 invoke read null", "1 ok read 1", NULL};
+    const char *l[] = {"0 invoke write 1",
+                       "0 ok write 1",
+                       "0 invoke write 2",
+                       "0 ok write 2",
+                       "1 invoke read null",
+                       "1 ok read 1",
+                       NULL};
     sb_history *h = hist(l);
     sb_linear_result r;
     char err[SB_ERR_LEN];
@@ -77,29 +90,48 @@ static void stale_read_after_a_completed_write_is_caught(void **state)
 static void concurrent_writes_may_be_read_in_either_order(void **state)
 {
     (void)state;
-    const char *a[] = {"0 invoke write 1", "1 invoke write 2", "0 ok write 1", "1 ok write 2",
-                       "2 invoke read null", "2 ok read 1", NULL};
-    const char *b[] = {"0 invoke write 1", "1 invoke write 2", "0 ok write 1", "1 ok write 2",
-                       "2 invoke read null", "2 ok read 2", NULL};
+    const char *a[] = {"0 invoke write 1",
+                       "1 invoke write 2",
+                       "0 ok write 1",
+                       "1 ok write 2",
+                       "2 invoke read null",
+                       "2 ok read 1",
+                       NULL};
+    const char *b[] = {"0 invoke write 1",
+                       "1 invoke write 2",
+                       "0 ok write 1",
+                       "1 ok write 2",
+                       "2 invoke read null",
+                       "2 ok read 2",
+                       NULL};
     assert_int_equal(verdict_of(a), SB_LINEAR_OK);
     assert_int_equal(verdict_of(b), SB_LINEAR_OK);
     /* ... but not both orders one after the other. */
-    const char *c[] = {"0 invoke write 1", "1 invoke write 2", "0 ok write 1", "1 ok write 2",
-                       "2 invoke read null", "2 ok read 1", "2 invoke read null", "2 ok read 2",
-                       "2 invoke read null", "2 ok read 1", NULL};
+    const char *c[] = {"0 invoke write 1",
+                       "1 invoke write 2",
+                       "0 ok write 1",
+                       "1 ok write 2",
+                       "2 invoke read null",
+                       "2 ok read 1",
+                       "2 invoke read null",
+                       "2 ok read 2",
+                       "2 invoke read null",
+                       "2 ok read 1",
+                       NULL};
     assert_int_equal(verdict_of(c), SB_LINEAR_VIOLATION);
 }
 
 static void read_concurrent_with_a_write_sees_either_value(void **state)
 {
     (void)state;
-    const char *l[] = {"0 invoke write 1", "0 ok write 1",  "0 invoke write 2", "1 invoke read null",
-                       "1 ok read 1",      "2 invoke read null", "2 ok read 2", "0 ok write 2", NULL};
+    const char *l[] = {"0 invoke write 1",   "0 ok write 1", "0 invoke write 2",
+                       "1 invoke read null", "1 ok read 1",  "2 invoke read null",
+                       "2 ok read 2",        "0 ok write 2", NULL};
     assert_int_equal(verdict_of(l), SB_LINEAR_OK);
     /* Once a read saw 2, a later read cannot see 1. */
-    const char *m[] = {"0 invoke write 1", "0 ok write 1",  "0 invoke write 2",
-                       "2 invoke read null", "2 ok read 2", "1 invoke read null", "1 ok read 1",
-                       "0 ok write 2", NULL};
+    const char *m[] = {"0 invoke write 1",   "0 ok write 1", "0 invoke write 2",
+                       "2 invoke read null", "2 ok read 2",  "1 invoke read null",
+                       "1 ok read 1",        "0 ok write 2", NULL};
     assert_int_equal(verdict_of(m), SB_LINEAR_VIOLATION);
 }
 
@@ -107,15 +139,25 @@ static void cas_that_needs_an_info_write(void **state)
 {
     (void)state;
     /* The cas can only succeed if the write whose outcome is unknown happened. */
-    const char *l[] = {"0 invoke write 1", "0 info write 1", "1 invoke cas [1,2]", "1 ok cas [1,2]",
-                       "1 invoke read null", "1 ok read 2", NULL};
+    const char *l[] = {"0 invoke write 1",
+                       "0 info write 1",
+                       "1 invoke cas [1,2]",
+                       "1 ok cas [1,2]",
+                       "1 invoke read null",
+                       "1 ok read 2",
+                       NULL};
     assert_int_equal(verdict_of(l), SB_LINEAR_OK);
     /* Without it, the register was never 1. */
     const char *m[] = {"1 invoke cas [1,2]", "1 ok cas [1,2]", NULL};
     assert_int_equal(verdict_of(m), SB_LINEAR_VIOLATION);
     /* An info write may also never happen. */
-    const char *n[] = {"0 invoke write 1", "0 ok write 1", "1 invoke write 2", "1 info write 2",
-                       "2 invoke read null", "2 ok read 1", NULL};
+    const char *n[] = {"0 invoke write 1",
+                       "0 ok write 1",
+                       "1 invoke write 2",
+                       "1 info write 2",
+                       "2 invoke read null",
+                       "2 ok read 1",
+                       NULL};
     assert_int_equal(verdict_of(n), SB_LINEAR_OK);
     /* ... and may happen late, but not before its invocation. */
     const char *o[] = {"2 invoke read null", "2 ok read 2", "1 invoke write 2", "1 info write 2",
@@ -133,8 +175,13 @@ static void failed_operations_are_left_out(void **state)
                        NULL};
     assert_int_equal(verdict_of(l), SB_LINEAR_VIOLATION);
     /* A failed cas says nothing about the value (it may have been refused). */
-    const char *m[] = {"0 invoke write 1", "0 ok write 1", "1 invoke cas [1,3]", "1 fail cas [1,3]",
-                       "1 invoke read null", "1 ok read 1", NULL};
+    const char *m[] = {"0 invoke write 1",
+                       "0 ok write 1",
+                       "1 invoke cas [1,3]",
+                       "1 fail cas [1,3]",
+                       "1 invoke read null",
+                       "1 ok read 1",
+                       NULL};
     assert_int_equal(verdict_of(m), SB_LINEAR_OK);
     /* An info read constrains nothing. */
     const char *n[] = {"0 invoke write 1", "0 ok write 1", "1 invoke read null", "1 info read 7",
@@ -145,12 +192,17 @@ static void failed_operations_are_left_out(void **state)
 static void keys_are_checked_independently(void **state)
 {
     (void)state;
-    const char *l[] = {"0 invoke write {\"k\":\"a\",\"v\":1}", "0 ok write {\"k\":\"a\",\"v\":1}",
-                       "1 invoke read {\"k\":\"b\",\"v\":null}", "1 ok read {\"k\":\"b\",\"v\":null}",
-                       "1 invoke read {\"k\":\"a\",\"v\":null}", "1 ok read {\"k\":\"a\",\"v\":1}", NULL};
+    const char *l[] = {"0 invoke write {\"k\":\"a\",\"v\":1}",
+                       "0 ok write {\"k\":\"a\",\"v\":1}",
+                       "1 invoke read {\"k\":\"b\",\"v\":null}",
+                       "1 ok read {\"k\":\"b\",\"v\":null}",
+                       "1 invoke read {\"k\":\"a\",\"v\":null}",
+                       "1 ok read {\"k\":\"a\",\"v\":1}",
+                       NULL};
     assert_int_equal(verdict_of(l), SB_LINEAR_OK);
     const char *m[] = {"0 invoke write {\"k\":\"a\",\"v\":1}", "0 ok write {\"k\":\"a\",\"v\":1}",
-                       "1 invoke read {\"k\":\"b\",\"v\":null}", "1 ok read {\"k\":\"b\",\"v\":1}", NULL};
+                       "1 invoke read {\"k\":\"b\",\"v\":null}", "1 ok read {\"k\":\"b\",\"v\":1}",
+                       NULL};
     assert_int_equal(verdict_of(m), SB_LINEAR_VIOLATION);
 }
 

@@ -8,7 +8,8 @@
 
 #include "nemesis.h"
 
-static sb_host hosts5[] = {{.name = "n1"}, {.name = "n2"}, {.name = "n3"}, {.name = "n4"}, {.name = "n5"}};
+static sb_host hosts5[] = {
+    {.name = "n1"}, {.name = "n2"}, {.name = "n3"}, {.name = "n4"}, {.name = "n5"}};
 static const char *addrs5[] = {"10.77.0.10", "10.77.0.11", "10.77.0.12", "10.77.0.13",
                                "10.77.0.14"};
 static sb_scenario s5 = {.hosts = hosts5, .n_hosts = 5};
@@ -179,8 +180,8 @@ static void one_way_drops_only_one_direction(void **state)
 {
     (void)state;
     int from[] = {0}, to[] = {1, 2};
-    sb_fault f = {.kind = SB_FAULT_PARTITION, .shape = SB_SHAPE_ONE_WAY, .from = {from, 1},
-                  .to = {to, 2}};
+    sb_fault f = {
+        .kind = SB_FAULT_PARTITION, .shape = SB_SHAPE_ONE_WAY, .from = {from, 1}, .to = {to, 2}};
     sb_grudge g;
     nemesis_grudge(&s5, &f, -1, NULL, g);
     assert_int_equal(g[1][0], 1); /* n2 drops what n1 sends */

@@ -15,24 +15,28 @@
 
 /* A valid scenario; tests break it one way at a time with a replacement. */
 static const char *base =
-    "{\n"                                                               /* 1 */
-    "  \"name\": \"t\",\n"                                              /* 2 */
-    "  \"seed\": 7,\n"                                                  /* 3 */
-    "  \"duration\": \"10s\",\n"                                        /* 4 */
-    "  \"hosts\": [\"n1\", \"n2\", \"n3\"],\n"                          /* 5 */
-    "  \"deployment\": {\n"                                             /* 6 */
+    "{\n"                                                                        /* 1 */
+    "  \"name\": \"t\",\n"                                                       /* 2 */
+    "  \"seed\": 7,\n"                                                           /* 3 */
+    "  \"duration\": \"10s\",\n"                                                 /* 4 */
+    "  \"hosts\": [\"n1\", \"n2\", \"n3\"],\n"                                   /* 5 */
+    "  \"deployment\": {\n"                                                      /* 6 */
     "    \"redis\": {\"hosts\": [\"n1\", \"n2\", \"n3\"], \"master\": \"n2\",\n" /* 7 */
-    "              \"config\": {\"appendonly\": true, \"save\": [\"900 1\", \"\"], \"maxmemory\": 1000}},\n" /* 8 */
-    "    \"sentinels\": {\"hosts\": [\"n1\", \"n3\"], \"quorum\": 2,\n" /* 9 */
+    "              \"config\": {\"appendonly\": true, \"save\": [\"900 1\", \"\"], "
+    "\"maxmemory\": 1000}},\n"                                             /* 8 */
+    "    \"sentinels\": {\"hosts\": [\"n1\", \"n3\"], \"quorum\": 2,\n"    /* 9 */
     "                  \"config\": {\"down-after-milliseconds\": 1000}}\n" /* 10 */
-    "  },\n"                                                            /* 11 */
-    "  \"clients\": [{\"host\": \"n1\", \"workers\": 3, \"sentinels\": [\"n1\"], \"timeout\": \"250ms\"},\n" /* 12 */
-    "              {\"host\": \"n3\"}],\n"                              /* 13 */
-    "  \"workload\": {\"kind\": \"set\", \"rate\": 100},\n"             /* 14 */
-    "  \"nemesis\": [{\"at\": \"6s\", \"fault\": \"heal\"},\n"          /* 15 */
-    "              {\"at\": \"2s\", \"fault\": \"partition\", \"groups\": [[\"n1\"], [\"n2\"]]},\n" /* 16 */
-    "              {\"at\": \"3s\", \"fault\": \"kill\", \"host\": \"n3\", \"process\": \"sentinel\"}],\n" /* 17 */
-    "  \"checkers\": [\"set\", \"convergence\"],\n"                     /* 18 */
+    "  },\n"                                                               /* 11 */
+    "  \"clients\": [{\"host\": \"n1\", \"workers\": 3, \"sentinels\": [\"n1\"], "
+    "\"timeout\": \"250ms\"},\n"                               /* 12 */
+    "              {\"host\": \"n3\"}],\n"                     /* 13 */
+    "  \"workload\": {\"kind\": \"set\", \"rate\": 100},\n"    /* 14 */
+    "  \"nemesis\": [{\"at\": \"6s\", \"fault\": \"heal\"},\n" /* 15 */
+    "              {\"at\": \"2s\", \"fault\": \"partition\", \"groups\": [[\"n1\"], "
+    "[\"n2\"]]},\n" /* 16 */
+    "              {\"at\": \"3s\", \"fault\": \"kill\", \"host\": \"n3\", \"process\": "
+    "\"sentinel\"}],\n"                                                           /* 17 */
+    "  \"checkers\": [\"set\", \"convergence\"],\n"                               /* 18 */
     "  \"expect\": {\"set\": {\"valid\": false, \"lost_count\": {\"min\": 1}}}\n" /* 19 */
     "}\n";
 
@@ -178,8 +182,8 @@ static void bad_faults_are_rejected(void **state)
     (void)state;
     expect_error("\"host\": \"n3\", \"process\"", "\"host\": \"n8\", \"process\"", 17, 53,
                  "host \"n8\" does not exist");
-    expect_error("\"host\": \"n3\", \"process\": \"sentinel\"", "\"host\": \"n2\", \"process\": \"sentinel\"",
-                 17, 53, "runs no sentinel");
+    expect_error("\"host\": \"n3\", \"process\": \"sentinel\"",
+                 "\"host\": \"n2\", \"process\": \"sentinel\"", 17, 53, "runs no sentinel");
     expect_error("[[\"n1\"], [\"n2\"]]", "[[\"n1\", \"n2\", \"n3\"], [\"n2\"]]", 16, 60,
                  "cuts nothing");
     expect_error("[[\"n1\"], [\"n2\"]]", "[[\"n1\", \"n2\", \"n3\"]]", 16, 60, "cuts nothing");
@@ -194,28 +198,33 @@ static void more_bad_faults_are_rejected(void **state)
 {
     (void)state;
     const char *heal = "{\"at\": \"6s\", \"fault\": \"heal\"}";
-    expect_error(heal, "{\"at\": \"6s\", \"fault\": \"partition\", \"shape\": \"donut\"}", 15, 59, "unknown partition shape \"donut\"; allowed: groups, halves");
+    expect_error(heal, "{\"at\": \"6s\", \"fault\": \"partition\", \"shape\": \"donut\"}", 15, 59,
+                 "unknown partition shape \"donut\"; allowed: groups, halves");
     expect_error(heal, "{\"at\": \"6s\", \"fault\": \"partition\", \"shape\": \"ring\"}", 15, 59,
                  "needs at least 4 hosts");
+    expect_error(
+        heal,
+        "{\"at\": \"6s\", \"fault\": \"partition\", \"shape\": \"halves\", \"target\": \"n1\"}", 15,
+        69, "\"target\" does not apply to the partition shape \"halves\"");
     expect_error(heal,
-                 "{\"at\": \"6s\", \"fault\": \"partition\", \"shape\": \"halves\", \"target\": \"n1\"}",
-                 15, 69, "\"target\" does not apply to the partition shape \"halves\"");
-    expect_error(heal,
-                 "{\"at\": \"6s\", \"fault\": \"partition\", \"shape\": \"one-way\", \"from\": [\"n1\"], \"to\": [\"n1\"]}",
+                 "{\"at\": \"6s\", \"fault\": \"partition\", \"shape\": \"one-way\", \"from\": "
+                 "[\"n1\"], \"to\": [\"n1\"]}",
                  15, 92, "in both from and to");
     expect_error(heal, "{\"at\": \"6s\", \"fault\": \"pause\", \"target\": \"leader\"}", 15, 56,
                  "\"leader\" is neither a host nor a role; allowed: master, replica");
-    expect_error(heal,
-                 "{\"at\": \"6s\", \"fault\": \"pause\", \"process\": \"sentinel\", \"target\": \"master\"}",
-                 15, 79, "applies to redis processes only");
+    expect_error(
+        heal,
+        "{\"at\": \"6s\", \"fault\": \"pause\", \"process\": \"sentinel\", \"target\": \"master\"}",
+        15, 79, "applies to redis processes only");
     expect_error(heal, "{\"at\": \"6s\", \"fault\": \"loss\", \"probability\": 1.5}", 15, 60,
                  "must be a probability");
     expect_error(heal, "{\"at\": \"6s\", \"fault\": \"bandwidth\", \"rate\": \"fast\"}", 15, 58,
                  "bad rate \"fast\"");
     expect_error(heal, "{\"at\": \"6s\", \"fault\": \"netem\", \"jitter\": \"5ms\"}", 15, 15,
                  "does nothing");
-    expect_error(heal, "{\"at\": \"6s\", \"fault\": \"clock\", \"op\": \"bump\", \"delta\": \"0s\"}",
-                 15, 69, "not a non-zero duration");
+    expect_error(heal,
+                 "{\"at\": \"6s\", \"fault\": \"clock\", \"op\": \"bump\", \"delta\": \"0s\"}", 15,
+                 69, "not a non-zero duration");
     expect_error(heal, "{\"at\": \"6s\", \"fault\": \"clock\", \"op\": \"warp\"}", 15, 52,
                  "unknown clock op \"warp\"; allowed: bump, strobe, reset");
     expect_error(heal, "{\"at\": \"6s\", \"fault\": \"heal\", \"for\": \"1s\"}", 15, 45,
@@ -224,8 +233,10 @@ static void more_bad_faults_are_rejected(void **state)
                  "needs standby sentinels");
     expect_error(heal, "{\"random\": {\"faults\": [{\"fault\": \"heal\"}]}}", 15, 48,
                  "a random schedule needs faults it can undo");
-    expect_error(heal, "{\"random\": {\"start\": \"8s\", \"end\": \"4s\", \"faults\": [{\"fault\": \"heal\"}]}}",
-                 15, 26, "start < end");
+    expect_error(
+        heal,
+        "{\"random\": {\"start\": \"8s\", \"end\": \"4s\", \"faults\": [{\"fault\": \"heal\"}]}}",
+        15, 26, "start < end");
 }
 
 /* The schedule of a random nemesis: deterministic for a seed, different
@@ -332,7 +343,8 @@ static void shipped_scenarios_are_valid(void **state)
     if (!src)
         src = ".";
     char cmd[4200];
-    snprintf(cmd, sizeof(cmd), "find %s/scenarios %s/bench -name '*.json' ! -name schema.json | sort", src, src);
+    snprintf(cmd, sizeof(cmd),
+             "find %s/scenarios %s/bench -name '*.json' ! -name schema.json | sort", src, src);
     FILE *f = popen(cmd, "r");
     assert_non_null(f);
     char path[4096];
@@ -350,31 +362,36 @@ static void shipped_scenarios_are_valid(void **state)
     assert_true(n >= 4);
 }
 
-
 /* Cluster and independent deployments, and the faults and workloads that
  * need them: each mistake once, with what is allowed. */
 static const char *cluster_base =
-    "{\"name\": \"c\", \"duration\": \"10s\",\n"                                   /* 1 */
-    " \"hosts\": [\"n1\", \"n2\", \"n3\", \"n4\", \"n5\", \"n6\"],\n"            /* 2 */
-    " \"deployment\": {\"kind\": \"cluster\", \"redis\": {\"hosts\": [\"n1\", \"n2\", \"n3\", \"n4\", \"n5\", \"n6\"]},\n" /* 3 */
-    "                \"cluster\": {\"masters\": 3, \"replicas\": 1}},\n"               /* 4 */
-    " \"clients\": [{\"host\": \"n1\"}],\n"                                           /* 5 */
-    " \"workload\": {\"kind\": \"set\"},\n"                                           /* 6 */
-    " \"nemesis\": [{\"at\": \"2s\", \"fault\": \"migrate-slots\", \"from\": \"n1\", \"to\": \"n2\", \"slots\": 10},\n" /* 7 */
-    "             {\"at\": \"4s\", \"fault\": \"cluster-failover\", \"host\": \"n4\", \"mode\": \"force\"}],\n" /* 8 */
+    "{\"name\": \"c\", \"duration\": \"10s\",\n"                      /* 1 */
+    " \"hosts\": [\"n1\", \"n2\", \"n3\", \"n4\", \"n5\", \"n6\"],\n" /* 2 */
+    " \"deployment\": {\"kind\": \"cluster\", \"redis\": {\"hosts\": [\"n1\", \"n2\", \"n3\", "
+    "\"n4\", \"n5\", \"n6\"]},\n"                                        /* 3 */
+    "                \"cluster\": {\"masters\": 3, \"replicas\": 1}},\n" /* 4 */
+    " \"clients\": [{\"host\": \"n1\"}],\n"                              /* 5 */
+    " \"workload\": {\"kind\": \"set\"},\n"                              /* 6 */
+    " \"nemesis\": [{\"at\": \"2s\", \"fault\": \"migrate-slots\", \"from\": \"n1\", \"to\": "
+    "\"n2\", \"slots\": 10},\n" /* 7 */
+    "             {\"at\": \"4s\", \"fault\": \"cluster-failover\", \"host\": \"n4\", \"mode\": "
+    "\"force\"}],\n" /* 8 */
     " \"checkers\": [\"set\"]}\n";
 
 /* Two shards, two spares, and the faults that change membership. */
 static const char *shards_base =
-    "{\"name\": \"c\", \"duration\": \"10s\",\n"                                   /* 1 */
-    " \"hosts\": [\"n1\", \"n2\", \"n3\", \"n4\", \"n5\", \"n6\"],\n"            /* 2 */
-    " \"deployment\": {\"kind\": \"cluster\", \"redis\": {\"hosts\": [\"n1\", \"n2\", \"n3\", \"n4\", \"n5\", \"n6\"]},\n" /* 3 */
+    "{\"name\": \"c\", \"duration\": \"10s\",\n"                      /* 1 */
+    " \"hosts\": [\"n1\", \"n2\", \"n3\", \"n4\", \"n5\", \"n6\"],\n" /* 2 */
+    " \"deployment\": {\"kind\": \"cluster\", \"redis\": {\"hosts\": [\"n1\", \"n2\", \"n3\", "
+    "\"n4\", \"n5\", \"n6\"]},\n"                                                       /* 3 */
     "                \"cluster\": {\"masters\": 2, \"replicas\": 1, \"spares\": 2}},\n" /* 4 */
-    " \"clients\": [{\"host\": \"n1\"}],\n"                                           /* 5 */
-    " \"workload\": {\"kind\": \"set\"},\n"                                           /* 6 */
-    " \"nemesis\": [{\"at\": \"2s\", \"fault\": \"add-shard\", \"host\": \"n5\", \"replica\": \"n6\"},\n" /* 7 */
+    " \"clients\": [{\"host\": \"n1\"}],\n"                                             /* 5 */
+    " \"workload\": {\"kind\": \"set\"},\n"                                             /* 6 */
+    " \"nemesis\": [{\"at\": \"2s\", \"fault\": \"add-shard\", \"host\": \"n5\", \"replica\": "
+    "\"n6\"},\n"                                                                      /* 7 */
     "             {\"at\": \"4s\", \"fault\": \"remove-shard\", \"host\": \"n1\"},\n" /* 8 */
-    "             {\"at\": \"6s\", \"fault\": \"migrate-slots\", \"from\": \"n2\", \"to\": \"n5\", \"hold\": \"1s\"}],\n" /* 9 */
+    "             {\"at\": \"6s\", \"fault\": \"migrate-slots\", \"from\": \"n2\", \"to\": \"n5\", "
+    "\"hold\": \"1s\"}],\n" /* 9 */
     " \"checkers\": [\"set\"]}\n";
 
 static void base_error(const char *text0, const char *from, const char *to, int line,
@@ -423,12 +440,12 @@ static void cluster_membership_faults(void **state)
                "n3 is already in the cluster; add-shard takes spares");
     base_error(shards_base, "\"replica\": \"n6\"", "\"replica\": \"n5\"", 7,
                "host and replica are the same host");
-    base_error(shards_base, "\"replica\": \"n6\"", "\"replica\": \"n6\", \"slots\": 0", 7,
-               "slots");
+    base_error(shards_base, "\"replica\": \"n6\"", "\"replica\": \"n6\", \"slots\": 0", 7, "slots");
     base_error(shards_base, "shard\", \"host\": \"n1\"}", "shard\", \"host\": \"n9\"}", 8,
                "\"n9\" does not exist");
-    base_error(shards_base, "shard\", \"host\": \"n1\"}", "shard\", \"host\": \"n1\", \"slots\": 3}",
-               8, "unknown key \"slots\" in nemesis[1]; allowed: fault, at, for, host");
+    base_error(shards_base, "shard\", \"host\": \"n1\"}",
+               "shard\", \"host\": \"n1\", \"slots\": 3}", 8,
+               "unknown key \"slots\" in nemesis[1]; allowed: fault, at, for, host");
     base_error(shards_base, "\"hold\": \"1s\"", "\"hold\": 1", 9, "hold");
 }
 
@@ -451,8 +468,7 @@ static void cluster_scenarios_parse_and_check(void **state)
     cluster_error("\"to\": \"n2\"", "\"to\": \"n1\"", 7, "the same host");
     cluster_error("\"mode\": \"force\"", "\"mode\": \"hard\"", 8,
                   "allowed: default, force, takeover");
-    cluster_error("\"kind\": \"set\"", "\"kind\": \"stale-read\"", 6,
-                  "does not run on a cluster");
+    cluster_error("\"kind\": \"set\"", "\"kind\": \"stale-read\"", 6, "does not run on a cluster");
     cluster_error("\"kind\": \"cluster\"", "\"kind\": \"sentinel\"", 4,
                   "\"cluster\" is for deployment kind \"cluster\"");
 }
@@ -460,10 +476,12 @@ static void cluster_scenarios_parse_and_check(void **state)
 static void redlock_needs_independent_masters(void **state)
 {
     (void)state;
-    expect_error("\"kind\": \"set\", \"rate\": 100", "\"kind\": \"lock\", \"lock\": {\"mode\": \"redlock\"}",
-                 14, 49, "redlock needs independent masters");
-    expect_error("\"kind\": \"set\", \"rate\": 100", "\"kind\": \"lock\", \"lock\": {\"hold\": \"3s\"}",
-                 14, 49, "hold must be shorter than ttl");
+    expect_error("\"kind\": \"set\", \"rate\": 100",
+                 "\"kind\": \"lock\", \"lock\": {\"mode\": \"redlock\"}", 14, 49,
+                 "redlock needs independent masters");
+    expect_error("\"kind\": \"set\", \"rate\": 100",
+                 "\"kind\": \"lock\", \"lock\": {\"hold\": \"3s\"}", 14, 49,
+                 "hold must be shorter than ttl");
 }
 
 /* The ssh backend's hosts: objects with an address, defaults from "ssh",
@@ -472,12 +490,13 @@ static void ssh_hosts_parse_and_check(void **state)
 {
     (void)state;
     const char *hosts = "\"hosts\": [\"n1\", \"n2\", \"n3\"],";
-    char *text = variant(hosts,
-                         "\"ssh\": {\"user\": \"vagrant\", \"key\": \"keys/id\", \"sudo\": true},"
-                         " \"hosts\": [{\"name\": \"n1\", \"address\": \"192.168.56.11\"},"
-                         " {\"name\": \"n2\", \"address\": \"192.168.56.12\", \"port\": 2222,"
-                         " \"user\": \"root\", \"sudo\": false, \"dir\": \"/srv/sb\"},"
-                         " {\"name\": \"n3\", \"address\": \"n3.lab\", \"key\": \"/abs/key\", \"install\": true}],");
+    char *text = variant(
+        hosts,
+        "\"ssh\": {\"user\": \"vagrant\", \"key\": \"keys/id\", \"sudo\": true},"
+        " \"hosts\": [{\"name\": \"n1\", \"address\": \"192.168.56.11\"},"
+        " {\"name\": \"n2\", \"address\": \"192.168.56.12\", \"port\": 2222,"
+        " \"user\": \"root\", \"sudo\": false, \"dir\": \"/srv/sb\"},"
+        " {\"name\": \"n3\", \"address\": \"n3.lab\", \"key\": \"/abs/key\", \"install\": true}],");
     char err[SB_ERR_LEN] = "";
     sb_scenario *s = scenario_parse("lab/x.json", text, err);
     if (!s)
@@ -508,22 +527,24 @@ static void ssh_hosts_parse_and_check(void **state)
     scenario_free(s);
     free(text);
 
-    expect_error(hosts, "\"hosts\": [{\"name\": \"n1\", \"adress\": \"a\"}, \"n2\", \"n3\"],", 5, 28,
-                 "unknown key \"adress\"");
+    expect_error(hosts, "\"hosts\": [{\"name\": \"n1\", \"adress\": \"a\"}, \"n2\", \"n3\"],", 5,
+                 28, "unknown key \"adress\"");
     expect_error(hosts, "\"hosts\": [{\"name\": \"n1\", \"user\": \"x\"}, \"n2\", \"n3\"],", 5, 13,
                  "has ssh options but no \"address\"");
-    expect_error(hosts, "\"hosts\": [{\"name\": \"n1\", \"address\": \"a b\"}, \"n2\", \"n3\"],", 5, 13,
-                 "bad address");
+    expect_error(hosts, "\"hosts\": [{\"name\": \"n1\", \"address\": \"a b\"}, \"n2\", \"n3\"],", 5,
+                 13, "bad address");
     expect_error(hosts,
-                 "\"hosts\": [{\"name\": \"n1\", \"address\": \"a\", \"dir\": \"/x/../etc\"}, \"n2\", \"n3\"],",
+                 "\"hosts\": [{\"name\": \"n1\", \"address\": \"a\", \"dir\": \"/x/../etc\"}, "
+                 "\"n2\", \"n3\"],",
                  5, 13, "bad dir");
-    expect_error(hosts, "\"hosts\": [{\"name\": \"n1\", \"address\": \"a\", \"port\": 0}, \"n2\", \"n3\"],",
-                 5, 52, "allowed: 1..65535");
+    expect_error(
+        hosts, "\"hosts\": [{\"name\": \"n1\", \"address\": \"a\", \"port\": 0}, \"n2\", \"n3\"],",
+        5, 52, "allowed: 1..65535");
     expect_error(hosts, "\"ssh\": {\"user\": \"u\"}, \"hosts\": [\"n1\", \"n2\", \"n3\"],", 5, 3,
                  "no host has an \"address\"");
     /* n2 and n3 run redis without an address */
-    expect_error(hosts, "\"hosts\": [{\"name\": \"n1\", \"address\": \"a\"}, \"n2\", \"n3\"],", 5, 45,
-                 "host \"n2\" runs redis but has no \"address\"");
+    expect_error(hosts, "\"hosts\": [{\"name\": \"n1\", \"address\": \"a\"}, \"n2\", \"n3\"],", 5,
+                 45, "host \"n2\" runs redis but has no \"address\"");
 }
 
 int main(void)

@@ -75,10 +75,10 @@ static void lost_acknowledged_write_is_reported_with_node_and_window(void **stat
     (void)state;
     sb_history *h = history_new();
     add(h, 0, 0, SB_OP_OK, 1000, "n1");
-    add(h, 1, 1, SB_OP_OK, 5000, "n1");   /* lost */
-    add(h, 0, 2, SB_OP_OK, 5500, "n1");   /* lost, same window */
-    add(h, 1, 3, SB_OP_OK, 9000, "n1");   /* lost, a new window (> 1 s gap) */
-    add(h, 0, 4, SB_OP_OK, 9100, "n3");   /* lost on another node */
+    add(h, 1, 1, SB_OP_OK, 5000, "n1"); /* lost */
+    add(h, 0, 2, SB_OP_OK, 5500, "n1"); /* lost, same window */
+    add(h, 1, 3, SB_OP_OK, 9000, "n1"); /* lost, a new window (> 1 s gap) */
+    add(h, 0, 4, SB_OP_OK, 9100, "n3"); /* lost on another node */
     add(h, 1, 5, SB_OP_OK, 12000, "n3");
     final_read(h, "[0, 5]");
     sb_check_result r = check(h);
@@ -134,8 +134,8 @@ static void unexpected_and_failed_present_are_anomalies(void **state)
     assert_int_equal(r.verdict, SB_VERDICT_INVALID);
     assert_int_equal(fig(&r, "lost_count"), 0);
     assert_int_equal(fig(&r, "unexpected_count"), 2);
-    assert_int_equal(json_integer_value(json_array_get(json_object_get(r.figures, "unexpected"), 0)),
-                     99);
+    assert_int_equal(
+        json_integer_value(json_array_get(json_object_get(r.figures, "unexpected"), 0)), 99);
     assert_int_equal(fig(&r, "failed_present_count"), 1);
     check_result_free(&r);
     history_free(h);

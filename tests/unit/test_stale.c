@@ -229,15 +229,9 @@ static void info_and_in_flight_writes_are_not_required(void **state)
 static void a_late_unacknowledged_write_is_not_a_violation(void **state)
 {
     (void)state;
-    const char *l[] = {"0 invoke write k0=1",
-                       "0 info write k0=1",
-                       "0 invoke write k0=2",
-                       "0 ok write k0=2",
-                       "0 invoke read k0=null",
-                       "0 ok read k0=2 n1",
-                       "0 invoke read k0=null",
-                       "0 ok read k0=1 n1",
-                       NULL};
+    const char *l[] = {"0 invoke write k0=1",   "0 info write k0=1",     "0 invoke write k0=2",
+                       "0 ok write k0=2",       "0 invoke read k0=null", "0 ok read k0=2 n1",
+                       "0 invoke read k0=null", "0 ok read k0=1 n1",     NULL};
     sb_check_result r = check(l);
     assert_int_equal(r.verdict, SB_VERDICT_VALID);
     assert_int_equal(fig(&r, "ryw_violations"), 0);
