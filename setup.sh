@@ -10,14 +10,15 @@ cd "$(dirname "$0")"
 # Three lists, so that the demo waits only for what it needs:
 #   RUN:   what a run uses (namespaces, firewall rules, Redis and Sentinel)
 #   BUILD: compiler, CMake and the -dev packages of the libraries we link
-#   TEST:  the test suite's own tools (cmocka, clang for the fuzzers, a
+#   TEST:  the test suite's own tools (cmocka, clang for the fuzzers and
+#          clang-format for the layout check, a
 #          headless browser for the HTML report, sshd for the ssh backend,
 #          Python for the HTTP test server, xmllint for the JUnit schema)
 RUN_PACKAGES=(iproute2 nftables redis-server redis-sentinel redis-tools)
 BUILD_PACKAGES=(cmake make gcc pkg-config
                 libhiredis-dev libjansson-dev libpcre2-dev libnl-3-dev libnl-route-3-dev
                 libcurl4-openssl-dev libmicrohttpd-dev)
-TEST_PACKAGES=(libcmocka-dev python3 clang libclang-rt-14-dev chromium
+TEST_PACKAGES=(libcmocka-dev python3 clang clang-format libclang-rt-14-dev chromium
                openssh-server openssh-client libxml2-utils python3-jsonschema
                groff-base) # groff: test_package renders the man page
 
@@ -91,6 +92,7 @@ case "${1:-}" in
       local log=$1/Testing/Temporary/LastTestsFailed.log
       [ -f "$log" ] && cut -d: -f2 "$log" | tr '\n' ' '
     }
+    step "formatting (clang-format, .clang-format)" tools/check_format.sh
     step "tests (plain build)" ctest --test-dir build --output-on-failure
     plain_failed=$(failed_tests build || true)
     # Every unit test, and the integration tests that drive our code paths
