@@ -164,6 +164,7 @@ typedef struct sb_workload {
     int64_t wait_timeout_ns;
     sb_lock_cfg lock;
     sb_cache_cfg cache;
+    char model[64]; /* list-append: the consistency model judged by ("": strict-serializable) */
 } sb_workload;
 
 typedef enum {

@@ -66,10 +66,33 @@ static void la_free(la *a)
 /* The graph has process edges when the model forbids a process anomaly,
  * real-time ones (which cover process order) when it forbids a real-time
  * one, as Elle builds them. */
+static int forced_model = -1; /* check --model; -1: the history's own */
+
+int listappend_set_model(const char *name)
+{
+    int m = name ? la_model_find(name) : -1;
+    if (name && m < 0)
+        return -1;
+    forced_model = m;
+    return 0;
+}
+
+int listappend_model_check(const char *name, char *err)
+{
+    if (la_model_find(name) >= 0)
+        return 0;
+    char names[600];
+    la_model_names(names, sizeof(names));
+    sb_err_set(err, "model \"%s\" unknown; allowed: %s", name, names);
+    return -1;
+}
+
 static int la_run(la *a, la_graph *g, char *err)
 {
     if (la_collect(a, err))
         return -1;
+    if (forced_model >= 0)
+        a->model = forced_model;
     la_check_txns(a);
     if (la_version_orders(a))
         return -1;

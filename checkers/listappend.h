@@ -40,4 +40,12 @@
 
 extern const sb_checker sb_checker_listappend;
 
+/* check --model NAME: every history of this process is judged by the
+ * model NAME, whatever its list-append-config op says (NULL: back to the
+ * history's own). 0, or -1 when NAME is no model this checker knows. */
+int listappend_set_model(const char *name);
+/* Whether NAME is a model this checker knows: 0, or -1 with err saying
+ * which are ("model \"x\" unknown; allowed: ..."). */
+int listappend_model_check(const char *name, char *err);
+
 #endif

@@ -24,6 +24,7 @@
 #include "jepsen_history.h"
 #include "lab.h"
 #include "linear.h"
+#include "listappend.h"
 #include "mediator.h"
 #include "origin.h"
 #include "post.h"
@@ -36,7 +37,7 @@
 static const char *usage_check =
     "usage: splitbrain check TARGET... [--checker NAME]... [--junit FILE]\n"
     "                        [--json FILE] [--format native|jepsen] [--time-limit T]\n"
-    "                        [--color WHEN] [--post URL ...]\n"
+    "                        [--model MODEL] [--color WHEN] [--post URL ...]\n"
     "\n"
     "Re-runs the checkers offline on histories from anywhere. A TARGET is a run\n"
     "folder (its scenario.json says which checkers and what to expect; its run id\n"
@@ -65,7 +66,13 @@ static const char *usage_check =
     "                    unknown, with the reason (\"time limit 10s reached on key\n"
     "                    ...\"), and the next TARGET is checked. The other checkers\n"
     "                    do not search (list-append's cycle search is linear per\n"
-    "                    kind of cycle)\n" USAGE_COLOR USAGE_POST "\n"
+    "                    kind of cycle)\n"
+    "  --model MODEL     the consistency model list-append judges by, as Elle\n"
+    "                    names it (serializable, strict-serializable,\n"
+    "                    snapshot-isolation, read-committed, ...), whatever the\n"
+    "                    history's list-append-config says (runs record the\n"
+    "                    workload's model; a history without one is judged as\n"
+    "                    serializable)\n" USAGE_COLOR USAGE_POST "\n"
     "Exit status: the worst over the TARGETs: 0 every expect met, 1 one missed\n"
     "(for a history file: a checker not valid, unknown included), 2 one could\n"
     "not be read.\n";
@@ -78,6 +85,7 @@ typedef struct check_args {
     const char *junit, *json;
     int jepsen;
     int64_t time_limit_ns; /* --time-limit; 0 the checkers' default */
+    const char *model;     /* --model; NULL: each history's own */
     out_opts out;
 } check_args;
 
@@ -106,6 +114,7 @@ static int check_options(int argc, char **argv, check_args *a)
                                          {"json", required_argument, 0, 'J'},
                                          {"format", required_argument, 0, 'f'},
                                          {"time-limit", required_argument, 0, 't'},
+                                         {"model", required_argument, 0, 'm'},
                                          SHARED_OPTIONS,
                                          {0, 0, 0, 0}};
     int c;
@@ -147,6 +156,15 @@ static int check_options(int argc, char **argv, check_args *a)
                         optarg);
                 return SB_EXIT_ERROR;
             }
+            break;
+        }
+        case 'm': {
+            char err[SB_ERR_LEN];
+            if (listappend_model_check(optarg, err) == -1) {
+                fprintf(stderr, "splitbrain check: --model: %s\n", err);
+                return SB_EXIT_ERROR;
+            }
+            a->model = optarg;
             break;
         }
         default:
@@ -319,6 +337,8 @@ int cmd_check(int argc, char **argv)
     int status = check_options(argc, argv, &a);
     if (status == SB_EXIT_OK && a.time_limit_ns > 0)
         linear_set_time_limit(a.time_limit_ns);
+    if (status == SB_EXIT_OK && a.model)
+        listappend_set_model(a.model);
     if (status == SB_EXIT_OK)
         status = check_targets(argv + optind, (size_t)(argc - optind), &a);
     post_free(&a.out.post);

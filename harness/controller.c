@@ -748,9 +748,13 @@ int controller_run(const sb_scenario *s, const sb_run_opts *o, sb_run_meta *out,
     /* What the list-append checker judges by: a Redis master (one per
      * shard) promises its clients real-time order, so strict
      * serializability, as Elle assumes by default. */
-    if (!strcmp(s->workload.kind, "list-append"))
-        recorder_record(r->rec, SB_PROC_CONTROLLER, SB_OP_OK, "list-append-config",
-                        "{\"model\":\"strict-serializable\"}", NULL, NULL);
+    if (!strcmp(s->workload.kind, "list-append")) {
+        char cfg[128];
+        snprintf(cfg, sizeof(cfg), "{\"model\":\"%s\"}",
+                 s->workload.model[0] ? s->workload.model : "strict-serializable");
+        recorder_record(r->rec, SB_PROC_CONTROLLER, SB_OP_OK, "list-append-config", cfg, NULL,
+                        NULL);
+    }
     snprintf(r->run_dir, sizeof(r->run_dir), "%s", run_dir);
     if (start_logtail(r, err) == -1)
         goto out;

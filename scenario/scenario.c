@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "checker.h"
+#include "listappend.h"
 #include "jpos.h"
 #include "scenario_internal.h"
 #include "util.h"
@@ -613,7 +614,8 @@ static int parse_lock(pctx *c, json_t *l, sb_scenario *s)
 
 static int parse_workload(pctx *c, json_t *root, sb_scenario *s)
 {
-    static const char *const keys[] = {"kind", "rate", "key", "wait", "lock", "cache", NULL};
+    static const char *const keys[] = {"kind", "rate",  "key",   "wait",
+                                       "lock", "cache", "model", NULL};
     static const char *const wkeys[] = {"replicas", "timeout", NULL};
     json_t *o;
     if (sc_get_object(c, root, "", "workload", 1, &o) == -1 ||
@@ -676,6 +678,18 @@ static int parse_workload(pctx *c, json_t *root, sb_scenario *s)
     if (json_object_get(o, "cache") && strcmp(kind, "cache") != 0)
         return sc_perr(c, "/workload/cache", 0, "\"cache\" is for the cache workload, not \"%s\"",
                        kind);
+    const char *model = NULL;
+    if (sc_get_string(c, o, "/workload", "model", 0, &model) == -1)
+        return -1;
+    if (model && strcmp(kind, "list-append") != 0)
+        return sc_perr(c, "/workload/model", 0,
+                       "\"model\" is for the list-append workload, not \"%s\"", kind);
+    if (model) {
+        char why[SB_ERR_LEN];
+        if (listappend_model_check(model, why) == -1)
+            return sc_perr(c, "/workload/model", 0, "%s", why);
+        snprintf(s->workload.model, sizeof(s->workload.model), "%s", model);
+    }
     if (strcmp(kind, "cache") == 0)
         return sc_parse_cache(c, o, s);
     if (strcmp(kind, "lock") == 0)

@@ -24,6 +24,7 @@
 #include <cmocka.h>
 
 #include "checker.h"
+#include "listappend.h"
 #include "util.h"
 
 typedef struct line {
@@ -374,6 +375,36 @@ static void key_missing_from_final_read_is_empty(void **state)
 
 /* A read begun after an append was acknowledged missed it: not
  * serializability's business, a real-time cycle for strict. */
+/* check --model overrides the history's own config op, both ways, until
+ * it is reset; an unknown name is refused with the names allowed. */
+static void forced_model_overrides_the_history(void **state)
+{
+    (void)state;
+    const line strict[] = {
+        MODEL("strict-serializable"),        TX(0, "invoke", "[['append','x',1]]"),
+        TX(1, "invoke", "[['r','x',null]]"), TX(1, "ok", "[['r','x',[]]]"),
+        TX(0, "ok", "[['append','x',1]]"),   TX(1, "invoke", "[['r','x',null]]"),
+        TX(1, "ok", "[['r','x',[]]]"),       END};
+    sb_check_result r = check(strict);
+    verdict_is(&r, SB_VERDICT_INVALID);
+    check_result_free(&r);
+    assert_int_equal(listappend_set_model("serializable"), 0);
+    r = check(strict);
+    verdict_is(&r, SB_VERDICT_VALID);
+    assert_string_equal(json_string_value(json_object_get(r.figures, "model")), "serializable");
+    check_result_free(&r);
+    assert_int_equal(listappend_set_model(NULL), 0);
+    r = check(strict);
+    verdict_is(&r, SB_VERDICT_INVALID);
+    check_result_free(&r);
+    char err[SB_ERR_LEN];
+    assert_int_equal(listappend_set_model("serialisable"), -1);
+    assert_int_equal(listappend_model_check("serialisable", err), -1);
+    assert_non_null(strstr(err, "allowed: "));
+    assert_non_null(strstr(err, "strict-serializable"));
+    assert_int_equal(listappend_model_check("snapshot-isolation", err), 0);
+}
+
 static void later_read_missing_an_append_is_g_single_realtime(void **state)
 {
     (void)state;
@@ -1241,6 +1272,7 @@ int main(void)
         cmocka_unit_test(missing_from_final_read_is_lost_only_when_the_model_says),
         cmocka_unit_test(key_missing_from_final_read_is_empty),
         cmocka_unit_test(later_read_missing_an_append_is_g_single_realtime),
+        cmocka_unit_test(forced_model_overrides_the_history),
         cmocka_unit_test(duplicated_element_is_reported),
         cmocka_unit_test(diverging_reads_are_incompatible),
         cmocka_unit_test(read_of_failed_append_is_g1a),
