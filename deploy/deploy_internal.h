@@ -1,8 +1,10 @@
-/* deploy_internal.h -- what deploy.c and deploy_cluster.c share: the
- * deployment's state and out-of-band commands to its nodes. */
+/* deploy_internal.h -- what the deployment's files share: its state, the
+ * table of deployment kinds (sentinel, independent, cluster), node
+ * configs and processes, and out-of-band commands to the nodes. */
 #ifndef SB_DEPLOY_INTERNAL_H
 #define SB_DEPLOY_INTERNAL_H
 
+#include "cluster_slots.h"
 #include "deploy.h"
 
 /* How often readiness and convergence conditions are polled. */
@@ -55,9 +57,71 @@ redisReply *deploy_oob_command(const sb_deploy *d, int host, sb_proc_kind kind, 
                                const char *fmt, ...);
 int deploy_read_role(const sb_deploy *d, int host, node_role *nr, char *err);
 
-/* Cluster parts of start-up, convergence and deploy_current_master. */
-int deploy_cluster_bootstrap(sb_deploy *d, char *err);
-int deploy_cluster_ok_once(sb_deploy *d, sb_topology *topo, char *why);
-int deploy_cluster_slot0_master(sb_deploy *d, char *err);
+/* A field of a flat [name, value, name, value ...] array reply, or NULL. */
+const char *deploy_flat_field(const redisReply *r, const char *name);
+
+/* run_dir/nodes/<host>/<kind> into out. */
+void deploy_node_dir(const char *run_dir, const char *host, const char *kind, char *out,
+                     size_t len);
+/* What every node's config starts with: port, addresses, dir, logging. */
+void deploy_conf_header(sb_buf *b, const sb_deploy *d, int host, int port, const char *dir);
+/* A node's config file in dir (path receives its name): redis.conf with
+ * the kind's lines (startup: for its first start), or sentinel.conf. */
+int deploy_write_redis_conf(sb_deploy *d, int host, const char *dir, char *path, size_t pathlen,
+                            int startup, char *err);
+int deploy_write_sentinel_conf(sb_deploy *d, int host, const char *dir, char *path, size_t pathlen,
+                               char *err);
+/* Writes the node's config and starts its process (under the clock shim
+ * when the run has clock faults). */
+int deploy_start_node(sb_deploy *d, int host, sb_proc_kind kind, const char *run_dir,
+                      const char *redis_server, char *err);
+/* A node exited while the deployment started: why quotes the server's
+ * reason from its log and the log's path as the user would type it.
+ * Returns -1. */
+int deploy_start_failure(const sb_deploy *d, int host, sb_proc_kind kind, char *why);
+/* The origin (and mediator) of the cache workload, answering on return. */
+int deploy_start_origin(sb_deploy *d, const char *run_dir, char *err);
+
+/* What a convergence check remembers between polls. */
+typedef struct deploy_converge {
+    int master;       /* the master of the previous check, -1 none */
+    long long target; /* the master's offset when it was first seen */
+} deploy_converge;
+
+/* ====== Deployment kinds ======
+ * One table entry per sb_deploy_kind; deploy.c calls these in order:
+ * redis_conf while writing each redis.conf; after every process started,
+ * bootstrap; ready_once until it returns 1 (every redis process is known
+ * to run by then); settle; later, converged_once after faults and
+ * current_master whenever a fault targets "the master". NULL hooks are
+ * skipped (member: every node is a member). */
+typedef struct deploy_kind_impl {
+    void (*redis_conf)(const sb_deploy *d, int host, int startup, sb_buf *b);
+    int (*bootstrap)(sb_deploy *d, char *err);
+    /* 1 ready, 0 not yet (why), -1 a node exited (why). */
+    int (*ready_once)(sb_deploy *d, char *why);
+    int (*settle)(sb_deploy *d, int64_t deadline, char *err);
+    /* 1 converged (topo filled), 0 not yet (why). */
+    int (*converged_once)(sb_deploy *d, deploy_converge *cs, sb_topology *topo, char *why);
+    int (*current_master)(sb_deploy *d, char *err);
+    int (*member)(const sb_deploy *d, int host);
+} deploy_kind_impl;
+
+extern const deploy_kind_impl deploy_sentinel_kind;    /* deploy_sentinel.c */
+extern const deploy_kind_impl deploy_independent_kind; /* deploy_independent.c */
+extern const deploy_kind_impl deploy_cluster_kind;     /* deploy_cluster.c */
+
+/* ====== What deploy_cluster.c lends deploy_cluster_reshard.c ====== */
+void deploy_cluster_set_member(sb_deploy *d, int host, int v);
+size_t deploy_cluster_count_members(const sb_deploy *d);
+/* A field of CLUSTER INFO ("cluster_state" -> "ok"), into out. */
+int deploy_cluster_info_field(const sb_deploy *d, int host, const char *name, char *out, size_t len,
+                              char *err);
+/* The slot map as host sees it (owners by address). */
+int deploy_cluster_view(const sb_deploy *d, int host, sb_slot_map *map, char *err);
+int deploy_cluster_myid(sb_deploy *d, int host, char *id, size_t len, char *err);
+/* The masters with slots, and how many each owns, as host sees them. */
+int deploy_cluster_masters_and_slots(sb_deploy *d, int host, int *masters, int *owned, int *n,
+                                     char *err);
 
 #endif
