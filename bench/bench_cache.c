@@ -28,6 +28,8 @@
 #include "history.h"
 #include "util.h"
 
+#include "bench_common.h"
+
 #define WORKERS 10
 #define WRITER WORKERS /* its process number */
 #define KEYS 1000
@@ -79,12 +81,6 @@ typedef struct sim {
     size_t n_active, cap_active;
 } sim;
 
-static void die(const char *what)
-{
-    fprintf(stderr, "bench_cache: %s\n", what);
-    exit(2);
-}
-
 static void record(sb_history *h, int process, sb_op_type type, const char *f, json_t *value,
                    const char *error, int64_t t)
 {
@@ -113,7 +109,7 @@ static void arrive(sim *s, key_sim *ks, int64_t t)
         ks->cap_arr = ks->cap_arr ? ks->cap_arr * 2 : 16;
         ks->arr = realloc(ks->arr, ks->cap_arr * sizeof(int64_t));
         if (!ks->arr)
-            die("out of memory");
+            bench_die("bench_cache", "out of memory");
     }
     ks->arr[ks->n_arr++] = t;
     s->want.arrivals++;
@@ -131,7 +127,7 @@ static void fetch_starts(sim *s, int64_t t, int64_t end, int n)
         s->cap_active = (s->n_active + (size_t)n) * 2;
         s->active = realloc(s->active, s->cap_active * sizeof(int64_t));
         if (!s->active)
-            die("out of memory");
+            bench_die("bench_cache", "out of memory");
     }
     for (int i = 0; i < n; i++)
         s->active[s->n_active++] = end;
@@ -351,17 +347,10 @@ static int run(long long n_gets, uint64_t seed)
     sb_history *h = generate(&s, n_gets, seed);
     int64_t t1 = sb_now_ns();
     sb_check_result r = {0};
-    char err[SB_ERR_LEN];
-    if (checker_find("cache")->check(h, &r, err))
-        die(err);
-    int64_t t2 = sb_now_ns();
-    struct rusage ru;
-    getrusage(RUSAGE_SELF, &ru);
+    double check_s = bench_check("bench_cache", "cache", h, &r);
     printf("history: %zu ops (%lld gets, %d workers, %d keys, %lld writes), generated in %.2f s\n",
            h->n, s.want.gets, WORKERS, KEYS, s.want.writes, (t1 - t0) / 1e9);
-    printf("check: %.3f s (%.0f ns/op), verdict %s, max RSS %ld MB\n", (t2 - t1) / 1e9,
-           (double)(t2 - t1) / (double)h->n, checker_verdict_name(r.verdict), ru.ru_maxrss / 1024);
-    printf("summary: %s\n", r.summary);
+    bench_print_check(h, &r, check_s);
     int ok = verify(&r, &s.want);
     printf("%s\n", ok ? "figures match the injected anomalies" : "FIGURES DIFFER");
     check_result_free(&r);

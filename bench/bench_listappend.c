@@ -30,6 +30,8 @@
 #include "history.h"
 #include "util.h"
 
+#include "bench_common.h"
+
 #define CLIENTS 10
 #define MAX_MOPS 4
 #define INFO_RATE 0.01
@@ -52,12 +54,6 @@ typedef struct plan {
     int64_t value[MAX_MOPS];
 } plan;
 
-static void die(const char *what)
-{
-    fprintf(stderr, "bench_listappend: %s\n", what);
-    exit(2);
-}
-
 static size_t new_key(store *s)
 {
     if (s->nkeys == s->cap) {
@@ -65,7 +61,7 @@ static size_t new_key(store *s)
         s->lists = realloc(s->lists, s->cap * sizeof(list));
         s->appends = realloc(s->appends, s->cap * sizeof(size_t));
         if (!s->lists || !s->appends)
-            die("out of memory");
+            bench_die("bench_listappend", "out of memory");
     }
     s->lists[s->nkeys] = (list){0};
     s->appends[s->nkeys] = 0;
@@ -77,7 +73,7 @@ static void push(list *l, int64_t v)
     if (l->n == l->cap) {
         l->cap = l->cap ? l->cap * 2 : 16;
         if (!(l->v = realloc(l->v, l->cap * sizeof(int64_t))))
-            die("out of memory");
+            bench_die("bench_listappend", "out of memory");
     }
     l->v[l->n++] = v;
 }
@@ -136,7 +132,7 @@ static sb_history *generate(int64_t n_txns, size_t k, size_t w, uint64_t seed, i
     store s = {0};
     s.active = malloc(k * sizeof(size_t));
     if (!s.active)
-        die("out of memory");
+        bench_die("bench_listappend", "out of memory");
     for (size_t j = 0; j < k; j++)
         s.active[j] = new_key(&s);
     sb_rng rng;
@@ -253,34 +249,18 @@ int main(int argc, char **argv)
         }
     }
     if (n < 1 || k < 1 || w < 1)
-        die("--txns, --keys and --writes-per-key must be positive");
+        bench_die("bench_listappend", "--txns, --keys and --writes-per-key must be positive");
     int64_t t0 = sb_now_ns();
     sb_history *h = generate(n, k, w, seed, final, stale, model);
     int64_t t1 = sb_now_ns();
-    const sb_checker *checker = checker_find("list-append");
     sb_check_result r = {0};
-    char err[SB_ERR_LEN];
-    if (checker->check(h, &r, err)) {
-        fprintf(stderr, "bench_listappend: %s\n", err);
-        return 2;
-    }
-    int64_t t2 = sb_now_ns();
-    struct rusage ru;
-    getrusage(RUSAGE_SELF, &ru);
+    double check_s = bench_check("bench_listappend", "list-append", h, &r);
     printf("history: %zu ops (%lld txns, %zu active keys, <= %zu appends/key%s%s, model %s), "
            "generated in %.2f s\n",
            h->n, (long long)n, k, w, final ? "" : ", no final read", stale ? ", stale reads" : "",
            model ? model : "serializable", (t1 - t0) / 1e9);
-    printf("check: %.3f s, verdict %s, max RSS %ld MB\n", (t2 - t1) / 1e9,
-           checker_verdict_name(r.verdict), ru.ru_maxrss / 1024);
-    printf("summary: %s\n", r.summary);
-    const char *name;
-    json_t *v;
-    json_object_foreach(r.figures, name, v)
-    {
-        if (json_is_integer(v))
-            printf("  %-26s %lld\n", name, (long long)json_integer_value(v));
-    }
+    bench_print_check(h, &r, check_s);
+    bench_print_figures(r.figures, 26, 0);
     check_result_free(&r);
     history_free(h);
     return 0;

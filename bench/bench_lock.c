@@ -29,6 +29,8 @@
 #include "history.h"
 #include "util.h"
 
+#include "bench_common.h"
+
 #define CLIENTS 10
 #define INFO_RATE 0.01
 #define LOCK_NAME "L"
@@ -68,19 +70,13 @@ typedef struct sim {
     double ttl_ms, hold_ms, pause_rate;
 } sim;
 
-static void die(const char *what)
-{
-    fprintf(stderr, "bench_lock: %s\n", what);
-    exit(2);
-}
-
 static rec *emit(sim *s, int64_t t, int process, rec_kind kind)
 {
     if (s->n == s->cap) {
         s->cap = s->cap ? s->cap * 2 : 1024;
         s->recs = realloc(s->recs, s->cap * sizeof(rec));
         if (!s->recs)
-            die("out of memory");
+            bench_die("bench_lock", "out of memory");
     }
     rec *r = &s->recs[s->n++];
     *r = (rec){.t = t, .seq = s->seq++, .process = process, .kind = kind};
@@ -275,27 +271,12 @@ static void run(size_t n_ops, uint64_t seed, double ttl_ms, double hold_ms, doub
     sb_history *h = generate(n_ops, seed, ttl_ms, hold_ms, pause_rate);
     int64_t t1 = sb_now_ns();
     sb_check_result r = {0};
-    char err[SB_ERR_LEN];
-    if (checker_find("lock")->check(h, &r, err))
-        die(err);
-    int64_t t2 = sb_now_ns();
-    struct rusage ru;
-    getrusage(RUSAGE_SELF, &ru);
+    double check_s = bench_check("bench_lock", "lock", h, &r);
     printf("history: %zu ops (%d clients, ttl %.0f ms, hold mean %.1f ms, pause rate %g), "
            "generated in %.2f s\n",
            h->n, CLIENTS, ttl_ms, hold_ms, pause_rate, (t1 - t0) / 1e9);
-    printf("check: %.3f s (%.0f ns/op), verdict %s, max RSS %ld MB\n", (t2 - t1) / 1e9,
-           (double)(t2 - t1) / (double)h->n, checker_verdict_name(r.verdict), ru.ru_maxrss / 1024);
-    printf("summary: %s\n", r.summary);
-    const char *name;
-    json_t *v;
-    json_object_foreach(r.figures, name, v)
-    {
-        if (json_is_integer(v))
-            printf("  %-20s %lld\n", name, (long long)json_integer_value(v));
-        else if (json_is_real(v))
-            printf("  %-20s %.3f\n", name, json_real_value(v));
-    }
+    bench_print_check(h, &r, check_s);
+    bench_print_figures(r.figures, 20, 1);
     check_result_free(&r);
     history_free(h);
 }
@@ -334,7 +315,8 @@ int main(int argc, char **argv)
         }
     }
     if (ttl_ms <= 0 || hold_ms < 0 || pause_rate < 0 || pause_rate > 1)
-        die("--ttl-ms must be positive, --hold-ms not negative, --pause-rate in [0, 1]");
+        bench_die("bench_lock",
+                  "--ttl-ms must be positive, --hold-ms not negative, --pause-rate in [0, 1]");
     if (n) {
         run(n, seed, ttl_ms, hold_ms, pause_rate);
         return 0;

@@ -26,6 +26,8 @@
 #include "history.h"
 #include "util.h"
 
+#include "bench_common.h"
+
 #define CLIENTS 10
 #define NODES 3 /* n1 master, n2 and n3 replicas */
 #define STEP_NS (100 * SB_NS_PER_US)
@@ -47,12 +49,6 @@ typedef struct client {
     int64_t v, next_v;
     size_t turn;
 } client;
-
-static void die(const char *what)
-{
-    fprintf(stderr, "bench_stale: %s\n", what);
-    exit(2);
-}
 
 static void record(sb_history *h, int process, sb_op_type type, const char *f, int key, int has_v,
                    int64_t v, const char *node, int64_t t)
@@ -80,7 +76,7 @@ static void apply(key_log *l, int64_t last[NODES], int64_t v, int64_t t, sb_rng 
         for (int r = 0; r < NODES; r++)
             l->at[r] = realloc(l->at[r], l->cap * sizeof(int64_t));
         if (!l->v || !l->at[0] || !l->at[1] || !l->at[2])
-            die("out of memory");
+            bench_die("bench_stale", "out of memory");
     }
     l->v[l->n] = v;
     l->at[0][l->n] = t;
@@ -167,27 +163,14 @@ static void run(size_t n_ops, uint64_t seed, double lag_ns, double spike_ns)
     sb_history *h = generate(n_ops, seed, lag_ns, spike_ns);
     int64_t t1 = sb_now_ns();
     sb_check_result r = {0};
-    char err[SB_ERR_LEN];
-    if (checker_find("stale-read")->check(h, &r, err))
-        die(err);
-    int64_t t2 = sb_now_ns();
-    struct rusage ru;
-    getrusage(RUSAGE_SELF, &ru);
+    double check_s = bench_check("bench_stale", "stale-read", h, &r);
     printf("history: %zu ops (%d clients, replica lag mean %.0f us, spikes +%.0f ms), "
            "generated in %.2f s\n",
            h->n, CLIENTS, lag_ns / 1e3, spike_ns / 1e6, (t1 - t0) / 1e9);
-    printf("check: %.3f s (%.0f ns/op), verdict %s, max RSS %ld MB\n", (t2 - t1) / 1e9,
-           (double)(t2 - t1) / (double)h->n, checker_verdict_name(r.verdict), ru.ru_maxrss / 1024);
-    printf("summary: %s\n", r.summary);
+    bench_print_check(h, &r, check_s);
+    bench_print_figures(r.figures, 22, 1);
     const char *name;
     json_t *v;
-    json_object_foreach(r.figures, name, v)
-    {
-        if (json_is_integer(v))
-            printf("  %-22s %lld\n", name, (long long)json_integer_value(v));
-        else if (json_is_real(v))
-            printf("  %-22s %.3f\n", name, json_real_value(v));
-    }
     json_object_foreach(json_object_get(r.figures, "by_node"), name, v)
     {
         printf("  by_node %-4s reads %lld, stale %lld, staleness max %.3f ms\n", name,
@@ -231,7 +214,7 @@ int main(int argc, char **argv)
         }
     }
     if (lag_us < 0 || spike_ms < 0)
-        die("--lag-us and --spike-ms must not be negative");
+        bench_die("bench_stale", "--lag-us and --spike-ms must not be negative");
     if (n) {
         run(n, seed, lag_us * 1e3, spike_ms * 1e6);
         return 0;

@@ -12,38 +12,20 @@
 #include "checker.h"
 #include "util.h"
 
+#include "hist_fixture.h"
+
 /* Lines "process type f value"; process -2 is the controller. */
 static sb_history *hist(const char *const *lines)
 {
-    sb_history *h = history_new();
-    for (size_t i = 0; lines[i]; i++) {
-        char type[16], f[16], value[96] = "null";
-        int process;
-        assert_true(sscanf(lines[i], "%d %15s %15s %95s", &process, type, f, value) >= 3);
-        sb_op op = {.process = process, .time_ns = (int64_t)i, .index = (int64_t)i};
-        assert_int_equal(history_type_parse(type, &op.type), 0);
-        snprintf(op.f, sizeof(op.f), "%s", f);
-        json_error_t je;
-        op.value = json_loads(value, JSON_DECODE_ANY, &je);
-        history_add(h, &op);
-        json_decref(op.value);
-    }
-    return h;
+    return fx_lines(lines, 1);
 }
 
 static sb_check_result check(const char *const *lines)
 {
     sb_history *h = hist(lines);
-    sb_check_result r = {0};
-    char err[SB_ERR_LEN];
-    assert_int_equal(checker_find("counter")->check(h, &r, err), 0);
+    sb_check_result r = fx_check("counter", h);
     history_free(h);
     return r;
-}
-
-static long long fig(const sb_check_result *r, const char *name)
-{
-    return (long long)json_integer_value(json_object_get(r->figures, name));
 }
 
 static void reads_within_bounds_are_valid(void **state)
@@ -56,8 +38,8 @@ static void reads_within_bounds_are_valid(void **state)
         "-2 invoke read null", "-2 ok read 2",       NULL};
     sb_check_result r = check(l);
     assert_int_equal(r.verdict, SB_VERDICT_VALID);
-    assert_int_equal(fig(&r, "bad_reads"), 0);
-    assert_int_equal(fig(&r, "lost"), 0);
+    assert_int_equal(fx_fig(&r, "bad_reads"), 0);
+    assert_int_equal(fx_fig(&r, "lost"), 0);
     check_result_free(&r);
 }
 
@@ -69,7 +51,7 @@ static void stale_and_impossible_reads_are_caught(void **state)
                            "-2 invoke read null", "-2 ok read 2",       NULL};
     sb_check_result r = check(stale);
     assert_int_equal(r.verdict, SB_VERDICT_INVALID);
-    assert_int_equal(fig(&r, "bad_reads"), 1);
+    assert_int_equal(fx_fig(&r, "bad_reads"), 1);
     check_result_free(&r);
     const char *too_high[] = {"0 invoke incr 1",
                               "0 ok incr 1",
@@ -91,7 +73,7 @@ static void lost_increments_show_in_the_final_read(void **state)
                        "-2 invoke read null", "-2 ok read 1",    NULL};
     sb_check_result r = check(l);
     assert_int_equal(r.verdict, SB_VERDICT_INVALID);
-    assert_int_equal(fig(&r, "lost"), 2);
+    assert_int_equal(fx_fig(&r, "lost"), 2);
     check_result_free(&r);
 }
 
@@ -104,7 +86,7 @@ static void info_and_fail_increments(void **state)
         "-2 ok read 2",    NULL};
     sb_check_result r = check(a);
     assert_int_equal(r.verdict, SB_VERDICT_VALID);
-    assert_int_equal(fig(&r, "unacknowledged_applied"), 1);
+    assert_int_equal(fx_fig(&r, "unacknowledged_applied"), 1);
     check_result_free(&r);
     const char *b[] = {
         "0 invoke incr 1", "0 ok incr 1", "1 invoke incr 1", "1 info incr 1", "-2 invoke read null",
@@ -151,12 +133,12 @@ static void keyed_counters_are_judged_per_key(void **state)
                        NULL};
     sb_check_result r = check(l);
     assert_int_equal(r.verdict, SB_VERDICT_INVALID);
-    assert_int_equal(fig(&r, "acknowledged"), 3);
-    assert_int_equal(fig(&r, "lost"), 1);
-    assert_int_equal(fig(&r, "unacknowledged_applied"), 1);
+    assert_int_equal(fx_fig(&r, "acknowledged"), 3);
+    assert_int_equal(fx_fig(&r, "lost"), 1);
+    assert_int_equal(fx_fig(&r, "unacknowledged_applied"), 1);
     /* One worker read and the final read of each key; b's is short. */
-    assert_int_equal(fig(&r, "reads"), 3);
-    assert_int_equal(fig(&r, "bad_reads"), 1);
+    assert_int_equal(fx_fig(&r, "reads"), 3);
+    assert_int_equal(fx_fig(&r, "bad_reads"), 1);
     json_t *keys = json_object_get(r.figures, "keys");
     assert_string_equal(json_string_value(json_object_get(json_object_get(keys, "a"), "verdict")),
                         "valid");
@@ -168,7 +150,7 @@ static void keyed_counters_are_judged_per_key(void **state)
                        "-2 invoke read null", "-2 ok read {}", NULL};
     r = check(m);
     assert_int_equal(r.verdict, SB_VERDICT_UNKNOWN);
-    assert_int_equal(fig(&r, "lost"), 0);
+    assert_int_equal(fx_fig(&r, "lost"), 0);
     check_result_free(&r);
 }
 
@@ -182,11 +164,11 @@ static void final_read_above_every_attempt_is_a_bad_read(void **state)
                        "-2 invoke read null", "-2 ok read 3",       NULL};
     sb_check_result r = check(l);
     assert_int_equal(r.verdict, SB_VERDICT_INVALID);
-    assert_int_equal(fig(&r, "attempted"), 2);
-    assert_int_equal(fig(&r, "indeterminate"), 1);
-    assert_int_equal(fig(&r, "reads"), 2);
-    assert_int_equal(fig(&r, "bad_reads"), 1);
-    assert_int_equal(fig(&r, "lost"), 0);
+    assert_int_equal(fx_fig(&r, "attempted"), 2);
+    assert_int_equal(fx_fig(&r, "indeterminate"), 1);
+    assert_int_equal(fx_fig(&r, "reads"), 2);
+    assert_int_equal(fx_fig(&r, "bad_reads"), 1);
+    assert_int_equal(fx_fig(&r, "lost"), 0);
     json_t *bad = json_array_get(json_object_get(r.figures, "bad"), 0);
     assert_true(json_is_true(json_object_get(bad, "final")));
     assert_int_equal(json_integer_value(json_object_get(bad, "max")), 2);
@@ -214,9 +196,9 @@ static void read_above_attempts_with_an_info_increment_is_a_bad_read(void **stat
                        NULL};
     sb_check_result r = check(l);
     assert_int_equal(r.verdict, SB_VERDICT_INVALID);
-    assert_int_equal(fig(&r, "reads"), 3);
-    assert_int_equal(fig(&r, "bad_reads"), 1);
-    assert_int_equal(fig(&r, "unacknowledged_applied"), 1);
+    assert_int_equal(fx_fig(&r, "reads"), 3);
+    assert_int_equal(fx_fig(&r, "bad_reads"), 1);
+    assert_int_equal(fx_fig(&r, "unacknowledged_applied"), 1);
     json_t *bad = json_array_get(json_object_get(r.figures, "bad"), 0);
     assert_int_equal(json_integer_value(json_object_get(bad, "value")), 3);
     assert_null(json_object_get(bad, "final"));
@@ -234,9 +216,9 @@ static void final_read_below_acknowledged_is_a_bad_read_and_lost(void **state)
         "-2 ok read 1",    NULL};
     sb_check_result r = check(l);
     assert_int_equal(r.verdict, SB_VERDICT_INVALID);
-    assert_int_equal(fig(&r, "lost"), 1);
-    assert_int_equal(fig(&r, "reads"), 1);
-    assert_int_equal(fig(&r, "bad_reads"), 1);
+    assert_int_equal(fx_fig(&r, "lost"), 1);
+    assert_int_equal(fx_fig(&r, "reads"), 1);
+    assert_int_equal(fx_fig(&r, "bad_reads"), 1);
     assert_non_null(strstr(r.summary, "1 of 1 reads out of bounds"));
     check_result_free(&r);
 }
@@ -260,9 +242,9 @@ static void keyed_read_above_its_keys_attempts_is_a_bad_read(void **state)
                        NULL};
     sb_check_result r = check(l);
     assert_int_equal(r.verdict, SB_VERDICT_INVALID);
-    assert_int_equal(fig(&r, "attempted"), 3);
-    assert_int_equal(fig(&r, "reads"), 3);
-    assert_int_equal(fig(&r, "bad_reads"), 1);
+    assert_int_equal(fx_fig(&r, "attempted"), 3);
+    assert_int_equal(fx_fig(&r, "reads"), 3);
+    assert_int_equal(fx_fig(&r, "bad_reads"), 1);
     json_t *keys = json_object_get(r.figures, "keys");
     json_t *a = json_object_get(keys, "a"), *b = json_object_get(keys, "b");
     assert_int_equal(json_integer_value(json_object_get(a, "bad_reads")), 1);

@@ -11,19 +11,13 @@
 #include "checker.h"
 #include "util.h"
 
+#include "hist_fixture.h"
+
 static void add(sb_history *h, int process, const char *f, const char *node, const char *value,
                 double time_s)
 {
-    sb_op op = {.process = process,
-                .type = process == SB_PROC_NODE ? SB_OP_INFO : SB_OP_OK,
-                .time_ns = (int64_t)(time_s * 1e9)};
-    snprintf(op.f, sizeof(op.f), "%s", f);
-    if (node)
-        snprintf(op.node, sizeof(op.node), "%s", node);
-    json_error_t je;
-    op.value = value ? json_loads(value, JSON_DECODE_ANY, &je) : NULL;
-    history_add(h, &op);
-    json_decref(op.value);
+    fx_add(h, process, process == SB_PROC_NODE ? SB_OP_INFO : SB_OP_OK, f, value, node,
+           (int64_t)(time_s * 1e9));
 }
 
 static sb_verdict run(sb_history *h, sb_check_result *r)

@@ -10,25 +10,12 @@
 #include "linear.h"
 #include "util.h"
 
+#include "hist_fixture.h"
+
 /* A history from lines "process type f value", value as JSON. */
 static sb_history *hist(const char *const *lines)
 {
-    sb_history *h = history_new();
-    for (size_t i = 0; lines[i]; i++) {
-        char type[16], f[16], value[128] = "null";
-        int process;
-        int n = sscanf(lines[i], "%d %15s %15s %127[^\n]", &process, type, f, value);
-        assert_true(n >= 3);
-        sb_op op = {.process = process, .time_ns = (int64_t)i};
-        assert_int_equal(history_type_parse(type, &op.type), 0);
-        snprintf(op.f, sizeof(op.f), "%s", f);
-        json_error_t je;
-        op.value = json_loads(value, JSON_DECODE_ANY, &je);
-        assert_non_null(op.value);
-        history_add(h, &op);
-        json_decref(op.value);
-    }
-    return h;
+    return fx_lines(lines, 1);
 }
 
 static sb_linear_verdict verdict_of(const char *const *lines)

@@ -16,18 +16,14 @@
 #include "checker.h"
 #include "util.h"
 
+#include "hist_fixture.h"
+
 #define MS SB_NS_PER_MS
 
 static void add(sb_history *h, int process, sb_op_type type, const char *f, int64_t t_ms,
                 const char *value)
 {
-    sb_op op = {.process = process, .type = type, .time_ns = t_ms * MS};
-    snprintf(op.f, sizeof(op.f), "%s", f);
-    json_error_t je;
-    op.value = value ? json_loads(value, JSON_DECODE_ANY, &je) : NULL;
-    assert_true(!value || op.value);
-    history_add(h, &op);
-    json_decref(op.value);
+    fx_add(h, process, type, f, value, NULL, t_ms * MS);
 }
 
 static void invoke(sb_history *h, int p, int64_t t_ms)
@@ -59,20 +55,9 @@ static void final_read(sb_history *h, int64_t t_ms, const char *resource)
 
 static sb_check_result check(sb_history *h)
 {
-    sb_check_result r = {0};
-    char err[SB_ERR_LEN];
-    int rc = checker_find("lock")->check(h, &r, err);
-    if (rc)
-        fail_msg("check failed: %s", err);
+    sb_check_result r = fx_check("lock", h);
     history_free(h);
     return r;
-}
-
-static long long fig(const sb_check_result *r, const char *name)
-{
-    const json_t *v = json_object_get(r->figures, name);
-    assert_non_null(v);
-    return (long long)json_number_value(v);
 }
 
 static const json_t *examples(const sb_check_result *r, const char *kind)
@@ -92,16 +77,16 @@ static void serial_holds_are_valid(void **state)
     final_read(h, 100, "[\"0:1\",\"1:2\",\"2:3\"]");
     sb_check_result r = check(h);
     assert_int_equal(r.verdict, SB_VERDICT_VALID);
-    assert_int_equal(fig(&r, "attempts"), 4);
-    assert_int_equal(fig(&r, "acquired"), 3);
-    assert_int_equal(fig(&r, "refused"), 1);
-    assert_int_equal(fig(&r, "overlaps"), 0);
-    assert_int_equal(fig(&r, "max_holders"), 1);
-    assert_int_equal(fig(&r, "fence_violations"), 0);
-    assert_int_equal(fig(&r, "lost_appends"), 0);
-    assert_int_equal(fig(&r, "unknown_entries"), 0);
-    assert_int_equal(fig(&r, "hold_ms_p50"), 10);
-    assert_int_equal(fig(&r, "hold_ms_max"), 15);
+    assert_int_equal(fx_fig(&r, "attempts"), 4);
+    assert_int_equal(fx_fig(&r, "acquired"), 3);
+    assert_int_equal(fx_fig(&r, "refused"), 1);
+    assert_int_equal(fx_fig(&r, "overlaps"), 0);
+    assert_int_equal(fx_fig(&r, "max_holders"), 1);
+    assert_int_equal(fx_fig(&r, "fence_violations"), 0);
+    assert_int_equal(fx_fig(&r, "lost_appends"), 0);
+    assert_int_equal(fx_fig(&r, "unknown_entries"), 0);
+    assert_int_equal(fx_fig(&r, "hold_ms_p50"), 10);
+    assert_int_equal(fx_fig(&r, "hold_ms_max"), 15);
     assert_non_null(strstr(r.summary, "no overlap in 3 holds"));
     assert_non_null(strstr(r.summary, "fences in order"));
     check_result_free(&r);
@@ -118,8 +103,8 @@ static void overlapping_holds_of_two_clients_are_invalid(void **state)
     final_read(h, 100, "[\"0:1\",\"1:2\",\"2:3\",\"3:4\"]");
     sb_check_result r = check(h);
     assert_int_equal(r.verdict, SB_VERDICT_INVALID);
-    assert_int_equal(fig(&r, "overlaps"), 4);
-    assert_int_equal(fig(&r, "max_holders"), 3);
+    assert_int_equal(fx_fig(&r, "overlaps"), 4);
+    assert_int_equal(fx_fig(&r, "max_holders"), 3);
     const json_t *ex = examples(&r, "overlaps");
     assert_int_equal(json_array_size(ex), 4);
     const json_t *first = json_array_get(ex, 0);
@@ -141,8 +126,8 @@ static void one_client_back_to_back_is_valid(void **state)
     ok(h, 1, 30, 31, 90, 3, 1);
     sb_check_result r = check(h);
     assert_int_equal(r.verdict, SB_VERDICT_VALID);
-    assert_int_equal(fig(&r, "overlaps"), 0);
-    assert_int_equal(fig(&r, "max_holders"), 1);
+    assert_int_equal(fx_fig(&r, "overlaps"), 0);
+    assert_int_equal(fx_fig(&r, "max_holders"), 1);
     assert_non_null(strstr(r.summary, "no final read"));
     check_result_free(&r);
 }
@@ -158,9 +143,9 @@ static void info_without_acquired_holds_nothing(void **state)
     add(h, 2, SB_OP_INFO, "lock", 36, NULL);
     sb_check_result r = check(h);
     assert_int_equal(r.verdict, SB_VERDICT_VALID);
-    assert_int_equal(fig(&r, "info"), 2);
-    assert_int_equal(fig(&r, "refused"), 0);
-    assert_int_equal(fig(&r, "overlaps"), 0);
+    assert_int_equal(fx_fig(&r, "info"), 2);
+    assert_int_equal(fx_fig(&r, "refused"), 0);
+    assert_int_equal(fx_fig(&r, "overlaps"), 0);
     check_result_free(&r);
 }
 
@@ -175,7 +160,7 @@ static void info_with_acquired_holds_until_it_gave_up(void **state)
         "{\"lock\":\"L\",\"ttl_ms\":100,\"acquired\":30000000,\"validity_ms\":90}");
     sb_check_result r = check(h);
     assert_int_equal(r.verdict, SB_VERDICT_INVALID);
-    assert_int_equal(fig(&r, "overlaps"), 1);
+    assert_int_equal(fx_fig(&r, "overlaps"), 1);
     const json_t *b = json_object_get(json_array_get(examples(&r, "overlaps"), 0), "b");
     assert_string_equal(json_string_value(json_object_get(b, "outcome")), "info");
     assert_true(json_is_null(json_object_get(b, "fence")));
@@ -194,9 +179,9 @@ static void info_with_acquired_holds_until_it_gave_up(void **state)
     final_read(h, 100, "[\"1:7\",\"0:8\"]");
     r = check(h);
     assert_int_equal(r.verdict, SB_VERDICT_INVALID);
-    assert_int_equal(fig(&r, "overlaps"), 1);
-    assert_int_equal(fig(&r, "unknown_entries"), 0);
-    assert_int_equal(fig(&r, "past_validity"), 1);
+    assert_int_equal(fx_fig(&r, "overlaps"), 1);
+    assert_int_equal(fx_fig(&r, "unknown_entries"), 0);
+    assert_int_equal(fx_fig(&r, "past_validity"), 1);
     const json_t *a = json_object_get(json_array_get(examples(&r, "overlaps"), 0), "a");
     assert_int_equal(json_integer_value(json_object_get(a, "end_ns")), 50 * MS);
     check_result_free(&r);
@@ -213,7 +198,7 @@ static void holds_on_different_locks_do_not_conflict(void **state)
         "\"appended\":false,\"released\":30000000,\"release_ok\":true}");
     sb_check_result r = check(h);
     assert_int_equal(r.verdict, SB_VERDICT_VALID);
-    assert_int_equal(fig(&r, "overlaps"), 0);
+    assert_int_equal(fx_fig(&r, "overlaps"), 0);
     check_result_free(&r);
 }
 
@@ -229,10 +214,10 @@ static void fence_inversion_at_the_resource_is_invalid(void **state)
     final_read(h, 200, "[\"1:6\",\"0:5\",\"1:7\",\"9:99\",\"junk\",7]");
     sb_check_result r = check(h);
     assert_int_equal(r.verdict, SB_VERDICT_INVALID);
-    assert_int_equal(fig(&r, "fence_violations"), 1);
-    assert_int_equal(fig(&r, "unknown_entries"), 3);
-    assert_int_equal(fig(&r, "expired_while_held"), 1);
-    assert_int_equal(fig(&r, "past_validity"), 1);
+    assert_int_equal(fx_fig(&r, "fence_violations"), 1);
+    assert_int_equal(fx_fig(&r, "unknown_entries"), 3);
+    assert_int_equal(fx_fig(&r, "expired_while_held"), 1);
+    assert_int_equal(fx_fig(&r, "past_validity"), 1);
     const json_t *e = json_array_get(examples(&r, "fence_violations"), 0);
     assert_int_equal(json_integer_value(json_object_get(e, "position")), 1);
     assert_string_equal(json_string_value(json_object_get(e, "entry")), "0:5");
@@ -248,8 +233,8 @@ static void fence_inversion_at_the_resource_is_invalid(void **state)
     final_read(h, 200, "[\"0:5\",\"0:5\"]");
     r = check(h);
     assert_int_equal(r.verdict, SB_VERDICT_VALID);
-    assert_int_equal(fig(&r, "fence_violations"), 0);
-    assert_int_equal(fig(&r, "overlaps"), 0);
+    assert_int_equal(fx_fig(&r, "fence_violations"), 0);
+    assert_int_equal(fx_fig(&r, "overlaps"), 0);
     check_result_free(&r);
 
     h = history_new();
@@ -258,8 +243,8 @@ static void fence_inversion_at_the_resource_is_invalid(void **state)
     final_read(h, 200, "[\"0:5\",\"1:5\"]");
     r = check(h);
     assert_int_equal(r.verdict, SB_VERDICT_INVALID);
-    assert_int_equal(fig(&r, "fence_violations"), 1);
-    assert_int_equal(fig(&r, "overlaps"), 0);
+    assert_int_equal(fx_fig(&r, "fence_violations"), 1);
+    assert_int_equal(fx_fig(&r, "overlaps"), 0);
     check_result_free(&r);
 }
 
@@ -277,8 +262,8 @@ static void lost_append_is_invalid(void **state)
     final_read(h, 100, "[\"0:1\"]");
     sb_check_result r = check(h);
     assert_int_equal(r.verdict, SB_VERDICT_INVALID);
-    assert_int_equal(fig(&r, "lost_appends"), 1);
-    assert_int_equal(fig(&r, "overlaps"), 0);
+    assert_int_equal(fx_fig(&r, "lost_appends"), 1);
+    assert_int_equal(fx_fig(&r, "overlaps"), 0);
     const json_t *e = json_array_get(examples(&r, "lost_appends"), 0);
     assert_string_equal(json_string_value(json_object_get(e, "entry")), "1:2");
     check_result_free(&r);
@@ -294,10 +279,10 @@ static void holds_past_ttl_and_validity_are_counted(void **state)
     final_read(h, 500, "[\"0:1\",\"0:2\",\"0:3\"]");
     sb_check_result r = check(h);
     assert_int_equal(r.verdict, SB_VERDICT_VALID); /* figures, not anomalies */
-    assert_int_equal(fig(&r, "expired_while_held"), 1);
-    assert_int_equal(fig(&r, "past_validity"), 2);
-    assert_int_equal(fig(&r, "hold_ms_max"), 250);
-    assert_int_equal(fig(&r, "hold_ms_p50"), 95);
+    assert_int_equal(fx_fig(&r, "expired_while_held"), 1);
+    assert_int_equal(fx_fig(&r, "past_validity"), 2);
+    assert_int_equal(fx_fig(&r, "hold_ms_max"), 250);
+    assert_int_equal(fx_fig(&r, "hold_ms_p50"), 95);
     check_result_free(&r);
 }
 
@@ -319,13 +304,13 @@ static void gc_pause_overlap_of_an_info_hold_is_found(void **state)
     final_read(h, 2100, "[\"1:2\",\"2:3\",\"0:1\"]"); /* the stalled RPUSH landed */
     sb_check_result r = check(h);
     assert_int_equal(r.verdict, SB_VERDICT_INVALID);
-    assert_int_equal(fig(&r, "overlaps"), 2);
-    assert_int_equal(fig(&r, "possible_overlaps"), 0);
-    assert_int_equal(fig(&r, "max_holders"), 2);
-    assert_int_equal(fig(&r, "expired_while_held"), 1);
-    assert_int_equal(fig(&r, "past_validity"), 1);
-    assert_int_equal(fig(&r, "fence_violations"), 1);
-    assert_int_equal(fig(&r, "hold_ms_max"), 2000);
+    assert_int_equal(fx_fig(&r, "overlaps"), 2);
+    assert_int_equal(fx_fig(&r, "possible_overlaps"), 0);
+    assert_int_equal(fx_fig(&r, "max_holders"), 2);
+    assert_int_equal(fx_fig(&r, "expired_while_held"), 1);
+    assert_int_equal(fx_fig(&r, "past_validity"), 1);
+    assert_int_equal(fx_fig(&r, "fence_violations"), 1);
+    assert_int_equal(fx_fig(&r, "hold_ms_max"), 2000);
     const json_t *e = json_array_get(examples(&r, "overlaps"), 0);
     const json_t *a = json_object_get(e, "a"), *b = json_object_get(e, "b");
     assert_int_equal(json_integer_value(json_object_get(a, "process")), 0);
@@ -353,13 +338,13 @@ static void lost_release_reply_does_not_overlap_a_later_holder(void **state)
     final_read(h, 100, "[\"0:1\",\"1:2\"]");
     sb_check_result r = check(h);
     assert_int_equal(r.verdict, SB_VERDICT_VALID);
-    assert_int_equal(fig(&r, "overlaps"), 0);
-    assert_int_equal(fig(&r, "possible_overlaps"), 0);
-    assert_int_equal(fig(&r, "max_holders"), 1);
-    assert_int_equal(fig(&r, "past_validity"), 0);
-    assert_int_equal(fig(&r, "fence_violations"), 0);
-    assert_int_equal(fig(&r, "unknown_entries"), 0);
-    assert_int_equal(fig(&r, "hold_ms_max"), 19);
+    assert_int_equal(fx_fig(&r, "overlaps"), 0);
+    assert_int_equal(fx_fig(&r, "possible_overlaps"), 0);
+    assert_int_equal(fx_fig(&r, "max_holders"), 1);
+    assert_int_equal(fx_fig(&r, "past_validity"), 0);
+    assert_int_equal(fx_fig(&r, "fence_violations"), 0);
+    assert_int_equal(fx_fig(&r, "unknown_entries"), 0);
+    assert_int_equal(fx_fig(&r, "hold_ms_max"), 19);
     check_result_free(&r);
 }
 
@@ -380,12 +365,12 @@ static void info_without_acquire_time_is_only_a_possible_overlap(void **state)
     final_read(h, 100, "[\"0:1\",\"3:2\"]");
     sb_check_result r = check(h);
     assert_int_equal(r.verdict, SB_VERDICT_VALID);
-    assert_int_equal(fig(&r, "info"), 2);
-    assert_int_equal(fig(&r, "overlaps"), 0);
-    assert_int_equal(fig(&r, "possible_overlaps"), 1);
-    assert_int_equal(fig(&r, "max_holders"), 1);
-    assert_int_equal(fig(&r, "hold_ms_max"), 30); /* known holds only */
-    assert_int_equal(fig(&r, "unknown_entries"), 0);
+    assert_int_equal(fx_fig(&r, "info"), 2);
+    assert_int_equal(fx_fig(&r, "overlaps"), 0);
+    assert_int_equal(fx_fig(&r, "possible_overlaps"), 1);
+    assert_int_equal(fx_fig(&r, "max_holders"), 1);
+    assert_int_equal(fx_fig(&r, "hold_ms_max"), 30); /* known holds only */
+    assert_int_equal(fx_fig(&r, "unknown_entries"), 0);
     const json_t *ex = examples(&r, "possible_overlaps");
     assert_int_equal(json_array_size(ex), 1);
     const json_t *e = json_array_get(ex, 0), *b = json_object_get(e, "b");
@@ -407,8 +392,8 @@ static void info_without_acquire_time_is_only_a_possible_overlap(void **state)
     add(h, 1, SB_OP_INFO, "lock", 35, "{\"lock\":\"L\",\"ttl_ms\":100}");
     r = check(h);
     assert_int_equal(r.verdict, SB_VERDICT_VALID);
-    assert_int_equal(fig(&r, "attempts"), 2);
-    assert_int_equal(fig(&r, "possible_overlaps"), 1);
+    assert_int_equal(fx_fig(&r, "attempts"), 2);
+    assert_int_equal(fx_fig(&r, "possible_overlaps"), 1);
     b = json_object_get(json_array_get(examples(&r, "possible_overlaps"), 0), "a");
     assert_int_equal(json_integer_value(json_object_get(b, "start_ns")), 9 * MS);
     check_result_free(&r);
@@ -428,8 +413,8 @@ static void ok_hold_without_release_lasts_until_its_completion(void **state)
     final_read(h, 100, "[\"0:1\",\"1:2\"]");
     sb_check_result r = check(h);
     assert_int_equal(r.verdict, SB_VERDICT_INVALID);
-    assert_int_equal(fig(&r, "overlaps"), 1);
-    assert_int_equal(fig(&r, "lost_appends"), 0);
+    assert_int_equal(fx_fig(&r, "overlaps"), 1);
+    assert_int_equal(fx_fig(&r, "lost_appends"), 0);
     const json_t *a = json_object_get(json_array_get(examples(&r, "overlaps"), 0), "a");
     assert_int_equal(json_integer_value(json_object_get(a, "end_ns")), 50 * MS);
     check_result_free(&r);
@@ -449,9 +434,9 @@ static void fence_lower_than_one_already_seen_is_invalid(void **state)
     final_read(h, 100, "[\"0:1\",\"1:5\",\"2:3\",\"3:4\",\"0:6\"]");
     sb_check_result r = check(h);
     assert_int_equal(r.verdict, SB_VERDICT_INVALID);
-    assert_int_equal(fig(&r, "fence_violations"), 2);
-    assert_int_equal(fig(&r, "overlaps"), 0);
-    assert_int_equal(fig(&r, "lost_appends"), 0);
+    assert_int_equal(fx_fig(&r, "fence_violations"), 2);
+    assert_int_equal(fx_fig(&r, "overlaps"), 0);
+    assert_int_equal(fx_fig(&r, "lost_appends"), 0);
     const json_t *e = json_array_get(examples(&r, "fence_violations"), 1);
     assert_string_equal(json_string_value(json_object_get(e, "entry")), "3:4");
     assert_int_equal(json_integer_value(json_object_get(e, "earlier_fence")), 5);
@@ -470,7 +455,7 @@ static void no_acquisition_is_unknown(void **state)
     add(h, 1, SB_OP_INFO, "lock", 3, NULL);
     sb_check_result r = check(h);
     assert_int_equal(r.verdict, SB_VERDICT_UNKNOWN);
-    assert_int_equal(fig(&r, "attempts"), 2);
+    assert_int_equal(fx_fig(&r, "attempts"), 2);
     check_result_free(&r);
 }
 
@@ -514,8 +499,8 @@ static void overlap_sweep_matches_all_pairs(void **state)
                 holders = distinct;
         }
         sb_check_result r = check(h);
-        assert_int_equal(fig(&r, "overlaps"), pairs);
-        assert_int_equal(fig(&r, "max_holders"), holders);
+        assert_int_equal(fx_fig(&r, "overlaps"), pairs);
+        assert_int_equal(fx_fig(&r, "max_holders"), holders);
         assert_int_equal(r.verdict, pairs ? SB_VERDICT_INVALID : SB_VERDICT_VALID);
         check_result_free(&r);
     }
@@ -566,9 +551,9 @@ static void possible_overlap_sweep_matches_all_pairs(void **state)
                 holders = distinct;
         }
         sb_check_result r = check(h);
-        assert_int_equal(fig(&r, "overlaps"), pairs);
-        assert_int_equal(fig(&r, "possible_overlaps"), possible);
-        assert_int_equal(fig(&r, "max_holders"), holders);
+        assert_int_equal(fx_fig(&r, "overlaps"), pairs);
+        assert_int_equal(fx_fig(&r, "possible_overlaps"), possible);
+        assert_int_equal(fx_fig(&r, "max_holders"), holders);
         assert_int_equal(r.verdict, pairs ? SB_VERDICT_INVALID : SB_VERDICT_VALID);
         check_result_free(&r);
     }

@@ -12,15 +12,12 @@
 #include "checker.h"
 #include "util.h"
 
+#include "hist_fixture.h"
+
 static void add(sb_history *h, int process, sb_op_type t, const char *f, const char *value,
                 double time_s)
 {
-    sb_op op = {.process = process, .type = t, .time_ns = (int64_t)(time_s * 1e9)};
-    snprintf(op.f, sizeof(op.f), "%s", f);
-    json_error_t je;
-    op.value = value ? json_loads(value, JSON_DECODE_ANY, &je) : NULL;
-    history_add(h, &op);
-    json_decref(op.value);
+    fx_add(h, process, t, f, value, NULL, (int64_t)(time_s * 1e9));
 }
 
 static double fig(const sb_check_result *r, const char *a, const char *b, const char *c)

@@ -47,6 +47,8 @@
 #include "history.h"
 #include "util.h"
 
+#include "hist_fixture.h"
+
 /* Cases per class, unless SB_PROP_CASES says otherwise; a quarter under
  * AddressSanitizer, which makes every case about seven times slower. */
 #if defined(__SANITIZE_ADDRESS__)
@@ -70,52 +72,6 @@
 #define FAIL_RATE 0.08
 #define INFO_RATE 0.10
 #define FINAL_READ_RATE 0.75 /* of valid runs; fault runs always have one */
-
-/* ====== Seeds and cases ====== */
-
-typedef struct prop {
-    uint64_t base;
-    long cases, only; /* only: one case number, or -1 */
-} prop;
-
-static uint64_t env_u64(const char *name, uint64_t dflt)
-{
-    const char *s = getenv(name);
-    return s && *s ? strtoull(s, NULL, 0) : dflt;
-}
-
-static prop prop_init(void)
-{
-    prop p = {.base = env_u64("SB_PROP_SEED", PROP_SEED),
-              .cases = (long)env_u64("SB_PROP_CASES", PROP_CASES),
-              .only = getenv("SB_PROP_CASE") ? (long)env_u64("SB_PROP_CASE", 0) : -1};
-    return p;
-}
-
-/* The seed of case i of class cls: independent streams per class. */
-static uint64_t case_seed(const prop *p, int cls, long i)
-{
-    sb_rng r;
-    sb_rng_seed(&r, p->base ^ ((uint64_t)cls << 40) ^ (uint64_t)i * 0x9E3779B97F4A7C15ULL);
-    return sb_rng_next(&r);
-}
-
-static void dump_history(const sb_history *h)
-{
-    for (size_t i = 0; i < h->n; i++) {
-        const sb_op *op = &h->ops[i];
-        json_t *j = json_pack(
-            "{s:I,s:o,s:s,s:s,s:I}", "index", (json_int_t)op->index, "process",
-            op->process >= 0 ? json_integer(op->process) : json_string("controller"), "type",
-            history_type_name(op->type), "f", op->f, "time", (json_int_t)op->time_ns);
-        if (op->value)
-            json_object_set(j, "value", op->value);
-        char *s = json_dumps(j, JSON_COMPACT);
-        fprintf(stderr, "%s\n", s);
-        free(s);
-        json_decref(j);
-    }
-}
 
 /* ====== The simulated database and its clients ====== */
 
@@ -720,7 +676,7 @@ static int names(const json_t *list, const char *name)
     return 0;
 }
 
-static void report(const prop *p, const char *cls, long i, uint64_t seed, const char *model,
+static void report(const fx_prop *p, const char *cls, long i, uint64_t seed, const char *model,
                    const char *what, const sb_check_result *r, const sb_history *h)
 {
     char *fig = json_dumps(r->figures, JSON_INDENT(1));
@@ -730,7 +686,7 @@ static void report(const prop *p, const char *cls, long i, uint64_t seed, const 
             cls, (unsigned long long)p->base, i, (unsigned long long)seed, model, what, r->summary,
             fig ? fig : "null");
     free(fig);
-    dump_history(h);
+    fx_dump(h);
 }
 
 /* No finding at all; valid (or unknown: nothing to order) under model. */
@@ -780,7 +736,7 @@ static int caught(const sb_check_result *r, const fault_class *f, const char **w
 static const char *const models[2] = {"serializable", "strict-serializable"};
 
 /* Judges h under one model: 0, or reports the case and returns -1. */
-static int judge(const prop *p, const char *cls, long i, uint64_t seed, int strict,
+static int judge(const fx_prop *p, const char *cls, long i, uint64_t seed, int strict,
                  const fault_class *f, const sb_history *h, sb_verdict *v)
 {
     sb_check_result r = check(h);
@@ -798,12 +754,12 @@ static int judge(const prop *p, const char *cls, long i, uint64_t seed, int stri
 static void generated_strict_serial_histories_are_valid(void **state)
 {
     (void)state;
-    prop p = prop_init();
+    fx_prop p = fx_prop_init(PROP_SEED, PROP_CASES);
     long cases = 0, judged = 0; /* judged: valid, not unknown */
     for (long i = 0; i < p.cases; i++) {
         if (p.only >= 0 && i != p.only)
             continue;
-        uint64_t seed = case_seed(&p, 0, i);
+        uint64_t seed = fx_case_seed(&p, 0, i);
         sb_history *h = generate(seed, NULL);
         sb_verdict v[2] = {SB_VERDICT_UNKNOWN, SB_VERDICT_UNKNOWN};
         int rc = judge(&p, "valid", i, seed, 0, NULL, h, &v[0]);
@@ -829,13 +785,13 @@ static void generated_strict_serial_histories_are_valid(void **state)
 static void injected_anomalies_are_found_with_their_class(void **state)
 {
     (void)state;
-    prop p = prop_init();
+    fx_prop p = fx_prop_init(PROP_SEED, PROP_CASES);
     for (size_t c = 0; c < NFAULTS; c++) {
         const fault_class *f = &fault_classes[c];
         for (long i = 0; i < p.cases; i++) {
             if (p.only >= 0 && i != p.only)
                 continue;
-            uint64_t seed = case_seed(&p, (int)c + 1, i);
+            uint64_t seed = fx_case_seed(&p, (int)c + 1, i);
             sb_history *h = generate(seed, f);
             int rc = 0;
             sb_verdict v;

@@ -45,6 +45,8 @@
 #include "history.h"
 #include "util.h"
 
+#include "hist_fixture.h"
+
 /* Cases per class, unless SB_PROP_CASES says otherwise; a quarter under
  * AddressSanitizer, which makes every case about seven times slower. */
 #if defined(__SANITIZE_ADDRESS__)
@@ -69,51 +71,6 @@
 #define BLIND_RELEASE 0.5 /* info attempts that send a release anyway */
 #define FINAL_READ_RATE 0.85
 #define REGENERATE_MAX 200 /* runs tried until a fault hurts someone */
-
-/* ====== Seeds and cases ====== */
-
-typedef struct prop {
-    uint64_t base;
-    long cases, only; /* only: one case number, or -1 */
-} prop;
-
-static uint64_t env_u64(const char *name, uint64_t dflt)
-{
-    const char *s = getenv(name);
-    return s && *s ? strtoull(s, NULL, 0) : dflt;
-}
-
-static prop prop_init(void)
-{
-    prop p = {.base = env_u64("SB_PROP_SEED", PROP_SEED),
-              .cases = (long)env_u64("SB_PROP_CASES", PROP_CASES),
-              .only = getenv("SB_PROP_CASE") ? (long)env_u64("SB_PROP_CASE", 0) : -1};
-    return p;
-}
-
-static uint64_t case_seed(const prop *p, int cls, long i)
-{
-    sb_rng r;
-    sb_rng_seed(&r, p->base ^ ((uint64_t)cls << 40) ^ (uint64_t)i * 0x9E3779B97F4A7C15ULL);
-    return sb_rng_next(&r);
-}
-
-static void dump_history(const sb_history *h)
-{
-    for (size_t i = 0; i < h->n; i++) {
-        const sb_op *op = &h->ops[i];
-        json_t *j = json_pack(
-            "{s:I,s:o,s:s,s:s,s:I}", "index", (json_int_t)op->index, "process",
-            op->process >= 0 ? json_integer(op->process) : json_string("controller"), "type",
-            history_type_name(op->type), "f", op->f, "time", (json_int_t)op->time_ns);
-        if (op->value)
-            json_object_set(j, "value", op->value);
-        char *s = json_dumps(j, JSON_COMPACT);
-        fprintf(stderr, "%s\n", s);
-        free(s);
-        json_decref(j);
-    }
-}
 
 /* ====== Faults ====== */
 
@@ -605,7 +562,7 @@ static long fig(const sb_check_result *r, const char *name)
     return (long)json_number_value(json_object_get(r->figures, name));
 }
 
-static void report(const prop *p, int f, long i, uint64_t seed, const char *what, const truth *t,
+static void report(const fx_prop *p, int f, long i, uint64_t seed, const char *what, const truth *t,
                    const sb_check_result *r, const sb_history *h)
 {
     char *figs = r && r->figures ? json_dumps(r->figures, JSON_INDENT(1)) : NULL;
@@ -617,7 +574,7 @@ static void report(const prop *p, int f, long i, uint64_t seed, const char *what
             t->overlaps, t->possible, t->fences, t->lost, r ? r->summary : "",
             figs ? figs : "null");
     free(figs);
-    dump_history(h);
+    fx_dump(h);
 }
 
 /* The checker against the reference: "" when they agree, else why not. */
@@ -638,14 +595,14 @@ static const char *disagreement(int f, const truth *t, const sb_check_result *r)
 
 static void cases_of(int f)
 {
-    prop p = prop_init();
+    fx_prop p = fx_prop_init(PROP_SEED, PROP_CASES);
     sim *s = calloc(1, sizeof(sim));
     assert_non_null(s);
     long regenerated = 0, possible = 0, cases = 0;
     for (long i = 0; i < p.cases; i++) {
         if (p.only >= 0 && i != p.only)
             continue;
-        uint64_t seed = case_seed(&p, f, i);
+        uint64_t seed = fx_case_seed(&p, f, i);
         sb_rng_seed(&s->rng, seed);
         sb_history *h = NULL;
         truth t;

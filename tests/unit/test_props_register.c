@@ -39,6 +39,8 @@
 #include "linear.h"
 #include "util.h"
 
+#include "hist_fixture.h"
+
 /* Cases per class, unless SB_PROP_CASES says otherwise; a quarter under
  * AddressSanitizer, which makes every case about seven times slower. */
 #if defined(__SANITIZE_ADDRESS__)
@@ -59,51 +61,6 @@
 #define MAX_OPS 320
 #define MAX_PROCS 8
 #define BF_MAX 16 /* operations of one register the reference searches */
-
-/* ====== Seeds and cases ====== */
-
-typedef struct prop {
-    uint64_t base;
-    long cases, only; /* only: one case number, or -1 */
-} prop;
-
-static uint64_t env_u64(const char *name, uint64_t dflt)
-{
-    const char *s = getenv(name);
-    return s && *s ? strtoull(s, NULL, 0) : dflt;
-}
-
-static prop prop_init(void)
-{
-    prop p = {.base = env_u64("SB_PROP_SEED", PROP_SEED),
-              .cases = (long)env_u64("SB_PROP_CASES", PROP_CASES),
-              .only = getenv("SB_PROP_CASE") ? (long)env_u64("SB_PROP_CASE", 0) : -1};
-    return p;
-}
-
-static uint64_t case_seed(const prop *p, int cls, long i)
-{
-    sb_rng r;
-    sb_rng_seed(&r, p->base ^ ((uint64_t)cls << 40) ^ (uint64_t)i * 0x9E3779B97F4A7C15ULL);
-    return sb_rng_next(&r);
-}
-
-static void dump_history(const sb_history *h)
-{
-    for (size_t i = 0; i < h->n; i++) {
-        const sb_op *op = &h->ops[i];
-        json_t *j = json_pack(
-            "{s:I,s:o,s:s,s:s,s:I}", "index", (json_int_t)op->index, "process",
-            op->process >= 0 ? json_integer(op->process) : json_string("controller"), "type",
-            history_type_name(op->type), "f", op->f, "time", (json_int_t)op->time_ns);
-        if (op->value)
-            json_object_set(j, "value", op->value);
-        char *s = json_dumps(j, JSON_COMPACT);
-        fprintf(stderr, "%s\n", s);
-        free(s);
-        json_decref(j);
-    }
-}
 
 /* ====== Operations and their history ====== */
 
@@ -431,14 +388,14 @@ static int bf_linearizable(const run *r)
 
 /* ====== Properties ====== */
 
-static void report(const prop *p, const char *cls, long i, uint64_t seed, const char *what,
+static void report(const fx_prop *p, const char *cls, long i, uint64_t seed, const char *what,
                    const sb_history *h)
 {
     fprintf(stderr,
             "register property \"%s\" failed: SB_PROP_SEED=%llu SB_PROP_CASE=%ld (case seed %llu): "
             "%s\nhistory:\n",
             cls, (unsigned long long)p->base, i, (unsigned long long)seed, what);
-    dump_history(h);
+    fx_dump(h);
 }
 
 enum { C_LINEARIZABLE = 1, C_MUTATED, C_RANDOM, C_LARGE };
@@ -458,13 +415,13 @@ static const gen_opts small = {.procs = 4,
  * each; counts[v] the cases of each verdict. */
 static void small_cases(int cls, long counts[2])
 {
-    prop p = prop_init();
+    fx_prop p = fx_prop_init(PROP_SEED, PROP_CASES);
     run *r = malloc(sizeof(run));
     assert_non_null(r);
     for (long i = 0; i < p.cases; i++) {
         if (p.only >= 0 && i != p.only)
             continue;
-        uint64_t seed = case_seed(&p, cls, i);
+        uint64_t seed = fx_case_seed(&p, cls, i);
         sb_rng g;
         sb_rng_seed(&g, seed);
         if (cls == C_RANDOM) {
@@ -538,7 +495,7 @@ static void random_histories_agree_with_the_reference(void **state)
 static void large_linearizable_runs_are_valid(void **state)
 {
     (void)state;
-    prop p = prop_init();
+    fx_prop p = fx_prop_init(PROP_SEED, PROP_CASES);
     long cases = p.cases / 5 ? p.cases / 5 : 1, ops = 0;
     const gen_opts large = {.procs = MAX_PROCS,
                             .min_ops = 100,
@@ -554,7 +511,7 @@ static void large_linearizable_runs_are_valid(void **state)
     for (long i = 0; i < cases; i++) {
         if (p.only >= 0 && i != p.only)
             continue;
-        uint64_t seed = case_seed(&p, C_LARGE, i);
+        uint64_t seed = fx_case_seed(&p, C_LARGE, i);
         sb_rng g;
         sb_rng_seed(&g, seed);
         gen_linearizable(r, &g, &large);

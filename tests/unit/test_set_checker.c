@@ -10,16 +10,12 @@
 #include "checker.h"
 #include "util.h"
 
+#include "hist_fixture.h"
+
 static void op(sb_history *h, int process, sb_op_type t, const char *f, json_t *value,
                int64_t time_ms, const char *node)
 {
-    sb_op o = {.process = process, .type = t, .time_ns = time_ms * SB_NS_PER_MS};
-    snprintf(o.f, sizeof(o.f), "%s", f);
-    if (node)
-        snprintf(o.node, sizeof(o.node), "%s", node);
-    o.value = value;
-    history_add(h, &o);
-    json_decref(value);
+    fx_op(h, process, t, f, value, node, time_ms * SB_NS_PER_MS);
 }
 
 /* An add of v by process p completing with t at time ms, acknowledged by node. */
@@ -38,18 +34,7 @@ static void final_read(sb_history *h, const char *values_json)
 
 static sb_check_result check(sb_history *h)
 {
-    sb_check_result r;
-    memset(&r, 0, sizeof(r));
-    char err[SB_ERR_LEN];
-    assert_int_equal(checker_find("set")->check(h, &r, err), 0);
-    return r;
-}
-
-static int64_t fig(const sb_check_result *r, const char *name)
-{
-    json_t *v = json_object_get(r->figures, name);
-    assert_true(json_is_integer(v));
-    return json_integer_value(v);
+    return fx_check("set", h);
 }
 
 static void all_acknowledged_present_is_valid(void **state)
@@ -62,9 +47,9 @@ static void all_acknowledged_present_is_valid(void **state)
     final_read(h, "[1, 0]");
     sb_check_result r = check(h);
     assert_int_equal(r.verdict, SB_VERDICT_VALID);
-    assert_int_equal(fig(&r, "acknowledged"), 2);
-    assert_int_equal(fig(&r, "failed"), 1);
-    assert_int_equal(fig(&r, "lost_count"), 0);
+    assert_int_equal(fx_fig(&r, "acknowledged"), 2);
+    assert_int_equal(fx_fig(&r, "failed"), 1);
+    assert_int_equal(fx_fig(&r, "lost_count"), 0);
     assert_true(json_real_value(json_object_get(r.figures, "lost_fraction")) == 0.0);
     check_result_free(&r);
     history_free(h);
@@ -83,7 +68,7 @@ static void lost_acknowledged_write_is_reported_with_node_and_window(void **stat
     final_read(h, "[0, 5]");
     sb_check_result r = check(h);
     assert_int_equal(r.verdict, SB_VERDICT_INVALID);
-    assert_int_equal(fig(&r, "lost_count"), 4);
+    assert_int_equal(fx_fig(&r, "lost_count"), 4);
     json_t *lost = json_object_get(r.figures, "lost");
     assert_int_equal(json_array_size(lost), 4);
     assert_int_equal(json_integer_value(json_array_get(lost, 0)), 1);
@@ -116,9 +101,9 @@ static void indeterminate_writes_are_never_lost(void **state)
     final_read(h, "[0, 2, 3]");
     sb_check_result r = check(h);
     assert_int_equal(r.verdict, SB_VERDICT_VALID);
-    assert_int_equal(fig(&r, "lost_count"), 0);
-    assert_int_equal(fig(&r, "indeterminate"), 4);
-    assert_int_equal(fig(&r, "recovered_count"), 2);
+    assert_int_equal(fx_fig(&r, "lost_count"), 0);
+    assert_int_equal(fx_fig(&r, "indeterminate"), 4);
+    assert_int_equal(fx_fig(&r, "recovered_count"), 2);
     check_result_free(&r);
     history_free(h);
 }
@@ -132,11 +117,11 @@ static void unexpected_and_failed_present_are_anomalies(void **state)
     final_read(h, "[0, 1, 99, \"junk\"]");
     sb_check_result r = check(h);
     assert_int_equal(r.verdict, SB_VERDICT_INVALID);
-    assert_int_equal(fig(&r, "lost_count"), 0);
-    assert_int_equal(fig(&r, "unexpected_count"), 2);
+    assert_int_equal(fx_fig(&r, "lost_count"), 0);
+    assert_int_equal(fx_fig(&r, "unexpected_count"), 2);
     assert_int_equal(
         json_integer_value(json_array_get(json_object_get(r.figures, "unexpected"), 0)), 99);
-    assert_int_equal(fig(&r, "failed_present_count"), 1);
+    assert_int_equal(fx_fig(&r, "failed_present_count"), 1);
     check_result_free(&r);
     history_free(h);
 }
@@ -169,7 +154,7 @@ static void convergence_reports_the_master_change(void **state)
     char err[SB_ERR_LEN];
     assert_int_equal(checker_find("convergence")->check(h, &r, err), 0);
     assert_int_equal(r.verdict, SB_VERDICT_VALID);
-    assert_int_equal(fig(&r, "master_changed"), 1);
+    assert_int_equal(fx_fig(&r, "master_changed"), 1);
     assert_true(json_real_value(json_object_get(r.figures, "converge_seconds")) == 2.5);
     check_result_free(&r);
     /* a convergence that failed is invalid */

@@ -12,17 +12,12 @@
 #include "checker.h"
 #include "util.h"
 
+#include "hist_fixture.h"
+
 static void add(sb_history *h, int process, sb_op_type t, const char *f, const char *value,
                 const char *node, double time_s)
 {
-    sb_op op = {.process = process, .type = t, .time_ns = (int64_t)(time_s * 1e9)};
-    snprintf(op.f, sizeof(op.f), "%s", f);
-    if (node)
-        snprintf(op.node, sizeof(op.node), "%s", node);
-    json_error_t je;
-    op.value = value ? json_loads(value, JSON_DECODE_ANY, &je) : NULL;
-    history_add(h, &op);
-    json_decref(op.value);
+    fx_add(h, process, t, f, value, node, (int64_t)(time_s * 1e9));
 }
 
 static void roles(sb_history *h, double t, const char *r1, const char *r2)
@@ -34,10 +29,7 @@ static void roles(sb_history *h, double t, const char *r1, const char *r2)
 
 static sb_check_result run(sb_history *h)
 {
-    sb_check_result r = {0};
-    char err[SB_ERR_LEN];
-    assert_int_equal(checker_find("split-brain")->check(h, &r, err), 0);
-    return r;
+    return fx_check("split-brain", h);
 }
 
 static void one_master_is_valid(void **state)

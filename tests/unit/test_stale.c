@@ -12,6 +12,8 @@
 #include "checker.h"
 #include "util.h"
 
+#include "hist_fixture.h"
+
 /* Lines "process type f value [node]"; op i happens at i ms. value is
  * KEY=V (V an integer or null), short for {"k":"KEY","v":V}, or raw JSON. */
 static sb_history *hist(const char *const *lines)
@@ -54,20 +56,6 @@ static sb_check_result check(const char *const *lines)
     return r;
 }
 
-static long long fig(const sb_check_result *r, const char *name)
-{
-    const json_t *v = json_object_get(r->figures, name);
-    assert_non_null(v);
-    return (long long)json_integer_value(v);
-}
-
-static double figf(const sb_check_result *r, const char *name)
-{
-    const json_t *v = json_object_get(r->figures, name);
-    assert_non_null(v);
-    return json_number_value(v);
-}
-
 static const json_t *first_example(const sb_check_result *r, const char *kind)
 {
     const json_t *list = json_object_get(json_object_get(r->figures, "examples"), kind);
@@ -88,13 +76,14 @@ static void fresh_reads_are_valid(void **state)
                        "1 invoke read k1=null", "1 ok read k1=null n2",  NULL};
     sb_check_result r = check(l);
     assert_int_equal(r.verdict, SB_VERDICT_VALID);
-    assert_int_equal(fig(&r, "reads"), 3);
-    assert_int_equal(fig(&r, "fresh"), 3);
-    assert_int_equal(fig(&r, "stale"), 0);
-    assert_true(figf(&r, "stale_share") == 0.0);
-    assert_true(figf(&r, "stale_ms_max") == 0.0);
-    assert_int_equal(
-        fig(&r, "ryw_violations") + fig(&r, "monotonic_violations") + fig(&r, "future_reads"), 0);
+    assert_int_equal(fx_fig(&r, "reads"), 3);
+    assert_int_equal(fx_fig(&r, "fresh"), 3);
+    assert_int_equal(fx_fig(&r, "stale"), 0);
+    assert_true(fx_figf(&r, "stale_share") == 0.0);
+    assert_true(fx_figf(&r, "stale_ms_max") == 0.0);
+    assert_int_equal(fx_fig(&r, "ryw_violations") + fx_fig(&r, "monotonic_violations") +
+                         fx_fig(&r, "future_reads"),
+                     0);
     check_result_free(&r);
 }
 
@@ -119,14 +108,14 @@ static void a_stale_replica_read_is_measured_not_judged(void **state)
                        NULL};
     sb_check_result r = check(l);
     assert_int_equal(r.verdict, SB_VERDICT_VALID);
-    assert_int_equal(fig(&r, "reads"), 2);
-    assert_int_equal(fig(&r, "stale"), 1);
-    assert_int_equal(fig(&r, "fresh"), 1);
-    assert_true(figf(&r, "stale_share") == 0.5);
-    assert_true(figf(&r, "stale_ms_max") == 5.0);
-    assert_true(figf(&r, "stale_ms_p50") == 5.0);
-    assert_int_equal(fig(&r, "versions_behind_max"), 3);
-    assert_int_equal(fig(&r, "versions_behind_p50"), 3);
+    assert_int_equal(fx_fig(&r, "reads"), 2);
+    assert_int_equal(fx_fig(&r, "stale"), 1);
+    assert_int_equal(fx_fig(&r, "fresh"), 1);
+    assert_true(fx_figf(&r, "stale_share") == 0.5);
+    assert_true(fx_figf(&r, "stale_ms_max") == 5.0);
+    assert_true(fx_figf(&r, "stale_ms_p50") == 5.0);
+    assert_int_equal(fx_fig(&r, "versions_behind_max"), 3);
+    assert_int_equal(fx_fig(&r, "versions_behind_p50"), 3);
     const json_t *n2 = json_object_get(json_object_get(r.figures, "by_node"), "n2");
     const json_t *n3 = json_object_get(json_object_get(r.figures, "by_node"), "n3");
     assert_int_equal(ex_int(n2, "reads"), 1);
@@ -156,9 +145,9 @@ static void failed_writes_are_not_versions(void **state)
                        NULL};
     sb_check_result r = check(l);
     assert_int_equal(r.verdict, SB_VERDICT_VALID);
-    assert_int_equal(fig(&r, "stale"), 1);
-    assert_int_equal(fig(&r, "versions_behind_max"), 1);
-    assert_true(figf(&r, "stale_ms_max") == 1.0); /* read at 8 ms, 4 acked at 7 ms */
+    assert_int_equal(fx_fig(&r, "stale"), 1);
+    assert_int_equal(fx_fig(&r, "versions_behind_max"), 1);
+    assert_true(fx_figf(&r, "stale_ms_max") == 1.0); /* read at 8 ms, 4 acked at 7 ms */
     check_result_free(&r);
 }
 
@@ -174,8 +163,8 @@ static void reading_an_older_own_write_violates_ryw(void **state)
                        NULL};
     sb_check_result r = check(l);
     assert_int_equal(r.verdict, SB_VERDICT_INVALID);
-    assert_int_equal(fig(&r, "ryw_violations"), 1);
-    assert_int_equal(fig(&r, "stale"), 1);
+    assert_int_equal(fx_fig(&r, "ryw_violations"), 1);
+    assert_int_equal(fx_fig(&r, "stale"), 1);
     const json_t *e = first_example(&r, "ryw");
     assert_int_equal(ex_int(e, "process"), 0);
     assert_int_equal(ex_int(e, "expected_min"), 2);
@@ -194,8 +183,8 @@ static void a_null_read_of_own_acked_key_violates_ryw(void **state)
                        "0 ok read k0=null n3", NULL};
     sb_check_result r = check(l);
     assert_int_equal(r.verdict, SB_VERDICT_INVALID);
-    assert_int_equal(fig(&r, "ryw_violations"), 1);
-    assert_int_equal(fig(&r, "future_reads"), 0);
+    assert_int_equal(fx_fig(&r, "ryw_violations"), 1);
+    assert_int_equal(fx_fig(&r, "future_reads"), 0);
     const json_t *e = first_example(&r, "ryw");
     assert_true(json_is_null(json_object_get(e, "got")));
     check_result_free(&r);
@@ -217,10 +206,10 @@ static void info_and_in_flight_writes_are_not_required(void **state)
                        "0 ok write k0=3",       NULL};
     sb_check_result r = check(l);
     assert_int_equal(r.verdict, SB_VERDICT_VALID);
-    assert_int_equal(fig(&r, "ryw_violations"), 0);
-    assert_int_equal(fig(&r, "future_reads"), 0);
-    assert_int_equal(fig(&r, "stale"), 0);
-    assert_int_equal(fig(&r, "reads"), 4);
+    assert_int_equal(fx_fig(&r, "ryw_violations"), 0);
+    assert_int_equal(fx_fig(&r, "future_reads"), 0);
+    assert_int_equal(fx_fig(&r, "stale"), 0);
+    assert_int_equal(fx_fig(&r, "reads"), 4);
     check_result_free(&r);
 }
 
@@ -234,9 +223,9 @@ static void a_late_unacknowledged_write_is_not_a_violation(void **state)
                        "0 invoke read k0=null", "0 ok read k0=1 n1",     NULL};
     sb_check_result r = check(l);
     assert_int_equal(r.verdict, SB_VERDICT_VALID);
-    assert_int_equal(fig(&r, "ryw_violations"), 0);
-    assert_int_equal(fig(&r, "monotonic_violations"), 0);
-    assert_int_equal(fig(&r, "back_to_unacknowledged"), 1);
+    assert_int_equal(fx_fig(&r, "ryw_violations"), 0);
+    assert_int_equal(fx_fig(&r, "monotonic_violations"), 0);
+    assert_int_equal(fx_fig(&r, "back_to_unacknowledged"), 1);
     check_result_free(&r);
 }
 
@@ -256,8 +245,8 @@ static void going_back_in_time_violates_monotonic_reads(void **state)
                        NULL};
     sb_check_result r = check(l);
     assert_int_equal(r.verdict, SB_VERDICT_INVALID);
-    assert_int_equal(fig(&r, "monotonic_violations"), 1);
-    assert_int_equal(fig(&r, "ryw_violations"), 0); /* process 1 does not own k0 */
+    assert_int_equal(fx_fig(&r, "monotonic_violations"), 1);
+    assert_int_equal(fx_fig(&r, "ryw_violations"), 0); /* process 1 does not own k0 */
     const json_t *e = first_example(&r, "monotonic");
     assert_int_equal(ex_int(e, "earlier"), 2);
     assert_int_equal(ex_int(e, "got"), 1);
@@ -287,8 +276,8 @@ static void other_clients_and_keys_do_not_bind_monotonic_reads(void **state)
                        NULL};
     sb_check_result r = check(l);
     assert_int_equal(r.verdict, SB_VERDICT_VALID);
-    assert_int_equal(fig(&r, "monotonic_violations"), 0);
-    assert_int_equal(fig(&r, "stale"), 2);
+    assert_int_equal(fx_fig(&r, "monotonic_violations"), 0);
+    assert_int_equal(fx_fig(&r, "stale"), 2);
     check_result_free(&r);
 }
 
@@ -304,7 +293,7 @@ static void a_value_never_written_is_a_future_read(void **state)
                        NULL};
     sb_check_result r = check(l);
     assert_int_equal(r.verdict, SB_VERDICT_INVALID);
-    assert_int_equal(fig(&r, "future_reads"), 1);
+    assert_int_equal(fx_fig(&r, "future_reads"), 1);
     const json_t *e = first_example(&r, "future");
     assert_int_equal(ex_int(e, "got"), 5);
     assert_int_equal(ex_int(e, "latest_written"), 1);
@@ -319,7 +308,7 @@ static void a_value_never_written_is_a_future_read(void **state)
                        NULL};
     r = check(f);
     assert_int_equal(r.verdict, SB_VERDICT_INVALID);
-    assert_int_equal(fig(&r, "future_reads"), 1);
+    assert_int_equal(fx_fig(&r, "future_reads"), 1);
     check_result_free(&r);
 }
 
@@ -331,7 +320,7 @@ static void no_ok_read_is_unknown(void **state)
                        "-2 invoke read null", "-2 ok read {\"k0\":1}", NULL};
     sb_check_result r = check(l);
     assert_int_equal(r.verdict, SB_VERDICT_UNKNOWN);
-    assert_int_equal(fig(&r, "reads"), 0);
+    assert_int_equal(fx_fig(&r, "reads"), 0);
     check_result_free(&r);
 }
 
@@ -504,13 +493,13 @@ static void random_histories_agree_with_a_naive_reference(void **state)
         char err[SB_ERR_LEN] = "";
         if (checker_find("stale-read")->check(h, &r, err))
             fail_msg("seed %llu: %s", (unsigned long long)seed, err);
-        assert_int_equal(fig(&r, "reads"), want.reads);
-        assert_int_equal(fig(&r, "stale"), want.stale);
-        assert_int_equal(fig(&r, "ryw_violations"), want.ryw);
-        assert_int_equal(fig(&r, "monotonic_violations"), want.mono);
-        assert_int_equal(fig(&r, "future_reads"), want.future);
-        assert_int_equal(fig(&r, "versions_behind_max"), want.behind_max);
-        assert_true(figf(&r, "stale_ms_max") == (double)want.stale_max_ns / 1e6);
+        assert_int_equal(fx_fig(&r, "reads"), want.reads);
+        assert_int_equal(fx_fig(&r, "stale"), want.stale);
+        assert_int_equal(fx_fig(&r, "ryw_violations"), want.ryw);
+        assert_int_equal(fx_fig(&r, "monotonic_violations"), want.mono);
+        assert_int_equal(fx_fig(&r, "future_reads"), want.future);
+        assert_int_equal(fx_fig(&r, "versions_behind_max"), want.behind_max);
+        assert_true(fx_figf(&r, "stale_ms_max") == (double)want.stale_max_ns / 1e6);
         check_result_free(&r);
         history_free(h);
     }
