@@ -40,7 +40,7 @@ int history_type_parse(const char *s, sb_op_type *t)
 
 sb_history *history_new(void)
 {
-    return calloc(1, sizeof(sb_history));
+    return sb_xcalloc(1, sizeof(sb_history));
 }
 
 static sb_op *history_push(sb_history *h)
@@ -63,7 +63,7 @@ void history_add(sb_history *h, const sb_op *op)
     *dst = *op;
     dst->index = (int64_t)h->n - 1;
     dst->value = op->value ? json_incref(op->value) : NULL;
-    dst->error = op->error ? strdup(op->error) : NULL;
+    dst->error = op->error ? sb_xstrdup(op->error) : NULL;
 }
 
 void history_free(sb_history *h)
@@ -130,7 +130,7 @@ static int parse_op(json_t *j, sb_op *op, char *why, size_t whylen)
         snprintf(op->node, sizeof(op->node), "%s", json_string_value(v));
     }
     if ((v = json_object_get(j, "error")) && json_is_string(v))
-        op->error = strdup(json_string_value(v));
+        op->error = sb_xstrdup(json_string_value(v));
     if ((v = json_object_get(j, "value")) && !json_is_null(v))
         op->value = json_incref(v);
     return 0;
@@ -259,7 +259,7 @@ sb_recorder *recorder_open(const char *path, int64_t t0_ns, char *err)
         sb_err_set(err, "open(%s): %s", path, strerror(errno));
         return NULL;
     }
-    sb_recorder *r = calloc(1, sizeof(*r));
+    sb_recorder *r = sb_xcalloc(1, sizeof(*r));
     r->fd = fd;
     r->t0_ns = t0_ns;
     pthread_mutex_init(&r->lock, NULL);

@@ -263,9 +263,10 @@ static int make_op(rd *r, const fields *fl, size_t op_start, int64_t default_tim
         op->value = value_json(r->a, text, op->f, op->process >= 0, fl->value);
     if (fl->error && fl->error->kind != E_NIL) {
         const edn *e = fl->error;
-        op->error = e->kind == E_STR ? strdup(e->s) : strndup(text + e->start, e->end - e->start);
+        op->error =
+            e->kind == E_STR ? sb_xstrdup(e->s) : sb_xstrndup(text + e->start, e->end - e->start);
     } else if (fl->error_text && fl->error_len) {
-        op->error = strndup(fl->error_text, fl->error_len);
+        op->error = sb_xstrndup(fl->error_text, fl->error_len);
     }
     return 0;
 }

@@ -1,6 +1,7 @@
 /* jpos.c -- a small JSON scanner that records the position of every value
  * and key by path. It trusts its input to be valid JSON. */
 #include "jpos.h"
+#include "util.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,9 +17,9 @@ static void add(jpos_index *idx, const char *path, int line, int col)
 {
     if (idx->n == idx->cap) {
         idx->cap = idx->cap ? idx->cap * 2 : 64;
-        idx->e = realloc(idx->e, idx->cap * sizeof(jpos_entry));
+        idx->e = sb_xrealloc(idx->e, idx->cap * sizeof(jpos_entry));
     }
-    idx->e[idx->n++] = (jpos_entry){strdup(path), line, col};
+    idx->e[idx->n++] = (jpos_entry){sb_xstrdup(path), line, col};
 }
 
 static void advance(scan *s)

@@ -442,7 +442,7 @@ sb_logtail *logtail_start(sb_logtail_cb cb, void *arg, char *err)
         return NULL;
     sb_logtail *t = calloc(1, sizeof(*t));
     if (!t) {
-        sb_err_set(err, "calloc(logtail): %s", strerror(errno));
+        sb_err_set(err, "sb_xcalloc(logtail): %s", strerror(errno));
         return NULL;
     }
     t->cb = cb;

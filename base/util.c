@@ -308,10 +308,7 @@ static void buf_reserve(sb_buf *b, size_t extra)
     size_t cap = b->cap ? b->cap : 256;
     while (cap < b->len + extra + 1)
         cap *= 2;
-    char *p = realloc(b->data, cap);
-    if (!p)
-        abort(); /* out of memory: nothing sensible left to do */
-    b->data = p;
+    b->data = sb_xrealloc(b->data, cap);
     b->cap = cap;
 }
 
@@ -609,4 +606,56 @@ int sb_run_io(char *const argv[], const char *cwd, const char *data, size_t len,
     if (st == -1)
         sb_err_set(err, "timed out after %.1f s", timeout_ns / 1e9);
     return st;
+}
+
+/* ====== Memory ====== */
+
+void sb_out_of_memory(size_t n)
+{
+    char msg[80];
+    int len = snprintf(msg, sizeof(msg), "splitbrain: out of memory (%zu bytes)\n", n);
+    if (write(2, msg, (size_t)len) < 0) {
+        /* nothing else to say it with */
+    }
+    abort();
+}
+
+void *sb_xmalloc(size_t n)
+{
+    void *p = malloc(n);
+    if (!p && n)
+        sb_out_of_memory(n);
+    return p;
+}
+
+void *sb_xcalloc(size_t n, size_t size)
+{
+    void *p = calloc(n, size);
+    if (!p && n && size)
+        sb_out_of_memory(n * size);
+    return p;
+}
+
+void *sb_xrealloc(void *p, size_t n)
+{
+    void *q = realloc(p, n);
+    if (!q && n)
+        sb_out_of_memory(n);
+    return q;
+}
+
+char *sb_xstrdup(const char *s)
+{
+    char *p = strdup(s);
+    if (!p)
+        sb_out_of_memory(strlen(s) + 1);
+    return p;
+}
+
+char *sb_xstrndup(const char *s, size_t n)
+{
+    char *p = strndup(s, n);
+    if (!p)
+        sb_out_of_memory(n + 1);
+    return p;
 }

@@ -46,6 +46,21 @@ int sb_path_join(char *out, size_t len, const char *dir, const char *name, char 
 void sb_path_shown(const char *path, char *out, size_t len);
 
 int sb_write_file(const char *path, const char *data, size_t len, char *err);
+/* ====== Memory ======
+ * The one rule for running out of memory: an allocation is either checked
+ * where the failure can be reported (the history readers, the log tailer,
+ * the list-append checker's graphs: an error return), or it goes through
+ * these, which end the process with "splitbrain: out of memory (N bytes)"
+ * and abort() as Redis's zmalloc does. No raw allocation goes unchecked;
+ * tools/check_alloc.py enforces it. A size of 0 is not a failure. */
+void *sb_xmalloc(size_t n);
+void *sb_xcalloc(size_t n, size_t size);
+void *sb_xrealloc(void *p, size_t n);
+char *sb_xstrdup(const char *s);
+char *sb_xstrndup(const char *s, size_t n);
+/* Ends the process as the sb_x* functions do (for other allocators). */
+void sb_out_of_memory(size_t n) __attribute__((noreturn));
+
 /* Returns a NUL-terminated malloc'd buffer (caller frees) or NULL. */
 char *sb_read_file(const char *path, size_t *len, char *err);
 /* Removes a directory tree (used only on folders the harness created). */

@@ -94,7 +94,7 @@ static int cmp_i64(const void *a, const void *b)
 static void i64vec_sort(i64vec *a)
 {
     size_t n = a->n;
-    uint64_t *tmp = n >= RADIX_SMALL ? malloc(n * sizeof(uint64_t)) : NULL;
+    uint64_t *tmp = n >= RADIX_SMALL ? sb_xmalloc(n * sizeof(uint64_t)) : NULL;
     if (!tmp) {
         if (n) /* qsort wants an array, even of none */
             qsort(a->v, n, sizeof(int64_t), cmp_i64);

@@ -55,13 +55,13 @@ static int counter_check_one(const sb_history *h, sb_check_result *out)
     size_t n = h->n;
     /* failed[i]: the incr invoked at i failed. The completion of a
      * process's operation is its next op. */
-    unsigned char *failed = calloc(n + 1, 1);
+    unsigned char *failed = sb_xcalloc(n + 1, 1);
     long *last_invoke = NULL;
     int max_proc = -1;
     for (size_t i = 0; i < n; i++)
         if (h->ops[i].process > max_proc)
             max_proc = h->ops[i].process;
-    last_invoke = malloc(((size_t)max_proc + 2) * sizeof(long));
+    last_invoke = sb_xmalloc(((size_t)max_proc + 2) * sizeof(long));
     for (int p = 0; p <= max_proc; p++)
         last_invoke[p] = -1;
     for (size_t i = 0; i < n; i++) {
@@ -81,7 +81,7 @@ static int counter_check_one(const sb_history *h, sb_check_result *out)
     long long acked = 0, attempted = 0, info = 0, reads = 0, bad = 0;
     /* -1: no read of that process in flight (a completion without its
      * invocation, e.g. in an imported history, is then not judged). */
-    long long *read_lower = malloc(((size_t)max_proc + 2) * sizeof(long long));
+    long long *read_lower = sb_xmalloc(((size_t)max_proc + 2) * sizeof(long long));
     for (int p = 0; p < max_proc + 2; p++)
         read_lower[p] = -1;
     json_t *bad_list = json_array();

@@ -96,7 +96,7 @@ static pend *pmap_get(pmap *m, int process)
 {
     if (m->n * 2 >= m->cap) {
         size_t nc = m->cap ? m->cap * 2 : 64;
-        pend *nt = malloc(nc * sizeof(pend));
+        pend *nt = sb_xmalloc(nc * sizeof(pend));
         for (size_t i = 0; i < nc; i++)
             nt[i] = (pend){.process = -1, .lop = -1};
         for (size_t i = 0; i < m->cap; i++)
@@ -135,8 +135,8 @@ static int key_id(collected *c, const char *key)
     if (v)
         return (int)json_integer_value(v);
     json_object_set_new(c->keys, key, json_integer((json_int_t)c->n_keys));
-    c->key_names = realloc(c->key_names, (c->n_keys + 1) * sizeof(char *));
-    c->key_names[c->n_keys] = strdup(key);
+    c->key_names = sb_xrealloc(c->key_names, (c->n_keys + 1) * sizeof(char *));
+    c->key_names[c->n_keys] = sb_xstrdup(key);
     return (int)c->n_keys++;
 }
 
@@ -160,7 +160,7 @@ static int collect(const sb_history *h, collected *c, char *err)
                     continue;
                 if (c->n == c->cap) {
                     c->cap = c->cap ? c->cap * 2 : 1024;
-                    c->ops = realloc(c->ops, c->cap * sizeof(lop));
+                    c->ops = sb_xrealloc(c->ops, c->cap * sizeof(lop));
                 }
                 c->ops[c->n++] = (lop){.kind = L_READ,
                                        .has_ret = 1,
@@ -185,7 +185,7 @@ static int collect(const sb_history *h, collected *c, char *err)
         if (op->type == SB_OP_INVOKE) {
             if (c->n == c->cap) {
                 c->cap = c->cap ? c->cap * 2 : 1024;
-                c->ops = realloc(c->ops, c->cap * sizeof(lop));
+                c->ops = sb_xrealloc(c->ops, c->cap * sizeof(lop));
             }
             lop *l = &c->ops[c->n];
             memset(l, 0, sizeof(*l));
@@ -421,14 +421,14 @@ static json_t *op_json(const sb_history *h, const lop *o, const char *key)
  * (Jepsen's registers use five values: every history with lost writes). */
 static int *info_twins(const lop *ops, size_t n)
 {
-    int *twin = malloc((n ? n : 1) * sizeof(int));
+    int *twin = sb_xmalloc((n ? n : 1) * sizeof(int));
     size_t cap = 16;
     while (cap < 2 * n)
         cap *= 2;
     struct slot {
         int kind, last;
         int64_t a, b;
-    } *t = calloc(cap, sizeof(*t)); /* last 0: empty, else index + 1 */
+    } *t = sb_xcalloc(cap, sizeof(*t)); /* last 0: empty, else index + 1 */
     for (size_t i = 0; i < n; i++) {
         twin[i] = -1;
         if (ops[i].has_ret)
@@ -453,15 +453,15 @@ static int check_key(const sb_history *h, lop *ops, size_t n, const char *key, i
     if (n == 0 || n > ((size_t)1 << 31))
         return n == 0 ? 0 : 2; /* nothing to do / beyond any budget */
     size_t m = 0;
-    size_t(*ev)[3] = calloc(2 * n + 1, sizeof(*ev));
+    size_t(*ev)[3] = sb_xcalloc(2 * n + 1, sizeof(*ev));
     for (size_t i = 0; i < n; i++) {
         ev[m][0] = ops[i].call_pos, ev[m][1] = i, ev[m][2] = 1, m++;
         if (ops[i].has_ret)
             ev[m][0] = ops[i].ret_pos, ev[m][1] = i, ev[m][2] = 0, m++;
     }
     qsort(ev, m, sizeof(*ev), cmp_pos);
-    ent *e = malloc((m + 1) * sizeof(ent));
-    int *call = malloc(n * sizeof(int)), *ret = malloc(n * sizeof(int));
+    ent *e = sb_xmalloc((m + 1) * sizeof(ent));
+    int *call = sb_xmalloc(n * sizeof(int)), *ret = sb_xmalloc(n * sizeof(int));
     int head = (int)m;
     e[head] = (ent){.op = -1, .is_call = 0, .prev = -1, .next = m ? 0 : -1};
     for (size_t i = 0; i < m; i++) {
@@ -479,15 +479,15 @@ static int check_key(const sb_history *h, lop *ops, size_t n, const char *key, i
 
     memo mm = {0};
     size_t words = (n + 63) / 64;
-    uint64_t *bits = calloc(words ? words : 1, 8);
+    uint64_t *bits = sb_xcalloc(words ? words : 1, 8);
     size_t lo = 0, hi = (size_t)-1; /* first word not all ones; last word not zero */
-    uint64_t *zob = calloc(n + 1, sizeof(uint64_t));
+    uint64_t *zob = sb_xcalloc(n + 1, sizeof(uint64_t));
     for (size_t i = 0; i < n; i++)
         zob[i] = mix(i * 0x2545F4914F6CDD1DULL + 1);
     struct frame {
         int op;
         int64_t state;
-    } *stack = calloc(n + 1, sizeof(*stack));
+    } *stack = sb_xcalloc(n + 1, sizeof(*stack));
     size_t depth = 0, best_depth = 0;
     int best_op = -1;
     int64_t best_states[8];
@@ -662,9 +662,9 @@ static void drop_unobserved_info(lop *ops, size_t n)
     vset s = {.cap = 16};
     while (s.cap < 2 * n + 16)
         s.cap *= 2;
-    s.t = calloc(s.cap, sizeof(uint64_t));
-    uint64_t *queue = malloc((n + 1) * sizeof(uint64_t)); /* at most one value per op */
-    writer *pr = malloc((n + 1) * sizeof(writer));
+    s.t = sb_xcalloc(s.cap, sizeof(uint64_t));
+    uint64_t *queue = sb_xmalloc((n + 1) * sizeof(uint64_t)); /* at most one value per op */
+    writer *pr = sb_xmalloc((n + 1) * sizeof(writer));
     size_t nq = 0, npr = 0;
     for (size_t i = 0; i < n; i++) {
         if ((ops[i].kind == L_READ || ops[i].kind == L_CAS) && ops[i].has_ret)

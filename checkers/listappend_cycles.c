@@ -217,7 +217,7 @@ static void record(search *s, uint32_t c)
 static uint32_t *comp_for(search *s, unsigned mask)
 {
     if (!s->comp[mask]) {
-        s->comp[mask] = malloc(((size_t)s->g->n + 1) * sizeof(uint32_t));
+        s->comp[mask] = sb_xmalloc(((size_t)s->g->n + 1) * sizeof(uint32_t));
         if (!s->comp[mask] || la_tarjan(s->g, mask, s->comp[mask]) == LA_NONE) {
             s->a->oom = 1;
             return NULL;
@@ -366,9 +366,9 @@ int la_find_cycles(la *a, const la_graph *g)
 {
     search s = {.a = a, .g = g};
     size_t n = (size_t)g->n + 1;
-    s.comp_all = malloc(n * sizeof(uint32_t));
-    s.stamp = calloc(n, sizeof(uint32_t));
-    s.pedge = malloc(n * sizeof(uint32_t));
+    s.comp_all = sb_xmalloc(n * sizeof(uint32_t));
+    s.stamp = sb_xcalloc(n, sizeof(uint32_t));
+    s.pedge = sb_xmalloc(n * sizeof(uint32_t));
     s.queue = malloc(n * sizeof(uint32_t));
     s.cyc = malloc((n + 1) * sizeof(uint32_t));
     int rc = -1;
@@ -380,8 +380,8 @@ int la_find_cycles(la *a, const la_graph *g)
         rc = 0;
         goto out;
     }
-    s.implied = calloc((size_t)nc + 1, sizeof(uint64_t));
-    s.tries = calloc((size_t)nc + 1, 1);
+    s.implied = sb_xcalloc((size_t)nc + 1, sizeof(uint64_t));
+    s.tries = sb_xcalloc((size_t)nc + 1, 1);
     s.sstamp = calloc(n * 8, sizeof(uint32_t));
     s.sedge = malloc(n * 8 * sizeof(uint32_t));
     s.sprev = malloc(n * 8 * sizeof(uint32_t));

@@ -147,8 +147,8 @@ static int event_cmp(const void *pa, const void *pb)
  * removes from the buffer those linked to its own invocation. */
 static int realtime_edges(la *a, uint32_t n)
 {
-    event *ev = malloc((2 * a->ntxns + 1) * sizeof(event));
-    uint32_t *lo = malloc(((size_t)n + 1) * sizeof(uint32_t)),
+    event *ev = sb_xmalloc((2 * a->ntxns + 1) * sizeof(event));
+    uint32_t *lo = sb_xmalloc(((size_t)n + 1) * sizeof(uint32_t)),
              *hi = malloc(((size_t)n + 1) * sizeof(uint32_t));
     uint32_t *buf = malloc(((size_t)n + 1) * sizeof(uint32_t)),
              *mark = calloc((size_t)n + 1, sizeof(uint32_t));

@@ -26,7 +26,7 @@ void *la_realloc(void *p, size_t *cap, size_t need, size_t size)
     size_t c = *cap ? *cap : 64;
     while (c < need)
         c *= 2;
-    void *q = realloc(p, c * size);
+    void *q = sb_xrealloc(p, c * size);
     if (q)
         *cap = c;
     return q;

@@ -441,9 +441,9 @@ static void active_clear(heap *q, active *ac, const hold *holds, int64_t before)
  * acquisitions is an overlap; a pair with an indeterminate one possible. */
 static int sweep(lock_ctx *c)
 {
-    heap q = {.v = malloc((c->nholds + 1) * sizeof(size_t)), .holds = c->holds};
-    active ac = {.all = calloc((size_t)c->max_proc + 1, sizeof(long)),
-                 .known = calloc((size_t)c->max_proc + 1, sizeof(long))};
+    heap q = {.v = sb_xmalloc((c->nholds + 1) * sizeof(size_t)), .holds = c->holds};
+    active ac = {.all = sb_xcalloc((size_t)c->max_proc + 1, sizeof(long)),
+                 .known = sb_xcalloc((size_t)c->max_proc + 1, sizeof(long))};
     int rc = -1;
     if (!q.v || !ac.all || !ac.known)
         goto out;
@@ -610,7 +610,7 @@ static int resource_check(lock_ctx *c)
 {
     if (!c->resource)
         return 0;
-    pf *known = NULL, *present = malloc((json_array_size(c->resource) + 1) * sizeof(pf));
+    pf *known = NULL, *present = sb_xmalloc((json_array_size(c->resource) + 1) * sizeof(pf));
     unsigned char *wild = NULL;
     size_t nknown = 0, np = 0;
     int rc = -1;

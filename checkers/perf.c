@@ -75,7 +75,7 @@ static int perf_check(const sb_history *h, sb_check_result *out, char *err)
     for (size_t i = 0; i < h->n; i++)
         if (h->ops[i].process > max_proc)
             max_proc = h->ops[i].process;
-    int64_t *inv = calloc((size_t)max_proc + 2, sizeof(int64_t));
+    int64_t *inv = sb_xcalloc((size_t)max_proc + 2, sizeof(int64_t));
     kind_lat kinds[16];
     size_t nk = 0;
     active act[256];
@@ -88,7 +88,7 @@ static int perf_check(const sb_history *h, sb_check_result *out, char *err)
     size_t secs = (size_t)(end / SB_NS_PER_S) + 1;
     for (int p = 0; p < max_proc + 2; p++)
         inv[p] = -1; /* -1: no invocation in flight */
-    json_int_t *tput = calloc(secs, sizeof(json_int_t));
+    json_int_t *tput = sb_xcalloc(secs, sizeof(json_int_t));
     json_t *errors = json_object(); /* failed and unknown completions by error word */
     long long moved = 0, ask = 0;   /* cluster clients' redirections (controller records) */
     for (size_t i = 0; i < h->n; i++) {
@@ -180,7 +180,7 @@ static int perf_check(const sb_history *h, sb_check_result *out, char *err)
         kind_lat *kl = &kinds[k];
         if (kl->n == kl->cap) {
             kl->cap = kl->cap ? kl->cap * 2 : 1024;
-            kl->v = realloc(kl->v, kl->cap * sizeof(int64_t));
+            kl->v = sb_xrealloc(kl->v, kl->cap * sizeof(int64_t));
         }
         kl->v[kl->n++] = op->time_ns - invoked;
     }

@@ -64,7 +64,7 @@ static attempt *collect(const sb_history *h, size_t *n_out)
         if (h->ops[i].process >= 0 && !strcmp(h->ops[i].f, "add") &&
             json_is_integer(h->ops[i].value))
             n++;
-    attempt *raw = calloc(n ? n : 1, sizeof(attempt));
+    attempt *raw = sb_xcalloc(n ? n : 1, sizeof(attempt));
     size_t k = 0;
     for (size_t i = 0; i < h->n; i++) {
         const sb_op *op = &h->ops[i];
@@ -158,7 +158,7 @@ static int set_check(const sb_history *h, sb_check_result *out, char *err)
 
     /* The final read, sorted; non-integers are unexpected by definition. */
     size_t fn = json_array_size(final->value), nf = 0, junk = 0;
-    int64_t *fv = calloc(fn ? fn : 1, sizeof(int64_t));
+    int64_t *fv = sb_xcalloc(fn ? fn : 1, sizeof(int64_t));
     for (size_t i = 0; i < fn; i++) {
         json_t *v = json_array_get(final->value, i);
         if (json_is_integer(v))
@@ -169,7 +169,7 @@ static int set_check(const sb_history *h, sb_check_result *out, char *err)
     qsort(fv, nf, sizeof(int64_t), cmp_i64);
 
     json_t *lost = json_array(), *unexpected = json_array(), *by_node = json_object();
-    attempt **lost_a = calloc(n ? n : 1, sizeof(attempt *));
+    attempt **lost_a = sb_xcalloc(n ? n : 1, sizeof(attempt *));
     size_t n_lost = 0, recovered = 0, failed_present = 0, n_unexpected = junk;
     for (size_t i = 0; i < n; i++) {
         int present = in_sorted(fv, nf, a[i].value);

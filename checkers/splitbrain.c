@@ -190,7 +190,7 @@ static void claims_edge(claims_state *cs, int slot, int node, int delta)
 {
     if (cs->n_edges == cs->cap_edges) {
         cs->cap_edges = cs->cap_edges ? 2 * cs->cap_edges : 64;
-        cs->edges = realloc(cs->edges, cs->cap_edges * sizeof(*cs->edges));
+        cs->edges = sb_xrealloc(cs->edges, cs->cap_edges * sizeof(*cs->edges));
     }
     cs->edges[cs->n_edges++] = (claim_edge){slot, node, delta};
 }
@@ -271,7 +271,7 @@ static int claims_contested(claims_state *cs)
         }
         if (cs->n_segs == cs->cap_segs) {
             cs->cap_segs = cs->cap_segs ? 2 * cs->cap_segs : 16;
-            cs->segs = realloc(cs->segs, cs->cap_segs * sizeof(*cs->segs));
+            cs->segs = sb_xrealloc(cs->segs, cs->cap_segs * sizeof(*cs->segs));
         }
         cs->segs[cs->n_segs++] = (claim_seg){slot, next - 1, who};
     }
@@ -376,7 +376,7 @@ static int window_start_cmp(const void *a, const void *b)
 static void windows_by_start(json_t *done)
 {
     size_t n = json_array_size(done);
-    json_t **w = malloc((n ? n : 1) * sizeof(*w));
+    json_t **w = sb_xmalloc((n ? n : 1) * sizeof(*w));
     for (size_t i = 0; i < n; i++)
         w[i] = json_incref(json_array_get(done, i));
     qsort(w, n, sizeof(*w), window_start_cmp);
@@ -388,7 +388,7 @@ static void windows_by_start(json_t *done)
 
 static int claims_walk(const sb_history *h, sb_windows *ws, char *err)
 {
-    claims_state *cs = calloc(1, sizeof(*cs));
+    claims_state *cs = sb_xcalloc(1, sizeof(*cs));
     int rc = 0;
     for (size_t i = 0; i < h->n && rc == 0; i++) {
         const sb_op *op = &h->ops[i];

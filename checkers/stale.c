@@ -614,7 +614,7 @@ static int stale_check(const sb_history *h, sb_check_result *out, char *err)
     for (size_t i = 0; i < h->n; i++)
         if (h->ops[i].process > max_proc)
             max_proc = h->ops[i].process;
-    c.pend = calloc((size_t)max_proc + 2, sizeof(pending));
+    c.pend = sb_xcalloc((size_t)max_proc + 2, sizeof(pending));
     c.failed = calloc(h->n + 1, 1);
     c.ex_ryw = json_array();
     c.ex_mono = json_array();

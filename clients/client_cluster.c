@@ -31,8 +31,8 @@ struct sb_cluster_state {
 static sb_cluster_state *state(sb_sentinel_client *c)
 {
     if (!c->cluster) {
-        c->cluster = calloc(1, sizeof(sb_cluster_state));
-        c->cluster->map = calloc(1, sizeof(sb_slot_map));
+        c->cluster = sb_xcalloc(1, sizeof(sb_cluster_state));
+        c->cluster->map = sb_xcalloc(1, sizeof(sb_slot_map));
         c->cluster->last_host = -1;
         c->cluster->multi_host = -1;
     }

@@ -289,7 +289,7 @@ static int ready_once(sb_deploy *d, char *why)
 sb_deploy *deploy_start(sb_lab *lab, const sb_scenario *s, const char *run_dir,
                         const char *redis_server, char *err)
 {
-    sb_deploy *d = calloc(1, sizeof(*d));
+    sb_deploy *d = sb_xcalloc(1, sizeof(*d));
     d->lab = lab;
     d->s = s;
     snprintf(d->run_dir, sizeof(d->run_dir), "%s", run_dir);

@@ -143,7 +143,7 @@ int deploy_cluster_view(const sb_deploy *d, int host, sb_slot_map *map, char *er
 static int cluster_ok_once(sb_deploy *d, sb_topology *topo, char *why)
 {
     const sb_deployment *dep = &d->s->deployment;
-    sb_slot_map *ref = calloc(1, sizeof(*ref)), *map = calloc(1, sizeof(*map));
+    sb_slot_map *ref = sb_xcalloc(1, sizeof(*ref)), *map = sb_xcalloc(1, sizeof(*map));
     size_t members = deploy_cluster_count_members(d);
     int ok = 1, seen = 0, first = -1;
     for (size_t i = 0; i < dep->redis.n && ok; i++) {
@@ -233,7 +233,7 @@ static int cluster_ok_once(sb_deploy *d, sb_topology *topo, char *why)
 static int cluster_slot0_master(sb_deploy *d, char *err)
 {
     const sb_deployment *dep = &d->s->deployment;
-    sb_slot_map *map = calloc(1, sizeof(*map));
+    sb_slot_map *map = sb_xcalloc(1, sizeof(*map));
     int m = -1;
     for (size_t i = 0; i < dep->redis.n && m < 0; i++) {
         char e[SB_ERR_LEN];
@@ -282,7 +282,7 @@ const deploy_kind_impl deploy_cluster_kind = {
 int deploy_cluster_owner(sb_deploy *d, const char *key, char *err)
 {
     const sb_deployment *dep = &d->s->deployment;
-    sb_slot_map *map = calloc(1, sizeof(*map));
+    sb_slot_map *map = sb_xcalloc(1, sizeof(*map));
     int slot = sb_keyslot(key, strlen(key)), h = -1;
     for (size_t i = 0; i < dep->redis.n && h < 0; i++) {
         char e[SB_ERR_LEN] = "";
@@ -346,7 +346,7 @@ int deploy_cluster_failover(sb_deploy *d, int host, int mode, char *err)
 int deploy_cluster_masters_and_slots(sb_deploy *d, int host, int *masters, int *owned, int *n,
                                      char *err)
 {
-    sb_slot_map *map = calloc(1, sizeof(*map));
+    sb_slot_map *map = sb_xcalloc(1, sizeof(*map));
     if (deploy_cluster_view(d, host, map, err) == -1) {
         free(map);
         return -1;

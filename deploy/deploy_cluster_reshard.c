@@ -133,7 +133,7 @@ static int slots_close(migration *m, const int *slots, int n)
     if (setslot_batch(m, &m->to, 1, 1, "NODE", m->to_id, slots, n) == -1)
         return -1;
     setslot_batch(m, rest, nr, 0, "NODE", m->to_id, slots, n);
-    sb_slot_map *map = calloc(1, sizeof(*map));
+    sb_slot_map *map = sb_xcalloc(1, sizeof(*map));
     int rc = deploy_cluster_view(m->d, m->from, map, m->err);
     for (int i = 0; i < n && rc == 0; i++) {
         const sb_slot_node *o = sb_slot_map_owner(map, slots[i]);
@@ -165,8 +165,8 @@ static int slot_move_keys(migration *m, int slot)
         }
         /* MIGRATE host port "" 0 timeout REPLACE KEYS k... */
         size_t argc = 8 + ks->elements;
-        const char **argv = calloc(argc, sizeof(char *));
-        size_t *lens = calloc(argc, sizeof(size_t));
+        const char **argv = sb_xcalloc(argc, sizeof(char *));
+        size_t *lens = sb_xcalloc(argc, sizeof(size_t));
         const char *head[] = {
             "MIGRATE", lab_host_addr(d->lab, m->to), port, "", "0", "5000", "REPLACE", "KEYS"};
         for (size_t i = 0; i < 8; i++)
@@ -197,7 +197,7 @@ int deploy_cluster_migrate(sb_deploy *d, int from, int to, int n, int64_t hold_n
     if (deploy_cluster_myid(d, from, m.from_id, sizeof(m.from_id), err) == -1 ||
         deploy_cluster_myid(d, to, m.to_id, sizeof(m.to_id), err) == -1)
         return -1;
-    sb_slot_map *map = calloc(1, sizeof(*map));
+    sb_slot_map *map = sb_xcalloc(1, sizeof(*map));
     if (deploy_cluster_view(d, from, map, err) == -1) {
         free(map);
         return -1;
@@ -207,7 +207,7 @@ int deploy_cluster_migrate(sb_deploy *d, int from, int to, int n, int64_t hold_n
         if (h >= 0 && h != from && h != to && m.n_masters < SB_MAX_HOSTS)
             m.masters[m.n_masters++] = h;
     }
-    int *slots = calloc(SB_CLUSTER_SLOTS, sizeof(int)), ns = 0;
+    int *slots = sb_xcalloc(SB_CLUSTER_SLOTS, sizeof(int)), ns = 0;
     for (int slot = 0; slot < SB_CLUSTER_SLOTS && ns < n; slot++) {
         const sb_slot_node *o = sb_slot_map_owner(map, slot);
         if (o && lab_host_by_addr(d->lab, o->addr) == from)

@@ -70,8 +70,8 @@ static void fetch_shared(mediator *m, const char *key, const char *path, long *s
         while (!f->done)
             pthread_cond_wait(&f->cond, &m->lock);
     } else {
-        f = calloc(1, sizeof(*f));
-        f->key = strdup(key);
+        f = sb_xcalloc(1, sizeof(*f));
+        f->key = sb_xstrdup(key);
         f->users = 1;
         sb_buf_init(&f->body);
         pthread_cond_init(&f->cond, NULL);

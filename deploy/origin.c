@@ -425,7 +425,7 @@ static int stats_get(sb_origin *o, const char *key, origin_reply *r)
     (void)key;
     pthread_mutex_lock(&o->mu);
     size_t n = o->n_keys;
-    key_snap *s = malloc((n ? n : 1) * sizeof(*s));
+    key_snap *s = sb_xmalloc((n ? n : 1) * sizeof(*s));
     int64_t requests = o->requests, rejected = o->rejected, writes = o->writes;
     int truncated = o->log_truncated;
     for (size_t i = 0; s && i < n; i++) {

@@ -264,7 +264,7 @@ static void check_line(const char *target, const sb_run_result *r, int color, FI
  * each and a total. The exit status is the worst of them. */
 static int check_targets(char **targets, size_t n, const check_args *a)
 {
-    sb_run_result *rs = calloc(n, sizeof(*rs));
+    sb_run_result *rs = sb_xcalloc(n, sizeof(*rs));
     char err[SB_ERR_LEN];
     int status = SB_EXIT_OK, errors = 0, missed = 0;
     for (size_t i = 0; i < n; i++) {

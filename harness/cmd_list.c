@@ -80,7 +80,7 @@ static void find_scenarios(const char *dir, char ***files, size_t *n)
         } else if (l > 5 && !strcmp(e->d_name + l - 5, ".json") &&
                    strcmp(e->d_name, "schema.json")) {
             *files = realloc(*files, (*n + 1) * sizeof(**files));
-            (*files)[(*n)++] = strdup(path);
+            (*files)[(*n)++] = sb_xstrdup(path);
         }
     }
     closedir(d);
@@ -138,8 +138,8 @@ int cmd_list(int argc, char **argv)
             find_scenarios(argv[i], &files, &n);
             qsort(files + before, n - before, sizeof(*files), path_cmp);
         } else {
-            files = realloc(files, (n + 1) * sizeof(*files));
-            files[n++] = strdup(argv[i]);
+            files = sb_xrealloc(files, (n + 1) * sizeof(*files));
+            files[n++] = sb_xstrdup(argv[i]);
         }
     }
     if (argc < 2) {

@@ -123,7 +123,7 @@ int cmd_compare(int argc, char **argv)
         fputs(usage_compare, stdout);
         return SB_EXIT_OK;
     }
-    sb_gate *gates = calloc((size_t)argc, sizeof(*gates)); /* at most one per argument */
+    sb_gate *gates = sb_xcalloc((size_t)argc, sizeof(*gates)); /* at most one per argument */
     sb_compare_opts co = {.gates = gates};
     int json = 0, color = report_color_wanted(stdout, "auto");
     int status = compare_options(argc, argv, gates, &co, &json, &color);
@@ -177,7 +177,7 @@ int cmd_report(int argc, char **argv)
     if (optind >= argc)
         return die_usage("report", "no run folder given");
     size_t n = (size_t)(argc - optind);
-    sb_run_result *runs = calloc(n, sizeof(*runs));
+    sb_run_result *runs = sb_xcalloc(n, sizeof(*runs));
     size_t done = 0;
     int status = SB_EXIT_OK;
     char err[SB_ERR_LEN], dir[4200], path[4300];

@@ -160,7 +160,7 @@ static int run_one(const sb_scenario *s, sb_run_opts *ro, sb_run_result *out, ch
 static int run_scenarios(char **files, size_t n, sb_run_opts *ro, const char *junit,
                          const out_opts *oo)
 {
-    sb_scenario **sc = calloc(n, sizeof(*sc));
+    sb_scenario **sc = sb_xcalloc(n, sizeof(*sc));
     char err[SB_ERR_LEN];
     int status = SB_EXIT_OK;
     for (size_t i = 0; i < n; i++) {
@@ -188,7 +188,7 @@ static int run_scenarios(char **files, size_t n, sb_run_opts *ro, const char *ju
             fprintf(stderr, "%s\n", err);
             status = SB_EXIT_ERROR;
         }
-    sb_run_result *results = calloc(n, sizeof(*results));
+    sb_run_result *results = sb_xcalloc(n, sizeof(*results));
     size_t n_done = 0;
     if (status == SB_EXIT_OK) {
         start_signal_thread();

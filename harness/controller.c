@@ -182,7 +182,7 @@ static int start_workers(run *r, char *err)
     const sb_scenario *s = r->s;
     for (size_t i = 0; i < s->n_clients; i++)
         r->n_workers += s->clients[i].workers;
-    r->workers = calloc((size_t)r->n_workers, sizeof(worker));
+    r->workers = sb_xcalloc((size_t)r->n_workers, sizeof(worker));
     int p = 0;
     for (size_t i = 0; i < s->n_clients; i++)
         for (int k = 0; k < s->clients[i].workers; k++, p++)
@@ -211,7 +211,7 @@ static int start_workers(run *r, char *err)
 static void observe_myself_claims(const char *nodes, sb_buf *out)
 {
     uint64_t owned[SB_CLUSTER_SLOTS / 64] = {0}, leaving[SB_CLUSTER_SLOTS / 64] = {0};
-    char *text = strdup(nodes), *lines = NULL;
+    char *text = sb_xstrdup(nodes), *lines = NULL;
     for (char *line = text ? strtok_r(text, "\n", &lines) : NULL; line;
          line = strtok_r(NULL, "\n", &lines)) {
         char *fields = NULL;

@@ -65,9 +65,9 @@ static char **argv_dup(char *const argv[])
     size_t n = 0;
     while (argv[n])
         n++;
-    char **out = calloc(n + 1, sizeof(char *));
+    char **out = sb_xcalloc(n + 1, sizeof(char *));
     for (size_t i = 0; i < n; i++)
-        out[i] = strdup(argv[i]);
+        out[i] = sb_xstrdup(argv[i]);
     return out;
 }
 
@@ -147,7 +147,7 @@ sb_lab *lab_alloc(const sb_lab_backend *be, const char *const *host_names, size_
         sb_err_set(err, "a lab needs 1..%d hosts, not %zu", SB_MAX_HOSTS, n_hosts);
         return NULL;
     }
-    sb_lab *lab = calloc(1, sizeof(*lab));
+    sb_lab *lab = sb_xcalloc(1, sizeof(*lab));
     lab->be = be;
     pthread_mutex_init(&lab->lock, NULL);
     pthread_mutex_init(&lab->sp_lock, NULL);
@@ -155,7 +155,7 @@ sb_lab *lab_alloc(const sb_lab_backend *be, const char *const *host_names, size_
     lab->lock_fd = -1;
     lab->origin_fd = -1;
     snprintf(lab->run_dir, sizeof(lab->run_dir), "%s", run_dir);
-    lab->hosts = calloc(n_hosts, sizeof(lab_host));
+    lab->hosts = sb_xcalloc(n_hosts, sizeof(lab_host));
     lab->n_hosts = n_hosts;
     for (size_t i = 0; i < n_hosts; i++)
         lab->hosts[i].fd = -1;
@@ -256,7 +256,7 @@ static char **env_with(char *const extra[])
         n++;
     while (extra[ne])
         ne++;
-    char **out = calloc(n + ne + 1, sizeof(char *));
+    char **out = sb_xcalloc(n + ne + 1, sizeof(char *));
     for (size_t i = 0; i < n; i++) {
         int replaced = 0;
         for (size_t j = 0; j < ne && !replaced; j++) {
@@ -264,10 +264,10 @@ static char **env_with(char *const extra[])
             replaced = strncmp(environ[i], extra[j], len) == 0 && environ[i][len] == '=';
         }
         if (!replaced)
-            out[k++] = strdup(environ[i]);
+            out[k++] = sb_xstrdup(environ[i]);
     }
     for (size_t j = 0; j < ne; j++)
-        out[k++] = strdup(extra[j]);
+        out[k++] = sb_xstrdup(extra[j]);
     return out;
 }
 
@@ -284,13 +284,13 @@ sb_proc *lab_spawn_env(sb_lab *lab, int host, char *const argv[], char *const en
         sb_err_set(err, "no host %d in the lab", host);
         return NULL;
     }
-    sb_proc *p = calloc(1, sizeof(*p));
+    sb_proc *p = sb_xcalloc(1, sizeof(*p));
     p->lab = lab;
     p->host = host;
     p->argv = argv_dup(argv);
     p->env = env_with(env);
-    p->cwd = strdup(cwd);
-    p->log = strdup(log_path);
+    p->cwd = sb_xstrdup(cwd);
+    p->log = sb_xstrdup(log_path);
     if (lab->be->start(p, err) == -1) {
         argv_free(p->argv);
         argv_free(p->env);
@@ -302,7 +302,7 @@ sb_proc *lab_spawn_env(sb_lab *lab, int host, char *const argv[], char *const en
     pthread_mutex_lock(&lab->lock);
     if (lab->n_procs == lab->cap_procs) {
         lab->cap_procs = lab->cap_procs ? lab->cap_procs * 2 : 16;
-        lab->procs = realloc(lab->procs, lab->cap_procs * sizeof(sb_proc *));
+        lab->procs = sb_xrealloc(lab->procs, lab->cap_procs * sizeof(sb_proc *));
     }
     lab->procs[lab->n_procs++] = p;
     pthread_mutex_unlock(&lab->lock);

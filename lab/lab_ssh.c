@@ -140,7 +140,7 @@ sb_ssh_target lab_ssh_target_of(const sb_host *h)
 
 int lab_ssh_open(sb_lab *lab, const sb_host *hosts, char *err)
 {
-    struct lab_remote *rm = calloc(1, sizeof(*rm));
+    struct lab_remote *rm = sb_xcalloc(1, sizeof(*rm));
     lab->rm = rm;
     pthread_mutex_init(&rm->clock_lock, NULL);
     snprintf(rm->ssh_log, sizeof(rm->ssh_log), "%s/ssh.log", lab->run_dir);
@@ -635,7 +635,7 @@ static void mirror_all(sb_lab *lab)
 {
     pthread_mutex_lock(&lab->lock);
     size_t n = lab->n_procs;
-    sb_proc **procs = n ? malloc(n * sizeof(*procs)) : NULL;
+    sb_proc **procs = n ? sb_xmalloc(n * sizeof(*procs)) : NULL;
     if (procs)
         memcpy(procs, lab->procs, n * sizeof(*procs));
     pthread_mutex_unlock(&lab->lock);

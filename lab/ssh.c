@@ -162,7 +162,7 @@ static pid_t start_master(sb_ssh *s, const char *master_log, char *err)
 sb_ssh *ssh_open(const sb_ssh_target *t, const char *ctl_dir, const char *log_path,
                  int64_t connect_timeout_ns, char *err)
 {
-    sb_ssh *s = calloc(1, sizeof(*s));
+    sb_ssh *s = sb_xcalloc(1, sizeof(*s));
     s->t = *t;
     s->connect_timeout_ns = connect_timeout_ns > 0 ? connect_timeout_ns : SB_SSH_CONNECT_TIMEOUT_NS;
     int n = snprintf(s->ctl, sizeof(s->ctl), "%s/%s.sock", ctl_dir, t->name);
@@ -334,7 +334,7 @@ int ssh_put(sb_ssh *s, const char *path, const char *data, size_t len, int mode,
 {
     sb_buf cmd;
     sb_buf_init(&cmd);
-    char *dir = strdup(path);
+    char *dir = sb_xstrdup(path);
     char *slash = strrchr(dir, '/');
     if (slash && slash != dir) {
         *slash = '\0';

@@ -291,7 +291,7 @@ static int sync_firewalls(sb_nemesis *n, char *err)
         rr.ctl[h] = lab_control_addr_of(n->lab, (int)h);
         lab_port_range(n->lab, (int)h, &rr.lo[h], &rr.hi[h]);
     }
-    fw_job *jobs = calloc(s->n_hosts, sizeof(fw_job));
+    fw_job *jobs = sb_xcalloc(s->n_hosts, sizeof(fw_job));
     for (size_t h = 0; h < s->n_hosts; h++) {
         fw_job *j = &jobs[h];
         j->n = n;

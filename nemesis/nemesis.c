@@ -209,7 +209,7 @@ static int apply_undo(sb_nemesis *n, const sb_fault *u, sb_buf *v, char *err)
 
 sb_nemesis *nemesis_new(sb_lab *lab, sb_deploy *deploy, const sb_scenario *s, sb_recorder *rec)
 {
-    sb_nemesis *n = calloc(1, sizeof(*n));
+    sb_nemesis *n = sb_xcalloc(1, sizeof(*n));
     n->lab = lab;
     n->deploy = deploy;
     n->s = s;
@@ -223,7 +223,7 @@ sb_nemesis *nemesis_new(sb_lab *lab, sb_deploy *deploy, const sb_scenario *s, sb
     for (size_t i = 0; i < s->n_faults; i++)
         if ((size_t)s->faults[i].id + 1 > n->n_res)
             n->n_res = (size_t)s->faults[i].id + 1;
-    n->res = calloc(n->n_res, sizeof(resolved));
+    n->res = sb_xcalloc(n->n_res, sizeof(resolved));
     pthread_mutex_init(&n->lock, NULL);
     return n;
 }

@@ -181,7 +181,7 @@ static cmp_row *row_add(sb_compare *c, const char *checker, const char *figure)
 {
     if (c->n_rows == c->cap_rows) {
         c->cap_rows = c->cap_rows ? 2 * c->cap_rows : 32;
-        c->rows = realloc(c->rows, c->cap_rows * sizeof(*c->rows));
+        c->rows = sb_xrealloc(c->rows, c->cap_rows * sizeof(*c->rows));
     }
     cmp_row *r = &c->rows[c->n_rows++];
     memset(r, 0, sizeof(*r));
@@ -472,11 +472,11 @@ sb_compare *compare_new(const json_t *a, const char *label_a, const json_t *b, c
 {
     if (doc_check(a, label_a, err) == -1 || doc_check(b, label_b, err) == -1)
         return NULL;
-    sb_compare *c = calloc(1, sizeof(*c));
+    sb_compare *c = sb_xcalloc(1, sizeof(*c));
     c->a = json_incref((json_t *)a);
     c->b = json_incref((json_t *)b);
-    c->label_a = strdup(label_a);
-    c->label_b = strdup(label_b);
+    c->label_a = sb_xstrdup(label_a);
+    c->label_b = sb_xstrdup(label_b);
     c->bounds = json_array();
     c->reasons = json_array();
     rows_build(c);

@@ -257,7 +257,7 @@ static char *scenario_description(const sb_run_result *r)
         return NULL; /* no such file can exist */
     json_t *j = json_load_file(path, 0, NULL);
     const char *d = json_string_value(json_object_get(j, "description"));
-    char *out = d ? strdup(d) : NULL;
+    char *out = d ? sb_xstrdup(d) : NULL;
     json_decref(j);
     return out;
 }

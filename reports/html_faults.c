@@ -119,8 +119,8 @@ typedef struct pending_fault {
 html_fault *html_fault_windows(const sb_history *h, int64_t end_ns, size_t *n)
 {
     size_t k = 0, cap = 8, np = 0, pcap = 8;
-    html_fault *w = malloc(cap * sizeof(*w));
-    pending_fault *pend = malloc(pcap * sizeof(*pend));
+    html_fault *w = sb_xmalloc(cap * sizeof(*w));
+    pending_fault *pend = sb_xmalloc(pcap * sizeof(*pend));
     for (size_t i = 0; h && w && pend && i < h->n; i++) {
         const sb_op *op = &h->ops[i];
         if (op->process != SB_PROC_NEMESIS)

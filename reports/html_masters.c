@@ -260,8 +260,8 @@ static void masters_legend(sb_buf *b, const html_run *x, const slanes *roles, co
 
 void html_plot_masters(sb_buf *b, const html_run *x)
 {
-    slanes roles = {calloc(ROLE_LANE_CAP, sizeof(slane)), 0, 0};
-    slanes views = {calloc(ROLE_LANE_CAP, sizeof(slane)), 0, 0};
+    slanes roles = {sb_xcalloc(ROLE_LANE_CAP, sizeof(slane)), 0, 0};
+    slanes views = {sb_xcalloc(ROLE_LANE_CAP, sizeof(slane)), 0, 0};
     int *row = calloc(x->n_faults + 1, sizeof(int));
     if (!x->h || !roles.l || !views.l || !row)
         goto out;

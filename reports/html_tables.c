@@ -281,7 +281,7 @@ static int cmp_ack(const void *a, const void *b)
 static ack *ok_adds(const sb_history *h, size_t *n)
 {
     size_t k = 0;
-    ack *a = malloc((h->n + 1) * sizeof(ack));
+    ack *a = sb_xmalloc((h->n + 1) * sizeof(ack));
     for (size_t i = 0; a && i < h->n; i++) {
         const sb_op *op = &h->ops[i];
         if (op->process >= 0 && op->type == SB_OP_OK && !strcmp(op->f, "add") &&

@@ -125,7 +125,7 @@ static size_t tl_ops(sb_buf *b, const html_run *x, const tl_layout *L, html_pmap
                      long long *counts)
 {
     const sb_history *h = x->h;
-    unsigned char *cols = detail ? NULL : calloc((size_t)L->lanes * COLS, 1);
+    unsigned char *cols = detail ? NULL : sb_xcalloc((size_t)L->lanes * COLS, 1);
     if (!detail && !cols)
         return 0;
     size_t drawn = 0;
@@ -169,7 +169,7 @@ static void tl_events(sb_buf *b, const html_run *x, tl_layout *L, size_t n_ev)
     const sb_history *h = x->h;
     size_t nl = L->hs.n + (size_t)L->hs.other;
     int marks = n_ev <= EVENT_MARK_CAP;
-    unsigned char *cols = marks ? NULL : calloc(nl * COLS, 1);
+    unsigned char *cols = marks ? NULL : sb_xcalloc(nl * COLS, 1);
     double *label_end = calloc(nl + 1, sizeof(double));
     if ((!marks && !cols) || !label_end) {
         free(cols);
@@ -237,8 +237,8 @@ void html_plot_timeline(sb_buf *b, const html_run *x)
     html_pmap m = {0};
     int *procs = NULL;
     tl_layout L = {0};
-    L.hs.name = calloc(HOST_LANE_CAP, sizeof(*L.hs.name));
-    int *row = calloc(x->n_faults + 1, sizeof(int));
+    L.hs.name = sb_xcalloc(HOST_LANE_CAP, sizeof(*L.hs.name));
+    int *row = sb_xcalloc(x->n_faults + 1, sizeof(int));
     L.lanes = L.hs.name && row ? html_pmap_lanes(&m, h, &procs) : -1;
     if (L.lanes < 0) {
         sb_buf_puts(b, "<p class=\"note\">Out of memory drawing the timeline.</p>\n");
@@ -266,7 +266,7 @@ void html_plot_timeline(sb_buf *b, const html_run *x)
     html_svg_open(b, (int)L.y_axis + 22, "timeline of operations, faults and node events");
     html_draw_axis(b, x, L.y_lanes - 2, L.y_axis);
     html_draw_band(b, x, row, L.y_band);
-    long long *counts = calloc((size_t)L.lanes * 3 + 3, sizeof(long long));
+    long long *counts = sb_xcalloc((size_t)L.lanes * 3 + 3, sizeof(long long));
     if (counts)
         tl_ops(b, x, &L, &m, detail, counts);
     for (int l = 0; l < L.lanes && counts; l++) {

@@ -172,7 +172,7 @@ int post_add_header(sb_post *p, const char *arg, char *err)
             sb_buf_free(&b);
             return -1;
         }
-    p->headers = realloc(p->headers, (p->n_headers + 1) * sizeof(*p->headers));
+    p->headers = sb_xrealloc(p->headers, (p->n_headers + 1) * sizeof(*p->headers));
     p->headers[p->n_headers++] = b.data; /* the buffer's text is now the header's */
     return 0;
 }

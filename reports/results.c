@@ -127,8 +127,8 @@ int results_compute(const sb_scenario *s, const char *const *checker_names, size
             json_array_append_new(out->faults, f);
         }
     }
-    out->checks = calloc(n_checkers ? n_checkers : 1, sizeof(sb_check_result));
-    out->outcomes = calloc(n_checkers ? n_checkers : 1, sizeof(sb_expect_outcome));
+    out->checks = sb_xcalloc(n_checkers ? n_checkers : 1, sizeof(sb_check_result));
+    out->outcomes = sb_xcalloc(n_checkers ? n_checkers : 1, sizeof(sb_expect_outcome));
     out->passed = 1;
     for (size_t i = 0; i < n_checkers; i++) {
         const sb_checker *c = checker_find(checker_names[i]);

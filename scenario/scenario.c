@@ -258,7 +258,7 @@ int sc_hostset_from(pctx *c, const sb_scenario *s, json_t *v, const char *p,
     sc_human_path(p, where, sizeof(where));
     if (json_array_size(v) == 0)
         return sc_perr(c, p, 0, "%s is empty; name at least one host", where);
-    out->idx = calloc(json_array_size(v), sizeof(int));
+    out->idx = sb_xcalloc(json_array_size(v), sizeof(int));
     out->n = 0;
     for (size_t i = 0; i < json_array_size(v); i++) {
         snprintf(ep, sizeof(ep), "%s/%zu", p, i);
@@ -306,10 +306,10 @@ static int directive_value(pctx *c, json_t *v, const char *path, char *out, size
 static void config_add(pctx *c, const char *path, int key, sb_config *cfg, const char *name,
                        const char *value)
 {
-    cfg->items = realloc(cfg->items, (cfg->n + 1) * sizeof(sb_directive));
+    cfg->items = sb_xrealloc(cfg->items, (cfg->n + 1) * sizeof(sb_directive));
     sb_directive *d = &cfg->items[cfg->n++];
-    d->name = strdup(name);
-    d->value = strdup(value);
+    d->name = sb_xstrdup(name);
+    d->value = sb_xstrdup(value);
     jpos_find(&c->pos, path, key, &d->line, &d->col);
 }
 
@@ -506,7 +506,7 @@ static int parse_clients(pctx *c, json_t *root, sb_scenario *s)
         return -1;
     if (json_array_size(v) == 0)
         return sc_perr(c, "/clients", 0, "clients is empty; give at least one client");
-    s->clients = calloc(json_array_size(v), sizeof(sb_client));
+    s->clients = sb_xcalloc(json_array_size(v), sizeof(sb_client));
     for (size_t i = 0; i < json_array_size(v); i++) {
         char p[64];
         snprintf(p, sizeof(p), "/clients/%zu", i);
@@ -530,7 +530,7 @@ static int parse_clients(pctx *c, json_t *root, sb_scenario *s)
             return -1;
         if (!cl->sentinels.idx) {
             cl->sentinels.n = s->deployment.sentinels.n;
-            cl->sentinels.idx = calloc(cl->sentinels.n + 1, sizeof(int));
+            cl->sentinels.idx = sb_xcalloc(cl->sentinels.n + 1, sizeof(int));
             if (cl->sentinels.n) /* none in an independent deployment */
                 memcpy(cl->sentinels.idx, s->deployment.sentinels.idx,
                        cl->sentinels.n * sizeof(int));
@@ -586,7 +586,7 @@ static int parse_lock(pctx *c, json_t *l, sb_scenario *s)
                                &k->nodes) == -1)
                 return -1;
         } else {
-            k->nodes.idx = calloc(d->redis.n, sizeof(int));
+            k->nodes.idx = sb_xcalloc(d->redis.n, sizeof(int));
             for (size_t i = 0; i < d->redis.n; i++)
                 if (d->redis.idx[i] != d->master || d->redis.n == 1)
                     k->nodes.idx[k->nodes.n++] = d->redis.idx[i];
@@ -714,7 +714,7 @@ static int parse_checkers(pctx *c, json_t *root, sb_scenario *s)
     char list[256];
     checker_names(list, sizeof(list));
     if (!v) {
-        s->checkers = calloc(1, sizeof(*s->checkers));
+        s->checkers = sb_xcalloc(1, sizeof(*s->checkers));
         snprintf(s->checkers[0], SB_NAME_LEN, "set");
         s->n_checkers = 1;
         return 0;
@@ -723,7 +723,7 @@ static int parse_checkers(pctx *c, json_t *root, sb_scenario *s)
         return -1;
     if (json_array_size(v) == 0)
         return sc_perr(c, "/checkers", 0, "checkers is empty; allowed: %s", list);
-    s->checkers = calloc(json_array_size(v), sizeof(*s->checkers));
+    s->checkers = sb_xcalloc(json_array_size(v), sizeof(*s->checkers));
     for (size_t i = 0; i < json_array_size(v); i++) {
         char p[64];
         snprintf(p, sizeof(p), "/checkers/%zu", i);
@@ -808,7 +808,7 @@ static int parse_expect_entry(pctx *c, const sb_checker *ck, json_t *o, const ch
                 return sc_perr(c, fp, 0, "valid must be true, false, \"unknown\" or \"any\"");
             continue;
         }
-        e->bounds = realloc(e->bounds, (e->n_bounds + 1) * sizeof(sb_bound));
+        e->bounds = sb_xrealloc(e->bounds, (e->n_bounds + 1) * sizeof(sb_bound));
         memset(&e->bounds[e->n_bounds], 0, sizeof(sb_bound));
         if (parse_bound(c, ck, figure, v, fp, &e->bounds[e->n_bounds]) == -1)
             return -1;
@@ -819,7 +819,7 @@ static int parse_expect_entry(pctx *c, const sb_checker *ck, json_t *o, const ch
 
 static int parse_expect(pctx *c, json_t *root, sb_scenario *s)
 {
-    s->expects = calloc(s->n_checkers, sizeof(sb_expect));
+    s->expects = sb_xcalloc(s->n_checkers, sizeof(sb_expect));
     s->n_expects = s->n_checkers;
     for (size_t i = 0; i < s->n_checkers; i++) {
         snprintf(s->expects[i].checker, SB_NAME_LEN, "%s", s->checkers[i]);
@@ -875,7 +875,7 @@ static int parse_root(pctx *c, json_t *root, sb_scenario *s)
     snprintf(s->name, sizeof(s->name), "%s", name);
     if (sc_get_string(c, root, "", "description", 0, &desc) == -1)
         return -1;
-    s->description = desc ? strdup(desc) : NULL;
+    s->description = desc ? sb_xstrdup(desc) : NULL;
     long long seed = 1;
     if (sc_get_int(c, root, "", "seed", 0, 0, INT64_MAX, &seed) == -1)
         return -1;
@@ -900,9 +900,9 @@ sb_scenario *scenario_parse(const char *path, const char *text, char *err)
                    je.text);
         return NULL;
     }
-    sb_scenario *s = calloc(1, sizeof(*s));
-    s->path = strdup(path);
-    s->text = strdup(text);
+    sb_scenario *s = sb_xcalloc(1, sizeof(*s));
+    s->path = sb_xstrdup(path);
+    s->text = sb_xstrdup(text);
     pctx c = {.file = path, .err = err};
     jpos_build(&c.pos, text);
     int rc = parse_root(&c, root, s);

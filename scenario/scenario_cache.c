@@ -154,7 +154,7 @@ int sc_parse_cache(pctx *c, json_t *w, sb_scenario *s)
         l->ttl_ns = k->lock_ttl_ns;
         l->drift_ns = l->ttl_ns / 100 + 2 * SB_NS_PER_MS;
         l->retry_ns = k->retry_ns;
-        l->nodes.idx = calloc(d->redis.n, sizeof(int));
+        l->nodes.idx = sb_xcalloc(d->redis.n, sizeof(int));
         for (size_t i = 0; i < d->redis.n; i++)
             l->nodes.idx[l->nodes.n++] = d->redis.idx[i];
     }

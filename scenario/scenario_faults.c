@@ -128,7 +128,7 @@ static int get_target(pctx *c, const sb_scenario *s, json_t *o, const char *p, c
                        where, name, list);
     }
     t->kind = SB_TARGET_HOSTS;
-    t->hosts.idx = calloc(1, sizeof(int));
+    t->hosts.idx = sb_xcalloc(1, sizeof(int));
     t->hosts.n = 1;
     return sc_resolve_host(c, s, v, kp, within, what, &t->hosts.idx[0]);
 }
@@ -138,7 +138,7 @@ static void proc_hosts(const sb_scenario *s, sb_proc_kind k, sb_hostset *out)
 {
     const sb_deployment *d = &s->deployment;
     out->n = 0;
-    out->idx = calloc(s->n_hosts, sizeof(int));
+    out->idx = sb_xcalloc(s->n_hosts, sizeof(int));
     for (size_t h = 0; h < s->n_hosts; h++) {
         int r = scenario_hostset_has(&d->redis, (int)h);
         int sn = scenario_hostset_has(&d->sentinels, (int)h) ||
@@ -202,7 +202,7 @@ static int parse_groups(pctx *c, const sb_scenario *s, json_t *o, const char *p,
         return -1;
     if (json_array_size(g) == 0)
         return sc_perr(c, gp, 0, "groups is empty; give at least one group of hosts");
-    f->groups = calloc(json_array_size(g), sizeof(sb_hostset));
+    f->groups = sb_xcalloc(json_array_size(g), sizeof(sb_hostset));
     for (size_t i = 0; i < json_array_size(g); i++) {
         char ip[300];
         snprintf(ip, sizeof(ip), "%s/%zu", gp, i);
@@ -327,7 +327,7 @@ static int parse_process_fault(pctx *c, const sb_scenario *s, json_t *o, const c
     if (f->process == SB_PROC_ORIGIN && !h && !json_object_get(o, "target")) {
         /* one origin: its host is the target */
         f->target.kind = SB_TARGET_HOSTS;
-        f->target.hosts.idx = calloc(1, sizeof(int));
+        f->target.hosts.idx = sb_xcalloc(1, sizeof(int));
         f->target.hosts.n = 1;
         f->target.hosts.idx[0] = s->origin.host;
     } else if (h && json_object_get(o, "target")) {
@@ -338,7 +338,7 @@ static int parse_process_fault(pctx *c, const sb_scenario *s, json_t *o, const c
         char hp[256];
         sc_child(hp, sizeof(hp), p, "host");
         f->target.kind = SB_TARGET_HOSTS;
-        f->target.hosts.idx = calloc(1, sizeof(int));
+        f->target.hosts.idx = sb_xcalloc(1, sizeof(int));
         f->target.hosts.n = 1;
         rc = sc_resolve_host(c, s, h, hp, &runs, what, &f->target.hosts.idx[0]);
     } else {
@@ -567,11 +567,11 @@ static int parse_shard_fault(pctx *c, const sb_scenario *s, json_t *o, const cha
     if (f->kind == SB_FAULT_ADD_SHARD && sc_get_int(c, o, p, "slots", 0, 1, 16384, &n) == -1)
         return -1;
     f->n_slots = (int)n;
-    f->hosts.idx = calloc(1, sizeof(int));
+    f->hosts.idx = sb_xcalloc(1, sizeof(int));
     f->hosts.idx[0] = hosts[0];
     f->hosts.n = 1;
     if (hosts[1] >= 0) {
-        f->to.idx = calloc(1, sizeof(int));
+        f->to.idx = sb_xcalloc(1, sizeof(int));
         f->to.idx[0] = hosts[1];
         f->to.n = 1;
     }
@@ -593,7 +593,7 @@ static int parse_cluster_fault(pctx *c, const sb_scenario *s, json_t *o, const c
         if (sc_member(c, o, p, "host", 1, &h) == -1 ||
             sc_resolve_host(c, s, h, hp, &d->redis, "runs no redis", &host) == -1)
             return -1;
-        f->hosts.idx = calloc(1, sizeof(int));
+        f->hosts.idx = sb_xcalloc(1, sizeof(int));
         f->hosts.idx[0] = host;
         f->hosts.n = 1;
         const char *mode = "default";
@@ -628,8 +628,8 @@ static int parse_cluster_fault(pctx *c, const sb_scenario *s, json_t *o, const c
     if (sc_get_int(c, o, p, "slots", 0, 1, 16384, &n) == -1 ||
         sc_get_duration(c, o, p, "hold", 0, 0, &f->hold_ns) == -1)
         return -1;
-    f->from.idx = calloc(1, sizeof(int));
-    f->to.idx = calloc(1, sizeof(int));
+    f->from.idx = sb_xcalloc(1, sizeof(int));
+    f->to.idx = sb_xcalloc(1, sizeof(int));
     f->from.idx[0] = hosts[0], f->to.idx[0] = hosts[1];
     f->from.n = f->to.n = 1;
     f->n_slots = (int)n;

@@ -150,7 +150,7 @@ int sc_parse_hosts(pctx *c, json_t *root, sb_scenario *s)
             ssh_fields(c, ssh, "/ssh", 0, &defaults) == -1)
             return -1;
     }
-    s->hosts = calloc(n, sizeof(sb_host));
+    s->hosts = sb_xcalloc(n, sizeof(sb_host));
     for (size_t i = 0; i < n; i++) {
         char p[64];
         snprintf(p, sizeof(p), "/hosts/%zu", i);

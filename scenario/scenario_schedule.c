@@ -82,7 +82,7 @@ static int parse_generator(pctx *c, const sb_scenario *s, json_t *o, const char 
         sc_want_type(c, fs, fp, json_is_array(fs) && json_array_size(fs) > 0,
                      "a non-empty array of faults") == -1)
         return -1;
-    g->templates = calloc(json_array_size(fs), sizeof(sb_fault));
+    g->templates = sb_xcalloc(json_array_size(fs), sizeof(sb_fault));
     for (size_t i = 0; i < json_array_size(fs); i++) {
         char tp[300];
         snprintf(tp, sizeof(tp), "%s/%zu", fp, i);
@@ -101,8 +101,8 @@ int sc_parse_nemesis(pctx *c, json_t *root, sb_scenario *s)
     if (sc_want_type(c, v, "/nemesis", json_is_array(v), "an array of faults") == -1)
         return -1;
     size_t n = json_array_size(v);
-    s->fixed = calloc(n ? n : 1, sizeof(sb_fault));
-    s->generators = calloc(n ? n : 1, sizeof(sb_generator));
+    s->fixed = sb_xcalloc(n ? n : 1, sizeof(sb_fault));
+    s->generators = sb_xcalloc(n ? n : 1, sizeof(sb_generator));
     for (size_t i = 0; i < n; i++) {
         char p[64];
         json_t *o = json_array_get(v, i);

@@ -68,7 +68,7 @@ typedef struct fetch_info {
 void *cache_worker_new(const sb_scenario *s, int process)
 {
     (void)process;
-    cache_worker *cw = calloc(1, sizeof(*cw));
+    cache_worker *cw = sb_xcalloc(1, sizeof(*cw));
     cw->s = s;
     cw->sub_host = -1;
     sb_buf_init(&cw->body);

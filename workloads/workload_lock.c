@@ -42,7 +42,7 @@ typedef struct lock_worker {
 void *lock_worker_new(const sb_scenario *s, int process)
 {
     (void)process;
-    lock_worker *lw = calloc(1, sizeof(*lw));
+    lock_worker *lw = sb_xcalloc(1, sizeof(*lw));
     lw->s = s;
     lw->n = s->workload.lock.redlock ? s->workload.lock.nodes.n : 0;
     return lw;

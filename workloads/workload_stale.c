@@ -27,7 +27,7 @@ typedef struct stale_worker {
 
 void *stale_worker_new(const sb_scenario *s, int process)
 {
-    stale_worker *sw = calloc(1, sizeof(*sw));
+    stale_worker *sw = sb_xcalloc(1, sizeof(*sw));
     sw->s = s;
     sw->last_node = -1;
     sw->turn = (size_t)process;

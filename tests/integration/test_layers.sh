@@ -2,6 +2,8 @@
 # and the check fails, naming the file, the line and what is allowed, on a
 # deliberately wrong include (base including the controller), on folders
 # that include each other, and on CMakeLists.txt drifting from its table.
+# Then the out-of-memory rule (tools/check_alloc.py): it holds on the tree
+# and fails, naming the line, on an allocation whose result goes untested.
 source "$(dirname "$0")/lib.sh"
 CHECK="$SB_SOURCE_DIR/tools/check_layers.py"
 
@@ -41,4 +43,31 @@ expect_fail "a lower layer it does not use" \
 copy
 sed -i 's/^sb_layer(checkers  DEPS base)/sb_layer(checkers  DEPS lab base)/' tree/CMakeLists.txt
 expect_fail "CMake drifting from the table" 'sb_layer\(\.\.\.\) lines differ'
+
+ALLOC="$SB_SOURCE_DIR/tools/check_alloc.py"
+python3 "$ALLOC" >out.txt 2>&1 || { cat out.txt; fail "an allocation breaks the out-of-memory rule"; }
+copy
+python3 "$ALLOC" tree >/dev/null || fail "check_alloc: an unchanged copy fails"
+cat >>tree/base/util.c <<'C'
+char *sb_test_unchecked(void)
+{
+    char *p = malloc(16); /* used without a test */
+    p[0] = 0;
+    return p;
+}
+char *sb_test_checked(void)
+{
+    char *p = malloc(16);
+    if (!p)
+        return NULL;
+    return p;
+}
+C
+set +e
+python3 "$ALLOC" tree >out.txt 2>&1; st=$?
+set -e
+[ "$st" -eq 1 ] || { cat out.txt; fail "check_alloc on an unchecked malloc: exit $st, not 1"; }
+n=$(wc -l <out.txt)
+grep -Eq '^base/util\.c:[0-9]+: unchecked allocation .*char \*p = malloc\(16\); /\* used without' out.txt &&
+  [ "$n" -eq 2 ] || { cat out.txt; fail "check_alloc did not name exactly the unchecked malloc"; }
 echo "test_layers: ok"
