@@ -29,7 +29,10 @@
  * version was acknowledged before the get was invoked. A write of unknown
  * outcome never makes a read stale: no false anomaly.
  *
- * One sweep in history order (which is time order), then sorts: O(n log n). */
+ * One sweep in history order (which is time order), then sorts: O(n log n).
+ *
+ * One file (about 900 lines): the sweep, the origin's record, the herds
+ * and the figures all read and write the one state the sweep builds. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

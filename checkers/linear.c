@@ -25,7 +25,10 @@
  * the 2^k subsets of k pending lost writes to their counts per value.
  *
  * The search of one history stops at its time budget (60 s, or `check
- * --time-limit`) with verdict unknown and the key it was on. */
+ * --time-limit`) with verdict unknown and the key it was on.
+ *
+ * One file (about 900 lines) for one algorithm: the reader, the memo and
+ * the search share the per-key operation list and are read together. */
 #define _GNU_SOURCE
 #include "linear.h"
 

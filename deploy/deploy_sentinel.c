@@ -36,7 +36,6 @@ static void sentinel_redis_conf(const sb_deploy *d, int host, int startup, sb_bu
         sb_buf_printf(b, "replicaof %s %d\n", lab_host_addr(d->lab, dep->master), dep->redis_port);
 }
 
-
 /* A first sentinel's run id (40 hex digits): unique to the run and host. */
 static void sentinel_id(const sb_deploy *d, int host, char id[41])
 {

@@ -52,6 +52,7 @@
 #ifndef SB_ORIGIN_H
 #define SB_ORIGIN_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #define ORIGIN_KEY_MAX 512        /* bytes, once %-decoded */
@@ -79,6 +80,14 @@ int origin_port(const sb_origin *o);
 /* Cuts sleeping GETs short (their connections are closed unanswered),
  * stops every thread, closes the socket and frees o. NULL is fine. */
 void origin_stop(sb_origin *o);
+
+/* Its counters so far. */
+typedef struct sb_origin_totals {
+    long long requests, rejected, writes;
+    int peak_concurrency;
+    size_t keys;
+} sb_origin_totals;
+void origin_totals(sb_origin *o, sb_origin_totals *t);
 
 /* `splitbrain origin`: parses argv (argv[0] is "origin"), starts, prints
  * "listening ADDR:PORT" on stdout, serves until SIGTERM or SIGINT, prints

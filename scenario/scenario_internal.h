@@ -20,6 +20,8 @@ int sc_perr(pctx *c, const char *path, int key, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 const char *sc_type_name(const json_t *v);
 void sc_child(char *out, size_t len, const char *path, const char *key);
+/* names (NULL-terminated) as "a, b, c" into out. */
+void sc_join_names(const char *const *names, char *out, size_t len);
 int sc_check_keys(pctx *c, json_t *obj, const char *path, const char *const *allowed);
 int sc_want_type(pctx *c, json_t *v, const char *path, int ok, const char *what);
 int sc_member(pctx *c, json_t *obj, const char *path, const char *key, int required, json_t **out);
@@ -53,6 +55,9 @@ int sb_parse_rate(const char *s, uint64_t *bytes_per_s);
 
 /* scenario_schedule.c: the "nemesis" section, and the schedule from it. */
 int sc_parse_nemesis(pctx *c, json_t *root, sb_scenario *s);
+/* "checkers" and "expect" (scenario_expect.c). */
+int sc_parse_checkers(pctx *c, json_t *root, sb_scenario *s);
+int sc_parse_expect(pctx *c, json_t *root, sb_scenario *s);
 void sc_free_nemesis(sb_scenario *s);
 
 /* scenario_cache.c: the "origin" section (before clients and workload) and

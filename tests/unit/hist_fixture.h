@@ -20,8 +20,8 @@
 #include "util.h"
 
 /* Appends one operation; value is stolen (NULL: none), node may be NULL. */
-static inline void fx_op(sb_history *h, int process, sb_op_type type, const char *f,
-                         json_t *value, const char *node, int64_t time_ns)
+static inline void fx_op(sb_history *h, int process, sb_op_type type, const char *f, json_t *value,
+                         const char *node, int64_t time_ns)
 {
     sb_op op = {.process = process, .type = type, .time_ns = time_ns};
     snprintf(op.f, sizeof(op.f), "%s", f);

@@ -1,0 +1,19 @@
+/* observer.h -- the controller's observer thread: node roles, sentinel
+ * views and cluster slot claims polled out of band into the history. */
+#ifndef SB_OBSERVER_H
+#define SB_OBSERVER_H
+
+#include "deploy.h"
+#include "history.h"
+#include "lab.h"
+#include "scenario_model.h"
+
+typedef struct sb_observer sb_observer;
+
+/* Starts polling d's nodes into rec; NULL when the thread cannot start
+ * (the run goes on unobserved, as before). */
+sb_observer *observer_start(const sb_scenario *s, sb_lab *lab, sb_deploy *d, sb_recorder *rec);
+/* Stops the polls and waits for the thread; NULL is allowed. */
+void observer_stop(sb_observer *o);
+
+#endif
