@@ -52,6 +52,21 @@ void sb_err_set(char *err, const char *fmt, ...)
     va_end(ap);
 }
 
+void sb_err_copy(char *out, size_t len, const char *msg)
+{
+    if (!len)
+        return;
+    size_t n = strlen(msg);
+    if (n < len) {
+        memcpy(out, msg, n + 1);
+        return;
+    }
+    memcpy(out, msg, len - 1);
+    out[len - 1] = '\0';
+    if (len > 4)
+        memcpy(out + len - 4, "...", 3);
+}
+
 /* ====== Durations ====== */
 
 static const struct {

@@ -25,6 +25,9 @@ int64_t sb_wall_ns(void); /* CLOCK_REALTIME, only for naming and reports */
 void sb_sleep_ns(int64_t ns);
 
 void sb_err_set(char *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* An error message into a smaller buffer (len bytes): cut, with "..." at
+ * the end, when it does not fit. */
+void sb_err_copy(char *out, size_t len, const char *msg);
 
 /* "500ms", "10s", "1.5s", "2m", "250us", "100ns", "1h". Returns 0 or -1
  * with err naming what is allowed. */

@@ -243,7 +243,7 @@ int lab_clean_remote(const sb_host *hosts, size_t n_hosts, int force,
         sb_ssh *c = ssh_open(&t, ctl, NULL, SB_SSH_CONNECT_TIMEOUT_NS, e);
         if (!c) {
             if (log) {
-                char line[SB_ERR_LEN + 32];
+                char line[SB_ERR_LEN + 128];
                 snprintf(line, sizeof(line), "could not clean %s: %s", h->name, e);
                 log(line, arg);
             }

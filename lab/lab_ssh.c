@@ -222,7 +222,7 @@ int lab_ssh_open(sb_lab *lab, const sb_host *hosts, char *err)
     }
     for (size_t i = 0; i < lab->n_hosts; i++)
         if (!rm->h[i].conn) {
-            snprintf(lab->hosts[i].addr, sizeof(lab->hosts[i].addr), "%s",
+            snprintf(lab->hosts[i].addr, sizeof(lab->hosts[i].addr), "%.15s",
                      first_ctl ? first_ctl : "0.0.0.0");
             lab_log(lab, "# %s: a placement on this machine, local ports %d-%d\n",
                     lab->hosts[i].name, rm->h[i].lo, rm->h[i].hi);

@@ -25,14 +25,14 @@ redisReply *fread_command(sb_fread *fr, const char *key, const char *fmt, ...)
             h = deploy_current_master(fr->deploy, err);
         }
         if (h < 0 || h >= 64) {
-            snprintf(fr->errstr, sizeof(fr->errstr), "%s", err);
+            sb_err_copy(fr->errstr, sizeof(fr->errstr), err);
             return NULL;
         }
         if (!fr->conn[h])
             fr->conn[h] =
                 deploy_connect_oob(fr->deploy, h, SB_PROC_REDIS, SB_OOB_CONNECT_TIMEOUT_NS, err);
         if (!fr->conn[h]) {
-            snprintf(fr->errstr, sizeof(fr->errstr), "%s", err);
+            sb_err_copy(fr->errstr, sizeof(fr->errstr), err);
             return NULL;
         }
         rc = fr->conn[h];
@@ -58,7 +58,7 @@ static redisContext *fread_conn(sb_fread *fr, int host)
     char err[SB_ERR_LEN] = "";
     if (!fr->conn[host] && !(fr->conn[host] = deploy_connect_oob(fr->deploy, host, SB_PROC_REDIS,
                                                                  SB_OOB_CONNECT_TIMEOUT_NS, err)))
-        snprintf(fr->errstr, sizeof(fr->errstr), "%s", err);
+        sb_err_copy(fr->errstr, sizeof(fr->errstr), err);
     return fr->conn[host];
 }
 
@@ -70,7 +70,7 @@ int fread_keys(sb_fread *fr, const char *pattern, int (*each)(const char *key, v
     if (fr->deploy) {
         char err[SB_ERR_LEN] = "";
         if ((n = deploy_cluster_masters(fr->deploy, hosts, 64, err)) < 0) {
-            snprintf(fr->errstr, sizeof(fr->errstr), "%s", err);
+            sb_err_copy(fr->errstr, sizeof(fr->errstr), err);
             return -1;
         }
     }

@@ -166,9 +166,22 @@ static void a_config_error_is_quoted_from_the_log(void **state)
     assert_string_equal(reason, "");
 }
 
+static void error_copies_are_cut_with_an_ellipsis(void **state)
+{
+    (void)state;
+    char small[8];
+    sb_err_copy(small, sizeof(small), "short");
+    assert_string_equal(small, "short");
+    sb_err_copy(small, sizeof(small), "1234567");
+    assert_string_equal(small, "1234567");
+    sb_err_copy(small, sizeof(small), "connection refused");
+    assert_string_equal(small, "conn...");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(error_copies_are_cut_with_an_ellipsis),
         cmocka_unit_test(durations_parse_with_units),
         cmocka_unit_test(bad_durations_say_what_is_allowed),
         cmocka_unit_test(durations_format_compactly),
