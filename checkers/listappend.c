@@ -52,6 +52,7 @@ static void la_free(la *a)
     free(a->kslots), free(a->order), free(a->unseen), free(a->edges);
     json_decref(a->empty);
     json_decref(a->lost_examples);
+    sb_tmarks_free(&a->lost_marks);
     for (int c = 0; c < LA_REPORTED; c++)
         json_decref(a->examples[c]);
 }
@@ -149,6 +150,9 @@ static void anomaly_figures(const la *a, json_t *fig, uint64_t bad)
     json_t *counts = json_object(), *anomalies = json_object(), *types = json_array(),
            *allowed = json_array();
     json_object_set_new(fig, "lost_count", json_integer(a->lost));
+    json_object_set_new(
+        fig, "lost_windows",
+        checker_time_windows(a->lost_marks.m, a->lost_marks.n, SB_WINDOW_GAP_NS, SB_WINDOW_CAP));
     for (size_t i = 0; i < NCOUNTS; i++) {
         long long n = 0;
         for (int c = 0; c < LA_REPORTED; c++)

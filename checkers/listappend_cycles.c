@@ -481,6 +481,12 @@ int la_find_lost(la *a, const la_graph *g)
             (a->elems[m->el].flags & LA_EL_IN_FINAL) || !(reach[x->node] & 1))
             continue;
         a->lost++;
+        int ok = x->outcome == LA_OK && x->complete_at >= 0;
+        if (sb_tmarks_add(&a->lost_marks, ok ? x->complete_ns : x->invoke_ns,
+                          ok ? a->h->ops[x->complete_at].node : "") == -1) {
+            free(reach);
+            return -1;
+        }
         if (json_array_size(a->lost_examples) < LA_LOST_EXAMPLES)
             json_array_append_new(
                 a->lost_examples,

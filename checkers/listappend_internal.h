@@ -14,6 +14,7 @@
 
 #include <stdint.h>
 
+#include "windows.h"
 #include "checker.h"
 #include "util.h"
 
@@ -172,7 +173,8 @@ typedef struct la {
     json_t *examples[LA_REPORTED];
     long long lost;
     json_t *lost_examples;
-    uint64_t found; /* LA_BIT() of the classes found */
+    sb_tmarks lost_marks; /* each lost append: when acknowledged, by which node */
+    uint64_t found;       /* LA_BIT() of the classes found */
 } la;
 
 void *la_realloc(void *p, size_t *cap, size_t need, size_t size);

@@ -10,11 +10,10 @@
 
 #include "checker.h"
 #include "util.h"
+#include "windows.h"
 
 /* Lists in results are capped so a catastrophic run stays readable. */
 #define SET_LIST_CAP 10000
-/* Lost acknowledgements further apart than this start a new window. */
-#define SET_WINDOW_GAP_NS (1 * SB_NS_PER_S)
 
 enum { ST_INVOKED = 1, ST_OK = 2, ST_FAIL = 4, ST_INFO = 8 };
 
@@ -34,15 +33,6 @@ static int cmp_i64(const void *a, const void *b)
 static int cmp_attempt(const void *a, const void *b)
 {
     return cmp_i64(&((const attempt *)a)->value, &((const attempt *)b)->value);
-}
-
-static int cmp_attempt_time(const void *a, const void *b)
-{
-    const attempt *x = *(const attempt *const *)a, *y = *(const attempt *const *)b;
-    int c = strcmp(x->node, y->node);
-    if (c)
-        return c;
-    return x->ok_time_ns < y->ok_time_ns ? -1 : x->ok_time_ns > y->ok_time_ns;
 }
 
 static attempt *find_attempt(attempt *a, size_t n, int64_t v)
@@ -106,21 +96,12 @@ static void add_capped(json_t *arr, int64_t v, json_t *figures, const char *flag
 
 static json_t *lost_windows(attempt **lost, size_t n)
 {
-    qsort(lost, n, sizeof(attempt *), cmp_attempt_time);
-    json_t *arr = json_array();
-    size_t i = 0;
-    while (i < n) {
-        size_t j = i + 1;
-        while (j < n && !strcmp(lost[j]->node, lost[i]->node) &&
-               lost[j]->ok_time_ns - lost[j - 1]->ok_time_ns <= SET_WINDOW_GAP_NS)
-            j++;
-        json_array_append_new(
-            arr, json_pack("{s:I,s:I,s:s,s:I}", "start", (json_int_t)lost[i]->ok_time_ns, "end",
-                           (json_int_t)lost[j - 1]->ok_time_ns, "node",
-                           lost[i]->node[0] ? lost[i]->node : "?", "count", (json_int_t)(j - i)));
-        i = j;
-    }
-    return arr;
+    sb_tmark *m = sb_xcalloc(n ? n : 1, sizeof(*m));
+    for (size_t i = 0; i < n; i++)
+        m[i] = (sb_tmark){lost[i]->ok_time_ns, lost[i]->node};
+    json_t *w = checker_time_windows(m, n, SB_WINDOW_GAP_NS, SB_WINDOW_CAP);
+    free(m);
+    return w;
 }
 
 static int set_check(const sb_history *h, sb_check_result *out, char *err)

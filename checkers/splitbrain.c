@@ -4,8 +4,11 @@
  * The controller polls every node out of band, about every 100 ms, so
  * partitions hide nothing. Polls see states, not transitions: a window
  * shorter than the polling period can be missed, never invented. Polling
- * stops with the workload; a window still open then is counted up to the
- * last poll and marked so. For each window the checker reports its
+ * goes on through heal, convergence and the final read (until the
+ * controller's "observer-stopped"), so a window closes at the demotion the
+ * polls saw even after the workload; such a window is marked
+ * "closed_after_workload". One still open at the last poll is counted up
+ * to it and marked "open_at_last_poll". For each window the checker reports its
  * duration, the masters, and the writes clients had acknowledged on each
  * of them during it (worker ops that completed ok with that node).
  *
@@ -50,6 +53,8 @@ typedef struct sb_windows {
     json_t *done; /* closed windows (the first WINDOW_CAP) */
     size_t n_done;
     int64_t total_ns, last_poll_ns;
+    int64_t workload_end_ns; /* f "workload-end", -1 when absent */
+    int64_t last_end_ns;     /* the latest end of a closed window */
     json_int_t max_masters, polls;
 } sb_windows;
 
@@ -68,6 +73,10 @@ static void window_close(sb_windows *ws, json_t *w, int64_t start_ns, int64_t en
         json_object_set_new(w, "open_at_last_poll", json_true());
     } else {
         json_object_set_new(w, "end_s", json_real(end_ns / 1e9));
+        if (ws->workload_end_ns >= 0 && end_ns > ws->workload_end_ns)
+            json_object_set_new(w, "closed_after_workload", json_true());
+        if (end_ns > ws->last_end_ns)
+            ws->last_end_ns = end_ns;
     }
     json_object_set_new(w, "duration_s", json_real((end_ns - start_ns) / 1e9));
     ws->total_ns += end_ns - start_ns;
@@ -452,7 +461,7 @@ static void splitbrain_summary(const sb_windows *ws, int cluster, sb_check_resul
         else
             snprintf(slots + len, sizeof(slots) - len, "%s%lld-%lld", k ? "," : "", a, b);
     }
-    char where[200] = "";
+    char where[256] = "";
     if (cluster) {
         char names[80] = "";
         json_array_foreach(json_object_get(w0, "masters"), k, r)
@@ -463,18 +472,39 @@ static void splitbrain_summary(const sb_windows *ws, int cluster, sb_check_resul
         snprintf(where, sizeof(where), ": slots %s claimed by %s", slots, names);
     }
     size_t nw = ws->n_done;
-    snprintf(out->summary, sizeof(out->summary),
-             "%zu window%s with up to %lld masters%s, %.1fs in all; first at %.1fs for %.1fs%s, "
-             "writes acknowledged: %s",
-             nw, nw == 1 ? "" : "s", (long long)ws->max_masters,
-             cluster ? " of one slot range" : "", ws->total_ns / 1e9,
-             json_real_value(json_object_get(w0, "start_s")),
-             json_real_value(json_object_get(w0, "duration_s")), where, acks[0] ? acks : "none");
+    int cut = snprintf(
+        out->summary, sizeof(out->summary),
+        "%zu window%s with up to %lld masters%s, %.1fs in all; first at %.1fs for %.1fs%s, "
+        "writes acknowledged: %s",
+        nw, nw == 1 ? "" : "s", (long long)ws->max_masters, cluster ? " of one slot range" : "",
+        ws->total_ns / 1e9, json_real_value(json_object_get(w0, "start_s")),
+        json_real_value(json_object_get(w0, "duration_s")), where, acks[0] ? acks : "none");
+    if (cut >= (int)sizeof(out->summary))
+        return; /* a long line cut short: the figures hold every window */
+    /* How the story ended: a demotion seen after the workload, or none. */
+    size_t len = strlen(out->summary), i;
+    json_t *w;
+    int after = 0, open = 0;
+    json_array_foreach(ws->done, i, w)
+    {
+        after |= json_is_true(json_object_get(w, "closed_after_workload"));
+        open |= json_is_true(json_object_get(w, "open_at_last_poll"));
+    }
+    if (open)
+        snprintf(out->summary + len, sizeof(out->summary) - len,
+                 "; still open at the last poll (%.1fs)", ws->last_poll_ns / 1e9);
+    else if (after)
+        snprintf(out->summary + len, sizeof(out->summary) - len,
+                 "; the last closed at %.1fs, after the workload, when the polls saw the demotion",
+                 ws->last_end_ns / 1e9);
 }
 
 static int splitbrain_check(const sb_history *h, sb_check_result *out, char *err)
 {
-    sb_windows ws = {.done = json_array()};
+    sb_windows ws = {.done = json_array(), .workload_end_ns = -1};
+    for (size_t i = 0; i < h->n; i++)
+        if (h->ops[i].process == SB_PROC_CONTROLLER && !strcmp(h->ops[i].f, "workload-end"))
+            ws.workload_end_ns = h->ops[i].time_ns;
     int cluster = history_has_op(h, SB_PROC_CONTROLLER, "slot-claims");
     if (cluster && claims_walk(h, &ws, err) == -1) {
         json_decref(ws.done);
@@ -488,6 +518,7 @@ static int splitbrain_check(const sb_history *h, sb_check_result *out, char *err
     json_object_set_new(fig, "max_masters", json_integer(ws.max_masters));
     json_object_set_new(fig, "two_master_seconds", json_real(ws.total_ns / 1e9));
     json_object_set_new(fig, "polls", json_integer(ws.polls));
+    json_object_set_new(fig, "observed_until_s", json_real(ws.last_poll_ns / 1e9));
     json_object_set_new(fig, "detail", ws.done);
     out->figures = fig;
     if (unclaimed_cluster) {

@@ -34,6 +34,7 @@
 #include "checker.h"
 #include "strtab.h"
 #include "util.h"
+#include "windows.h"
 
 #define STALE_EXAMPLES_MAX 10 /* per kind of anomaly */
 #define STALE_NODE_UNKNOWN "unknown"
@@ -183,6 +184,7 @@ typedef struct stale_ctx {
     unsigned char *failed;      /* by history position: a write invocation that failed */
     int64_t *stale_ns, *behind; /* per stale read */
     size_t n_stale, cap_stale_ns, cap_behind;
+    sb_tmarks stale_marks; /* when each stale read completed, and where */
     long long reads, ryw, mono, future;
     long long late_info; /* reads that went back to an unacknowledged value: not counted */
     json_t *ex_ryw, *ex_mono, *ex_future, *stalest;
@@ -198,6 +200,7 @@ static void ctx_free(stale_ctx *c)
     }
     free(c->ks);
     free(c->ns);
+    sb_tmarks_free(&c->stale_marks);
     sb_strtab_free(&c->keys);
     sb_strtab_free(&c->nodes);
     free(c->seen.e);
@@ -413,6 +416,8 @@ static int read_staleness(stale_ctx *c, const pending *p, int64_t v, long node, 
     if (grow((void **)&c->stale_ns, &c->cap_stale_ns, c->n_stale + 1, sizeof(int64_t)) ||
         grow((void **)&c->behind, &c->cap_behind, c->n_stale + 1, sizeof(int64_t)))
         return -1;
+    if (sb_tmarks_add(&c->stale_marks, op->time_ns, c->nodes.s[node]) == -1)
+        return -1;
     c->stale_ns[c->n_stale] = age;
     c->behind[c->n_stale++] = behind;
     node_stats *s = &c->ns[node];
@@ -579,6 +584,9 @@ static json_t *figures(stale_ctx *c)
     json_object_set_new(ex, "stalest", c->stalest ? c->stalest : json_null());
     c->ex_ryw = c->ex_mono = c->ex_future = c->stalest = NULL;
     json_object_set_new(fig, "examples", ex);
+    json_object_set_new(
+        fig, "stale_windows",
+        checker_time_windows(c->stale_marks.m, c->stale_marks.n, SB_WINDOW_GAP_NS, SB_WINDOW_CAP));
     return fig;
 }
 

@@ -23,6 +23,7 @@ struct sb_observer {
     sb_recorder *rec;
     pthread_t thread;
     atomic_int stop;
+    long long roles_polls, view_polls; /* written by the thread only */
 };
 
 #define OBSERVE_VIEWS_EVERY_NS (1000 * SB_NS_PER_MS)
@@ -128,6 +129,7 @@ static void *observer_main(void *arg)
             sb_buf_reset(&v);
             deploy_redis_roles(r->deploy, OBSERVE_TIMEOUT_NS, &v);
             recorder_record(r->rec, SB_PROC_CONTROLLER, SB_OP_OK, "roles", v.data, NULL, NULL);
+            r->roles_polls++;
             if (cluster) {
                 sb_buf_reset(&claims);
                 observe_slot_claims(r, v.data, &claims);
@@ -141,6 +143,7 @@ static void *observer_main(void *arg)
             deploy_sentinel_views(r->deploy, OBSERVE_TIMEOUT_NS, &v);
             recorder_record(r->rec, SB_PROC_CONTROLLER, SB_OP_OK, "sentinel-views", v.data, NULL,
                             NULL);
+            r->view_polls++;
             next_views = now + OBSERVE_VIEWS_EVERY_NS;
         }
         sb_sleep_ns(10 * SB_NS_PER_MS);
@@ -170,5 +173,9 @@ void observer_stop(sb_observer *o)
         return;
     atomic_store(&o->stop, 1);
     pthread_join(o->thread, NULL);
+    char v[96];
+    snprintf(v, sizeof(v), "{\"roles_polls\":%lld,\"sentinel_view_polls\":%lld}", o->roles_polls,
+             o->view_polls);
+    recorder_record(o->rec, SB_PROC_CONTROLLER, SB_OP_OK, "observer-stopped", v, NULL, NULL);
     free(o);
 }

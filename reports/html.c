@@ -189,6 +189,8 @@ static const char page_css[] =
     ".plot .lh{font-size:10px;fill:#64748b;font-weight:600}.plot .evt{font-size:9.5px;"
     "fill:#7f1d1d}\n"
     ".ev0{fill:#adb5bd}.ev1{fill:#e03131}.ev2{fill:#f76707}.ev3{fill:#1c7ed6}\n"
+    ".an-lost{fill:#c92a2a}.an-stale{fill:#e8590c}.sw-lost{background:#c92a2a}"
+    ".sw-stale{background:#e8590c}\n"
     ".multi{fill:#e03131;opacity:.16}.multi-b{fill:#e03131;opacity:.35}.plot .multi-t{font-size:"
     "10.5px;fill:#7f1d1d;font-weight:600}\n"
     ".p50,.p95,.p99{fill:none;stroke-width:1.6;stroke-linejoin:round;stroke-linecap:round}"

@@ -93,9 +93,14 @@ typedef struct html_run {
     size_t n_multi;
     char (*nodes)[64]; /* node names in order of appearance: colour index */
     size_t n_nodes;
+    const json_t *hosts; /* the controller's "hosts" op: {"n1":"10.77.0.11"}, or NULL */
 } html_run;
 
 int html_run_prepare(html_run *x, const sb_run_result *r, const sb_history *h);
+/* Appends s escaped as html_escape_max does, with every host address the
+ * run recorded ("10.77.0.12 6379", "10.77.0.12:6379") given as its host
+ * name ("n3"). */
+void html_escape_named(sb_buf *b, const html_run *x, const char *s, size_t max);
 void html_run_free(html_run *x);
 /* The colour of a node name ("#888" for one never seen). */
 const char *html_node_colour(const html_run *x, const char *node);

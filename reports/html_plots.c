@@ -135,6 +135,10 @@ int html_run_prepare(html_run *x, const sb_run_result *r, const sb_history *h)
         if (h->ops[i].time_ns > end)
             end = h->ops[i].time_ns;
     x->end_ns = end > 0 ? end : 1;
+    for (size_t i = 0; h && i < h->n; i++)
+        if (h->ops[i].process == SB_PROC_CONTROLLER && !strcmp(h->ops[i].f, "hosts") &&
+            json_is_object(h->ops[i].value))
+            x->hosts = h->ops[i].value;
     x->nodes = calloc(NODE_CAP, sizeof(*x->nodes));
     x->faults = html_fault_windows(h, x->end_ns, &x->n_faults);
     if (!x->nodes || !x->faults)
@@ -406,4 +410,51 @@ int html_pmap_lanes(html_pmap *m, const sb_history *h, int **procs_out)
         html_pmap_get(m, procs[i], 0)->lane = (int)(i < LANE_CAP ? i : LANE_CAP - 1);
     *procs_out = procs;
     return (int)(k < LANE_CAP ? k : LANE_CAP);
+}
+
+/* The host whose address starts s (followed by a space, ':' or the end);
+ * *used receives the bytes of the address and of a port after it. */
+static const char *named_host(const html_run *x, const char *s, size_t *used)
+{
+    const char *name;
+    json_t *addr;
+    json_object_foreach((json_t *)x->hosts, name, addr)
+    {
+        const char *a = json_string_value(addr);
+        size_t n = a ? strlen(a) : 0;
+        if (!n || strncmp(s, a, n) != 0 || (s[n] && s[n] != ' ' && s[n] != ':'))
+            continue;
+        size_t k = n;
+        if (s[k] == ':' || s[k] == ' ') { /* a port after it */
+            size_t d = strspn(s + k + 1, "0123456789");
+            if (d && (!s[k + 1 + d] || s[k + 1 + d] == ' '))
+                k += 1 + d;
+        }
+        *used = k;
+        return name;
+    }
+    return NULL;
+}
+
+void html_escape_named(sb_buf *b, const html_run *x, const char *s, size_t max)
+{
+    if (!s || !x->hosts) {
+        html_escape_max(b, s ? s : DASH, max);
+        return;
+    }
+    sb_buf named;
+    sb_buf_init(&named);
+    for (const char *p = s; *p;) {
+        size_t used = 0;
+        const char *host = (p == s || p[-1] == ' ') ? named_host(x, p, &used) : NULL;
+        if (host) {
+            sb_buf_puts(&named, host);
+            p += used;
+        } else {
+            sb_buf_append(&named, p, 1);
+            p++;
+        }
+    }
+    html_escape_max(b, named.data ? named.data : "", max);
+    sb_buf_free(&named);
 }

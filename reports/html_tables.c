@@ -721,8 +721,9 @@ void html_event_list(sb_buf *b, const html_run *x)
         td_text(b, op->node);
         td_text(b, json_string_value(json_object_get(op->value, "process")));
         td_text(b, op->f);
-        td_text(b, json_string_value(json_object_get(op->value, "detail")));
-        sb_buf_puts(b, "</tr>\n");
+        sb_buf_puts(b, "<td>");
+        html_escape_named(b, x, json_string_value(json_object_get(op->value, "detail")), CELL_MAX);
+        sb_buf_puts(b, "</td></tr>\n");
     }
     if (shown)
         sb_buf_puts(b, "</table></div>\n");

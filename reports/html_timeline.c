@@ -92,9 +92,140 @@ static const char *outcome_class(sb_op_type t)
 
 typedef struct tl_layout {
     int lanes, band_rows;
-    double lh, y_band, y_lanes, y_hosts, y_axis;
+    double lh, y_band, y_lanes, y_anoms, y_hosts, y_axis;
     hosts hs;
 } tl_layout;
+
+/* ====== Anomaly lanes: when lost writes were acknowledged, stale reads
+ * served (the checkers' "lost_windows" and "stale_windows") ====== */
+
+#define AN_LANE_CAP 8
+#define AN_SENTENCES 8 /* windows said in words under the plot */
+#define AN_LANE_H 14
+
+typedef struct an_lane {
+    const char *checker;
+    const json_t *windows;
+    const char *label; /* "lost writes (set)" */
+    const char *what;  /* "writes" */
+    const char *how;   /* "acknowledged by" */
+    const char *end;   /* "were lost" */
+    const char *cls;   /* CSS class of its bands */
+} an_lane;
+
+static size_t an_lanes(const html_run *x, an_lane *out)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < x->r->n_checks && n < AN_LANE_CAP; i++) {
+        const sb_check_result *c = &x->r->checks[i];
+        const json_t *lost = json_object_get(c->figures, "lost_windows");
+        const json_t *stale = json_object_get(c->figures, "stale_windows");
+        int la = !strcmp(c->checker, "list-append");
+        if (json_array_size(lost) && n < AN_LANE_CAP)
+            out[n++] = (an_lane){c->checker,
+                                 lost,
+                                 la ? "lost appends" : "lost writes",
+                                 la ? "appends" : "writes",
+                                 "acknowledged by",
+                                 "were lost",
+                                 "an-lost"};
+        if (json_array_size(stale) && n < AN_LANE_CAP)
+            out[n++] = (an_lane){c->checker,  stale,     "stale reads", "stale reads",
+                                 "served by", "(stale)", "an-stale"};
+    }
+    return n;
+}
+
+/* 14953 as "14,953". */
+static void thousands(char *out, size_t len, long long v)
+{
+    char raw[32];
+    snprintf(raw, sizeof(raw), "%lld", v < 0 ? -v : v);
+    size_t n = strlen(raw), k = 0;
+    if (v < 0 && k + 1 < len)
+        out[k++] = '-';
+    for (size_t i = 0; i < n && k + 1 < len; i++) {
+        out[k++] = raw[i];
+        if ((n - i - 1) % 3 == 0 && i + 1 < n && k + 1 < len)
+            out[k++] = ',';
+    }
+    out[k] = '\0';
+}
+
+/* "14,953 writes acknowledged by n1 between 5.05 s and 19.99 s were lost" */
+static void an_sentence(sb_buf *b, const an_lane *a, const json_t *w)
+{
+    char count[40];
+    thousands(count, sizeof(count), (long long)json_integer_value(json_object_get(w, "count")));
+    double s = (double)json_integer_value(json_object_get(w, "start")) / 1e9;
+    double e = (double)json_integer_value(json_object_get(w, "end")) / 1e9;
+    sb_buf_printf(b, "%s %s %s ", count, a->what, a->how);
+    html_escape(b, json_string_value(json_object_get(w, "node")));
+    if (e - s < 0.005)
+        sb_buf_printf(b, " at %.2f s %s", s, a->end);
+    else
+        sb_buf_printf(b, " between %.2f s and %.2f s %s", s, e, a->end);
+    if (json_is_true(json_object_get(w, "more_windows")))
+        sb_buf_puts(b, " (with later windows, not listed one by one)");
+}
+
+static void an_draw(sb_buf *b, const html_run *x, const tl_layout *L, const an_lane *a, size_t n)
+{
+    for (size_t l = 0; l < n; l++) {
+        double y = L->y_anoms + (double)l * (AN_LANE_H + 2);
+        size_t k;
+        json_t *w;
+        long long total = 0;
+        json_array_foreach(a[l].windows, k, w)
+        {
+            total += json_integer_value(json_object_get(w, "count"));
+            int64_t s = json_integer_value(json_object_get(w, "start"));
+            int64_t e = json_integer_value(json_object_get(w, "end"));
+            double x0 = html_tx(x, s), x1 = html_tx(x, e);
+            sb_buf_printf(b,
+                          "<rect class=\"%s\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" "
+                          "height=\"%d\"><title>",
+                          a[l].cls, x1 - x0 < 2 ? x0 - 1 : x0, y, x1 - x0 < 2 ? 2 : x1 - x0,
+                          AN_LANE_H);
+            an_sentence(b, &a[l], w);
+            sb_buf_puts(b, "</title></rect>\n");
+        }
+        char label[64], title[160], count[40];
+        thousands(count, sizeof(count), total);
+        snprintf(label, sizeof(label), "%s", a[l].label);
+        snprintf(title, sizeof(title), "%s %s %s (checker %s), by when and where", count, a[l].what,
+                 a[l].end, a[l].checker);
+        html_lane_label(b, y, AN_LANE_H, label, title);
+    }
+}
+
+/* The windows in words, the largest first. */
+static void an_words(sb_buf *b, const an_lane *a, size_t n)
+{
+    for (size_t l = 0; l < n; l++) {
+        size_t nw = json_array_size(a[l].windows), said = 0;
+        unsigned char *done = sb_xcalloc(nw ? nw : 1, 1);
+        sb_buf_printf(b, "<p class=\"note an-words\" data-lane=\"%s\">", a[l].cls);
+        while (said < nw && said < AN_SENTENCES) {
+            size_t best = nw;
+            long long bc = -1;
+            for (size_t k = 0; k < nw; k++) {
+                long long c =
+                    json_integer_value(json_object_get(json_array_get(a[l].windows, k), "count"));
+                if (!done[k] && c > bc)
+                    best = k, bc = c;
+            }
+            done[best] = 1;
+            sb_buf_puts(b, said ? "; " : "");
+            an_sentence(b, &a[l], json_array_get(a[l].windows, best));
+            said++;
+        }
+        if (nw > said)
+            sb_buf_printf(b, "; and %zu smaller windows", nw - said);
+        sb_buf_puts(b, ".</p>\n");
+        free(done);
+    }
+}
 
 static double lane_y(const tl_layout *L, int lane)
 {
@@ -204,14 +335,14 @@ static void tl_events(sb_buf *b, const html_run *x, tl_layout *L, size_t n_ev)
         }
         if (detail && detail[0]) {
             sb_buf_puts(b, ": ");
-            html_escape_max(b, detail, 200);
+            html_escape_named(b, x, detail, 200);
         }
         sb_buf_puts(b, "</title></rect>\n");
         if (ev_labelled(op->f) && X + 2 > label_end[lane]) {
             sb_buf_printf(b, "<text class=\"evt\" x=\"%.1f\" y=\"%.1f\">", X + 2, y + 10.5);
             html_escape_max(b, op->f, 24);
             sb_buf_puts(b, "</text>");
-            label_end[lane] = X + 2 + (double)(strlen(op->f) < 24 ? strlen(op->f) : 24) * 5.4 + 4;
+            label_end[lane] = X + 2 + (double)(strlen(op->f) < 24 ? strlen(op->f) : 24) * 6.2 + 6;
         }
     }
     for (size_t l = 0; cols && l < nl; l++) {
@@ -256,11 +387,15 @@ void html_plot_timeline(sb_buf *b, const html_run *x)
         goto out;
     }
     size_t host_lanes = L.hs.n + (size_t)L.hs.other;
+    an_lane an[AN_LANE_CAP];
+    size_t n_an = an_lanes(x, an);
     L.band_rows = html_band_layout(x, row);
     L.lh = L.lanes > 24 ? 9 : 14;
     L.y_band = 6;
     L.y_lanes = L.y_band + L.band_rows * BAND_ROW_H + (L.band_rows ? 6 : 0);
-    L.y_hosts = lane_y(&L, L.lanes) + (host_lanes ? (L.lanes ? 20 : 4) : 0);
+    L.y_anoms = lane_y(&L, L.lanes) + (n_an ? 20 : 0);
+    L.y_hosts =
+        L.y_anoms + (double)n_an * (AN_LANE_H + 2) + (host_lanes ? (L.lanes || n_an ? 20 : 4) : 0);
     L.y_axis = L.y_hosts + (double)host_lanes * 16 + 4;
     int detail = n_ops <= DETAIL_OPS;
     html_svg_open(b, (int)L.y_axis + 22, "timeline of operations, faults and node events");
@@ -281,6 +416,13 @@ void html_plot_timeline(sb_buf *b, const html_run *x)
         html_lane_label(b, lane_y(&L, l), L.lh, text, title);
     }
     free(counts);
+    if (n_an) {
+        sb_buf_printf(b,
+                      "<text class=\"lh\" x=\"%d\" y=\"%.1f\" text-anchor=\"end\">anomalies"
+                      "</text>\n",
+                      PL - 6, L.y_anoms - 5);
+        an_draw(b, x, &L, an, n_an);
+    }
     if (host_lanes) {
         sb_buf_printf(
             b, "<text class=\"lh\" x=\"%d\" y=\"%.1f\" text-anchor=\"end\">node events</text>\n",
@@ -315,6 +457,20 @@ void html_plot_timeline(sb_buf *b, const html_run *x)
         sb_buf_printf(b, "Events of hosts past the first %d share the lane \"other hosts\". ",
                       HOST_LANE_CAP);
     sb_buf_puts(b, "Shaded: faults in force, labelled above the lanes.</p>\n");
+    if (n_an) {
+        int lost = 0, stale = 0;
+        for (size_t l = 0; l < n_an; l++)
+            *(strcmp(an[l].cls, "an-stale") ? &lost : &stale) = 1;
+        sb_buf_puts(b, "<p class=\"legend\">");
+        if (lost)
+            sb_buf_puts(b, "<span><i class=\"sw-lost\"></i>acknowledged, later lost (drawn when "
+                           "acknowledged)</span>");
+        if (stale)
+            sb_buf_puts(b,
+                        "<span><i class=\"sw-stale\"></i>stale reads (drawn when served)</span>");
+        sb_buf_puts(b, "</p>\n");
+        an_words(b, an, n_an);
+    }
 out:
     free(row);
     free(procs);

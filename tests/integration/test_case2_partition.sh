@@ -49,6 +49,29 @@ assert set(r["lost_by_node"]) == {"n1"}, r["lost_by_node"]
 assert r["lost_windows"] and all(w["node"] == "n1" for w in r["lost_windows"])
 PY
 
+# The observer watched to the end: role polls through heal, convergence and
+# the final read, then "observer-stopped"; the two-master window closed at
+# the demotion the polls saw (none left open), and the last poll shows one
+# master, not n1.
+python3 - "$run/results.json" "$run/history.jsonl" <<'PY'
+import json, sys
+res = json.load(open(sys.argv[1]))["checkers"]["split-brain"]["figures"]
+h = [json.loads(l) for l in open(sys.argv[2])]
+ctl = [o for o in h if o["process"] == "controller"]
+end = next(o["time"] for o in ctl if o["f"] == "workload-end")
+read = max(o["time"] for o in ctl if o["f"] == "read" and o["type"] == "ok")
+stopped = [o for o in ctl if o["f"] == "observer-stopped"]
+assert len(stopped) == 1 and stopped[0]["time"] >= read, stopped
+assert stopped[0]["value"]["roles_polls"] > 0, stopped
+polls = [o for o in ctl if o["f"] == "roles"]
+assert polls[-1]["time"] > end, "no poll after the workload"
+last = polls[-1]["value"]
+masters = [n for n, r in last.items() if r == "master"]
+assert len(masters) == 1 and masters[0] != "n1", last
+assert res["windows"] >= 1 and all(not w.get("open_at_last_poll") for w in res["detail"]), res
+assert res["observed_until_s"] * 1e9 > end, res
+PY
+
 # Offline check of the saved run gives the same verdicts.
 "$SB_BIN" check "$run" >"$WORK/check.txt" || fail "offline check exited $? (expected 0)"
 grep -q "lost $lost of" "$WORK/check.txt" || { cat "$WORK/check.txt"; fail "offline check disagrees"; }
@@ -142,6 +165,20 @@ tl = d.sections["timeline"]
 for p in workers:
     assert f"process {p}" in tl, ("no lane for process", p)
 assert "partition {n1} | {n2,n3}" in tl, tl[:400]
+
+# The lost writes on the timeline: a red band over n1's isolated time and
+# the window in words, as the set checker counts it.
+import re
+assert "an-lost" in d.classes, "no lost-write band on the timeline"
+wins = res["checkers"]["set"]["figures"]["lost_windows"]
+lost = max(w["count"] for w in wins)  # the largest window is said first
+said = re.search(r"([\d,]+) writes acknowledged by n1 between ([\d.]+) s and ([\d.]+) s were lost", tl)
+assert said, tl[-600:]
+assert int(said.group(1).replace(",", "")) == lost, (said.group(0), lost)
+part = next(op for op in map(json.loads, open(sys.argv[3])) if op["f"] == "partition" and op["type"] == "ok")
+assert float(said.group(2)) * 1e9 >= part["time"] - 1e9, (said.group(0), part["time"])
+# Node log details name hosts, not addresses.
+assert not re.search(r"10\.77\.\d+\.\d+", d.sections.get("events", "")), "an address in the events"
 
 # Who was master: n1 and the promoted replica both said master for a while.
 final = res["checkers"]["convergence"]["figures"]["final_master"]

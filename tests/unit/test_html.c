@@ -555,9 +555,42 @@ static void index_links_runs_and_shows_key_figures(void **state)
     free(page);
 }
 
+/* Lost writes are drawn when they were acknowledged, and said in words;
+ * node addresses in log details read as host names. */
+static void lost_writes_and_host_names_are_shown(void **state)
+{
+    fixture *f = *state;
+    op(f->h, SB_PROC_CONTROLLER, SB_OP_OK, "hosts",
+       json_pack("{s:s,s:s,s:s}", "n1", "10.77.0.11", "n2", "10.77.0.12", "n3", "10.77.0.13"), 0,
+       NULL, NULL);
+    add_pair(f->h, 0, 1, 100, 2, SB_OP_OK, "n1");
+    for (int i = 0; i < 1500; i++)
+        add_pair(f->h, 0, 2 + i, 5000 + i * 10, 2, SB_OP_OK, "n1");
+    op(f->h, SB_PROC_NODE, SB_OP_INFO, "+switch-master",
+       json_pack("{s:s,s:s}", "process", "sentinel", "detail",
+                 "mymaster 10.77.0.11 6379 10.77.0.13 6379"),
+       9000, "n2", NULL);
+    op(f->h, SB_PROC_CONTROLLER, SB_OP_INVOKE, "read", NULL, 21000, "n3", NULL);
+    op(f->h, SB_PROC_CONTROLLER, SB_OP_OK, "read", json_pack("[i]", 1), 21001, "n3", NULL);
+    const char *const checkers[] = {"set"};
+    char *page = render(f, checkers, 1);
+    char *tl = section(page, "timeline");
+    assert_non_null(strstr(tl, "class=\"an-lost\""));
+    assert_non_null(
+        strstr(tl, "1,500 writes acknowledged by n1 between 5.00 s and 19.99 s were lost"));
+    assert_non_null(strstr(tl, "acknowledged, later lost"));
+    char *ev = section(page, "events");
+    assert_non_null(strstr(ev, "mymaster n1 n3"));
+    assert_null(strstr(page, "10.77.0.11"));
+    free(ev);
+    free(tl);
+    free(page);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(lost_writes_and_host_names_are_shown, setup, teardown),
         cmocka_unit_test(escaping_covers_entities_controls_and_bad_utf8),
         cmocka_unit_test_setup_teardown(fault_windows_end_at_what_undoes_them, setup, teardown),
         cmocka_unit_test_setup_teardown(report_escapes_every_string_from_the_history, setup,

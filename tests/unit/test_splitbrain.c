@@ -84,6 +84,46 @@ static void window_open_at_the_last_poll_counts_up_to_it(void **state)
     history_free(h);
 }
 
+/* Polls go on through heal and convergence: the window ends at the
+ * demotion they saw, after the workload, and says so. */
+static void window_closed_after_the_workload_says_so(void **state)
+{
+    (void)state;
+    sb_history *h = history_new();
+    roles(h, 5.0, "\"master\"", "\"master\"");
+    add(h, 0, SB_OP_OK, "add", "1", "n1", 6.0);
+    add(h, SB_PROC_CONTROLLER, SB_OP_OK, "workload-end", NULL, NULL, 20.0);
+    roles(h, 24.0, "\"master\"", "\"master\"");
+    roles(h, 28.0, "\"slave\"", "\"master\"");
+    add(h, SB_PROC_CONTROLLER, SB_OP_OK, "observer-stopped", "{\"roles_polls\":3}", NULL, 30.0);
+    sb_check_result r = run(h);
+    assert_int_equal(r.verdict, SB_VERDICT_INVALID);
+    json_t *w = json_array_get(json_object_get(r.figures, "detail"), 0);
+    assert_true(json_real_value(json_object_get(w, "end_s")) == 28.0);
+    assert_true(json_real_value(json_object_get(w, "duration_s")) == 23.0);
+    assert_true(json_is_true(json_object_get(w, "closed_after_workload")));
+    assert_null(json_object_get(w, "open_at_last_poll"));
+    assert_non_null(strstr(r.summary, "the last closed at 28.0s, after the workload"));
+    check_result_free(&r);
+    history_free(h);
+}
+
+static void a_window_closed_during_the_workload_is_not_marked(void **state)
+{
+    (void)state;
+    sb_history *h = history_new();
+    roles(h, 5.0, "\"master\"", "\"master\"");
+    roles(h, 8.0, "\"slave\"", "\"master\"");
+    add(h, SB_PROC_CONTROLLER, SB_OP_OK, "workload-end", NULL, NULL, 20.0);
+    roles(h, 24.0, "\"slave\"", "\"master\"");
+    sb_check_result r = run(h);
+    json_t *w = json_array_get(json_object_get(r.figures, "detail"), 0);
+    assert_null(json_object_get(w, "closed_after_workload"));
+    assert_null(strstr(r.summary, "after the workload"));
+    check_result_free(&r);
+    history_free(h);
+}
+
 static void no_polls_is_unknown(void **state)
 {
     (void)state;
@@ -271,6 +311,8 @@ int main(void)
         cmocka_unit_test(one_master_is_valid),
         cmocka_unit_test(two_masters_make_a_window_with_their_writes),
         cmocka_unit_test(window_open_at_the_last_poll_counts_up_to_it),
+        cmocka_unit_test(window_closed_after_the_workload_says_so),
+        cmocka_unit_test(a_window_closed_during_the_workload_is_not_marked),
         cmocka_unit_test(no_polls_is_unknown),
         cmocka_unit_test(three_masters_with_disjoint_slots_are_valid),
         cmocka_unit_test(partitioned_master_and_promoted_replica_make_a_window),
