@@ -76,6 +76,18 @@ void html_draw_band(sb_buf *b, const html_run *x, const int *row, double y0);
 /* A lane's label right-aligned in the left margin, title as its tooltip. */
 void html_lane_label(sb_buf *b, double y, double h, const char *text, const char *title);
 
+/* ====== Latency of each operation (html_scatter.c) ====== */
+
+typedef struct html_pt {
+    int64_t t_ns;   /* invocation */
+    int64_t lat_ns; /* invocation to completion */
+    int outcome;    /* 0 ok, 1 fail, 2 info */
+} html_pt;
+
+/* The scatter plot of one kind of operation f, and the note saying how
+ * many points it draws. */
+void html_plot_scatter(sb_buf *b, const html_run *x, const char *f, const html_pt *p, size_t n);
+
 /* ====== Client processes: lanes and in-flight invocations ====== */
 
 typedef struct html_pslot {

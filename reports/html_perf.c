@@ -24,6 +24,8 @@ typedef struct kind_st {
     uint32_t *cnt; /* per bucket: ok, fail, info */
     lat_s *lat;    /* latencies of ok operations */
     size_t nlat, cap;
+    html_pt *pts; /* every completed operation, for the scatter plot */
+    size_t npts, cap_pts;
     long long tot[3];
 } kind_st;
 
@@ -242,6 +244,13 @@ static int perf_add(kind_st *k, size_t *nk, size_t nb, const sb_op *op, size_t b
     int c = op->type == SB_OP_OK ? 0 : op->type == SB_OP_FAIL ? 1 : 2;
     k[i].cnt[3 * bk + (size_t)c]++;
     k[i].tot[c]++;
+    if (inv >= 0 && op->time_ns >= inv) {
+        if (k[i].npts == k[i].cap_pts) {
+            k[i].cap_pts = k[i].cap_pts ? k[i].cap_pts * 2 : 1024;
+            k[i].pts = sb_xrealloc(k[i].pts, k[i].cap_pts * sizeof(html_pt));
+        }
+        k[i].pts[k[i].npts++] = (html_pt){inv, op->time_ns - inv, c};
+    }
     if (c || inv < 0 || op->time_ns < inv)
         return 0;
     if (k[i].nlat == k[i].cap) {
@@ -306,7 +315,9 @@ void html_plot_perf(sb_buf *b, const html_run *x)
     sb_buf_puts(b, "</p>\n");
     for (size_t i = 0; i < nk; i++) {
         perf_svg(b, x, &k[i], nb, bucket);
+        html_plot_scatter(b, x, k[i].f, k[i].pts, k[i].npts);
         free(k[i].cnt);
         free(k[i].lat);
+        free(k[i].pts);
     }
 }

@@ -177,6 +177,15 @@ assert said, tl[-600:]
 assert int(said.group(1).replace(",", "")) == lost, (said.group(0), lost)
 part = next(op for op in map(json.loads, open(sys.argv[3])) if op["f"] == "partition" and op["type"] == "ok")
 assert float(said.group(2)) * 1e9 >= part["time"] - 1e9, (said.group(0), part["time"])
+# Latency of each operation: a scatter plot under the quantiles, saying
+# how many of the completed operations it draws.
+perf = d.sections["perf"]
+assert "sc" in d.classes and "latency of each operation" in perf, perf[:300]
+drawn = re.search(r"(\d+) of (\d+) completed operations drawn|All (\d+) completed operations drawn", perf)
+assert drawn, perf[-400:]
+total = int(drawn.group(2) or drawn.group(3))
+assert total == sum(1 for op in map(json.loads, open(sys.argv[3]))
+                    if isinstance(op["process"], int) and op["type"] != "invoke"), total
 # Node log details name hosts, not addresses.
 assert not re.search(r"10\.77\.\d+\.\d+", d.sections.get("events", "")), "an address in the events"
 

@@ -587,10 +587,43 @@ static void lost_writes_and_host_names_are_shown(void **state)
     free(page);
 }
 
+/* Past 12,000 points the latency scatter keeps every fail and info
+ * operation and says how many it draws; below, every one. */
+static void latency_scatter_keeps_every_failure(void **state)
+{
+    fixture *f = *state;
+    for (int i = 0; i < 30000; i++)
+        add_pair(f->h, i % 4, i, 1 + i * 0.5, 0.1 + (i % 97) * 0.01,
+                 i % 1000 == 7   ? SB_OP_FAIL
+                 : i % 1000 == 8 ? SB_OP_INFO
+                                 : SB_OP_OK,
+                 "n1");
+    const char *const checkers[] = {"perf"};
+    char *page = render(f, checkers, 1);
+    char *perf = section(page, "perf");
+    assert_non_null(strstr(perf, "latency of each operation"));
+    unsigned long drawn = 0, total = 0;
+    const char *note = strstr(perf, "scatter-note\">");
+    assert_non_null(note);
+    assert_int_equal(
+        sscanf(note, "scatter-note\">%lu of %lu completed operations drawn", &drawn, &total), 2);
+    assert_int_equal(total, 30000);
+    assert_true(drawn < 14000 && drawn > 8000);
+    /* 30 fail and 30 info points, each its own path segment */
+    const char *fail = strstr(perf, "class=\"o-fail sc\" d=\"");
+    assert_non_null(fail);
+    char *path = strndup(fail, (size_t)(strchr(fail + 30, '"') - fail));
+    assert_int_equal(count(path, "M"), 30);
+    free(path);
+    free(perf);
+    free(page);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(lost_writes_and_host_names_are_shown, setup, teardown),
+        cmocka_unit_test_setup_teardown(latency_scatter_keeps_every_failure, setup, teardown),
         cmocka_unit_test(escaping_covers_entities_controls_and_bad_utf8),
         cmocka_unit_test_setup_teardown(fault_windows_end_at_what_undoes_them, setup, teardown),
         cmocka_unit_test_setup_teardown(report_escapes_every_string_from_the_history, setup,

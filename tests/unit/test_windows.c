@@ -19,8 +19,8 @@ static long long wi(const json_t *w, const char *k)
 static void marks_group_by_node_and_gap(void **state)
 {
     (void)state;
-    sb_tmark m[] = {{6 * S, "n1"}, {5 * S, "n1"}, {7 * S, "n2"}, {20 * S, "n1"},
-                    {5 * S + S / 2, "n1"}, {8 * S, ""}};
+    sb_tmark m[] = {{6 * S, "n1"},  {5 * S, "n1"},         {7 * S, "n2"},
+                    {20 * S, "n1"}, {5 * S + S / 2, "n1"}, {8 * S, ""}};
     json_t *w = checker_time_windows(m, 6, S, 10);
     assert_int_equal(json_array_size(w), 4);
     /* n1 5 s - 6 s (3 marks), n1 20 s, n2 7 s, ? 8 s: by node, then time */
