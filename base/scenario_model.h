@@ -94,6 +94,7 @@ typedef struct sb_client {
     sb_hostset sentinels;       /* sentinels asked for the master; default: all */
     int64_t timeout_ns;         /* per operation; default 1s */
     int64_t connect_timeout_ns; /* default: timeout_ns */
+    int discovery_subscribe;    /* "discovery": "subscribe": also follow +switch-master */
 } sb_client;
 
 /* The lock workload: single instance (SET NX PX on the master) or Redlock
@@ -296,9 +297,13 @@ typedef struct sb_scenario {
     char *path; /* the file it came from */
     char *text; /* the file's text, copied into the run folder */
     char name[SB_NAME_LEN];
-    char *description;   /* may be NULL */
-    uint64_t seed;       /* default 1; --seed overrides */
-    int64_t duration_ns; /* how long the workload runs */
+    char *description; /* may be NULL */
+    /* Runs of one family answer one question across settings: index.html
+     * draws them side by side, each labelled with its setting. */
+    char family[SB_NAME_LEN]; /* "" none */
+    char setting[96];         /* what this member changes; default: its name */
+    uint64_t seed;            /* default 1; --seed overrides */
+    int64_t duration_ns;      /* how long the workload runs */
     sb_host *hosts;
     size_t n_hosts;
     int ssh; /* some host has an address: the ssh backend */

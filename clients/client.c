@@ -3,6 +3,7 @@
 #include "client.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -106,6 +107,9 @@ static void client_drop(sb_sentinel_client *c)
 void client_close(sb_sentinel_client *c)
 {
     client_drop(c);
+    if (c->sub)
+        redisFree(c->sub);
+    c->sub = NULL;
     cluster_state_free(c->cluster);
     c->cluster = NULL;
 }
@@ -249,6 +253,73 @@ static int discover(sb_sentinel_client *c, char *why, size_t whylen)
     return -1;
 }
 
+/* ====== Following +switch-master (discovery "subscribe") ====== */
+
+/* Subscribes to +switch-master on sentinel host; quietly nothing on error
+ * (the next discovery tries again). */
+static void subscribe_on(sb_sentinel_client *c, int host)
+{
+    char why[256];
+    redisContext *sc =
+        client_connect(lab_host_addr(c->cfg.lab, host), c->cfg.sentinel_port,
+                       c->cfg.connect_timeout_ns, c->cfg.timeout_ns, why, sizeof(why));
+    if (!sc)
+        return;
+    redisReply *r = redisCommand(sc, "SUBSCRIBE +switch-master");
+    int ok = r && r->type == REDIS_REPLY_ARRAY; /* ["subscribe", "+switch-master", 1] */
+    if (r)
+        freeReplyObject(r);
+    if (!ok) {
+        redisFree(sc);
+        return;
+    }
+    c->sub = sc;
+}
+
+/* One +switch-master message: "<name> <old-ip> <old-port> <new-ip> <new-port>".
+ * Moves to the new master when it is ours. */
+static void follow_switch(sb_sentinel_client *c, const redisReply *m)
+{
+    if (m->type != REDIS_REPLY_ARRAY)
+        return;
+    if (m->elements != 3 || m->element[2]->type != REDIS_REPLY_STRING)
+        return;
+    char name[128], old_ip[64], new_ip[64];
+    int old_port, new_port;
+    if (sscanf(m->element[2]->str, "%127s %63s %d %63s %d", name, old_ip, &old_port, new_ip,
+               &new_port) != 5 ||
+        strcmp(name, c->cfg.master_name) != 0)
+        return;
+    int h = lab_host_by_addr(c->cfg.lab, new_ip);
+    if (h >= 0 && h == c->master_host && c->conn)
+        return;
+    c->switches++;
+    client_drop(c);
+    char why[256];
+    connect_master(c, new_ip, new_port, why, sizeof(why)); /* else: discover at the call */
+}
+
+/* Reads, without waiting, what the subscription holds. */
+static void poll_switches(sb_sentinel_client *c)
+{
+    for (;;) {
+        struct pollfd pfd = {.fd = c->sub->fd, .events = POLLIN};
+        if (poll(&pfd, 1, 0) != 1)
+            return;
+        if (redisBufferRead(c->sub) != REDIS_OK) {
+            redisFree(c->sub); /* the sentinel went away: subscribe again later */
+            c->sub = NULL;
+            return;
+        }
+        void *r = NULL;
+        while (redisGetReplyFromReader(c->sub, &r) == REDIS_OK && r) {
+            follow_switch(c, r);
+            freeReplyObject(r);
+            r = NULL;
+        }
+    }
+}
+
 sb_outcome client_call(sb_sentinel_client *c, int argc, const char **argv, const size_t *argvlen,
                        redisReply **reply, char *why, size_t whylen)
 {
@@ -256,10 +327,14 @@ sb_outcome client_call(sb_sentinel_client *c, int argc, const char **argv, const
     why[0] = '\0';
     if (c->cfg.cluster)
         return cluster_call(c, argc, argv, argvlen, reply, why, whylen);
+    if (c->cfg.subscribe && c->sub)
+        poll_switches(c);
     if (!c->conn) {
         c->master_host = -1;
         if (discover(c, why, whylen) == -1)
             return SB_OUTCOME_FAIL; /* nothing of the command was sent */
+        if (c->cfg.subscribe && !c->sub && c->cfg.n_sentinels)
+            subscribe_on(c, c->cfg.sentinels[c->next_sentinel]);
     }
     sb_outcome o = client_call_on(c->conn, argc, argv, argvlen, reply, why, whylen);
     if (o != SB_OUTCOME_OK) {

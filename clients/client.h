@@ -5,7 +5,10 @@
  * The master is discovered by asking the client's sentinels in turn
  * (SENTINEL get-master-addr-by-name) and confirmed with ROLE, as the Sentinel
  * client guidelines prescribe; after any error the connection is dropped and
- * the next call discovers again.
+ * the next call discovers again (redis-py's way). With subscribe set, the
+ * client also keeps a subscription to +switch-master on the sentinel that
+ * answered, and before each command it reads what arrived: a switch of its
+ * master moves it to the announced one at once (Jedis's way).
  *
  * Every call ends in one of three outcomes, and getting them right is the
  * core of the harness's correctness:
@@ -40,6 +43,7 @@ typedef struct sb_client_cfg {
     int cluster;
     const int *nodes;
     size_t n_nodes;
+    int subscribe; /* follow +switch-master on the sentinels' pub/sub too */
 } sb_client_cfg;
 
 typedef struct sb_cluster_state sb_cluster_state;
@@ -50,6 +54,8 @@ typedef struct sb_sentinel_client {
     int master_host;           /* host index of conn's server, -1 when none */
     size_t next_sentinel;      /* rotates so one dead sentinel is not always asked first */
     sb_cluster_state *cluster; /* cluster mode: connections and slot map */
+    redisContext *sub;         /* subscribe: SUBSCRIBE +switch-master on a sentinel */
+    long long switches;        /* subscribe: +switch-master messages it followed */
 } sb_sentinel_client;
 
 void client_init(sb_sentinel_client *c, const sb_client_cfg *cfg);

@@ -119,6 +119,7 @@ static void *worker_main(void *arg)
         .cluster = dep->kind == SB_DEPLOY_CLUSTER,
         .nodes = dep->redis.idx,
         .n_nodes = dep->redis.n,
+        .subscribe = w->spec->discovery_subscribe,
     };
     sb_sentinel_client c;
     client_init(&c, &cfg);

@@ -189,6 +189,8 @@ static const char page_css[] =
     ".plot .lh{font-size:10px;fill:#64748b;font-weight:600}.plot .evt{font-size:9.5px;"
     "fill:#7f1d1d}\n"
     ".ev0{fill:#adb5bd}.ev1{fill:#e03131}.ev2{fill:#f76707}.ev3{fill:#1c7ed6}\n"
+    ".fam-bar{fill:#c92a2a;opacity:.8}.plot .fam-l{font-size:12px;fill:#1e293b}.plot .fam-v{"
+    "font-size:11px;fill:#334155}\n"
     ".an-lost{fill:#c92a2a}.an-stale{fill:#e8590c}.sw-lost{background:#c92a2a}"
     ".sw-stale{background:#e8590c}\n"
     ".multi{fill:#e03131;opacity:.16}.multi-b{fill:#e03131;opacity:.35}.plot .multi-t{font-size:"

@@ -188,6 +188,129 @@ static void index_row(sb_buf *b, const sb_run_result *r, const char *dir)
                   (double)r->duration_ns / 1e9, (unsigned long long)r->meta.seed);
 }
 
+/* ====== Families: one question across settings ====== */
+
+#define FAMILY_BAR_H 18
+#define FAMILY_LABEL_W 260
+
+/* The lost share of a run (set's lost_fraction, else lost / acknowledged
+ * of the other workloads), -1 when it reports neither. */
+static double lost_share(const sb_run_result *r, long long *lost, long long *acked)
+{
+    static const char *const acked_f[][2] = {
+        {"set", "acknowledged"}, {"counter", "acknowledged"}, {"list-append", "ok"}, {NULL, NULL}};
+    static const char *const lost_f[][2] = {
+        {"set", "lost_count"}, {"counter", "lost"}, {"list-append", "lost_count"}, {NULL, NULL}};
+    const json_t *a = first_figure(r, acked_f), *l = first_figure(r, lost_f);
+    *acked = json_is_number(a) ? (long long)json_number_value(a) : -1;
+    *lost = json_is_number(l) ? (long long)json_number_value(l) : -1;
+    if (*acked < 0 || *lost < 0)
+        return -1;
+    return *acked ? (double)*lost / (double)*acked : 0;
+}
+
+/* One family: a bar per member (its setting), the share of acknowledged
+ * writes it lost, and availability in faults beside it. */
+static void family_chart(sb_buf *b, const sb_run_result *runs, size_t n, const char *family,
+                         const char *dir)
+{
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++)
+        m += !strcmp(runs[i].family, family);
+    sb_buf_puts(b, "<section class=\"family\" data-family=\"");
+    html_escape(b, family);
+    sb_buf_puts(b, "\"><h2>");
+    html_escape(b, family);
+    sb_buf_puts(b, ": what each setting loses</h2>\n");
+    const double top = 22, h = top + (double)m * (FAMILY_BAR_H + 6) + 26;
+    const double x0 = FAMILY_LABEL_W, w = 560;
+    sb_buf_printf(b,
+                  "<svg class=\"plot family-chart\" viewBox=\"0 0 %d %.0f\" role=\"img\" "
+                  "aria-label=\"lost share per setting\">\n",
+                  (int)(x0 + w + 200), h);
+    for (int pct = 0; pct <= 100; pct += 25) {
+        double x = x0 + w * pct / 100.0;
+        sb_buf_printf(b,
+                      "<line class=\"grid\" x1=\"%.1f\" y1=\"%.0f\" x2=\"%.1f\" y2=\"%.0f\"/>"
+                      "<text class=\"yl\" x=\"%.1f\" y=\"%.0f\" text-anchor=\"middle\">%d%%"
+                      "</text>\n",
+                      x, top - 4, x, h - 20, x, h - 6, pct);
+    }
+    sb_buf_printf(b,
+                  "<text class=\"pt\" x=\"%.0f\" y=\"14\">share of acknowledged writes lost"
+                  "</text>\n",
+                  x0);
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        const sb_run_result *r = &runs[i];
+        if (strcmp(r->family, family))
+            continue;
+        long long lost, acked;
+        double share = lost_share(r, &lost, &acked);
+        double y = top + (double)k++ * (FAMILY_BAR_H + 6);
+        sb_buf_printf(b, "<text class=\"fam-l\" x=\"%.0f\" y=\"%.1f\" text-anchor=\"end\">", x0 - 8,
+                      y + 13);
+        html_escape_max(b, r->setting[0] ? r->setting : r->name, 48);
+        sb_buf_puts(b, "</text>");
+        if (share < 0) {
+            sb_buf_printf(b, "<text class=\"yl\" x=\"%.0f\" y=\"%.1f\">not reported</text>\n",
+                          x0 + 4, y + 13);
+            continue;
+        }
+        double bw = w * share;
+        sb_buf_printf(b,
+                      "<rect class=\"fam-bar\" x=\"%.0f\" y=\"%.1f\" width=\"%.1f\" "
+                      "height=\"%d\"><title>",
+                      x0, y, bw < 1 ? 1 : bw, FAMILY_BAR_H);
+        html_escape(b, r->name);
+        sb_buf_printf(b, ": lost %lld of %lld acknowledged (%.2f%%)</title></rect>", lost, acked,
+                      share * 100);
+        const json_t *av = run_figure(r, "perf", "availability_in_faults");
+        const json_t *att = run_figure(r, "set", "attempted");
+        sb_buf_printf(b, "<text class=\"fam-v\" x=\"%.1f\" y=\"%.1f\">%.1f%% (%lld of %lld)",
+                      x0 + bw + 6, y + 13, share * 100, lost, acked);
+        if (json_is_number(att) && json_number_value(att) > (double)acked)
+            sb_buf_printf(b, "; %lld of %.0f writes acknowledged", acked, json_number_value(att));
+        if (json_is_number(av))
+            sb_buf_printf(b, ", available in faults %.1f%%", json_number_value(av) * 100);
+        sb_buf_puts(b, "</text>\n");
+    }
+    sb_buf_puts(b, "</svg>\n<p class=\"note\">Each bar is one run of the family, labelled with "
+                   "the setting it changes; hover for the run. Lost share: acknowledged writes "
+                   "(set), increments (counter) or transactions (list-append) absent at the end. "
+                   "Runs: ");
+    k = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (strcmp(runs[i].family, family))
+            continue;
+        sb_buf_puts(b, k++ ? ", " : "");
+        if (runs[i].meta.run_dir[0]) {
+            sb_buf_puts(b, "<a href=\"");
+            relative_link(dir, runs[i].meta.run_dir, b);
+            sb_buf_puts(b, "\">");
+            html_escape(b, runs[i].name);
+            sb_buf_puts(b, "</a>");
+        } else {
+            html_escape(b, runs[i].name);
+        }
+    }
+    sb_buf_puts(b, ".</p></section>\n");
+}
+
+/* A chart per family named by the runs, in order of first appearance. */
+static void index_families(sb_buf *b, const sb_run_result *runs, size_t n, const char *dir)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (!runs[i].family[0])
+            continue;
+        int seen = 0;
+        for (size_t j = 0; j < i && !seen; j++)
+            seen = !strcmp(runs[j].family, runs[i].family);
+        if (!seen)
+            family_chart(b, runs, n, runs[i].family, dir);
+    }
+}
+
 /* The cache strategies side by side (runs with the cache checker). */
 static void index_cache_table(sb_buf *b, const sb_run_result *runs, size_t n, const char *dir)
 {
@@ -282,6 +405,7 @@ int report_index_html(const sb_run_result *runs, size_t n, const char *path, cha
                     "writes, else the counter's increments, list-append's transactions or the "
                     "lock's acquisitions. Availability: the perf checker's share of ok "
                     "completions. " DASH " : not reported by this run's checkers.</p>\n");
+    index_families(&b, runs, n, dir);
     index_cache_table(&b, runs, n, dir);
     html_page_close(&b);
     int rc = html_write_atomic(path, &b, err);

@@ -17,7 +17,7 @@
 
 #include "html_internal.h"
 
-#define SCATTER_ALL 12000     /* up to this many points: every one */
+#define SCATTER_ALL 12000      /* up to this many points: every one */
 #define SCATTER_OK_SAMPLE 8000 /* ok points kept by stride beyond that */
 #define SCATTER_BAD_CAP 12000  /* fail and info points kept at most */
 #define SCATTER_H 150
@@ -41,8 +41,10 @@ static size_t choose(const html_run *x, const html_pt *p, size_t n, unsigned cha
     size_t n_bad = 0, n_ok = 0;
     for (size_t i = 0; i < n; i++)
         *(p[i].outcome ? &n_bad : &n_ok) += 1;
-    size_t bad_stride = n_bad > SCATTER_BAD_CAP ? (n_bad + SCATTER_BAD_CAP - 1) / SCATTER_BAD_CAP : 1;
-    size_t ok_stride = n_ok > SCATTER_OK_SAMPLE ? (n_ok + SCATTER_OK_SAMPLE - 1) / SCATTER_OK_SAMPLE : 1;
+    size_t bad_stride =
+        n_bad > SCATTER_BAD_CAP ? (n_bad + SCATTER_BAD_CAP - 1) / SCATTER_BAD_CAP : 1;
+    size_t ok_stride =
+        n_ok > SCATTER_OK_SAMPLE ? (n_ok + SCATTER_OK_SAMPLE - 1) / SCATTER_OK_SAMPLE : 1;
     *ok_every = ok_stride;
     *bad_every = bad_stride;
     /* the extremes of each column, per outcome class (ok, not ok) */
@@ -117,7 +119,8 @@ void html_plot_scatter(sb_buf *b, const html_run *x, const char *f, const html_p
                       "<line class=\"grid\" x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\"/>"
                       "<text class=\"yl\" x=\"%d\" y=\"%.1f\" text-anchor=\"end\">",
                       PL, y, PL + PW, y, PL - 6, y + 3.5);
-        sb_buf_printf(b, ms >= 1000 ? "%gs</text>\n" : "%gms</text>\n", ms >= 1000 ? ms / 1000 : ms);
+        sb_buf_printf(b, ms >= 1000 ? "%gs</text>\n" : "%gms</text>\n",
+                      ms >= 1000 ? ms / 1000 : ms);
     }
     /* one path per outcome, ok first so fail and info stay on top */
     static const char *const cls[3] = {"o-ok", "o-fail", "o-info"};
@@ -149,8 +152,7 @@ void html_plot_scatter(sb_buf *b, const html_run *x, const char *f, const html_p
                       "each of %d columns of time, and every %s ok one.</p>\n",
                       drawn, n, bad, COLS, okn);
     } else {
-        sb_buf_printf(b,
-                      "<p class=\"note scatter-note\">All %zu completed operations drawn.</p>\n",
+        sb_buf_printf(b, "<p class=\"note scatter-note\">All %zu completed operations drawn.</p>\n",
                       n);
     }
     free(keep);

@@ -108,6 +108,8 @@ int results_compute(const sb_scenario *s, const char *const *checker_names, size
     if (!out->meta.scenario[0] && s && s->path)
         snprintf(out->meta.scenario, sizeof(out->meta.scenario), "%s", s->path);
     snprintf(out->name, sizeof(out->name), "%s", s ? s->name : "history");
+    snprintf(out->family, sizeof(out->family), "%s", s ? s->family : "");
+    snprintf(out->setting, sizeof(out->setting), "%s", s ? s->setting : "");
     out->faults = json_array();
     for (size_t i = 0; i < h->n; i++) {
         const sb_op *op = &h->ops[i];

@@ -28,7 +28,8 @@ typedef struct sb_run_meta {
 } sb_run_meta;
 
 typedef struct sb_run_result {
-    char name[64]; /* scenario name, or the history file's name */
+    char name[64];                /* scenario name, or the history file's name */
+    char family[64], setting[96]; /* the scenario's family ("" none) and setting */
     sb_run_meta meta;
     int64_t duration_ns;           /* time of the last operation */
     uint64_t n_ok, n_fail, n_info; /* completions of worker operations */

@@ -498,8 +498,8 @@ static int parse_deployment(pctx *c, json_t *root, sb_scenario *s)
 
 static int parse_clients(pctx *c, json_t *root, sb_scenario *s)
 {
-    static const char *const keys[] = {"host",    "workers",         "sentinels",
-                                       "timeout", "connect_timeout", NULL};
+    static const char *const keys[] = {
+        "host", "workers", "sentinels", "timeout", "connect_timeout", "discovery", NULL};
     json_t *v;
     if (sc_member(c, root, "", "clients", 1, &v) == -1 ||
         sc_want_type(c, v, "/clients", json_is_array(v), "an array of clients") == -1)
@@ -541,6 +541,18 @@ static int parse_clients(pctx *c, json_t *root, sb_scenario *s)
         cl->connect_timeout_ns = cl->timeout_ns;
         if (sc_get_duration(c, o, p, "connect_timeout", 0, 1, &cl->connect_timeout_ns) == -1)
             return -1;
+        const char *disc = NULL;
+        if (sc_get_string(c, o, p, "discovery", 0, &disc) == -1)
+            return -1;
+        char dp[96];
+        sc_child(dp, sizeof(dp), p, "discovery");
+        if (disc && strcmp(disc, "query") && strcmp(disc, "subscribe"))
+            return sc_perr(c, dp, 0, "unknown discovery \"%s\"; allowed: query, subscribe", disc);
+        if (disc && !strcmp(disc, "subscribe") && !cl->sentinels.n)
+            return sc_perr(c, dp, 0,
+                           "discovery \"subscribe\" follows the sentinels' +switch-master, and "
+                           "this deployment runs no sentinel; allowed: query");
+        cl->discovery_subscribe = disc && !strcmp(disc, "subscribe");
     }
     return 0;
 }
@@ -701,9 +713,9 @@ static int parse_workload(pctx *c, json_t *root, sb_scenario *s)
 
 static int parse_root(pctx *c, json_t *root, sb_scenario *s)
 {
-    static const char *const keys[] = {"name",    "description", "seed",   "duration", "hosts",
-                                       "ssh",     "deployment",  "origin", "clients",  "workload",
-                                       "nemesis", "checkers",    "expect", NULL};
+    static const char *const keys[] = {
+        "name",    "description", "seed",    "duration", "hosts",  "ssh",    "deployment", "origin",
+        "clients", "workload",    "nemesis", "checkers", "expect", "family", "setting",    NULL};
     if (sc_want_type(c, root, "", json_is_object(root), "an object") == -1 ||
         sc_check_keys(c, root, "", keys) == -1)
         return -1;
@@ -718,6 +730,20 @@ static int parse_root(pctx *c, json_t *root, sb_scenario *s)
     if (sc_get_string(c, root, "", "description", 0, &desc) == -1)
         return -1;
     s->description = desc ? sb_xstrdup(desc) : NULL;
+    const char *family = NULL, *setting = NULL;
+    if (sc_get_string(c, root, "", "family", 0, &family) == -1 ||
+        sc_get_string(c, root, "", "setting", 0, &setting) == -1)
+        return -1;
+    if (family && !sc_valid_name(family, SB_NAME_LEN - 1, "._-"))
+        return sc_perr(c, "/family", 0,
+                       "bad family \"%s\"; allowed: 1..63 characters of letters, digits, '.', "
+                       "'_', '-'",
+                       family);
+    if (setting && (!setting[0] || strlen(setting) >= sizeof(s->setting)))
+        return sc_perr(c, "/setting", 0, "bad setting; allowed: 1..%zu characters",
+                       sizeof(s->setting) - 1);
+    snprintf(s->family, sizeof(s->family), "%s", family ? family : "");
+    snprintf(s->setting, sizeof(s->setting), "%s", setting ? setting : name);
     long long seed = 1;
     if (sc_get_int(c, root, "", "seed", 0, 0, INT64_MAX, &seed) == -1)
         return -1;

@@ -20,12 +20,13 @@ cleanup_browser() {
 trap cleanup_browser EXIT
 
 set +e
-"$SB_BIN" run "$SCEN/case2-short.json" "$SCEN/healthy-short.json" --out "$WORK/runs" --junit "$WORK/junit.xml" >"$WORK/out.txt" 2>"$WORK/err.txt"
+"$SB_BIN" run "$SCEN/case2-short.json" "$SCEN/healthy-short.json" "$SCEN/case2-short-subscribe.json" --out "$WORK/runs" --junit "$WORK/junit.xml" >"$WORK/out.txt" 2>"$WORK/err.txt"
 status=$?
 set -e
 cat "$WORK/out.txt"
 [ $status -eq 0 ] || { cat "$WORK/err.txt"; fail "run exited $status, expected 0 (expect met: writes lost)"; }
-run=$(ls -d "$WORK"/runs/case2-short-*)
+run=$(ls -d "$WORK"/runs/case2-short-2*)
+subscribe=$(ls -d "$WORK"/runs/case2-short-subscribe-*)
 healthy=$(ls -d "$WORK"/runs/healthy-short-*)
 for f in scenario.json history.jsonl results.json summary.txt lab.log nodes/n1/redis/redis.log nodes/n2/sentinel/sentinel.log; do
   [ -s "$run/$f" ] || fail "run folder lacks $f"
@@ -50,13 +51,12 @@ assert r["lost_windows"] and all(w["node"] == "n1" for w in r["lost_windows"])
 PY
 
 # The observer watched to the end: role polls through heal, convergence and
-# the final read, then "observer-stopped"; the two-master window closed at
-# the demotion the polls saw (none left open), and the last poll shows one
-# master, not n1.
-python3 - "$run/results.json" "$run/history.jsonl" <<'PY'
+# the final read, then "observer-stopped", and the last poll shows one
+# master, not n1. In the subscribe run (which has the split-brain checker)
+# the two-master window closed at the demotion the polls saw.
+python3 - "$run/history.jsonl" "$subscribe/results.json" <<'PY'
 import json, sys
-res = json.load(open(sys.argv[1]))["checkers"]["split-brain"]["figures"]
-h = [json.loads(l) for l in open(sys.argv[2])]
+h = [json.loads(l) for l in open(sys.argv[1])]
 ctl = [o for o in h if o["process"] == "controller"]
 end = next(o["time"] for o in ctl if o["f"] == "workload-end")
 read = max(o["time"] for o in ctl if o["f"] == "read" and o["type"] == "ok")
@@ -68,8 +68,28 @@ assert polls[-1]["time"] > end, "no poll after the workload"
 last = polls[-1]["value"]
 masters = [n for n, r in last.items() if r == "master"]
 assert len(masters) == 1 and masters[0] != "n1", last
-assert res["windows"] >= 1 and all(not w.get("open_at_last_poll") for w in res["detail"]), res
-assert res["observed_until_s"] * 1e9 > end, res
+sb = json.load(open(sys.argv[2]))["checkers"]["split-brain"]["figures"]
+assert sb["windows"] >= 1 and all(not w.get("open_at_last_poll") for w in sb["detail"]), sb
+PY
+
+# discovery "subscribe": the client heard Sentinel 1 announce the failover
+# after the heal and wrote to the new master while n1 still said master
+# (the asking client stays on n1 until n1 is demoted and refuses).
+python3 - "$subscribe/history.jsonl" "$run/history.jsonl" <<'PY'
+import json, sys
+def early_moves(path):
+    roles, moved = None, 0
+    for o in map(json.loads, open(path)):
+        if o["process"] == "controller" and o["f"] == "roles":
+            roles = o["value"]
+        elif isinstance(o["process"], int) and o["type"] == "ok" and o["f"] == "add" \
+                and o.get("node") not in (None, "", "n1") and roles and roles.get("n1") == "master":
+            moved += 1
+    return moved
+sub, plain = early_moves(sys.argv[1]), early_moves(sys.argv[2])
+assert sub > 0, "the subscribing client never left n1 while n1 was master"
+assert plain == 0, ("the asking client left n1 while n1 was master", plain)
+print(f"subscribe: {sub} writes acknowledged by the new master while n1 still said master")
 PY
 
 # Offline check of the saved run gives the same verdicts.
@@ -81,7 +101,7 @@ python3 - "$WORK/junit.xml" <<'PY'
 import sys, xml.etree.ElementTree as ET
 root = ET.parse(sys.argv[1]).getroot()
 suites = root.findall("testsuite")
-assert [s.get("name") for s in suites] == ["case2-short", "healthy-short"], suites
+assert [s.get("name") for s in suites] == ["case2-short", "healthy-short", "case2-short-subscribe"], suites
 cases = {c.get("name") for c in suites[0].findall("testcase")}
 assert cases == {"set", "convergence"}, cases
 PY
@@ -222,11 +242,15 @@ class Links(HTMLParser):
     def handle_data(self, data): self.text += data
 p = Links(); p.feed(open(sys.argv[1]).read())
 reports = [h for h in p.hrefs if h.endswith("report.html")]
-assert len(reports) == 2, p.hrefs
+assert len(set(reports)) == 3, p.hrefs
 for h in reports:
     assert os.path.isfile(os.path.join(sys.argv[2], h)), h
 assert "case2-short" in p.text and "healthy-short" in p.text
-print("index: 2 runs linked")
+# The family chart: one bar per member, labelled with its setting.
+assert "case2-short: what each setting loses" in p.text, p.text[-800:]
+for label in ("client asks its sentinel after an error", "client follows +switch-master (14 s)"):
+    assert label in p.text, label
+print("index: 3 runs linked, the case2-short family charted")
 PY
 
 # Offline rebuild of the saved run: the same page.

@@ -547,9 +547,44 @@ static void ssh_hosts_parse_and_check(void **state)
                  45, "host \"n2\" runs redis but has no \"address\"");
 }
 
+/* A family and its setting label the run in index.html's family chart;
+ * a client may follow +switch-master. */
+static void family_setting_and_discovery(void **state)
+{
+    (void)state;
+    char err[SB_ERR_LEN] = "";
+    char *text =
+        variant("\"seed\": 7,", "\"seed\": 7, \"family\": \"case2\", \"setting\": \"WAIT 1\",");
+    char *t2 = NULL;
+    sb_scenario *s = scenario_parse("x.json", text, err);
+    assert_non_null(s);
+    assert_string_equal(s->family, "case2");
+    assert_string_equal(s->setting, "WAIT 1");
+    assert_int_equal(s->clients[0].discovery_subscribe, 0);
+    scenario_free(s);
+    free(text);
+    /* no family: none, and the setting defaults to the name */
+    s = scenario_parse("x.json", base, err);
+    assert_non_null(s);
+    assert_string_equal(s->family, "");
+    assert_string_equal(s->setting, "t");
+    scenario_free(s);
+    t2 =
+        variant("\"timeout\": \"250ms\"}", "\"timeout\": \"250ms\", \"discovery\": \"subscribe\"}");
+    s = scenario_parse("x.json", t2, err);
+    assert_non_null(s);
+    assert_int_equal(s->clients[0].discovery_subscribe, 1);
+    scenario_free(s);
+    free(t2);
+    expect_error("\"timeout\": \"250ms\"}", "\"timeout\": \"250ms\", \"discovery\": \"poll\"}", 12,
+                 98, "unknown discovery \"poll\"; allowed: query, subscribe");
+    expect_error("\"seed\": 7,", "\"seed\": 7, \"family\": \"a b\",", 3, 24, "bad family \"a b\"");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(family_setting_and_discovery),
         cmocka_unit_test(valid_scenario_becomes_structs),
         cmocka_unit_test(unknown_keys_point_at_the_key),
         cmocka_unit_test(wrong_types_say_what_was_expected),
