@@ -5,6 +5,7 @@
  * capped and says what it left out. */
 #define _GNU_SOURCE
 #include <limits.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -564,6 +565,87 @@ static void render_stale(sb_buf *b, const html_run *x, const sb_check_result *c)
     }
 }
 
+/* A cycle as a picture: its transactions on a circle, each edge an arrow
+ * to the next labelled with its kind and key (ww x, wr x, rw x, rt), then
+ * the sentence that justifies each edge. */
+#define CYCLE_PICTURES 3 /* cycles of one class drawn as a picture */
+
+static void cycle_svg(sb_buf *b, const json_t *steps)
+{
+    size_t n = json_array_size(steps);
+    if (n < 2 || n > 24)
+        return;
+    const double W = 420, H = 300, cx = W / 2, cy = H / 2 + 4, R = n == 2 ? 80 : 105, nr = 17;
+    double px[24], py[24];
+    for (size_t i = 0; i < n; i++) {
+        double a = -M_PI / 2 + 2 * M_PI * (double)i / (double)n;
+        px[i] = cx + R * cos(a);
+        py[i] = cy + R * sin(a);
+    }
+    sb_buf_printf(b,
+                  "<svg class=\"plot cycle\" viewBox=\"0 0 %.0f %.0f\" role=\"img\" "
+                  "aria-label=\"dependency cycle\" style=\"max-width:%.0fpx\">\n",
+                  W, H, W * 1.2);
+    for (size_t i = 0; i < n; i++) {
+        size_t j = (i + 1) % n;
+        const json_t *s = json_array_get(steps, i);
+        double dx = px[j] - px[i], dy = py[j] - py[i], len = sqrt(dx * dx + dy * dy);
+        /* bend each edge to its left, so T1->T2 and T2->T1 stay apart */
+        double qx = (px[i] + px[j]) / 2 - dy / len * len * 0.22;
+        double qy = (py[i] + py[j]) / 2 + dx / len * len * 0.22;
+        /* start and end on the nodes' rims, along the curve's tangents */
+        double sx = qx - px[i], sy = qy - py[i], sl = sqrt(sx * sx + sy * sy);
+        double ex = px[j] - qx, ey = py[j] - qy, el = sqrt(ex * ex + ey * ey);
+        double x0 = px[i] + sx / sl * nr, y0 = py[i] + sy / sl * nr;
+        double x1 = px[j] - ex / el * (nr + 2), y1 = py[j] - ey / el * (nr + 2);
+        const char *edge = json_string_value(json_object_get(s, "edge"));
+        const char *key = json_string_value(json_object_get(s, "key"));
+        sb_buf_printf(b, "<path class=\"cy-e\" d=\"M%.1f %.1fQ%.1f %.1f %.1f %.1f\"><title>", x0,
+                      y0, qx, qy, x1, y1);
+        html_escape_max(b, json_string_value(json_object_get(s, "because")), 400);
+        sb_buf_puts(b, "</title></path>");
+        /* the arrowhead at the end */
+        double ux = ex / el, uy = ey / el;
+        sb_buf_printf(b, "<path class=\"cy-a\" d=\"M%.1f %.1fL%.1f %.1fL%.1f %.1fz\"/>",
+                      x1 + ux * 2, y1 + uy * 2, x1 - ux * 8 - uy * 4.5, y1 - uy * 8 + ux * 4.5,
+                      x1 - ux * 8 + uy * 4.5, y1 - uy * 8 - ux * 4.5);
+        double lx = 0.25 * px[i] + 0.5 * qx + 0.25 * px[j],
+               ly = 0.25 * py[i] + 0.5 * qy + 0.25 * py[j];
+        sb_buf_printf(b, "<text class=\"cy-l\" x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">", lx,
+                      ly + 4);
+        html_escape_max(b, edge ? edge : "?", 16);
+        if (key) {
+            sb_buf_puts(b, " ");
+            html_escape_max(b, key, 24);
+        }
+        sb_buf_puts(b, "</text>\n");
+    }
+    for (size_t i = 0; i < n; i++) {
+        const json_t *s = json_array_get(steps, i);
+        sb_buf_printf(b, "<g class=\"cy-n\"><circle cx=\"%.1f\" cy=\"%.1f\" r=\"%.0f\"/>", px[i],
+                      py[i], nr);
+        sb_buf_printf(b, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">", px[i], py[i] + 4);
+        html_escape_max(b, json_string_value(json_object_get(s, "name")), 8);
+        sb_buf_puts(b, "</text><title>op ");
+        html_json(b, json_object_get(s, "index"), 24);
+        sb_buf_puts(b, ", process ");
+        html_json(b, json_object_get(s, "process"), 24);
+        sb_buf_puts(b, ": ");
+        html_json(b, json_object_get(s, "ops"), 200);
+        sb_buf_puts(b, "</title></g>\n");
+    }
+    sb_buf_puts(b, "</svg>\n<ol class=\"cy-why\">");
+    size_t i;
+    json_t *s;
+    json_array_foreach((json_t *)steps, i, s)
+    {
+        sb_buf_puts(b, "<li>");
+        html_escape_max(b, json_string_value(json_object_get(s, "because")), 400);
+        sb_buf_puts(b, "</li>");
+    }
+    sb_buf_puts(b, "</ol>\n");
+}
+
 static void render_cycle(sb_buf *b, const json_t *e, size_t n)
 {
     const json_t *steps = json_object_get(e, "cycle");
@@ -589,6 +671,8 @@ static void render_cycle(sb_buf *b, const json_t *e, size_t n)
         sb_buf_puts(b, " \xe2\x86\x92</td></tr>\n");
     }
     sb_buf_puts(b, "</table>\n");
+    if (n <= CYCLE_PICTURES)
+        cycle_svg(b, steps);
 }
 
 static void render_listappend(sb_buf *b, const html_run *x, const sb_check_result *c)

@@ -619,11 +619,40 @@ static void latency_scatter_keeps_every_failure(void **state)
     free(page);
 }
 
+/* A list-append cycle is drawn: its transactions on a circle, an arrow per
+ * edge labelled with kind and key, and the sentence for each edge. */
+static void a_cycle_is_drawn_with_its_edges_explained(void **state)
+{
+    fixture *f = *state;
+    op(f->h, 0, SB_OP_INVOKE, "txn",
+       json_loads("[[\"r\",\"y\",null],[\"append\",\"x\",1]]", 0, NULL), 1, NULL, NULL);
+    op(f->h, 1, SB_OP_INVOKE, "txn",
+       json_loads("[[\"r\",\"x\",null],[\"append\",\"y\",2]]", 0, NULL), 2, NULL, NULL);
+    op(f->h, 0, SB_OP_OK, "txn", json_loads("[[\"r\",\"y\",[]],[\"append\",\"x\",1]]", 0, NULL), 3,
+       "n1", NULL);
+    op(f->h, 1, SB_OP_OK, "txn", json_loads("[[\"r\",\"x\",[]],[\"append\",\"y\",2]]", 0, NULL), 4,
+       "n1", NULL);
+    const char *const checkers[] = {"list-append"};
+    char *page = render(f, checkers, 1);
+    char *an = section(page, "anomalies");
+    assert_non_null(strstr(an, "class=\"plot cycle\""));
+    assert_int_equal(count(an, "class=\"cy-e\""), 2);
+    assert_int_equal(count(an, "class=\"cy-n\""), 2);
+    assert_non_null(strstr(an, ">rw x<"));
+    assert_non_null(strstr(an, ">rw y<"));
+    const char *why = strstr(an, "<ol class=\"cy-why\">");
+    assert_non_null(why);
+    assert_int_equal(count(why, "<li>"), 2);
+    free(an);
+    free(page);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(lost_writes_and_host_names_are_shown, setup, teardown),
         cmocka_unit_test_setup_teardown(latency_scatter_keeps_every_failure, setup, teardown),
+        cmocka_unit_test_setup_teardown(a_cycle_is_drawn_with_its_edges_explained, setup, teardown),
         cmocka_unit_test(escaping_covers_entities_controls_and_bad_utf8),
         cmocka_unit_test_setup_teardown(fault_windows_end_at_what_undoes_them, setup, teardown),
         cmocka_unit_test_setup_teardown(report_escapes_every_string_from_the_history, setup,
