@@ -206,7 +206,12 @@ static const char page_css[] =
     "table.index th{white-space:normal;vertical-align:bottom}table.index td:first-child"
     "{white-space:nowrap}table.index .badge{white-space:nowrap;margin:1px 4px 1px 0}\n"
     ".tw table{margin:0}\n"
-    "footer{margin-top:36px;color:var(--muted);font-size:12px}\n";
+    "footer{margin-top:36px;color:var(--muted);font-size:12px}\n"
+    /* On paper: no background, plots and table rows kept whole, tables
+     * unclipped, the link bar left out. */
+    "@media print{body{background:#fff}nav{display:none}.plot,.checker,tr,figure{"
+    "break-inside:avoid}.tw{max-height:none;overflow:visible}section{break-before:auto}"
+    "h2{break-after:avoid}}\n";
 
 void html_page_open(sb_buf *b, const char *title)
 {
