@@ -20,7 +20,8 @@ static int cmp_mark(const void *a, const void *b)
 
 json_t *checker_time_windows(sb_tmark *m, size_t n, int64_t gap_ns, size_t cap)
 {
-    qsort(m, n, sizeof(*m), cmp_mark);
+    if (n)
+        qsort(m, n, sizeof(*m), cmp_mark);
     json_t *arr = json_array();
     json_t *last = NULL;
     size_t i = 0;
