@@ -12,8 +12,11 @@
 #
 # Each host gets its own file tree DIR/<h>/root for what a run puts there;
 # its bin/ comes first on the PATH of commands run over ssh.
-# Namespaces are named sbt-<id>-*, never sb-*, so `splitbrain clean` (which
-# owns sb-*) leaves them to this script.
+# Namespaces are named sbt-<owner>-<n>-*, never sb-*, so `splitbrain clean`
+# (which owns sb-*) leaves them to this script. <owner> is the pid (hex) of
+# the test that asked for the lab (SSHLAB_OWNER, else the caller): a test
+# killed before its `down` (a ctest timeout sends SIGKILL) leaves its lab
+# behind, and the next `up` removes every lab whose owner is gone.
 set -euo pipefail
 
 cmd=${1:?usage: sshd_lab.sh up DIR N | down DIR}
@@ -32,6 +35,18 @@ down() {
   done
 }
 
+sweep() { # removes the labs whose owner process is gone
+  local ns owner
+  for ns in $(ip netns list | awk '{print $1}' | grep -E '^sbt-[0-9a-f]+-[0-9a-f]{2}-' || true); do
+    owner=${ns#sbt-}
+    owner=${owner%%-*}
+    kill -0 "$((16#$owner))" 2>/dev/null && continue
+    echo "sshd_lab.sh: removing $ns, left by test process $((16#$owner)), which is gone" >&2
+    ip netns pids "$ns" 2>/dev/null | xargs -r kill -9 2>/dev/null || true
+    ip netns del "$ns" 2>/dev/null || true
+  done
+}
+
 case $cmd in
   down) down "$dir"; exit 0 ;;
   up) ;;
@@ -42,7 +57,10 @@ n=${3:?usage: sshd_lab.sh up DIR N}
 [ "$n" -ge 1 ] && [ "$n" -le 8 ] || { echo "sshd_lab.sh: N must be 1..8" >&2; exit 2; }
 mkdir -p "$dir"
 dir=$(cd "$dir" && pwd)
-id=$(printf '%04x%02x' $$ $((RANDOM % 256)))
+owner=${SSHLAB_OWNER:-$PPID}
+kill -0 "$owner" 2>/dev/null || { echo "sshd_lab.sh: owner process $owner is not running" >&2; exit 2; }
+sweep
+id=$(printf '%x-%02x' "$owner" $((RANDOM % 256)))
 sw=sbt-$id-sw ctl=sbt-$id-ctl
 mkdir -p /run/sshd
 chmod 0755 /run/sshd

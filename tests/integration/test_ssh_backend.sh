@@ -17,7 +17,17 @@ cleanup_ssh() {
   cleanup_work
 }
 trap cleanup_ssh EXIT
+# A lab whose test died before its `down` (a ctest timeout kills with
+# SIGKILL) is removed by the next lab's `up`: one made for a process that
+# then exits must be gone, sshd and all, once ours is up.
+sleep 60 & owner=$!
+SSHLAB_OWNER=$owner bash "$SB_SOURCE_DIR/tests/integration/sshd_lab.sh" up "$WORK/orphan" 1
+orphan_ns=$(sed -n 's/^SSHLAB_NS_h1=//p' "$WORK/orphan/lab.env")
+ip netns list | grep -q "^$orphan_ns" || fail "the orphan lab was not made"
+kill $owner; wait $owner 2>/dev/null || true
 bash "$SB_SOURCE_DIR/tests/integration/sshd_lab.sh" up "$LAB" 3
+if ip netns list | grep -q "^$orphan_ns"; then fail "a lab whose owner is gone was left: $orphan_ns"; fi
+if pgrep -f "$WORK/orphan/h1/sshd_config" >/dev/null; then fail "the orphan lab's sshd was left"; fi
 source "$LAB/lab.env"
 
 # Debian's sudo is not installed here and the test runs as root: each

@@ -77,7 +77,10 @@ static int setup_lab(void)
     mkdir(ctldir, 0700);
     snprintf(fixture, sizeof(fixture), "%s/tests/integration/sshd_lab.sh", src);
     char cmd[2048];
-    snprintf(cmd, sizeof(cmd), "bash %s up %s %d", fixture, labdir, N_HOSTS);
+    /* the lab's owner is this process, not the shell system() starts: a
+     * later lab removes this one if this test dies before its down */
+    snprintf(cmd, sizeof(cmd), "SSHLAB_OWNER=%d bash %s up %s %d", (int)getpid(), fixture, labdir,
+             N_HOSTS);
     if (system(cmd) != 0) {
         fprintf(stderr, "sshd_lab.sh up failed\n");
         return -1;
