@@ -341,6 +341,19 @@ static void page_header(sb_buf *b, const html_run *x)
 
 /* ====== report.html ====== */
 
+/* timeline.html in the folder of report.html (path). */
+static int timeline_beside(const sb_run_result *r, const sb_history *h, const char *path, char *err)
+{
+    char tl[PATH_MAX];
+    const char *slash = strrchr(path, '/');
+    int dir = slash ? (int)(slash - path + 1) : 0;
+    if ((size_t)snprintf(tl, sizeof(tl), "%.*stimeline.html", dir, path) >= sizeof(tl)) {
+        sb_err_set(err, "report path too long: %s", path);
+        return -1;
+    }
+    return report_timeline_html(r, h, tl, err);
+}
+
 int report_html(const sb_run_result *r, const sb_history *h, const char *path, char *err)
 {
     html_run x;
@@ -358,7 +371,9 @@ int report_html(const sb_run_result *r, const sb_history *h, const char *path, c
     html_verdicts(&b, r);
     sb_buf_puts(&b, "<section id=\"timeline\"><h2>Timeline</h2>\n");
     html_plot_timeline(&b, &x);
-    sb_buf_puts(&b, "</section>\n<section id=\"masters\"><h2>Who was master</h2>\n");
+    sb_buf_puts(
+        &b, "<p class=\"note\">Every operation, per process: <a href=\"timeline.html\">"
+            "timeline.html</a></p>\n</section>\n<section id=\"masters\"><h2>Who was master</h2>\n");
     html_plot_masters(&b, &x);
     sb_buf_puts(&b, "</section>\n<section id=\"perf\"><h2>Throughput and latency</h2>\n");
     html_plot_perf(&b, &x);
@@ -370,5 +385,7 @@ int report_html(const sb_run_result *r, const sb_history *h, const char *path, c
     int rc = html_write_atomic(path, &b, err);
     sb_buf_free(&b);
     html_run_free(&x);
+    if (rc == 0 && h)
+        rc = timeline_beside(r, h, path, err);
     return rc;
 }

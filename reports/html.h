@@ -28,6 +28,11 @@
 /* Writes a self-contained report.html for one run (h may be NULL: then the
  * page has no plots). Written to path.tmp, then renamed. */
 int report_html(const sb_run_result *r, const sb_history *h, const char *path, char *err);
+/* timeline.html (html_oppage.c): a bar per client operation, a lane per
+ * process, zoomable; the whole run up to 10^4 operations, past that the
+ * windows around the operations the checkers name. report_html() writes it
+ * next to report.html. */
+int report_timeline_html(const sb_run_result *r, const sb_history *h, const char *path, char *err);
 /* index.html for several runs of one invocation: links are relative paths
  * from dirname(path) to each r.meta.run_dir/report.html. */
 int report_index_html(const sb_run_result *runs, size_t n, const char *path, char *err);

@@ -647,6 +647,82 @@ static void a_cycle_is_drawn_with_its_edges_explained(void **state)
     free(page);
 }
 
+/* ====== timeline.html ====== */
+
+/* Renders report.html (and so timeline.html) and returns timeline.html's
+ * text, checked to be self-contained like every page. */
+static char *render_timeline(fixture *f, const char *const *checkers, size_t n)
+{
+    char err[SB_ERR_LEN], path[160];
+    free(render(f, checkers, n));
+    snprintf(path, sizeof(path), "%s/timeline.html", f->dir);
+    char *text = sb_read_file(path, NULL, err);
+    assert_non_null(text);
+    assert_null(strstr(text, "http://"));
+    assert_null(strstr(text, "https://"));
+    assert_null(strstr(text, "<script"));
+    assert_null(strstr(text, "<link"));
+    assert_null(strstr(text, "<img"));
+    return text;
+}
+
+static void timeline_page_has_a_lane_per_process_and_a_bar_per_operation(void **state)
+{
+    fixture *f = *state;
+    add_pair(f->h, 0, 1, 10, 5, SB_OP_OK, "n1");
+    add_pair(f->h, 1, 2, 12, 30, SB_OP_FAIL, "n1");
+    add_pair(f->h, 2, 3, 14, 500, SB_OP_INFO, "n1");
+    partition(f->h, 100, 400);
+    add_pair(f->h, 0, 4, 200, 5, SB_OP_OK, "n1");
+    op(f->h, 1, SB_OP_INVOKE, "add", json_integer(5), 600, NULL, NULL); /* never completes */
+    char *page = render(f, NULL, 0);
+    assert_non_null(strstr(page, "<a href=\"timeline.html\">timeline.html</a>"));
+    free(page);
+    char *tl = render_timeline(f, NULL, 0);
+    assert_int_equal(count(tl, "<div class=\"l\">"), 3);
+    assert_int_equal(count(tl, "<b class="), 5);
+    assert_int_equal(count(tl, "<b class=\"k\""), 2);
+    assert_int_equal(count(tl, "<b class=\"f\""), 1);
+    assert_int_equal(count(tl, "<b class=\"n\""), 2);
+    assert_non_null(strstr(tl, "<i>p 0</i>"));
+    assert_non_null(strstr(tl, "<i>p 2</i>"));
+    assert_non_null(strstr(tl, "title=\"process 0, add, 1, ok, invoked at 0.010 s, took 5.0 ms"));
+    assert_non_null(strstr(tl, "process 1, add, 2, fail, invoked at 0.012 s, took 30.0 ms: "
+                               "timeout"));
+    assert_non_null(strstr(tl, "process 1, add, 5, no completion, invoked at 0.600 s"));
+    assert_int_equal(count(tl, "type=\"radio\""), 4);
+    assert_non_null(strstr(tl, "<label for=\"z0-3\">64x</label>"));
+    assert_non_null(strstr(tl, ":checked~.tb .tc{width:6400%}"));
+    assert_non_null(strstr(tl, "<div class=\"fw\""));
+    assert_non_null(strstr(tl, "<section id=\"all\">"));
+    free(tl);
+}
+
+static void timeline_page_past_ten_thousand_ops_draws_only_anomaly_windows(void **state)
+{
+    fixture *f = *state;
+    double t = 0;
+    for (int i = 0; i < 5200; i++, t += 2) {
+        op(f->h, i % 2, SB_OP_INVOKE, "write", json_integer(i % 7), t, NULL, NULL);
+        op(f->h, i % 2, SB_OP_OK, "write", json_integer(i % 7), t + 1, "n1", NULL);
+        t += 2;
+        op(f->h, i % 2, SB_OP_INVOKE, "read", json_null(), t, NULL, NULL);
+        op(f->h, i % 2, SB_OP_OK, "read", json_integer(i % 7), t + 1, "n1", NULL);
+    }
+    op(f->h, 1, SB_OP_INVOKE, "read", json_null(), t + 10, NULL, NULL);
+    op(f->h, 1, SB_OP_OK, "read", json_integer(99), t + 11, "n1", NULL);
+    const char *ck[] = {"linearizable"};
+    char *tl = render_timeline(f, ck, 1);
+    assert_non_null(strstr(tl, "This run had 10401 operations; past 10000 only the windows "
+                               "around anomalies are drawn."));
+    assert_null(strstr(tl, "<section id=\"all\">"));
+    assert_non_null(strstr(tl, "<section id=\"w0\">"));
+    assert_non_null(strstr(tl, "<b class=\"k a\""));
+    assert_non_null(strstr(tl, "process 1, read, 99, ok"));
+    assert_true(count(tl, "<b class=") < 3000);
+    free(tl);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -669,6 +745,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(header_reads_the_scenario_and_writes_atomically, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(index_links_runs_and_shows_key_figures, setup, teardown),
+        cmocka_unit_test_setup_teardown(
+            timeline_page_has_a_lane_per_process_and_a_bar_per_operation, setup, teardown),
+        cmocka_unit_test_setup_teardown(
+            timeline_page_past_ten_thousand_ops_draws_only_anomaly_windows, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
