@@ -78,6 +78,17 @@ static void td_value(sb_buf *b, const json_t *v)
     sb_buf_puts(b, "</td>");
 }
 
+/* A column whose name ends in "_s" holds seconds (start_s of a cache
+ * herd, at_s...): shown as "0.003 s", not the raw 0.00261291. */
+static void td_column(sb_buf *b, const char *col, const json_t *v)
+{
+    size_t n = strlen(col);
+    if (json_is_number(v) && n > 2 && !strcmp(col + n - 2, "_s"))
+        sb_buf_printf(b, "<td class=\"num\">%.3f s</td>", json_number_value(v));
+    else
+        td_value(b, v);
+}
+
 static int is_scalar(const json_t *v)
 {
     return !json_is_array(v) && !json_is_object(v);
@@ -185,7 +196,7 @@ static void object_table(sb_buf *b, const json_t *rows, size_t total)
         for (size_t k = 0; k < nc; k++) {
             const json_t *v = json_object_get(row, cols[k]);
             if (v)
-                td_value(b, v);
+                td_column(b, cols[k], v);
             else
                 sb_buf_puts(b, "<td></td>");
         }

@@ -421,9 +421,9 @@ static void special_checkers_render_their_examples(void **state)
     /* a checker without tables of its own: figures rendered generically */
     c = &f->r.checks[2];
     snprintf(c->checker, sizeof(c->checker), "custom");
-    c->figures =
-        json_pack("{s:f,s:{s:{s:i,s:i},s:{s:i,s:s}},s:[i,i,i]}", "share", 0.25, "by_node", "n1",
-                  "reads", 3, "stale", 1, "n2", "reads", 5, "note", "<b>", "values", 1, 2, 3);
+    c->figures = json_pack("{s:f,s:{s:{s:i,s:i},s:{s:i,s:s}},s:[i,i,i],s:[{s:f,s:i}]}", "share",
+                           0.25, "by_node", "n1", "reads", 3, "stale", 1, "n2", "reads", 5, "note",
+                           "<b>", "values", 1, 2, 3, "herds", "start_s", 0.00261291, "size", 7);
     char *page = render(f, NULL, 0);
     char *a = section(page, "anomalies");
     assert_non_null(strstr(a, "<tr><th>share</th><td class=\"num\">0.25</td></tr>"));
@@ -433,6 +433,9 @@ static void special_checkers_render_their_examples(void **state)
     assert_non_null(strstr(a, "<tr><th>n2</th><td class=\"num\">5</td><td></td><td>&lt;b&gt;"
                               "</td></tr>"));
     assert_non_null(strstr(a, "<p class=\"mono\">[1,2,3]</p>"));
+    /* a seconds column (a cache herd's start_s) reads as a time */
+    assert_non_null(strstr(a, "<td class=\"num\">0.003 s</td><td class=\"num\">7</td>"));
+    assert_null(strstr(a, "0.00261291"));
     assert_non_null(strstr(a,
                            "<td class=\"num\">1588.3 ms</td><td>process 1, fence 4, 6.939s to "
                            "8.939s (ok)</td><td>process 0, fence 5, 7.351s to 9.351s (ok)</td>"));
