@@ -76,6 +76,29 @@ void html_draw_band(sb_buf *b, const html_run *x, const int *row, double y0);
 /* A lane's label right-aligned in the left margin, title as its tooltip. */
 void html_lane_label(sb_buf *b, double y, double h, const char *text, const char *title);
 
+/* ====== Anomaly windows (html_plots.c): when lost writes were
+ * acknowledged, stale reads served (the checkers' "lost_windows" and
+ * "stale_windows": {"start","end" (ns),"node","count"}) ====== */
+
+#define HTML_AN_LANE_CAP 8
+
+typedef struct html_an_lane {
+    const char *checker;
+    const json_t *windows;
+    const char *label; /* "lost writes (set)" */
+    const char *what;  /* "writes" */
+    const char *how;   /* "acknowledged by" */
+    const char *end;   /* "were lost" */
+    const char *cls;   /* CSS class of its bands */
+} html_an_lane;
+
+/* The anomaly lanes of the run's results, HTML_AN_LANE_CAP at most. */
+size_t html_an_lanes(const html_run *x, html_an_lane *out);
+/* "14953" as "14,953". */
+void html_thousands(char *out, size_t len, long long v);
+/* "14,953 writes acknowledged by n1 between 5.05 s and 19.99 s were lost" */
+void html_an_sentence(sb_buf *b, const html_an_lane *a, const json_t *w);
+
 /* ====== Latency of each operation (html_scatter.c) ====== */
 
 typedef struct html_pt {

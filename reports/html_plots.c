@@ -458,3 +458,62 @@ void html_escape_named(sb_buf *b, const html_run *x, const char *s, size_t max)
     html_escape_max(b, named.data ? named.data : "", max);
     sb_buf_free(&named);
 }
+
+/* ====== Anomaly windows: lost writes, stale reads ====== */
+
+size_t html_an_lanes(const html_run *x, html_an_lane *out)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < x->r->n_checks && n < HTML_AN_LANE_CAP; i++) {
+        const sb_check_result *c = &x->r->checks[i];
+        const json_t *lost = json_object_get(c->figures, "lost_windows");
+        const json_t *stale = json_object_get(c->figures, "stale_windows");
+        int la = !strcmp(c->checker, "list-append");
+        if (json_array_size(lost) && n < HTML_AN_LANE_CAP)
+            out[n++] = (html_an_lane){c->checker,
+                                      lost,
+                                      la ? "lost appends" : "lost writes",
+                                      la ? "appends" : "writes",
+                                      "acknowledged by",
+                                      "were lost",
+                                      "an-lost"};
+        if (json_array_size(stale) && n < HTML_AN_LANE_CAP)
+            out[n++] = (html_an_lane){c->checker,  stale,     "stale reads", "stale reads",
+                                      "served by", "(stale)", "an-stale"};
+    }
+    return n;
+}
+
+/* 14953 as "14,953". */
+void html_thousands(char *out, size_t len, long long v)
+{
+    char raw[32];
+    snprintf(raw, sizeof(raw), "%lld", v < 0 ? -v : v);
+    size_t n = strlen(raw), k = 0;
+    if (v < 0 && k + 1 < len)
+        out[k++] = '-';
+    for (size_t i = 0; i < n && k + 1 < len; i++) {
+        out[k++] = raw[i];
+        if ((n - i - 1) % 3 == 0 && i + 1 < n && k + 1 < len)
+            out[k++] = ',';
+    }
+    out[k] = '\0';
+}
+
+/* "14,953 writes acknowledged by n1 between 5.05 s and 19.99 s were lost" */
+void html_an_sentence(sb_buf *b, const html_an_lane *a, const json_t *w)
+{
+    char count[40];
+    html_thousands(count, sizeof(count),
+                   (long long)json_integer_value(json_object_get(w, "count")));
+    double s = (double)json_integer_value(json_object_get(w, "start")) / 1e9;
+    double e = (double)json_integer_value(json_object_get(w, "end")) / 1e9;
+    sb_buf_printf(b, "%s %s %s ", count, a->what, a->how);
+    html_escape(b, json_string_value(json_object_get(w, "node")));
+    if (e - s < 0.005)
+        sb_buf_printf(b, " at %.2f s %s", s, a->end);
+    else
+        sb_buf_printf(b, " between %.2f s and %.2f s %s", s, e, a->end);
+    if (json_is_true(json_object_get(w, "more_windows")))
+        sb_buf_puts(b, " (with later windows, not listed one by one)");
+}

@@ -99,77 +99,11 @@ typedef struct tl_layout {
 /* ====== Anomaly lanes: when lost writes were acknowledged, stale reads
  * served (the checkers' "lost_windows" and "stale_windows") ====== */
 
-#define AN_LANE_CAP 8
 #define AN_SENTENCES 8 /* windows said in words under the plot */
 #define AN_LANE_H 14
 
-typedef struct an_lane {
-    const char *checker;
-    const json_t *windows;
-    const char *label; /* "lost writes (set)" */
-    const char *what;  /* "writes" */
-    const char *how;   /* "acknowledged by" */
-    const char *end;   /* "were lost" */
-    const char *cls;   /* CSS class of its bands */
-} an_lane;
-
-static size_t an_lanes(const html_run *x, an_lane *out)
-{
-    size_t n = 0;
-    for (size_t i = 0; i < x->r->n_checks && n < AN_LANE_CAP; i++) {
-        const sb_check_result *c = &x->r->checks[i];
-        const json_t *lost = json_object_get(c->figures, "lost_windows");
-        const json_t *stale = json_object_get(c->figures, "stale_windows");
-        int la = !strcmp(c->checker, "list-append");
-        if (json_array_size(lost) && n < AN_LANE_CAP)
-            out[n++] = (an_lane){c->checker,
-                                 lost,
-                                 la ? "lost appends" : "lost writes",
-                                 la ? "appends" : "writes",
-                                 "acknowledged by",
-                                 "were lost",
-                                 "an-lost"};
-        if (json_array_size(stale) && n < AN_LANE_CAP)
-            out[n++] = (an_lane){c->checker,  stale,     "stale reads", "stale reads",
-                                 "served by", "(stale)", "an-stale"};
-    }
-    return n;
-}
-
-/* 14953 as "14,953". */
-static void thousands(char *out, size_t len, long long v)
-{
-    char raw[32];
-    snprintf(raw, sizeof(raw), "%lld", v < 0 ? -v : v);
-    size_t n = strlen(raw), k = 0;
-    if (v < 0 && k + 1 < len)
-        out[k++] = '-';
-    for (size_t i = 0; i < n && k + 1 < len; i++) {
-        out[k++] = raw[i];
-        if ((n - i - 1) % 3 == 0 && i + 1 < n && k + 1 < len)
-            out[k++] = ',';
-    }
-    out[k] = '\0';
-}
-
-/* "14,953 writes acknowledged by n1 between 5.05 s and 19.99 s were lost" */
-static void an_sentence(sb_buf *b, const an_lane *a, const json_t *w)
-{
-    char count[40];
-    thousands(count, sizeof(count), (long long)json_integer_value(json_object_get(w, "count")));
-    double s = (double)json_integer_value(json_object_get(w, "start")) / 1e9;
-    double e = (double)json_integer_value(json_object_get(w, "end")) / 1e9;
-    sb_buf_printf(b, "%s %s %s ", count, a->what, a->how);
-    html_escape(b, json_string_value(json_object_get(w, "node")));
-    if (e - s < 0.005)
-        sb_buf_printf(b, " at %.2f s %s", s, a->end);
-    else
-        sb_buf_printf(b, " between %.2f s and %.2f s %s", s, e, a->end);
-    if (json_is_true(json_object_get(w, "more_windows")))
-        sb_buf_puts(b, " (with later windows, not listed one by one)");
-}
-
-static void an_draw(sb_buf *b, const html_run *x, const tl_layout *L, const an_lane *a, size_t n)
+static void an_draw(sb_buf *b, const html_run *x, const tl_layout *L, const html_an_lane *a,
+                    size_t n)
 {
     for (size_t l = 0; l < n; l++) {
         double y = L->y_anoms + (double)l * (AN_LANE_H + 2);
@@ -187,11 +121,11 @@ static void an_draw(sb_buf *b, const html_run *x, const tl_layout *L, const an_l
                           "height=\"%d\"><title>",
                           a[l].cls, x1 - x0 < 2 ? x0 - 1 : x0, y, x1 - x0 < 2 ? 2 : x1 - x0,
                           AN_LANE_H);
-            an_sentence(b, &a[l], w);
+            html_an_sentence(b, &a[l], w);
             sb_buf_puts(b, "</title></rect>\n");
         }
         char label[64], title[160], count[40];
-        thousands(count, sizeof(count), total);
+        html_thousands(count, sizeof(count), total);
         snprintf(label, sizeof(label), "%s", a[l].label);
         snprintf(title, sizeof(title), "%s %s %s (checker %s), by when and where", count, a[l].what,
                  a[l].end, a[l].checker);
@@ -200,7 +134,7 @@ static void an_draw(sb_buf *b, const html_run *x, const tl_layout *L, const an_l
 }
 
 /* The windows in words, the largest first. */
-static void an_words(sb_buf *b, const an_lane *a, size_t n)
+static void an_words(sb_buf *b, const html_an_lane *a, size_t n)
 {
     for (size_t l = 0; l < n; l++) {
         size_t nw = json_array_size(a[l].windows), said = 0;
@@ -217,7 +151,7 @@ static void an_words(sb_buf *b, const an_lane *a, size_t n)
             }
             done[best] = 1;
             sb_buf_puts(b, said ? "; " : "");
-            an_sentence(b, &a[l], json_array_get(a[l].windows, best));
+            html_an_sentence(b, &a[l], json_array_get(a[l].windows, best));
             said++;
         }
         if (nw > said)
@@ -387,8 +321,8 @@ void html_plot_timeline(sb_buf *b, const html_run *x)
         goto out;
     }
     size_t host_lanes = L.hs.n + (size_t)L.hs.other;
-    an_lane an[AN_LANE_CAP];
-    size_t n_an = an_lanes(x, an);
+    html_an_lane an[HTML_AN_LANE_CAP];
+    size_t n_an = html_an_lanes(x, an);
     L.band_rows = html_band_layout(x, row);
     L.lh = L.lanes > 24 ? 9 : 14;
     L.y_band = 6;
