@@ -191,6 +191,11 @@ static const char page_css[] =
     ".ev0{fill:#adb5bd}.ev1{fill:#e03131}.ev2{fill:#f76707}.ev3{fill:#1c7ed6}\n"
     ".fam-bar{fill:#c92a2a;opacity:.8}.plot .fam-l{font-size:12px;fill:#1e293b}.plot .fam-v{"
     "font-size:11px;fill:#334155}\n"
+    ".rg-op rect{stroke:#fff}.rg-bad rect{stroke:#c92a2a;stroke-width:3}.plot .rg-l{font-size:"
+    "11px;fill:#111;font-weight:600;dominant-baseline:middle}.rg-why{font-size:12.5px;"
+    "margin:4px 0 12px;max-width:1000px}\n"
+    ".lk-hold{fill:#74c0fc}.lk-both{fill:#e03131;opacity:.2}.lk-w{fill:#d0ebff;stroke:#1c7ed6}"
+    ".plot .lk-t{font-size:10px;fill:#0b3d6e;dominant-baseline:middle}\n"
     ".cy-e{fill:none;stroke:#c92a2a;stroke-width:1.6}.cy-a{fill:#c92a2a}.cy-n circle{fill:#fff;"
     "stroke:#1c7ed6;stroke-width:1.8}.plot .cy-l{font-size:11px;fill:#7f1d1d;font-weight:600}"
     ".cy-why{font-size:12.5px;margin:4px 0 12px}\n"
@@ -215,12 +220,19 @@ static const char page_css[] =
 
 void html_page_open(sb_buf *b, const char *title)
 {
+    html_page_open_css(b, title, NULL);
+}
+
+void html_page_open_css(sb_buf *b, const char *title, const char *css)
+{
     sb_buf_puts(b, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
                    "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
                    "<title>");
     html_escape(b, title);
     sb_buf_puts(b, "</title>\n<style>\n");
     sb_buf_puts(b, page_css);
+    if (css)
+        sb_buf_puts(b, css);
     sb_buf_puts(b, "</style>\n</head>\n<body>\n<main>\n");
 }
 

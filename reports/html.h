@@ -12,8 +12,9 @@
  * header and the order of the sections), html_tables.c (verdicts, anomaly
  * and figure tables, the lists of faults and node events), html_faults.c
  * (fault windows), html_plots.c (what the plots share), html_timeline.c,
- * html_masters.c and html_perf.c (a plot each) and html_index.c
- * (index.html). What they share with each other only is in
+ * html_masters.c and html_perf.c (a plot each), html_anomaly.c (a
+ * register's window and overlapping lock holds, drawn), html_oppage.c
+ * (timeline.html) and html_index.c (index.html). What they share with each other only is in
  * html_internal.h. */
 #ifndef SB_HTML_H
 #define SB_HTML_H
@@ -29,9 +30,11 @@
  * page has no plots). Written to path.tmp, then renamed. */
 int report_html(const sb_run_result *r, const sb_history *h, const char *path, char *err);
 /* timeline.html (html_oppage.c): a bar per client operation, a lane per
- * process, zoomable; the whole run up to 10^4 operations, past that the
- * windows around the operations the checkers name. report_html() writes it
- * next to report.html. */
+ * process, zoomable; lost writes in their own colour and the windows of
+ * lost writes and stale reads shaded; the whole run up to 10^4
+ * operations, past that the windows around the operations the checkers
+ * name and around the start and end of each window of lost writes or
+ * stale reads. report_html() writes it next to report.html. */
 int report_timeline_html(const sb_run_result *r, const sb_history *h, const char *path, char *err);
 /* index.html for several runs of one invocation: links are relative paths
  * from dirname(path) to each r.meta.run_dir/report.html. */

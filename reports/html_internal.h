@@ -17,6 +17,8 @@
 
 /* The page up to <main>: doctype, the title (escaped) and the inline CSS. */
 void html_page_open(sb_buf *b, const char *title);
+/* The same with css, the page's own rules, after the shared ones. */
+void html_page_open_css(sb_buf *b, const char *title, const char *css);
 /* The footer, then the end of the page. */
 void html_page_close(sb_buf *b);
 /* Writes b to path.tmp, then renames it to path. */
@@ -31,6 +33,17 @@ void html_verdicts(sb_buf *b, const sb_run_result *r);
 void html_anomalies(sb_buf *b, const html_run *x);
 void html_fault_list(sb_buf *b, const html_run *x);
 void html_event_list(sb_buf *b, const html_run *x);
+
+/* ====== Anomalies drawn to be followed (html_anomaly.c) ====== */
+
+/* The linearizable checker's violation: the operation that cannot be
+ * placed and the operations concurrent with it, a lane per process, the
+ * values on the bars, and the sentence saying why. */
+void html_register_window(sb_buf *b, const html_run *x, const json_t *viol);
+/* The lock checker's overlapping holds (examples.overlaps): the two holds
+ * against the holds that wrote to the resource, and the final resource
+ * around their entries. */
+void html_lock_overlaps(sb_buf *b, const html_run *x, const json_t *overlaps);
 
 /* ====== Plots: geometry and drawing helpers (html_plots.c) ====== */
 

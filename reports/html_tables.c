@@ -432,7 +432,6 @@ static void holder_cell(sb_buf *b, const json_t *h)
 
 static void render_lock(sb_buf *b, const html_run *x, const sb_check_result *c)
 {
-    (void)x;
     const json_t *ex = fig(c, "examples"), *ov = json_object_get(ex, "overlaps");
     if (json_array_size(ov)) {
         sb_buf_puts(b, "<h4>Overlapping holds</h4>\n<table class=\"overlaps\"><tr><th>lock</th>"
@@ -453,6 +452,7 @@ static void render_lock(sb_buf *b, const html_run *x, const sb_check_result *c)
         }
         sb_buf_puts(b, "</table>\n");
         cap_note(b, i, (size_t)json_integer_value(fig(c, "overlaps")), "overlaps");
+        html_lock_overlaps(b, x, ov);
     }
     const char *key;
     json_t *v;
@@ -537,6 +537,7 @@ static void render_linear(sb_buf *b, const html_run *x, const sb_check_result *c
     if (!json_is_object(v))
         return;
     sb_buf_puts(b, "<h4>The operation that cannot be placed</h4>\n");
+    html_register_window(b, x, v);
     kv_table(b, v, NULL);
     json_t *one = json_array();
     json_array_append(one, json_object_get(v, "op"));

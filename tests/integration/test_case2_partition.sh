@@ -118,9 +118,9 @@ browse() { # browse OUTPUT_ARGS... URL: Chromium headless, no network but loopba
   ip netns exec "$NS" timeout 120 chromium --headless --no-sandbox --disable-gpu \
     --no-first-run --user-data-dir="$WORK/chromium" "$@" 2>>"$WORK/chromium.log"
 }
-browse --dump-dom "file://$run/report.html" >"$WORK/case2.dom.html" \
+browse --enable-logging=stderr --v=0 --dump-dom "file://$run/report.html" >"$WORK/case2.dom.html" \
   || { tail -20 "$WORK/chromium.log"; fail "chromium could not open the report"; }
-browse --dump-dom "file://$WORK/runs/index.html" >"$WORK/index.dom.html" \
+browse --enable-logging=stderr --v=0 --dump-dom "file://$WORK/runs/index.html" >"$WORK/index.dom.html" \
   || { tail -20 "$WORK/chromium.log"; fail "chromium could not open the index"; }
 ART="$(dirname "$SB_BIN")/test-artifacts"
 mkdir -p "$ART"
@@ -258,6 +258,34 @@ for label in ("client asks its sentinel after an error", "client follows +switch
 print("index: 3 runs linked, the case2-short family charted")
 PY
 
+# timeline.html as Chromium builds it: a lane per client process, a bar per
+# operation (invocations paired with their completions, as in the history),
+# n1's lost writes shaded over the lanes; and no page logged anything to the
+# console (no script, no error).
+browse --enable-logging=stderr --v=0 --dump-dom "file://$run/timeline.html" >"$WORK/timeline.dom.html" \
+  || fail "chromium could not open timeline.html"
+browse --screenshot="$ART/timeline-case2.png" --window-size=1400,1200 "file://$run/timeline.html" \
+  >/dev/null || fail "no screenshot of timeline.html"
+python3 - "$WORK/timeline.dom.html" "$run/history.jsonl" <<'PY'
+import json, re, sys
+dom = open(sys.argv[1]).read()
+ops = [json.loads(l) for l in open(sys.argv[2])]
+client = [op for op in ops if isinstance(op["process"], int)]
+procs = {op["process"] for op in client}
+invoked = sum(op["type"] == "invoke" for op in client)
+assert '<section id="all">' in dom, "a 9 s run is drawn whole"
+lanes = re.findall(r'<div class="l"><i>p (\d+)</i>', dom)
+assert sorted(map(int, lanes)) == sorted(procs), (lanes, procs)
+bars = re.findall(r'<b class="([kfn])( a)?"', dom)
+assert len(bars) == invoked, (len(bars), invoked)
+done = {t: sum(op["type"] == t for op in client) for t in ("ok", "fail")}
+assert sum(b[0] == "k" for b in bars) == done["ok"] and sum(b[0] == "f" for b in bars) == done["fail"]
+lw = re.findall(r'<div class="lw"[^>]*title="([\d,]+) writes acknowledged by n1', dom)
+assert lw, "no lost-write shading on timeline.html"
+print("timeline.html: %d lanes, %d bars, %d lost-write windows shaded" % (len(lanes), len(bars), len(lw)))
+PY
+! grep -a 'CONSOLE' "$WORK/chromium.log" || fail "a page wrote to the browser console"
+
 # Offline rebuild of the saved run: the same page.
 cp "$run/report.html" "$WORK/first.html"
 "$SB_BIN" report "$run" >/dev/null || fail "splitbrain report exited $?"
@@ -301,6 +329,69 @@ assert why and len(re.findall(r"<li>", why.group(1))) == 2, "not one sentence pe
 assert "read key y empty" in why.group(1) and "read key x empty" in why.group(1), why.group(1)
 print("cycle: drawn with 2 edges and 2 sentences")
 PY
+
+# A register that cannot be linearized and two lock holds that overlap,
+# written by hand, drawn so they can be followed: the read outlined among
+# the writes concurrent with it, values on the bars; the two holds shaded
+# where they overlap, against the holds that wrote to the resource.
+for kind in register lock; do
+  mkdir -p "$WORK/$kind-run"
+  python3 - "$SCEN/case2-short.json" "$WORK/$kind-run" "$kind" <<'PY'
+import json, sys
+s = json.load(open(sys.argv[1]))
+kind = sys.argv[3]
+s.update(name=kind + "-by-hand", workload={"kind": kind}, nemesis=[],
+         checkers=["linearizable" if kind == "register" else "lock"], expect={})
+for k in ("family", "setting"):
+    s.pop(k, None)
+json.dump(s, open(sys.argv[2] + "/scenario.json", "w"))
+ops = []
+def add(p, t, f, v, ms, node=""):
+    ops.append({"process": p, "type": t, "f": f, "value": v, "time": int(ms * 1e6), "node": node})
+if kind == "register":
+    add(0, "invoke", "write", 1, 0); add(0, "ok", "write", 1, 10, "n1")
+    add(1, "invoke", "read", None, 20); add(2, "invoke", "write", 2, 21)
+    add(1, "ok", "read", 5, 30, "n2"); add(2, "ok", "write", 2, 31, "n1")
+else:
+    for p, fence, a, r in ((1, 5, 100, 300), (0, 4, 200, 400)):
+        add(p, "invoke", "lock", {"lock": "L", "ttl_ms": 1000}, a - 1)
+        add(p, "ok", "lock", {"lock": "L", "ttl_ms": 1000, "acquired": int(a * 1e6), "validity_ms": 990,
+                              "fence": fence, "appended": True, "released": int(r * 1e6),
+                              "release_ok": True}, r + 1, "n1")
+    add("controller", "invoke", "read", None, 500, "n1")
+    add("controller", "ok", "read", {"resource": ["1:5", "0:4"]}, 501, "n1")
+ops.sort(key=lambda o: o["time"])
+with open(sys.argv[2] + "/history.jsonl", "w") as f:
+    for i, op in enumerate(ops):
+        op["index"] = i
+        f.write(json.dumps(op) + "\n")
+PY
+  "$SB_BIN" report "$WORK/$kind-run" >/dev/null || fail "splitbrain report of the hand-written $kind run exited $?"
+  browse --enable-logging=stderr --v=0 --dump-dom "file://$WORK/$kind-run/report.html" >"$WORK/$kind.dom.html" \
+    || fail "chromium could not open the $kind report"
+  browse --screenshot="$ART/report-$kind.png" --window-size=1300,1400 "file://$WORK/$kind-run/report.html" \
+    >/dev/null || fail "no screenshot of the $kind report"
+done
+python3 - "$WORK/register.dom.html" "$WORK/lock.dom.html" <<'PY'
+import re, sys
+dom = open(sys.argv[1]).read()
+svg = re.search(r'<svg class="plot register-window".*?</svg>', dom, re.S)
+assert svg, "no picture of the register window"
+assert len(re.findall(r'<g class="rg-op', svg.group(0))) == 2, "not the read and the write"
+assert len(re.findall(r'<g class="rg-op rg-bad">', svg.group(0))) == 1, "the read is not outlined"
+labels = re.findall(r'<text class="rg-l"[^>]*>([^<]*)</text>', svg.group(0))
+assert sorted(labels) == ["read 5", "write 2"], labels
+assert "Process 1's read 5 (outlined) cannot be placed." in dom
+dom = open(sys.argv[2]).read()
+svg = re.search(r'<svg class="plot lock-overlap".*?</svg>', dom, re.S)
+assert svg, "no picture of the overlapping holds"
+assert len(re.findall(r'class="lk-hold"', svg.group(0))) == 2
+assert "both held the lock for 100.0 ms" in svg.group(0)
+assert sorted(re.findall(r'<text class="lk-t"[^>]*>([^<]*)</text>', svg.group(0))) == ["0:4", "1:5"]
+assert "Fence 4 was written after fence 5" in dom
+print("register window and lock overlap: drawn")
+PY
+! grep -a 'CONSOLE' "$WORK/chromium.log" || fail "a page wrote to the browser console"
 
 ip netns delete "$NS"
 assert_nothing_left

@@ -468,6 +468,60 @@ static void linearizability_violation_shows_its_window_of_the_history(void **sta
     assert_non_null(strstr(a, "<tr class=\"hi\"><td class=\"num\">4</td>"));
     assert_non_null(strstr(a, "<tr><td class=\"num\">3</td>"));
     assert_null(strstr(a, "<tr><td class=\"num\">1</td><td class=\"num\">0.010s"));
+    /* drawn: a lane per process, the read outlined, the values on the bars */
+    assert_non_null(strstr(a, "<svg class=\"plot register-window\""));
+    assert_int_equal(count(a, "<g class=\"rg-op"), 2);
+    assert_int_equal(count(a, "<g class=\"rg-op rg-bad\">"), 1);
+    assert_non_null(strstr(a, ">read 5</text>"));
+    assert_non_null(strstr(a, ">write 2</text>"));
+    assert_non_null(strstr(a, "process 1: read 5, invoked at 0.020000 s, completed at 0.030000 s"));
+    assert_non_null(strstr(a, "Process 1's read 5 (outlined) cannot be placed."));
+    assert_non_null(strstr(a, "; after them the register could hold only "));
+    assert_non_null(strstr(a, "no order of it and the 1 operation concurrent with it (the other "
+                              "bars) makes it valid."));
+    free(a);
+    free(page);
+}
+
+static void lock_hold(sb_history *h, int proc, int fence, double acq_ms, double rel_ms)
+{
+    op(h, proc, SB_OP_INVOKE, "lock", json_pack("{s:s,s:i}", "lock", "L", "ttl_ms", 1000),
+       acq_ms - 1, NULL, NULL);
+    op(h, proc, SB_OP_OK, "lock",
+       json_pack("{s:s,s:i,s:I,s:i,s:i,s:b,s:I,s:b}", "lock", "L", "ttl_ms", 1000, "acquired",
+                 (json_int_t)(acq_ms * 1e6), "validity_ms", 990, "fence", fence, "appended", 1,
+                 "released", (json_int_t)(rel_ms * 1e6), "release_ok", 1),
+       rel_ms + 1, "n1", NULL);
+}
+
+/* Two overlapping holds drawn against the resource's writes: the overlap
+ * shaded, each hold's append on the resource lane, and the final resource
+ * quoted around their entries with what a fencing resource would do. */
+static void lock_overlap_is_drawn_against_the_resource(void **state)
+{
+    fixture *f = *state;
+    lock_hold(f->h, 2, 3, 10, 60);
+    lock_hold(f->h, 1, 5, 100, 300);
+    lock_hold(f->h, 0, 4, 200, 400);
+    op(f->h, SB_PROC_CONTROLLER, SB_OP_INVOKE, "read", NULL, 500, "n1", NULL);
+    op(f->h, SB_PROC_CONTROLLER, SB_OP_OK, "read",
+       json_pack("{s:[sss]}", "resource", "2:3", "1:5", "0:4"), 501, "n1", NULL);
+    const char *ck[] = {"lock"};
+    char *page = render(f, ck, 1);
+    char *a = section(page, "anomalies");
+    assert_int_equal(count(a, "<svg class=\"plot lock-overlap\""), 1);
+    const char *svg = strstr(a, "<svg class=\"plot lock-overlap\"");
+    assert_int_equal(count(svg, "class=\"lk-hold\""), 2);
+    assert_int_equal(count(svg, "class=\"lk-both\""), 1);
+    assert_non_null(strstr(svg, "both held the lock for 100.0 ms"));
+    /* the two holds' appends; the first hold (10-60 ms) is outside the window */
+    assert_int_equal(count(svg, "class=\"lk-w\""), 2);
+    assert_non_null(strstr(svg, "process 0 appended 0:4 to the resource between 0.200000 s"));
+    assert_non_null(strstr(a, "Process 1 (fence 5) and process 0 (fence 4) both believed they "
+                              "held lock L from 0.200 s to 0.300 s (100.0 ms, shaded)."));
+    assert_non_null(strstr(a, "entries 1 to 3 (process:fence): 2:3, <b>1:5</b>, <b>0:4</b>."));
+    assert_non_null(strstr(a, "Fence 4 was written after fence 5: a resource that checks "
+                              "fencing tokens would have refused it."));
     free(a);
     free(page);
 }
@@ -726,6 +780,39 @@ static void timeline_page_past_ten_thousand_ops_draws_only_anomaly_windows(void 
     free(tl);
 }
 
+/* Past 10^4 operations, the windows of lost writes are drawn too: around
+ * where the loss began and where it ended, shaded, and said in words; the
+ * page's rules are in its head. */
+static void timeline_page_opens_windows_where_lost_writes_begin_and_end(void **state)
+{
+    fixture *f = *state;
+    for (int i = 0; i < 12000; i++)
+        add_pair(f->h, i % 4, i, i * 1.0, 0.2, SB_OP_OK, "n1");
+    json_t *kept = json_array();
+    for (int i = 0; i < 6000; i++)
+        json_array_append_new(kept, json_integer(i));
+    op(f->h, SB_PROC_CONTROLLER, SB_OP_INVOKE, "read", NULL, 13000, "n3", NULL);
+    op(f->h, SB_PROC_CONTROLLER, SB_OP_OK, "read", kept, 13001, "n3", NULL);
+    const char *ck[] = {"set"};
+    char *tl = render_timeline(f, ck, 1);
+    assert_non_null(strstr(tl, "This run had 12000 operations"));
+    assert_non_null(strstr(tl, "<section id=\"w0\"><h2>Around 6.000 s</h2>"));
+    assert_non_null(strstr(tl, "<section id=\"w1\"><h2>Around 11.999 s</h2>"));
+    assert_null(strstr(tl, "<section id=\"w2\">"));
+    assert_int_equal(count(tl, "<div class=\"lw\""), 2);
+    assert_non_null(strstr(tl, "title=\"6,000 writes acknowledged by n1 between 6.00 s and "
+                               "12.00 s were lost\""));
+    assert_true(count(tl, "<b class=") <= 4000);
+    /* the lost writes themselves: purple, said on hover */
+    assert_non_null(strstr(tl, "purple: acknowledged but lost"));
+    assert_non_null(strstr(tl, "<b class=\"x\""));
+    assert_non_null(strstr(tl, "add, 6000, ok (later lost), invoked at 6.000 s"));
+    assert_null(strstr(tl, "add, 5999, ok (later lost)"));
+    assert_int_equal(count(tl, "<style>"), 1);
+    assert_true(strstr(tl, ".lw,.sw{") < strstr(tl, "</head>"));
+    free(tl);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -745,6 +832,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(special_checkers_render_their_examples, setup, teardown),
         cmocka_unit_test_setup_teardown(linearizability_violation_shows_its_window_of_the_history,
                                         setup, teardown),
+        cmocka_unit_test_setup_teardown(lock_overlap_is_drawn_against_the_resource, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(header_reads_the_scenario_and_writes_atomically, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(index_links_runs_and_shows_key_figures, setup, teardown),
@@ -752,6 +841,8 @@ int main(void)
             timeline_page_has_a_lane_per_process_and_a_bar_per_operation, setup, teardown),
         cmocka_unit_test_setup_teardown(
             timeline_page_past_ten_thousand_ops_draws_only_anomaly_windows, setup, teardown),
+        cmocka_unit_test_setup_teardown(timeline_page_opens_windows_where_lost_writes_begin_and_end,
+                                        setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
