@@ -187,7 +187,7 @@ static const char page_css[] =
     ".fl{stroke:#0ca678;stroke-width:1.5;stroke-dasharray:3 2}.plot .fbt{font-size:10.5px;"
     "fill:#1e293b}\n"
     ".plot .lh{font-size:10px;fill:#64748b;font-weight:600}.plot .evt{font-size:9.5px;"
-    "fill:#7f1d1d}\n"
+    "fill:#7f1d1d}.plot .evc{fill:#64748b;font-weight:600}\n"
     ".ev0{fill:#adb5bd}.ev1{fill:#e03131}.ev2{fill:#f76707}.ev3{fill:#1c7ed6}\n"
     ".fam-bar{fill:#c92a2a;opacity:.8}.plot .fam-l{font-size:12px;fill:#1e293b}.plot .fam-v{"
     "font-size:11px;fill:#334155}\n"

@@ -94,7 +94,7 @@ static void fault_label(const sb_op *op, char *out, size_t len)
     add_str(&b, v, "to", " to %s");
     add_str(&b, v, "mode", " (%s)");
     if (json_is_number(json_object_get(v, "for_ms")))
-        sb_buf_printf(&b, " for %.1fs", json_number_value(json_object_get(v, "for_ms")) / 1000.0);
+        sb_buf_printf(&b, " for %.1f s", json_number_value(json_object_get(v, "for_ms")) / 1000.0);
     snprintf(out, len, "%s", b.data ? b.data : "");
     sb_buf_free(&b);
 }

@@ -147,7 +147,7 @@ static void draw_slane(sb_buf *b, const html_run *x, const slane *l, double y, d
                 html_json(b, r->v, 160);
                 sb_buf_puts(b, ")");
             }
-            sb_buf_printf(b, ", %.2fs to %.2fs</title></rect>\n", r->s / 1e9, r->e / 1e9);
+            sb_buf_printf(b, ", %.2f s to %.2f s</title></rect>\n", r->s / 1e9, r->e / 1e9);
         }
         return;
     }
@@ -211,7 +211,7 @@ static void draw_multi(sb_buf *b, const html_run *x, double y, double h, double 
         html_escape(b, s->what);
         sb_buf_printf(
             b,
-            " said master from %.2fs to %.2fs%s</title>"
+            " said master from %.2f s to %.2f s%s</title>"
             "<rect class=\"multi\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\"/>"
             "<rect class=\"multi-b\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"12\"/>",
             s->start_ns / 1e9, s->end_ns / 1e9, s->open ? " (still at the last poll)" : "", x0, y,

@@ -316,7 +316,7 @@ void html_draw_band(sb_buf *b, const html_run *x, const int *row, double y0)
         }
         sb_buf_puts(b, "<g><title>");
         html_escape(b, f->label);
-        sb_buf_printf(b, ": %.3fs to %.3fs%s</title>", f->start_ns / 1e9, f->end_ns / 1e9,
+        sb_buf_printf(b, ": %.3f s to %.3f s%s</title>", f->start_ns / 1e9, f->end_ns / 1e9,
                       f->open      ? " (never undone)"
                       : f->instant ? " (an instant)"
                                    : "");

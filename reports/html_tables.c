@@ -268,7 +268,7 @@ static const json_t *fig(const sb_check_result *c, const char *name)
 
 static void td_secs(sb_buf *b, double s)
 {
-    sb_buf_printf(b, "<td class=\"num\">%.3fs</td>", s);
+    sb_buf_printf(b, "<td class=\"num\">%.3f s</td>", s);
 }
 
 static void td_text(sb_buf *b, const char *s)
@@ -421,7 +421,7 @@ static void render_splitbrain(sb_buf *b, const html_run *x, const sb_check_resul
 
 static void holder_cell(sb_buf *b, const json_t *h)
 {
-    sb_buf_printf(b, "<td>process %lld, fence %lld, %.3fs to %.3fs (",
+    sb_buf_printf(b, "<td>process %lld, fence %lld, %.3f s to %.3f s (",
                   (long long)json_integer_value(json_object_get(h, "process")),
                   (long long)json_integer_value(json_object_get(h, "fence")),
                   json_integer_value(json_object_get(h, "start_ns")) / 1e9,

@@ -81,8 +81,8 @@ static void op_title(sb_buf *b, const sb_op *inv, const sb_op *done, int64_t end
         sb_buf_puts(b, " \xe2\x86\x92 no completion");
     }
     int64_t s = inv ? inv->time_ns : o->time_ns, e = done ? done->time_ns : end_ns;
-    sb_buf_printf(b, "; %.3fs to %.3fs (%.1f ms), op %lld</title>", s / 1e9, e / 1e9, (e - s) / 1e6,
-                  (long long)o->index);
+    sb_buf_printf(b, "; %.3f s to %.3f s (%.1f ms), op %lld</title>", s / 1e9, e / 1e9,
+                  (e - s) / 1e6, (long long)o->index);
 }
 
 static const char *outcome_class(sb_op_type t)
@@ -229,6 +229,37 @@ static size_t tl_ops(sb_buf *b, const html_run *x, const tl_layout *L, html_pmap
     return drawn;
 }
 
+/* A lane's last event label, written once the labels it hides (the
+ * labelled events that came too close after it) are counted: "+odown +2",
+ * the hidden ones named in its tooltip. */
+typedef struct ev_label {
+    int used;
+    double x, y;
+    const sb_op *op;
+    int hidden;
+    sb_buf more; /* "+switch-master at 6.62 s, ..." */
+} ev_label;
+
+#define EV_HIDDEN_NAMED 8
+
+static void ev_label_flush(sb_buf *b, ev_label *p)
+{
+    if (!p->used)
+        return;
+    sb_buf_printf(b, "<text class=\"evt\" x=\"%.1f\" y=\"%.1f\">", p->x, p->y);
+    html_escape_max(b, p->op->f, 24);
+    if (p->hidden) {
+        sb_buf_printf(b, "<tspan class=\"evc\"> +%d</tspan><title>%d more here: ", p->hidden,
+                      p->hidden);
+        sb_buf_append(b, p->more.data ? p->more.data : "", p->more.len);
+        sb_buf_puts(b, p->hidden > EV_HIDDEN_NAMED ? ", ...</title>" : "</title>");
+    }
+    sb_buf_puts(b, "</text>\n");
+    p->used = 0;
+    p->hidden = 0;
+    p->more.len = 0;
+}
+
 static void tl_events(sb_buf *b, const html_run *x, tl_layout *L, size_t n_ev)
 {
     const sb_history *h = x->h;
@@ -236,9 +267,11 @@ static void tl_events(sb_buf *b, const html_run *x, tl_layout *L, size_t n_ev)
     int marks = n_ev <= EVENT_MARK_CAP;
     unsigned char *cols = marks ? NULL : sb_xcalloc(nl * COLS, 1);
     double *label_end = calloc(nl + 1, sizeof(double));
-    if ((!marks && !cols) || !label_end) {
+    ev_label *pend = calloc(nl + 1, sizeof(ev_label));
+    if ((!marks && !cols) || !label_end || !pend) {
         free(cols);
         free(label_end);
+        free(pend);
         return;
     }
     const double lh = 14;
@@ -255,7 +288,7 @@ static void tl_events(sb_buf *b, const html_run *x, tl_layout *L, size_t n_ev)
         }
         sb_buf_printf(b,
                       "<rect class=\"ev%d\" x=\"%.1f\" y=\"%.1f\" width=\"1.6\" "
-                      "height=\"%.0f\"><title>%.3fs ",
+                      "height=\"%.0f\"><title>%.3f s ",
                       cls, X - 0.8, y, lh, op->time_ns / 1e9);
         html_escape(b, op->f);
         sb_buf_puts(b, " @");
@@ -272,13 +305,27 @@ static void tl_events(sb_buf *b, const html_run *x, tl_layout *L, size_t n_ev)
             html_escape_named(b, x, detail, 200);
         }
         sb_buf_puts(b, "</title></rect>\n");
-        if (ev_labelled(op->f) && X + 2 > label_end[lane]) {
-            sb_buf_printf(b, "<text class=\"evt\" x=\"%.1f\" y=\"%.1f\">", X + 2, y + 10.5);
-            html_escape_max(b, op->f, 24);
-            sb_buf_puts(b, "</text>");
-            label_end[lane] = X + 2 + (double)(strlen(op->f) < 24 ? strlen(op->f) : 24) * 6.2 + 6;
+        if (!ev_labelled(op->f))
+            continue;
+        ev_label *p = &pend[lane];
+        if (X + 2 > label_end[lane]) {
+            ev_label_flush(b, p);
+            *p = (ev_label){1, X + 2, y + 10.5, op, 0, p->more};
+            /* room for the name and a count after it (" +99") */
+            label_end[lane] = X + 2 + (double)((strlen(op->f) < 24 ? strlen(op->f) : 24) + 4) * 6.2;
+        } else if (p->used) {
+            if (p->hidden++ < EV_HIDDEN_NAMED) {
+                sb_buf_puts(&p->more, p->hidden > 1 ? ", " : "");
+                html_escape_max(&p->more, op->f, 24);
+                sb_buf_printf(&p->more, " at %.2f s", op->time_ns / 1e9);
+            }
         }
     }
+    for (size_t l = 0; l <= nl; l++) {
+        ev_label_flush(b, &pend[l]);
+        sb_buf_free(&pend[l].more);
+    }
+    free(pend);
     for (size_t l = 0; cols && l < nl; l++) {
         double y = L->y_hosts + (double)l * (lh + 2);
         const unsigned char *c = cols + l * COLS;

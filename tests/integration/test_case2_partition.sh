@@ -261,12 +261,12 @@ PY
 # timeline.html as Chromium builds it: a lane per client process, a bar per
 # operation (invocations paired with their completions, as in the history),
 # n1's lost writes shaded over the lanes; and no page logged anything to the
-# console (no script, no error).
+# console (no script, no error; Chromium's own chrome:// pages may log, ours may not).
 browse --enable-logging=stderr --v=0 --dump-dom "file://$run/timeline.html" >"$WORK/timeline.dom.html" \
   || fail "chromium could not open timeline.html"
 browse --screenshot="$ART/timeline-case2.png" --window-size=1400,1200 "file://$run/timeline.html" \
   >/dev/null || fail "no screenshot of timeline.html"
-python3 - "$WORK/timeline.dom.html" "$run/history.jsonl" <<'PY'
+python3 - "$WORK/timeline.dom.html" "$run/history.jsonl" "$run/results.json" <<'PY'
 import json, re, sys
 dom = open(sys.argv[1]).read()
 ops = [json.loads(l) for l in open(sys.argv[2])]
@@ -276,15 +276,19 @@ invoked = sum(op["type"] == "invoke" for op in client)
 assert '<section id="all">' in dom, "a 9 s run is drawn whole"
 lanes = re.findall(r'<div class="l"><i>p (\d+)</i>', dom)
 assert sorted(map(int, lanes)) == sorted(procs), (lanes, procs)
-bars = re.findall(r'<b class="([kfn])( a)?"', dom)
+bars = re.findall(r'<b class="([kfnx])( a)?"', dom)
 assert len(bars) == invoked, (len(bars), invoked)
 done = {t: sum(op["type"] == t for op in client) for t in ("ok", "fail")}
-assert sum(b[0] == "k" for b in bars) == done["ok"] and sum(b[0] == "f" for b in bars) == done["fail"]
+assert sum(b[0] in "kx" for b in bars) == done["ok"] and sum(b[0] == "f" for b in bars) == done["fail"]
+# purple: the acknowledged writes the set checker found lost, as many as it counts
+lost = json.load(open(sys.argv[3]))["checkers"]["set"]["figures"]["lost_count"]
+assert sum(b[0] == "x" for b in bars) == lost, (sum(b[0] == "x" for b in bars), lost)
 lw = re.findall(r'<div class="lw"[^>]*title="([\d,]+) writes acknowledged by n1', dom)
 assert lw, "no lost-write shading on timeline.html"
-print("timeline.html: %d lanes, %d bars, %d lost-write windows shaded" % (len(lanes), len(bars), len(lw)))
+print("timeline.html: %d lanes, %d bars (%d lost), %d lost-write windows shaded"
+      % (len(lanes), len(bars), lost, len(lw)))
 PY
-! grep -a 'CONSOLE' "$WORK/chromium.log" || fail "a page wrote to the browser console"
+! grep -a 'CONSOLE.*source: file://' "$WORK/chromium.log" || fail "a page wrote to the browser console"
 
 # Offline rebuild of the saved run: the same page.
 cp "$run/report.html" "$WORK/first.html"
@@ -391,7 +395,7 @@ assert sorted(re.findall(r'<text class="lk-t"[^>]*>([^<]*)</text>', svg.group(0)
 assert "Fence 4 was written after fence 5" in dom
 print("register window and lock overlap: drawn")
 PY
-! grep -a 'CONSOLE' "$WORK/chromium.log" || fail "a page wrote to the browser console"
+! grep -a 'CONSOLE.*source: file://' "$WORK/chromium.log" || fail "a page wrote to the browser console"
 
 ip netns delete "$NS"
 assert_nothing_left

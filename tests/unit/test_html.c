@@ -283,7 +283,7 @@ static void timeline_has_a_lane_per_process_and_labelled_fault_windows(void **st
     assert_non_null(strstr(tl, "0s</text>"));
     char *faults = section(page, "faults");
     assert_non_null(
-        strstr(faults, "<td>partition {n1} | {n2,n3}</td><td class=\"num\">3.001s</td>"));
+        strstr(faults, "<td>partition {n1} | {n2,n3}</td><td class=\"num\">3.001 s</td>"));
     free(faults);
     free(tl);
     free(page);
@@ -347,8 +347,9 @@ static void masters_plot_marks_two_master_windows(void **state)
     free(m);
     char *a = section(page, "anomalies");
     assert_non_null(strstr(a, "<table class=\"split\">"));
-    assert_non_null(strstr(a, "<td class=\"num\">3.000s</td><td class=\"num\">5.000s</td>"
-                              "<td class=\"num\">2.000s</td><td>n1, n3</td><td>n1: 2, n3: 1</td>"));
+    assert_non_null(strstr(a,
+                           "<td class=\"num\">3.000 s</td><td class=\"num\">5.000 s</td>"
+                           "<td class=\"num\">2.000 s</td><td>n1, n3</td><td>n1: 2, n3: 1</td>"));
     free(a);
     free(page);
 }
@@ -376,7 +377,7 @@ static void verdicts_and_lost_writes_become_rows(void **state)
     free(v);
     char *a = section(page, "anomalies");
     /* value 4, acknowledged at 42 ms by n2 (process 0) */
-    assert_non_null(strstr(a, "<tr><td class=\"num\">4</td><td class=\"num\">0.042s</td>"
+    assert_non_null(strstr(a, "<tr><td class=\"num\">4</td><td class=\"num\">0.042 s</td>"
                               "<td>n2</td><td class=\"num\">0</td>"));
     assert_non_null(strstr(a, "first 200 of 250"));
     char *lost = strndup(strstr(a, "<table class=\"lost\">"), 100000);
@@ -436,9 +437,9 @@ static void special_checkers_render_their_examples(void **state)
     /* a seconds column (a cache herd's start_s) reads as a time */
     assert_non_null(strstr(a, "<td class=\"num\">0.003 s</td><td class=\"num\">7</td>"));
     assert_null(strstr(a, "0.00261291"));
-    assert_non_null(strstr(a,
-                           "<td class=\"num\">1588.3 ms</td><td>process 1, fence 4, 6.939s to "
-                           "8.939s (ok)</td><td>process 0, fence 5, 7.351s to 9.351s (ok)</td>"));
+    assert_non_null(
+        strstr(a, "<td class=\"num\">1588.3 ms</td><td>process 1, fence 4, 6.939 s to "
+                  "8.939 s (ok)</td><td>process 0, fence 5, 7.351 s to 9.351 s (ok)</td>"));
     assert_non_null(strstr(a, "Cycle 1: 2 transactions"));
     assert_non_null(strstr(a, "<td>rw \xe2\x86\x92</td>"));
     assert_non_null(strstr(a, "<th>g_single_count</th>"));
@@ -464,10 +465,10 @@ static void linearizability_violation_shows_its_window_of_the_history(void **sta
     assert_non_null(strstr(a, "Concurrent operations"));
     /* the window: the read (highlighted) and the write concurrent with it */
     assert_non_null(strstr(a, "<tr class=\"hi\"><td class=\"num\">2</td><td class=\"num\">"
-                              "0.020s</td><td class=\"num\">1</td><td>invoke</td><td>read</td>"));
+                              "0.020 s</td><td class=\"num\">1</td><td>invoke</td><td>read</td>"));
     assert_non_null(strstr(a, "<tr class=\"hi\"><td class=\"num\">4</td>"));
     assert_non_null(strstr(a, "<tr><td class=\"num\">3</td>"));
-    assert_null(strstr(a, "<tr><td class=\"num\">1</td><td class=\"num\">0.010s"));
+    assert_null(strstr(a, "<tr><td class=\"num\">1</td><td class=\"num\">0.010 s"));
     /* drawn: a lane per process, the read outlined, the values on the bars */
     assert_non_null(strstr(a, "<svg class=\"plot register-window\""));
     assert_int_equal(count(a, "<g class=\"rg-op"), 2);
@@ -640,6 +641,31 @@ static void lost_writes_and_host_names_are_shown(void **state)
     assert_non_null(strstr(ev, "mymaster n1 n3"));
     assert_null(strstr(page, "10.77.0.11"));
     free(ev);
+    free(tl);
+    free(page);
+}
+
+/* Labels of node events that would overlap are thinned with a count: the
+ * first says how many it hides and names them on hover; one far enough
+ * away gets its own label. */
+static void event_labels_are_thinned_with_a_count(void **state)
+{
+    fixture *f = *state;
+    add_pair(f->h, 0, 1, 100, 2, SB_OP_OK, "n1");
+    static const char *const evs[] = {"+odown", "+promoted-slave", "+switch-master", "role-master"};
+    for (int i = 0; i < 4; i++)
+        op(f->h, SB_PROC_NODE, SB_OP_INFO, evs[i],
+           json_pack("{s:s,s:s}", "process", "sentinel", "detail", "x"), 6000 + i * 10, "n2", NULL);
+    op(f->h, SB_PROC_NODE, SB_OP_INFO, "+tilt", json_pack("{s:s}", "process", "sentinel"), 15000,
+       "n2", NULL);
+    add_pair(f->h, 0, 2, 19000, 2, SB_OP_OK, "n1");
+    char *page = render(f, NULL, 0);
+    char *tl = section(page, "timeline");
+    assert_int_equal(count(tl, "<text class=\"evt\""), 2);
+    assert_non_null(strstr(tl, ">+odown<tspan class=\"evc\"> +3</tspan><title>3 more here: "
+                               "+promoted-slave at 6.01 s, +switch-master at 6.02 s, role-master "
+                               "at 6.03 s</title></text>"));
+    assert_non_null(strstr(tl, ">+tilt</text>"));
     free(tl);
     free(page);
 }
@@ -818,6 +844,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(lost_writes_and_host_names_are_shown, setup, teardown),
         cmocka_unit_test_setup_teardown(latency_scatter_keeps_every_failure, setup, teardown),
+        cmocka_unit_test_setup_teardown(event_labels_are_thinned_with_a_count, setup, teardown),
         cmocka_unit_test_setup_teardown(a_cycle_is_drawn_with_its_edges_explained, setup, teardown),
         cmocka_unit_test(escaping_covers_entities_controls_and_bad_utf8),
         cmocka_unit_test_setup_teardown(fault_windows_end_at_what_undoes_them, setup, teardown),
