@@ -823,6 +823,9 @@ static json_t *figures(cache_ctx *c)
     json_object_set_new(fig, "herd_gap_ms", json_real(herd_gap_ns(&c->cfg) / 1e6));
     json_object_set_new(fig, "herd_bound",
                         c->cfg.herd_bound ? json_integer(c->cfg.herd_bound) : json_null());
+    json_object_set_new(fig, "starve_bound_ms",
+                        c->cfg.starve_bound_ns >= 0 ? json_real(c->cfg.starve_bound_ns / 1e6)
+                                                    : json_null());
     json_object_set_new(fig, "episodes", json_integer((json_int_t)c->n_ep));
     json_object_set_new(fig, "herd_max", json_integer(pct(&c->herd_sizes, 1.0)));
     json_object_set_new(fig, "herd_mean",

@@ -12,7 +12,8 @@
  * header and the order of the sections), html_tables.c (verdicts, anomaly
  * and figure tables, the lists of faults and node events), html_faults.c
  * (fault windows), html_plots.c (what the plots share), html_timeline.c,
- * html_masters.c and html_perf.c (a plot each) and html_index.c
+ * html_masters.c and html_perf.c (a plot each), html_cache.c (the cache
+ * checker's charts over time) and html_index.c
  * (index.html). What they share with each other only is in
  * html_internal.h. */
 #ifndef SB_HTML_H

@@ -76,6 +76,13 @@ void html_draw_band(sb_buf *b, const html_run *x, const int *row, double y0);
 /* A lane's label right-aligned in the left margin, title as its tooltip. */
 void html_lane_label(sb_buf *b, double y, double h, const char *text, const char *title);
 
+/* ====== The cache checker over time (html_cache.c) ====== */
+
+/* Three charts from the checker's "series" figure: origin requests with
+ * the largest herds and the herd bound, the staleness age of stale reads,
+ * and the waits with the starvation bound and the starved gets. */
+void html_cache_charts(sb_buf *b, const html_run *x, const sb_check_result *c);
+
 /* ====== Latency of each operation (html_scatter.c) ====== */
 
 typedef struct html_pt {

@@ -352,6 +352,7 @@ static void a_long_wait_or_giving_up_is_starvation(void **state)
     r = check(h);
     assert_int_equal(fig(&r, "starved"), 0);
     assert_int_equal(r.verdict, SB_VERDICT_VALID);
+    assert_true(json_is_null(json_object_get(r.figures, "starve_bound_ms")));
     check_result_free(&r);
 }
 
@@ -704,6 +705,7 @@ static void the_series_puts_herds_staleness_and_waits_in_their_columns(void **st
     assert_near(at(&r, "starved", 192), 1);
     assert_near(series_sum(&r, "starved"), 1);
     assert_near(series_sum(&r, "wait_max_ms"), 2720);
+    assert_near(figf(&r, "starve_bound_ms"), 2000);
     check_result_free(&r);
 }
 
