@@ -78,10 +78,13 @@ static void col_when(sb_buf *b, const cc_series *s, size_t i)
     sb_buf_printf(b, "%.3f s to %.3f s", t, t + s->col_s);
 }
 
-/* A scale from 0 with about four steps over max (headroom above it). */
-static double scale_top(double max, double *step)
+/* A scale from 0 with about four steps over max (headroom above it);
+ * steps of whole units for counts. */
+static double scale_top(double max, double *step, int counts)
 {
     *step = html_nice_step(max > 0 ? max / 4 : 1);
+    if (counts && *step < 1)
+        *step = 1;
     double s = *step;
     return ceil((max > 0 ? max * 1.08 : 1) / s) * s;
 }
@@ -199,10 +202,10 @@ static void bar(sb_buf *b, const html_run *x, const cc_series *s, size_t i, doub
 
 static void chart_origin(sb_buf *b, const html_run *x, const cc_series *s, const json_t *bound_j)
 {
-    double step, hstep, top = scale_top(max_of(s->origin, s->n), &step);
+    double step, hstep, top = scale_top(max_of(s->origin, s->n), &step, 1);
     double herd_max = max_of(s->herd, s->n),
            bound = json_is_number(bound_j) ? json_number_value(bound_j) : 0;
-    double htop = scale_top(herd_max > bound ? herd_max : bound, &hstep);
+    double htop = scale_top(herd_max > bound ? herd_max : bound, &hstep, 1);
     char title[160];
     snprintf(title, sizeof(title), "Origin requests per %.3f s, and herd size", s->col_s);
     chart_open(b, x, "cache-herds", "origin requests and herd size over time", title, "requests");
@@ -245,7 +248,7 @@ static void chart_origin(sb_buf *b, const html_run *x, const cc_series *s, const
 
 static void chart_stale(sb_buf *b, const html_run *x, const cc_series *s)
 {
-    double step, top = scale_top(max_of(s->stale_ms, s->n), &step);
+    double step, top = scale_top(max_of(s->stale_ms, s->n), &step, 0);
     chart_open(b, x, "cache-stale", "staleness age over time", "Staleness: the oldest stale read",
                "stale for");
     y_scale(b, top, step, 0, "yl", 1);
@@ -275,7 +278,7 @@ static void chart_waits(sb_buf *b, const html_run *x, const cc_series *s, const 
 {
     double bound = json_is_number(bound_j) ? json_number_value(bound_j) : -1;
     double max = max_of(s->wait, s->n), step;
-    double top = scale_top(max > bound ? max : bound, &step);
+    double top = scale_top(max > bound ? max : bound, &step, 0);
     chart_open(b, x, "cache-waits", "waits and starvation over time",
                "Waits: the longest wait for another client's fetch", "waited");
     y_scale(b, top, step, 0, "yl", 1);

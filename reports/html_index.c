@@ -414,6 +414,8 @@ static void index_cache_chart(sb_buf *b, const sb_run_result *runs, size_t n)
                 continue;
             }
             double w = max[p] > 0 ? v / max[p] * CS_BAR_W : 0;
+            /* two decimals, none past 100 (ms of staleness, waits) */
+            double shown = v >= 100 ? round(v) : round(v * 100) / 100;
             sb_buf_printf(b,
                           "<rect class=\"cs-bar %s%s\" x=\"%.0f\" y=\"%.1f\" width=\"%.1f\" "
                           "height=\"%d\"><title>",
@@ -423,8 +425,8 @@ static void index_cache_chart(sb_buf *b, const sb_run_result *runs, size_t n)
             sb_buf_printf(b,
                           ": %s %g (%s)</title></rect><text class=\"fam-v\" x=\"%.1f\" "
                           "y=\"%.1f\">%g</text>\n",
-                          titles[p], round(v * 100) / 100, checker_verdict_name(k->verdict),
-                          x0 + (w < 1 ? 1 : w) + 5, y + 12, round(v * 100) / 100);
+                          titles[p], shown, checker_verdict_name(k->verdict),
+                          x0 + (w < 1 ? 1 : w) + 5, y + 12, shown);
         }
     }
     sb_buf_puts(b, "</svg>\n<p class=\"note\">A bar per cache run, each panel on its own scale "
