@@ -29,6 +29,12 @@
  * version was acknowledged before the get was invoked. A write of unknown
  * outcome never makes a read stale: no false anomaly.
  *
+ * Over time ("series", cache_series.c): the run cut into at most 200
+ * columns, per column the arrivals at the origin (by the same source as
+ * the herds), the largest episode starting in it, and the stale reads,
+ * waits and starved gets completed in it, each with its largest age or
+ * wait.
+ *
  * One sweep in history order (which is time order), then sorts: O(n log n).
  *
  * One file (about 900 lines): the sweep, the origin's record, the herds
@@ -37,6 +43,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cache_series.h"
 #include "checker.h"
 #include "strtab.h"
 #include "util.h"
@@ -224,6 +231,7 @@ typedef struct cache_ctx {
     i64vec herd_sizes;
     long long arrivals;
     origin_figs o;
+    cache_series series;
 } cache_ctx;
 
 static void ctx_free(cache_ctx *c)
@@ -353,7 +361,7 @@ static int write_ok(cache_ctx *c, const pending *p, const sb_op *op, char *err)
 
 /* An ok get of version v, judged against the writes of its key
  * acknowledged before its invocation. */
-static void staleness(cache_ctx *c, const pending *p, int64_t v)
+static void staleness(cache_ctx *c, const pending *p, int64_t v, int64_t done_ns)
 {
     const key_state *ks = &c->ks[p->key];
     size_t n = p->n_ack;
@@ -374,6 +382,10 @@ static void staleness(cache_ctx *c, const pending *p, int64_t v)
     c->stale++;
     if (age > c->stale_max_ns)
         c->stale_max_ns = age;
+    cache_col *col = cache_series_at(&c->series, done_ns);
+    col->stale++;
+    if (age > col->stale_max_ns)
+        col->stale_max_ns = age;
     if (behind > c->stale_versions_max)
         c->stale_versions_max = behind;
 }
@@ -407,8 +419,12 @@ static int starvation(cache_ctx *c, const pending *p, const sb_op *op, double wa
     if (wait_ms > c->longest_wait_ms)
         c->longest_wait_ms = wait_ms;
     int over = c->cfg.starve_bound_ns >= 0 && wait_ms * SB_NS_PER_MS > c->cfg.starve_bound_ns;
+    cache_col *col = cache_series_at(&c->series, op->time_ns);
+    if (wait_ms > col->wait_max_ms)
+        col->wait_max_ms = wait_ms;
     if (!gave_up && !over)
         return 0;
+    col->starved++;
     if (grow((void **)&c->starved, &c->cap_starved, c->n_starved + 1, sizeof(starved_get)))
         return -1;
     c->starved[c->n_starved++] =
@@ -500,7 +516,7 @@ static int get_done(cache_ctx *c, const pending *p, const sb_op *op, char *err)
     if (i64vec_push(&c->lat_all, lat) || i64vec_push(&c->lat[s], lat))
         goto oom;
     if (json_is_integer(v))
-        staleness(c, p, json_integer_value(v));
+        staleness(c, p, json_integer_value(v), op->time_ns);
     return 0;
 oom:
     sb_err_set(err, "cache: out of memory at operation %lld", (long long)op->index);
@@ -701,6 +717,20 @@ static int herds(cache_ctx *c, char *err)
     return 0;
 }
 
+/* The origin's arrivals and the episodes by column of time (before
+ * lists() sorts the episodes by size). */
+static void series_fill(cache_ctx *c)
+{
+    for (size_t k = 0; k < c->keys.n; k++)
+        for (size_t i = 0; i < c->ks[k].arr.n; i++)
+            cache_series_at(&c->series, c->ks[k].arr.v[i])->origin++;
+    for (size_t i = 0; i < c->n_ep; i++) {
+        cache_col *col = cache_series_at(&c->series, c->ep[i].start_ns);
+        if ((long long)c->ep[i].size > col->herd_max)
+            col->herd_max = (long long)c->ep[i].size;
+    }
+}
+
 static int cmp_episode(const void *a, const void *b)
 {
     const episode *x = a, *y = b;
@@ -793,6 +823,9 @@ static json_t *figures(cache_ctx *c)
     json_object_set_new(fig, "herd_gap_ms", json_real(herd_gap_ns(&c->cfg) / 1e6));
     json_object_set_new(fig, "herd_bound",
                         c->cfg.herd_bound ? json_integer(c->cfg.herd_bound) : json_null());
+    json_object_set_new(fig, "starve_bound_ms",
+                        c->cfg.starve_bound_ns >= 0 ? json_real(c->cfg.starve_bound_ns / 1e6)
+                                                    : json_null());
     json_object_set_new(fig, "episodes", json_integer((json_int_t)c->n_ep));
     json_object_set_new(fig, "herd_max", json_integer(pct(&c->herd_sizes, 1.0)));
     json_object_set_new(fig, "herd_mean",
@@ -806,6 +839,7 @@ static json_t *figures(cache_ctx *c)
     json_object_set_new(fig, "longest_wait_ms", json_real(c->longest_wait_ms));
     json_object_set_new(fig, "errors", c->errors);
     c->errors = NULL;
+    json_object_set_new(fig, "series", cache_series_json(&c->series));
     return lists(c, latency_figures(c, fig));
 }
 
@@ -846,9 +880,14 @@ static int cache_check(const sb_history *h, sb_check_result *out, char *err)
 {
     cache_ctx c = {.h = h, .cfg = {.ttl_ns = -1, .starve_bound_ns = -1}};
     int max_proc = -1;
-    for (size_t i = 0; i < h->n; i++)
+    int64_t t0 = h->n ? h->ops[0].time_ns : 0, t1 = t0;
+    for (size_t i = 0; i < h->n; i++) {
         if (h->ops[i].process > max_proc)
             max_proc = h->ops[i].process;
+        t0 = h->ops[i].time_ns < t0 ? h->ops[i].time_ns : t0;
+        t1 = h->ops[i].time_ns > t1 ? h->ops[i].time_ns : t1;
+    }
+    cache_series_init(&c.series, t0, t1);
     c.pend = calloc((size_t)max_proc + 2, sizeof(pending));
     c.errors = json_object();
     if (!c.pend || !c.errors) {
@@ -860,6 +899,7 @@ static int cache_check(const sb_history *h, sb_check_result *out, char *err)
         ctx_free(&c);
         return -1;
     }
+    series_fill(&c);
     out->figures = figures(&c);
     summarize(&c, out);
     if (!c.gets)

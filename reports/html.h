@@ -13,8 +13,9 @@
  * and figure tables, the lists of faults and node events), html_faults.c
  * (fault windows), html_plots.c (what the plots share), html_timeline.c,
  * html_masters.c and html_perf.c (a plot each), html_anomaly.c (a
- * register's window and overlapping lock holds, drawn), html_oppage.c
- * (timeline.html) and html_index.c (index.html). What they share with each other only is in
+ * register's window and overlapping lock holds, drawn), html_cache.c (the
+ * cache checker's charts over time), html_oppage.c (timeline.html) and
+ * html_index.c (index.html). What they share with each other only is in
  * html_internal.h. */
 #ifndef SB_HTML_H
 #define SB_HTML_H

@@ -2,11 +2,13 @@
  * a row per run with its verdicts and headline figures (acknowledged and
  * lost writes, availability, the longest two-master window) linked to the
  * run's report.html by a path relative to the index, then the cache
- * strategies side by side when runs had the cache checker. */
+ * strategies side by side when runs had the cache checker (a chart of
+ * small multiples, then the table). */
 #define _GNU_SOURCE
 #include <ctype.h>
 #include <libgen.h>
 #include <limits.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -311,6 +313,129 @@ static void index_families(sb_buf *b, const sb_run_result *runs, size_t n, const
     }
 }
 
+/* ====== Cache strategies side by side ====== */
+
+#define CS_BAR_H 16
+#define CS_LABEL_W 230
+#define CS_PANEL_W 215 /* bar room plus its value */
+#define CS_BAR_W 150
+
+/* One figure of a cache run as a number, -1 when it has none: herd max,
+ * origin requests per expiry, stale max ms, longest wait ms. */
+static double cache_value(const sb_check_result *k, int panel)
+{
+    static const char *const names[] = {"herd_max", NULL, "stale_max_ms", "longest_wait_ms"};
+    if (panel != 1) {
+        const json_t *v = json_object_get(k->figures, names[panel]);
+        return json_is_number(v) ? json_number_value(v) : -1;
+    }
+    const json_t *req = json_object_get(k->figures, "origin_requests"),
+                 *ep = json_object_get(k->figures, "episodes");
+    if (!json_is_number(req) || !json_is_number(ep))
+        return -1;
+    return json_number_value(ep) > 0 ? json_number_value(req) / json_number_value(ep) : 0;
+}
+
+static const sb_check_result *cache_check_of(const sb_run_result *r)
+{
+    for (size_t j = 0; j < r->n_checks; j++)
+        if (!strcmp(r->checks[j].checker, "cache") && r->checks[j].figures)
+            return &r->checks[j];
+    return NULL;
+}
+
+/* A bar's label: the strategy, and the scenario when another run shares
+ * the strategy. */
+static void cache_label(sb_buf *b, const sb_run_result *runs, size_t n, size_t i)
+{
+    const char *st =
+        json_string_value(json_object_get(cache_check_of(&runs[i])->figures, "strategy"));
+    st = st ? st : "?";
+    int shared = 0;
+    for (size_t j = 0; j < n && !shared; j++) {
+        const sb_check_result *o = j != i ? cache_check_of(&runs[j]) : NULL;
+        const char *os = o ? json_string_value(json_object_get(o->figures, "strategy")) : NULL;
+        shared = os && !strcmp(os, st);
+    }
+    sb_buf lbl;
+    sb_buf_init(&lbl);
+    sb_buf_puts(&lbl, st);
+    if (shared)
+        sb_buf_printf(&lbl, " (%s)", runs[i].name);
+    html_escape_max(b, lbl.data, 36);
+    sb_buf_free(&lbl);
+}
+
+/* Small multiples: a panel per figure, a bar per cache run in each, on the
+ * panel's own scale; runs whose cache verdict is invalid in red. */
+static void index_cache_chart(sb_buf *b, const sb_run_result *runs, size_t n)
+{
+    static const char *const titles[] = {"herd max", "origin requests per expiry", "stale max (ms)",
+                                         "longest wait (ms)"};
+    static const char *const cls[] = {"cs-herd", "cs-per", "cs-stale", "cs-wait"};
+    enum { PANELS = 4 };
+    double max[PANELS] = {0};
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++) {
+        const sb_check_result *k = cache_check_of(&runs[i]);
+        if (!k)
+            continue;
+        m++;
+        for (int p = 0; p < PANELS; p++)
+            max[p] = cache_value(k, p) > max[p] ? cache_value(k, p) : max[p];
+    }
+    const double top = 30, h = top + (double)m * (CS_BAR_H + 6) + 8;
+    sb_buf_printf(b,
+                  "<svg class=\"plot cache-strategies\" viewBox=\"0 0 %d %.0f\" role=\"img\" "
+                  "aria-label=\"cache strategies side by side\">\n",
+                  CS_LABEL_W + PANELS * CS_PANEL_W + 10, h);
+    for (int p = 0; p < PANELS; p++) {
+        double x0 = CS_LABEL_W + p * CS_PANEL_W;
+        sb_buf_printf(b,
+                      "<text class=\"pt\" x=\"%.0f\" y=\"16\">%s</text>"
+                      "<line class=\"ax-l\" x1=\"%.0f\" y1=\"%.0f\" x2=\"%.0f\" y2=\"%.0f\"/>\n",
+                      x0, titles[p], x0, top - 4, x0, h - 6);
+    }
+    size_t row = 0;
+    for (size_t i = 0; i < n; i++) {
+        const sb_check_result *k = cache_check_of(&runs[i]);
+        if (!k)
+            continue;
+        double y = top + (double)row++ * (CS_BAR_H + 6);
+        sb_buf_printf(b, "<text class=\"fam-l\" x=\"%d\" y=\"%.1f\" text-anchor=\"end\">",
+                      CS_LABEL_W - 10, y + 12);
+        cache_label(b, runs, n, i);
+        sb_buf_puts(b, "</text>\n");
+        for (int p = 0; p < PANELS; p++) {
+            double v = cache_value(k, p), x0 = CS_LABEL_W + p * CS_PANEL_W;
+            if (v < 0) {
+                sb_buf_printf(b, "<text class=\"yl\" x=\"%.0f\" y=\"%.1f\">" DASH "</text>\n",
+                              x0 + 4, y + 12);
+                continue;
+            }
+            double w = max[p] > 0 ? v / max[p] * CS_BAR_W : 0;
+            /* two decimals, none past 100 (ms of staleness, waits) */
+            double shown = v >= 100 ? round(v) : round(v * 100) / 100;
+            sb_buf_printf(b,
+                          "<rect class=\"cs-bar %s%s\" x=\"%.0f\" y=\"%.1f\" width=\"%.1f\" "
+                          "height=\"%d\"><title>",
+                          cls[p], k->verdict == SB_VERDICT_INVALID ? " cs-bad" : "", x0, y,
+                          w < 1 ? 1 : w, CS_BAR_H);
+            html_escape(b, runs[i].name);
+            sb_buf_printf(b,
+                          ": %s %g (%s)</title></rect><text class=\"fam-v\" x=\"%.1f\" "
+                          "y=\"%.1f\">%g</text>\n",
+                          titles[p], shown, checker_verdict_name(k->verdict),
+                          x0 + (w < 1 ? 1 : w) + 5, y + 12, shown);
+        }
+    }
+    sb_buf_puts(b, "</svg>\n<p class=\"note\">A bar per cache run, each panel on its own scale "
+                   "(hover for the run): the largest herd of one expiry, the requests that "
+                   "reached the origin per expiry, how long the stalest read had been stale, and "
+                   "the longest wait for another client's fetch. Red: the cache checker found "
+                   "the run invalid (a herd over the strategy's bound, or a starved get).</p>\n");
+}
+
 /* The cache strategies side by side (runs with the cache checker). */
 static void index_cache_table(sb_buf *b, const sb_run_result *runs, size_t n, const char *dir)
 {
@@ -333,7 +458,9 @@ static void index_cache_table(sb_buf *b, const sb_run_result *runs, size_t n, co
         shown += run_figure(&runs[i], "cache", "gets") != NULL;
     if (!shown)
         return;
-    sb_buf_puts(b, "<h2>Cache strategies</h2>\n<table class=\"index\"><tr><th>scenario</th>"
+    sb_buf_puts(b, "<h2>Cache strategies</h2>\n");
+    index_cache_chart(b, runs, n);
+    sb_buf_puts(b, "<table class=\"index\"><tr><th>scenario</th>"
                    "<th>strategy</th><th>verdict</th>");
     for (size_t c = 0; c < nc; c++)
         sb_buf_printf(b, "<th>%s</th>", cols[c].title);

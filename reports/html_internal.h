@@ -112,6 +112,13 @@ void html_thousands(char *out, size_t len, long long v);
 /* "14,953 writes acknowledged by n1 between 5.05 s and 19.99 s were lost" */
 void html_an_sentence(sb_buf *b, const html_an_lane *a, const json_t *w);
 
+/* ====== The cache checker over time (html_cache.c) ====== */
+
+/* Three charts from the checker's "series" figure: origin requests with
+ * the largest herds and the herd bound, the staleness age of stale reads,
+ * and the waits with the starvation bound and the starved gets. */
+void html_cache_charts(sb_buf *b, const html_run *x, const sb_check_result *c);
+
 /* ====== Latency of each operation (html_scatter.c) ====== */
 
 typedef struct html_pt {

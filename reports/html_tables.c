@@ -727,7 +727,8 @@ static const struct special {
     {"linearizable", render_linear, {"violation", NULL}},
     {"stale-read", render_stale, {"examples", NULL}},
     {"list-append", render_listappend, {"anomalies", NULL}},
-    {"perf", NULL, {"throughput_per_s", NULL}}, /* plotted */
+    {"cache", html_cache_charts, {"series", NULL}}, /* plotted; its tables stay generic */
+    {"perf", NULL, {"throughput_per_s", NULL}},     /* plotted */
 };
 
 void html_anomalies(sb_buf *b, const html_run *x)

@@ -109,6 +109,27 @@ for n in $names $faulted; do
       [ "$(field "$c" herd_max)" -ge 2 ] || fail "$n: no pile-up at the paused origin: $c" ;;
   esac
 done
+# report.html draws the cache run over time (issue 16, item 6): origin
+# requests with the herds, staleness and waits; the none strategy's herd as
+# a point over the bound-less chart, the lock's bound as a dashed line.
+for n in thundering-herd-none thundering-herd-lock; do
+  d=$(ls -d "$WORK"/runs/$n-2*)
+  for chart in cache-herds cache-stale cache-waits; do
+    grep -q "<svg class=\"plot cache-chart $chart\"" "$d/report.html" \
+      || fail "$n: report.html has no $chart chart"
+  done
+  grep -q '<rect class="cc-req"' "$d/report.html" || fail "$n: no origin request drawn"
+  grep -q '<circle class="cc-herd' "$d/report.html" || fail "$n: no herd drawn"
+done
+grep -q '<line class="cc-bound"' "$(ls -d "$WORK"/runs/thundering-herd-lock-2*)/report.html" \
+  || fail "lock: no herd bound drawn"
+grep -q '<circle class="cc-herd[^"]*"[^>]*><title>herd of [2-9]' \
+  "$(ls -d "$WORK"/runs/thundering-herd-none-2*)/report.html" || fail "none: no herd of 2 or more drawn"
+# index.html: the strategies side by side, a bar per run in each panel.
+grep -q '<svg class="plot cache-strategies"' "$WORK/runs/index.html" \
+  || fail "index.html has no chart of the cache strategies"
+bars=$(grep -o '<rect class="cs-bar cs-herd' "$WORK/runs/index.html" | wc -l)
+[ "$bars" -eq "$(echo $names $faulted | wc -w)" ] || fail "index.html: $bars herd bars, expected one per run"
 # The origin and mediator processes went with the lab.
 # (this binary's: another run beside the test keeps its own)
 ! pgrep -af "^$SB_BIN (origin|mediator) --listen" || fail "origin or mediator left running"

@@ -3,8 +3,9 @@
  * stale gets (never through a write of unknown outcome), starvation by wait
  * and by giving up, counts of hits, waits and fetches, errors by first word,
  * latency percentiles, the clients' fetches standing in for a missing
- * origin record, malformed histories, and staleness against a naive
- * reference on random histories. */
+ * origin record, the figures over time (each in its column, 200 columns
+ * at most), malformed histories, and staleness against a naive reference
+ * on random histories. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -351,6 +352,7 @@ static void a_long_wait_or_giving_up_is_starvation(void **state)
     r = check(h);
     assert_int_equal(fig(&r, "starved"), 0);
     assert_int_equal(r.verdict, SB_VERDICT_VALID);
+    assert_true(json_is_null(json_object_get(r.figures, "starve_bound_ms")));
     check_result_free(&r);
 }
 
@@ -634,6 +636,111 @@ static void without_an_origin_record_client_fetches_stand_in(void **state)
     check_result_free(&r);
 }
 
+/* ====== Over time ====== */
+
+static const json_t *series_of(const sb_check_result *r, const char *name)
+{
+    const json_t *a = json_object_get(json_object_get(r->figures, "series"), name);
+    if (!json_is_array(a))
+        fail_msg("no series %s", name);
+    return a;
+}
+
+static double at(const sb_check_result *r, const char *name, size_t col)
+{
+    return json_number_value(json_array_get(series_of(r, name), col));
+}
+
+static double series_sum(const sb_check_result *r, const char *name)
+{
+    double sum = 0;
+    for (size_t i = 0; i < json_array_size(series_of(r, name)); i++)
+        sum += at(r, name, i);
+    return sum;
+}
+
+/* 0 to 10 s in 200 columns of 50 ms: the herd of 3 at 3 s is in column
+ * 60, the stale get done at 2.03 s (stale for 1992 ms) in column 40, the
+ * wait of 120 ms ending at 6.12 s in column 122, the starved get ending at
+ * 9.6 s in column 192; the origin record at 10 s falls in the last. */
+static void the_series_puts_herds_staleness_and_waits_in_their_columns(void **state)
+{
+    (void)state;
+    sb_history *h = history_new();
+    config(h, LOCK_CONFIG);
+    put(h, 5, 8, 9, "a", SB_OP_OK, 2);
+    get(h, (get_spec){.at = 2000, .done = 2030, .p = 0, .k = "a", .v = "1"});
+    get(h,
+        (get_spec){
+            .at = 6000, .done = 6120, .p = 1, .k = "a", .v = "2", .src = "wait", .wait_ms = 120});
+    get(h, (get_spec){.at = 7000,
+                      .done = 9600,
+                      .p = 2,
+                      .k = "c",
+                      .type = SB_OP_FAIL,
+                      .error = "starved: no value after 2600 ms"});
+    origin(h, 10000, "{\"requests\":4}", "{\"a\":[1000],\"b\":[3000,3010,3020]}");
+    sb_check_result r = check(h);
+    const json_t *s = json_object_get(r.figures, "series");
+    assert_int_equal(json_integer_value(json_object_get(s, "columns")), 200);
+    assert_near(json_number_value(json_object_get(s, "col_s")), 0.05);
+    assert_near(json_number_value(json_object_get(s, "t0_s")), 0);
+    static const char *const names[] = {"origin_requests", "herd_max",    "stale_reads",
+                                        "stale_max_ms",    "wait_max_ms", "starved"};
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+        assert_int_equal(json_array_size(series_of(&r, names[i])), 200);
+    assert_near(at(&r, "herd_max", 60), 3);
+    assert_near(at(&r, "origin_requests", 60), 3);
+    assert_near(at(&r, "herd_max", 20), 1);
+    assert_near(at(&r, "origin_requests", 20), 1);
+    assert_near(series_sum(&r, "origin_requests"), 4);
+    assert_near(series_sum(&r, "herd_max"), 4);
+    assert_near(at(&r, "stale_reads", 40), 1);
+    assert_near(at(&r, "stale_max_ms", 40), 1992);
+    assert_near(series_sum(&r, "stale_reads"), 1);
+    assert_near(figf(&r, "stale_max_ms"), 1992); /* the same measure */
+    assert_near(at(&r, "wait_max_ms", 122), 120);
+    assert_near(at(&r, "starved", 122), 0);
+    assert_near(at(&r, "wait_max_ms", 192), 2600);
+    assert_near(at(&r, "starved", 192), 1);
+    assert_near(series_sum(&r, "starved"), 1);
+    assert_near(series_sum(&r, "wait_max_ms"), 2720);
+    assert_near(figf(&r, "starve_bound_ms"), 2000);
+    check_result_free(&r);
+}
+
+/* However long the run, 200 columns; a run shorter than 200 ns has fewer
+ * (one a ns), and a lone operation one. */
+static void the_series_is_bounded(void **state)
+{
+    (void)state;
+    sb_history *h = history_new();
+    config(h, LOCK_CONFIG);
+    for (int i = 0; i < 1000; i++)
+        get(h, (get_spec){.at = i * 3600.0, .done = i * 3600.0 + 1, .p = 0, .k = "a", .v = "1"});
+    sb_check_result r = check(h);
+    const json_t *s = json_object_get(r.figures, "series");
+    assert_int_equal(json_integer_value(json_object_get(s, "columns")), 200);
+    assert_int_equal(json_array_size(series_of(&r, "wait_max_ms")), 200);
+    check_result_free(&r);
+
+    h = history_new();
+    add(h, 0, SB_PROC_CONTROLLER, SB_OP_OK, "cache-config", LOCK_CONFIG, NULL);
+    add(h, 0.0001, 0, SB_OP_INVOKE, "get", "{\"k\":\"a\"}", NULL); /* 100 ns */
+    add(h, 0.0001, 0, SB_OP_OK, "get", "{\"k\":\"a\",\"v\":1,\"src\":\"cache\"}", NULL);
+    r = check(h);
+    assert_int_equal(
+        json_integer_value(json_object_get(json_object_get(r.figures, "series"), "columns")), 101);
+    check_result_free(&r);
+
+    h = history_new();
+    config(h, LOCK_CONFIG);
+    r = check(h);
+    assert_int_equal(
+        json_integer_value(json_object_get(json_object_get(r.figures, "series"), "columns")), 1);
+    check_result_free(&r);
+}
+
 static void expect_error(sb_history *h, const char *needle)
 {
     sb_check_result r = {0};
@@ -788,6 +895,8 @@ int main(void)
         cmocka_unit_test(latency_percentiles_of_many_gets),
         cmocka_unit_test(no_gets_is_unknown),
         cmocka_unit_test(without_an_origin_record_client_fetches_stand_in),
+        cmocka_unit_test(the_series_puts_herds_staleness_and_waits_in_their_columns),
+        cmocka_unit_test(the_series_is_bounded),
         cmocka_unit_test(malformed_histories_are_errors),
         cmocka_unit_test(random_histories_agree_with_a_naive_reference),
     };

@@ -1,7 +1,8 @@
 /* test_html.c -- report.html and index.html: every string of the history
  * is escaped, the plots carry their lanes, faults and two-master windows,
- * anomalies become rows, big histories are bounded and say so, and the
- * pages are self-contained. Histories are written by hand. */
+ * anomalies become rows, big histories are bounded and say so, a cache run
+ * is charted over time and index.html sets cache strategies side by side,
+ * and the pages are self-contained. Histories are written by hand. */
 #define _GNU_SOURCE
 #include <setjmp.h>
 #include <stdarg.h>
@@ -839,6 +840,143 @@ static void timeline_page_opens_windows_where_lost_writes_begin_and_end(void **s
     free(tl);
 }
 
+/* ====== The cache checker's charts ====== */
+
+/* A cache run of 10 s (200 columns of 50 ms): a herd of 3 at 1 s and one
+ * request at 5 s; a write of a at 0.11 s makes the get done at 2.01 s
+ * stale for 1.89 s; a wait of 150 ms ends at 3.15 s; a get starves at
+ * 6.5 s after 2.5 s when starve. herd_bound is JSON ("null" or "1"). */
+static void cache_history(sb_history *h, const char *strategy, const char *herd_bound, int starve)
+{
+    char cfg[200];
+    snprintf(cfg, sizeof(cfg),
+             "{\"strategy\":\"%s\",\"ttl_ms\":2000,\"starve_bound_ms\":2000,\"herd_bound\":%s}",
+             strategy, herd_bound);
+    json_error_t je;
+    op(h, SB_PROC_CONTROLLER, SB_OP_OK, "cache-config", json_loads(cfg, 0, &je), 0, NULL, NULL);
+    op(h, 9, SB_OP_INVOKE, "write", json_pack("{s:s}", "k", "a"), 100, NULL, NULL);
+    op(h, 9, SB_OP_OK, "write", json_pack("{s:s,s:i}", "k", "a", "v", 2), 110, NULL, NULL);
+    op(h, 0, SB_OP_INVOKE, "get", json_pack("{s:s}", "k", "a"), 2000, NULL, NULL);
+    op(h, 0, SB_OP_OK, "get", json_pack("{s:s,s:i,s:s}", "k", "a", "v", 1, "src", "cache"), 2010,
+       NULL, NULL);
+    op(h, 1, SB_OP_INVOKE, "get", json_pack("{s:s}", "k", "a"), 3000, NULL, NULL);
+    op(h, 1, SB_OP_OK, "get",
+       json_pack("{s:s,s:i,s:s,s:f}", "k", "a", "v", 2, "src", "wait", "wait_ms", 150.0), 3150,
+       NULL, NULL);
+    if (starve)
+        op(h, 2, SB_OP_INVOKE, "get", json_pack("{s:s}", "k", "c"), 4000, NULL, NULL);
+    if (starve)
+        op(h, 2, SB_OP_FAIL, "get", json_pack("{s:s}", "k", "c"), 6500, NULL,
+           "starved: no value after 2500 ms");
+    op(h, SB_PROC_CONTROLLER, SB_OP_OK, "origin",
+       json_pack("{s:{s:i},s:{s:[I,I,I],s:[I]}}", "stats", "requests", 4, "arrivals", "a",
+                 (json_int_t)1000000000, (json_int_t)1010000000, (json_int_t)1020000000, "b",
+                 (json_int_t)5000000000LL),
+       10000, NULL, NULL);
+}
+
+/* The text of the svg whose class list includes cls. */
+static char *svg_of(const char *page, const char *cls)
+{
+    char open[96];
+    snprintf(open, sizeof(open), "<svg class=\"plot %s\"", cls);
+    const char *s = strstr(page, open);
+    if (!s)
+        fail_msg("no svg %s", cls);
+    const char *e = strstr(s, "</svg>");
+    assert_non_null(e);
+    return strndup(s, (size_t)(e - s));
+}
+
+/* report.html of a cache run: three charts (origin requests and herds,
+ * staleness, waits) with a bar per column that had something, their
+ * values on hover, the bounds dashed; the series is not also a table. */
+static void cache_run_draws_herds_staleness_and_waits(void **state)
+{
+    fixture *f = *state;
+    cache_history(f->h, "lock", "1", 1);
+    const char *const checkers[] = {"cache"};
+    char *page = render(f, checkers, 1);
+    char *a = section(page, "anomalies");
+    assert_null(strstr(a, "col_s")); /* no table of the series */
+    assert_null(strstr(a, "<th>series</th>"));
+    char *herds = svg_of(a, "cache-chart cache-herds");
+    assert_non_null(strstr(herds, "aria-label=\"origin requests and herd size over time\""));
+    assert_int_equal(count(herds, "<rect class=\"cc-req\""), 2);
+    assert_non_null(strstr(herds, "<title>1.000 s to 1.050 s: 3 origin requests; largest herd "
+                                  "starting here 3</title>"));
+    assert_non_null(strstr(herds, "<title>5.000 s to 5.050 s: 1 origin request;"));
+    assert_int_equal(count(herds, "<circle class=\"cc-herd\""), 1);
+    assert_int_equal(count(herds, "<circle class=\"cc-herd cc-over\""), 1);
+    assert_non_null(strstr(herds, "herd of 3 starting 1.000 s to 1.050 s (over the bound)"));
+    assert_int_equal(count(herds, "<line class=\"cc-bound\""), 1);
+    assert_non_null(strstr(herds, ">herd bound 1</text>"));
+    assert_non_null(strstr(herds, "Origin requests per 0.050 s, and herd size"));
+    char *stale = svg_of(a, "cache-chart cache-stale");
+    assert_int_equal(count(stale, "<rect class=\"cc-stale\""), 1);
+    assert_non_null(
+        strstr(stale, "<title>2.000 s to 2.050 s: 1 stale read, the oldest stale for 1.890 s"));
+    char *waits = svg_of(a, "cache-chart cache-waits");
+    assert_int_equal(count(waits, "<rect class=\"cc-wait\""), 1);
+    assert_int_equal(count(waits, "<rect class=\"cc-starved\""), 1);
+    assert_int_equal(count(waits, "<path class=\"cc-sm\""), 1);
+    assert_non_null(strstr(waits, "<title>3.150 s to 3.200 s: longest wait 150 ms</title>"));
+    assert_non_null(
+        strstr(waits, "<title>6.500 s to 6.550 s: longest wait 2.500 s; 1 starved get</title>"));
+    assert_non_null(strstr(waits, ">starvation bound 2.000 s</text>"));
+    /* the tables stay */
+    assert_non_null(strstr(a, "<h4>worst_herds <span class=\"note\">(2)</span></h4>"));
+    assert_non_null(strstr(a, "<h4>starved_list <span class=\"note\">(1)</span></h4>"));
+    assert_non_null(strstr(a, "Time is cut into 200 columns of 0.050 s."));
+    free(herds);
+    free(stale);
+    free(waits);
+    free(a);
+    free(page);
+}
+
+/* index.html of two cache runs: the strategies side by side in one chart
+ * (a panel per figure, a bar per run labelled by strategy), then the
+ * table. */
+static void index_puts_cache_strategies_side_by_side(void **state)
+{
+    fixture *f = *state;
+    char err[SB_ERR_LEN], idx[160];
+    const char *const checkers[] = {"cache"};
+    sb_run_result runs[2];
+    memset(runs, 0, sizeof(runs));
+    sb_run_meta meta = {.seed = 7};
+    cache_history(f->h, "none", "null", 0);
+    assert_int_equal(results_compute(NULL, checkers, 1, f->h, &meta, &runs[0], err), 0);
+    sb_history *h2 = history_new();
+    cache_history(h2, "lock", "1", 1);
+    assert_int_equal(results_compute(NULL, checkers, 1, h2, &meta, &runs[1], err), 0);
+    history_free(h2);
+    snprintf(runs[0].name, sizeof(runs[0].name), "herd-none");
+    snprintf(runs[1].name, sizeof(runs[1].name), "herd-lock");
+    snprintf(idx, sizeof(idx), "%s/index.html", f->dir);
+    assert_int_equal(report_index_html(runs, 2, idx, err), 0);
+    char *page = sb_read_file(idx, NULL, err);
+    assert_non_null(page);
+    char *chart = svg_of(page, "cache-strategies");
+    assert_non_null(strstr(chart, "aria-label=\"cache strategies side by side\""));
+    assert_int_equal(count(chart, "<rect class=\"cs-bar "), 8);
+    assert_int_equal(count(chart, "<rect class=\"cs-bar cs-herd"), 2);
+    assert_int_equal(count(chart, "cs-bad"), 4); /* the lock run broke its bound */
+    assert_non_null(strstr(chart, "text-anchor=\"end\">none</text>"));
+    assert_non_null(strstr(chart, "text-anchor=\"end\">lock</text>"));
+    assert_non_null(strstr(chart, "<title>herd-lock: herd max 3 (invalid)</title>"));
+    assert_non_null(strstr(chart, "<title>herd-none: origin requests per expiry 2 (valid)"));
+    assert_non_null(strstr(chart, "<title>herd-none: stale max (ms) 1890 (valid)"));
+    assert_non_null(strstr(chart, "<title>herd-lock: longest wait (ms) 2500 (invalid)"));
+    assert_non_null(strstr(chart, "<title>herd-none: longest wait (ms) 150 (valid)"));
+    assert_true(strstr(page, "cache-strategies") < strstr(page, "<th>strategy</th>"));
+    free(chart);
+    free(page);
+    results_free(&runs[0]);
+    results_free(&runs[1]);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -864,6 +1002,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(header_reads_the_scenario_and_writes_atomically, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(index_links_runs_and_shows_key_figures, setup, teardown),
+        cmocka_unit_test_setup_teardown(cache_run_draws_herds_staleness_and_waits, setup, teardown),
+        cmocka_unit_test_setup_teardown(index_puts_cache_strategies_side_by_side, setup, teardown),
         cmocka_unit_test_setup_teardown(
             timeline_page_has_a_lane_per_process_and_a_bar_per_operation, setup, teardown),
         cmocka_unit_test_setup_teardown(
