@@ -20,7 +20,8 @@ BUILD_PACKAGES=(cmake make gcc pkg-config
                 libcurl4-openssl-dev libmicrohttpd-dev)
 TEST_PACKAGES=(libcmocka-dev python3 clang clang-format libclang-rt-14-dev chromium
                openssh-server openssh-client libxml2-utils python3-jsonschema
-               groff-base) # groff: test_package renders the man page
+               groff-base # groff: test_package renders the man page
+               python3-redis) # the redis-py client adapter (clients/redis-py)
 
 need_root() {
   if [ "$(id -u)" -ne 0 ]; then

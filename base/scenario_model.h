@@ -95,6 +95,13 @@ typedef struct sb_client {
     int64_t timeout_ns;         /* per operation; default 1s */
     int64_t connect_timeout_ns; /* default: timeout_ns */
     int discovery_subscribe;    /* "discovery": "subscribe": also follow +switch-master */
+    /* "client": {"command": [...], "env": {...}, "options": {...}}: an
+     * external program speaking clients/PROTOCOL.md, one per worker, in
+     * the worker's host namespace; ext_argv NULL: the built-in client. */
+    char **ext_argv;   /* the command, its program resolved; NULL-terminated */
+    char **ext_env;    /* "NAME=value" added to the environment; NULL-terminated */
+    char *ext_options; /* "options" as JSON text, passed on in init ("{}") */
+    char ext_name[64]; /* the group's name: "name", or the program's folder */
 } sb_client;
 
 /* The lock workload: single instance (SET NX PX on the master) or Redlock

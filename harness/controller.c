@@ -4,6 +4,7 @@
 #include "controller.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -21,6 +22,7 @@
 #include "logevents.h"
 #include "nemesis.h"
 #include "observer.h"
+#include "worker_ext.h"
 #include "workload.h"
 
 #define PROGRESS_TTY_NS (200 * SB_NS_PER_MS)
@@ -96,6 +98,82 @@ static void sleep_until(run *r, int64_t t)
 
 /* ====== Workers ====== */
 
+/* The pacing of worker w: the time of its first operation, and the
+ * interval between its operations (0: as fast as it can). */
+static int64_t worker_interval(const run *r)
+{
+    return r->s->workload.rate > 0 ? (int64_t)((double)r->n_workers * 1e9 / r->s->workload.rate)
+                                   : 0;
+}
+
+/* Waits for the next operation's time; 0 when the worker should stop. */
+static int worker_pace(run *r, int64_t interval, int64_t *next)
+{
+    if (interval) {
+        int64_t now = sb_now_ns();
+        if (now - *next > MAX_LAG_NS)
+            *next = now;
+        sleep_until(r, *next);
+        *next += interval;
+    }
+    return !(atomic_load(&r->workload_stop) || stop_requested(r) || sb_now_ns() >= r->end_ns);
+}
+
+/* A worker of a group with an external client (worker_ext.h). */
+static void worker_ext_loop(worker *w)
+{
+    run *r = w->r;
+    char err[SB_ERR_LEN];
+    sb_ext_worker x = {.s = r->s,
+                       .spec = w->spec,
+                       .lab = r->lab,
+                       .wk = r->wk,
+                       .rec = r->rec,
+                       .slot = w->process,
+                       .process = w->process,
+                       .n_workers = r->n_workers};
+    char dir[PATH_MAX], file[96];
+    snprintf(file, sizeof(file), "%s-%d.log", w->spec->ext_name, w->process);
+    if (sb_path_join(dir, sizeof(dir), r->run_dir, "clients", NULL) == -1 ||
+        sb_path_join(x.log_path, sizeof(x.log_path), dir, file, NULL) == -1) {
+        run_fail(r, "the run folder's path is too long for the clients' logs");
+        return;
+    }
+    if (mkdir(dir, 0755) == -1 && errno != EEXIST) {
+        sb_err_set(err, "mkdir %s: %s", dir, strerror(errno));
+        run_fail(r, err);
+        return;
+    }
+    if (ext_worker_start(&x, err) == -1) {
+        run_fail(r, err);
+        return;
+    }
+    int64_t interval = worker_interval(r);
+    int64_t next = r->start_ns + (interval * w->process) / (r->n_workers ? r->n_workers : 1);
+    sb_buf out;
+    sb_buf_init(&out);
+    for (uint64_t seq = 0; worker_pace(r, interval, &next); seq++) {
+        sb_wop op;
+        r->wk->generate(&r->s->workload, w->process, r->n_workers, seq, &op);
+        recorder_record(r->rec, x.process, SB_OP_INVOKE, op.f, op.value, NULL, NULL);
+        char why[512] = "";
+        int broken = 0;
+        sb_buf_reset(&out);
+        sb_outcome o = ext_worker_apply(&x, &op, &out, why, sizeof(why), &broken);
+        sb_op_type t = o == SB_OUTCOME_OK     ? SB_OP_OK
+                       : o == SB_OUTCOME_FAIL ? SB_OP_FAIL
+                                              : SB_OP_INFO;
+        recorder_record(r->rec, x.process, t, op.f, out.len ? out.data : op.value,
+                        x.node[0] ? x.node : NULL, o == SB_OUTCOME_OK ? NULL : why);
+        if (broken && !stop_requested(r) && ext_worker_restart(&x, why, err) == -1) {
+            run_fail(r, err);
+            break;
+        }
+    }
+    sb_buf_free(&out);
+    ext_worker_stop(&x);
+}
+
 static void *worker_main(void *arg)
 {
     worker *w = arg;
@@ -103,6 +181,10 @@ static void *worker_main(void *arg)
     char err[SB_ERR_LEN];
     if (lab_enter(r->lab, w->spec->host, err) == -1) {
         run_fail(r, err);
+        return NULL;
+    }
+    if (w->spec->ext_argv) {
+        worker_ext_loop(w);
         return NULL;
     }
     const sb_deployment *dep = &r->s->deployment;
@@ -126,22 +208,12 @@ static void *worker_main(void *arg)
     sb_wctx x = {.c = &c, .s = r->s, .lab = r->lab, .process = w->process, .rec = r->rec};
     if (r->wk->worker_new)
         x.state = r->wk->worker_new(r->s, w->process);
-    int64_t interval =
-        r->s->workload.rate > 0 ? (int64_t)((double)r->n_workers * 1e9 / r->s->workload.rate) : 0;
+    int64_t interval = worker_interval(r);
     /* Stagger the workers over one interval so a rate is smooth. */
     int64_t next = r->start_ns + (interval * w->process) / (r->n_workers ? r->n_workers : 1);
     sb_buf out;
     sb_buf_init(&out);
-    for (uint64_t seq = 0;; seq++) {
-        if (interval) {
-            int64_t now = sb_now_ns();
-            if (now - next > MAX_LAG_NS)
-                next = now;
-            sleep_until(r, next);
-            next += interval;
-        }
-        if (atomic_load(&r->workload_stop) || stop_requested(r) || sb_now_ns() >= r->end_ns)
-            break;
+    for (uint64_t seq = 0; worker_pace(r, interval, &next); seq++) {
         sb_wop op;
         r->wk->generate(&r->s->workload, w->process, r->n_workers, seq, &op);
         recorder_record(r->rec, w->process, SB_OP_INVOKE, op.f, op.value, NULL, NULL);

@@ -499,7 +499,7 @@ static int parse_deployment(pctx *c, json_t *root, sb_scenario *s)
 static int parse_clients(pctx *c, json_t *root, sb_scenario *s)
 {
     static const char *const keys[] = {
-        "host", "workers", "sentinels", "timeout", "connect_timeout", "discovery", NULL};
+        "host", "workers", "sentinels", "timeout", "connect_timeout", "discovery", "client", NULL};
     json_t *v;
     if (sc_member(c, root, "", "clients", 1, &v) == -1 ||
         sc_want_type(c, v, "/clients", json_is_array(v), "an array of clients") == -1)
@@ -553,6 +553,8 @@ static int parse_clients(pctx *c, json_t *root, sb_scenario *s)
                            "discovery \"subscribe\" follows the sentinels' +switch-master, and "
                            "this deployment runs no sentinel; allowed: query");
         cl->discovery_subscribe = disc && !strcmp(disc, "subscribe");
+        if (sc_parse_client_ext(c, o, p, cl) == -1)
+            return -1;
     }
     return 0;
 }
@@ -754,7 +756,7 @@ static int parse_root(pctx *c, json_t *root, sb_scenario *s)
                    sc_parse_origin(c, root, s) == -1 || parse_clients(c, root, s) == -1 ||
                    parse_workload(c, root, s) == -1 || sc_parse_nemesis(c, root, s) == -1 ||
                    sc_parse_checkers(c, root, s) == -1 || sc_parse_expect(c, root, s) == -1 ||
-                   sc_check_remote(c, s) == -1
+                   sc_check_remote(c, s) == -1 || sc_check_clients_ext(c, s) == -1
                ? -1
                : 0;
 }
@@ -819,8 +821,10 @@ void scenario_free(sb_scenario *s)
     free(s->workload.lock.nodes.idx);
     config_free(&s->deployment.redis_config);
     config_free(&s->deployment.sentinel_config);
-    for (size_t i = 0; i < s->n_clients; i++)
+    for (size_t i = 0; i < s->n_clients; i++) {
         free(s->clients[i].sentinels.idx);
+        sc_free_client_ext(&s->clients[i]);
+    }
     free(s->clients);
     free(s->deployment.standby.idx);
     sc_free_nemesis(s);

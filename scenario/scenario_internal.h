@@ -65,4 +65,10 @@ void sc_free_nemesis(sb_scenario *s);
 int sc_parse_origin(pctx *c, json_t *root, sb_scenario *s);
 int sc_parse_cache(pctx *c, json_t *w, sb_scenario *s);
 
+/* scenario_client.c: a client group's "client" (an external program), and
+ * after the workload and hosts, whether it can run them. */
+int sc_parse_client_ext(pctx *c, json_t *o, const char *p, sb_client *cl);
+int sc_check_clients_ext(pctx *c, const sb_scenario *s);
+void sc_free_client_ext(sb_client *cl);
+
 #endif

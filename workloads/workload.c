@@ -160,6 +160,15 @@ static void set_generate(const sb_workload *w, int process, int n_processes, uin
     op->arg = v;
 }
 
+/* The key of value v: in a cluster one of SET_CLUSTER_KEYS. */
+static void set_key(const sb_workload *w, const sb_scenario *s, int64_t v, char *key, size_t len)
+{
+    if (s->deployment.kind == SB_DEPLOY_CLUSTER)
+        snprintf(key, len, "%s:%lld", w->key, (long long)(v % SET_CLUSTER_KEYS));
+    else
+        snprintf(key, len, "%s", w->key);
+}
+
 static sb_outcome set_apply(const sb_workload *w, sb_wctx *x, const sb_wop *op, sb_buf *out_value,
                             char *why, size_t whylen)
 {
@@ -169,10 +178,7 @@ static sb_outcome set_apply(const sb_workload *w, sb_wctx *x, const sb_wop *op, 
      * every shard, and over enough slots that moving some moves keys): value v goes to "<key>:<v
      * mod SET_CLUSTER_KEYS>". */
     char key[160];
-    if (x->s->deployment.kind == SB_DEPLOY_CLUSTER)
-        snprintf(key, sizeof(key), "%s:%lld", w->key, (long long)(op->arg % SET_CLUSTER_KEYS));
-    else
-        snprintf(key, sizeof(key), "%s", w->key);
+    set_key(w, x->s, op->arg, key, sizeof(key));
     const char *argv[3] = {"SADD", key, op->value};
     size_t lens[3] = {4, strlen(key), strlen(op->value)};
     redisReply *r = NULL;
@@ -189,6 +195,24 @@ static sb_outcome set_apply(const sb_workload *w, sb_wctx *x, const sb_wop *op, 
     if (o == SB_OUTCOME_OK && w->wait_replicas > 0)
         o = wait_replicas(w, c, why, whylen);
     return o;
+}
+
+/* External clients: SADD key value (then WAIT when the workload asks). */
+static void set_ext_request(const sb_workload *w, const sb_scenario *s, const sb_wop *op,
+                            sb_buf *req)
+{
+    char key[160];
+    set_key(w, s, op->arg, key, sizeof(key));
+    sb_buf_puts(req, "\"f\":\"add\",\"key\":");
+    sb_buf_json_string(req, key);
+    sb_buf_printf(req, ",\"value\":%s", op->value);
+}
+
+static sb_outcome set_ext_reply(const sb_workload *w, const sb_wop *op, const json_t *value,
+                                sb_buf *out_value, char *why, size_t whylen)
+{
+    (void)w, (void)op, (void)value, (void)out_value, (void)why, (void)whylen;
+    return SB_OUTCOME_OK;
 }
 
 static int set_final_read(const sb_workload *w, sb_fread *fr, sb_buf *value, char *err)
@@ -344,6 +368,63 @@ static sb_outcome register_apply(const sb_workload *w, sb_wctx *ctx, const sb_wo
     return o;
 }
 
+/* The raw JSON of an op value's "v" ({"k":"3","v":[1,2]} -> [1,2]). */
+static void value_v(const sb_wop *op, sb_buf *out)
+{
+    const char *v = strstr(op->value, "\"v\":");
+    const char *end = strrchr(op->value, '}');
+    if (v && end && end > v + 4)
+        sb_buf_append(out, v + 4, (size_t)(end - v - 4));
+    else
+        sb_buf_puts(out, "null");
+}
+
+/* An ok reply's value as an integer or null (*is_null); -1 otherwise. */
+static int reply_int(const json_t *value, long long *v, int *is_null, char *why, size_t whylen)
+{
+    *is_null = !value || json_is_null(value);
+    if (*is_null || json_is_integer(value)) {
+        *v = *is_null ? 0 : json_integer_value(value);
+        return 0;
+    }
+    snprintf(why, whylen, "the client's reply value is not an integer or null");
+    return -1;
+}
+
+/* External clients: read GET key, write SET key v, cas [old, new] as the
+ * script above (fail when the compare fails). */
+static void register_ext_request(const sb_workload *w, const sb_scenario *s, const sb_wop *op,
+                                 sb_buf *req)
+{
+    (void)s;
+    int kind = (int)(op->arg >> 8), key = (int)(op->arg & 0xff);
+    char k[160];
+    register_key(w, key, k, sizeof(k));
+    sb_buf_printf(req, "\"f\":\"%s\",\"key\":", op->f);
+    sb_buf_json_string(req, k);
+    if (kind != REG_READ) {
+        sb_buf_puts(req, ",\"value\":");
+        value_v(op, req);
+    }
+}
+
+static sb_outcome register_ext_reply(const sb_workload *w, const sb_wop *op, const json_t *value,
+                                     sb_buf *out_value, char *why, size_t whylen)
+{
+    (void)w;
+    int kind = (int)(op->arg >> 8), key = (int)(op->arg & 0xff), is_null;
+    long long v;
+    if (kind != REG_READ)
+        return SB_OUTCOME_OK;
+    if (reply_int(value, &v, &is_null, why, whylen) == -1)
+        return SB_OUTCOME_INFO;
+    if (is_null)
+        sb_buf_printf(out_value, "{\"k\":\"%d\",\"v\":null}", key);
+    else
+        sb_buf_printf(out_value, "{\"k\":\"%d\",\"v\":%lld}", key, v);
+    return SB_OUTCOME_OK;
+}
+
 static int register_final_read(const sb_workload *w, sb_fread *fr, sb_buf *value, char *err)
 {
     sb_buf_puts(value, "{");
@@ -432,6 +513,36 @@ static sb_outcome counter_apply(const sb_workload *w, sb_wctx *x, const sb_wop *
     return o;
 }
 
+/* External clients: incr INCR key (the reply's value: what INCR
+ * returned), read GET key (null: 0). */
+static void counter_ext_request(const sb_workload *w, const sb_scenario *s, const sb_wop *op,
+                                sb_buf *req)
+{
+    (void)s;
+    char k[160];
+    counter_key(w, (int)(op->arg >> 1), k, sizeof(k));
+    sb_buf_printf(req, "\"f\":\"%s\",\"key\":", op->f);
+    sb_buf_json_string(req, k);
+}
+
+static sb_outcome counter_ext_reply(const sb_workload *w, const sb_wop *op, const json_t *value,
+                                    sb_buf *out_value, char *why, size_t whylen)
+{
+    int read = (int)(op->arg & 1), key = (int)(op->arg >> 1), is_null;
+    long long v;
+    if (reply_int(value, &v, &is_null, why, whylen) == -1)
+        return SB_OUTCOME_INFO;
+    if (is_null && !read) {
+        snprintf(why, whylen, "the client's reply to incr has no value (INCR's result)");
+        return SB_OUTCOME_INFO;
+    }
+    if (w->counter_keys > 1)
+        sb_buf_printf(out_value, "{\"k\":\"%d\",\"v\":%lld}", key, v);
+    else
+        sb_buf_printf(out_value, "%lld", v);
+    return SB_OUTCOME_OK;
+}
+
 static int counter_final_read(const sb_workload *w, sb_fread *fr, sb_buf *value, char *err)
 {
     if (w->counter_keys > 1)
@@ -461,15 +572,20 @@ static int counter_final_read(const sb_workload *w, sb_fread *fr, sb_buf *value,
 /* ====== Table ====== */
 
 static const sb_workload_kind workloads[] = {
-    {"set", set_generate, set_apply, set_final_read, NULL, NULL, NULL},
-    {"register", register_generate, register_apply, register_final_read, NULL, NULL, NULL},
-    {"counter", counter_generate, counter_apply, counter_final_read, NULL, NULL, NULL},
-    {"lock", lock_generate, lock_apply, lock_final_read, lock_worker_new, lock_worker_free, NULL},
-    {"list-append", listappend_generate, listappend_apply, listappend_final_read, NULL, NULL, NULL},
+    {"set", set_generate, set_apply, set_final_read, NULL, NULL, NULL, set_ext_request,
+     set_ext_reply},
+    {"register", register_generate, register_apply, register_final_read, NULL, NULL, NULL,
+     register_ext_request, register_ext_reply},
+    {"counter", counter_generate, counter_apply, counter_final_read, NULL, NULL, NULL,
+     counter_ext_request, counter_ext_reply},
+    {"lock", lock_generate, lock_apply, lock_final_read, lock_worker_new, lock_worker_free, NULL,
+     NULL, NULL},
+    {"list-append", listappend_generate, listappend_apply, listappend_final_read, NULL, NULL, NULL,
+     NULL, NULL},
     {"stale-read", stale_generate, stale_apply, stale_final_read, stale_worker_new,
-     stale_worker_free, stale_node},
+     stale_worker_free, stale_node, NULL, NULL},
     {"cache", cache_generate, cache_apply, cache_final_read, cache_worker_new, cache_worker_free,
-     NULL},
+     NULL, NULL, NULL},
 };
 
 const sb_workload_kind *workload_find(const char *name)
@@ -483,4 +599,9 @@ const sb_workload_kind *workload_find(const char *name)
 const char *workload_names(void)
 {
     return "set, register, counter, lock, list-append, stale-read, cache";
+}
+
+const char *workload_ext_names(void)
+{
+    return "set, register, counter";
 }

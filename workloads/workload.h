@@ -73,11 +73,23 @@ typedef struct sb_workload_kind {
     /* Optional: the host that answered the last operation when it was not
      * the client's master (a replica read); NULL: the client's master. */
     const char *(*node)(void *state, const sb_lab *lab);
+    /* External clients (clients/PROTOCOL.md). The request for op: the JSON
+     * members after "id" ("\"f\":\"add\",\"key\":\"k\",\"value\":17"), naming
+     * the Redis keys so that the program needs no knowledge of the layout.
+     * NULL: the workload runs on the built-in client only. */
+    void (*ext_request)(const sb_workload *w, const sb_scenario *s, const sb_wop *op, sb_buf *req);
+    /* The completion of op from an ok reply's "value" (NULL when absent):
+     * out_value as apply() fills it; a value the workload cannot read
+     * makes the outcome info, with why. */
+    sb_outcome (*ext_reply)(const sb_workload *w, const sb_wop *op, const json_t *value,
+                            sb_buf *out_value, char *why, size_t whylen);
 } sb_workload_kind;
 
 const sb_workload_kind *workload_find(const char *name);
 /* "set" and friends, for validation messages. */
 const char *workload_names(void);
+/* The workloads external clients can run ("set, register, counter"). */
+const char *workload_ext_names(void);
 
 /* workload_cache.c, for the controller: the cache workload's settings as a
  * controller op "cache-config" at the start, and after the run the origin

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <cmocka.h>
 
 #include "scenario.h"
@@ -581,10 +582,90 @@ static void family_setting_and_discovery(void **state)
     expect_error("\"seed\": 7,", "\"seed\": 7, \"family\": \"a b\",", 3, 24, "bad family \"a b\"");
 }
 
+/* A parse of base with from replaced by to, as if the file were at path:
+ * the scenario, or NULL with err. */
+static sb_scenario *parse_at(const char *path, const char *from, const char *to, char *err)
+{
+    char *text = variant(from, to);
+    sb_scenario *s = scenario_parse(path, text, err);
+    free(text);
+    return s;
+}
+
+/* "client": an external program, found beside the scenario or above it, on
+ * PATH, or by absolute path; refused with the place looked in when it is
+ * not an executable file, and for workloads it cannot run. */
+static void external_clients_are_found_and_checked(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/sb-scen-XXXXXX", path[256], prog[256], err[SB_ERR_LEN] = "";
+    assert_non_null(mkdtemp(dir));
+    snprintf(path, sizeof(path), "%s/prog", dir);
+    assert_int_equal(mkdir(path, 0755), 0);
+    snprintf(prog, sizeof(prog), "%s/prog/run.sh", dir);
+    FILE *f = fopen(prog, "w");
+    assert_non_null(f);
+    fputs("#!/bin/sh\n", f);
+    fclose(f);
+    assert_int_equal(chmod(prog, 0755), 0);
+    snprintf(path, sizeof(path), "%s/scenarios/sub/x.json", dir); /* need not exist */
+    const char *from = "{\"host\": \"n3\"}";
+    sb_scenario *s = parse_at(path, from,
+                              "{\"host\": \"n3\", \"client\": {\"command\": [\"prog/run.sh\", "
+                              "\"-v\"], \"env\": {\"A_1\": \"x\"}}}",
+                              err);
+    if (!s)
+        fail_msg("%s", err);
+    assert_null(s->clients[0].ext_argv);
+    assert_string_equal(s->clients[1].ext_argv[0], prog);
+    assert_string_equal(s->clients[1].ext_argv[1], "-v");
+    assert_null(s->clients[1].ext_argv[2]);
+    assert_string_equal(s->clients[1].ext_env[0], "A_1=x");
+    assert_string_equal(s->clients[1].ext_options, "{}");
+    assert_string_equal(s->clients[1].ext_name, "prog");
+    scenario_free(s);
+    s = parse_at(path, from,
+                 "{\"host\": \"n3\", \"client\": {\"command\": [\"sh\"], \"name\": \"plain\", "
+                 "\"options\": {\"retry_on_timeout\": true}}}",
+                 err);
+    if (!s)
+        fail_msg("%s", err);
+    assert_string_equal(s->clients[1].ext_name, "plain");
+    assert_string_equal(s->clients[1].ext_options, "{\"retry_on_timeout\":true}");
+    assert_non_null(strstr(s->clients[1].ext_argv[0], "/sh"));
+    scenario_free(s);
+    assert_null(parse_at(path, from,
+                         "{\"host\": \"n3\", \"client\": {\"command\": [\"prog/nope.sh\"]}}", err));
+    assert_non_null(strstr(err, ":13:"));
+    assert_non_null(strstr(err, "client program \"prog/nope.sh\" is not an executable file "
+                                "(looked in "));
+    assert_non_null(strstr(err, "/scenarios/sub/prog/nope.sh and above)"));
+    assert_int_equal(chmod(prog, 0644), 0);
+    assert_null(parse_at(path, from,
+                         "{\"host\": \"n3\", \"client\": {\"command\": [\"prog/run.sh\"]}}", err));
+    assert_non_null(strstr(err, "is not an executable file"));
+    assert_int_equal(chmod(prog, 0755), 0);
+    assert_null(parse_at(path, from, "{\"host\": \"n3\", \"client\": {\"command\": []}}", err));
+    assert_non_null(strstr(err, "a non-empty array of strings"));
+    char *t = variant("\"kind\": \"set\"", "\"kind\": \"list-append\"");
+    char *t2 = strstr(t, from);
+    assert_non_null(t2);
+    char text[4096];
+    snprintf(text, sizeof(text), "%.*s{\"host\": \"n3\", \"client\": {\"command\": [\"sh\"]}}%s",
+             (int)(t2 - t), t, t2 + strlen(from));
+    assert_null(scenario_parse(path, text, err));
+    assert_non_null(strstr(err, "workload \"list-append\" runs on the built-in client only; "
+                                "external clients run: set, register, counter"));
+    free(t);
+    snprintf(path, sizeof(path), "rm -rf %s", dir);
+    assert_int_equal(system(path), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(family_setting_and_discovery),
+        cmocka_unit_test(external_clients_are_found_and_checked),
         cmocka_unit_test(valid_scenario_becomes_structs),
         cmocka_unit_test(unknown_keys_point_at_the_key),
         cmocka_unit_test(wrong_types_say_what_was_expected),

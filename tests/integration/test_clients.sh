@@ -1,0 +1,147 @@
+# test_clients.sh -- external clients (clients/PROTOCOL.md) against real
+# Redis in the lab: the redis-py adapter (Debian's python3-redis) runs the
+# shipped healthy and Case II scenarios, shortened, from the repository's
+# own scenario files (the adapter found above scenarios/clients/); Case II's
+# lost writes are recounted from the history. Then clients that misbehave
+# on purpose (tests/integration/clients/flaky.py: the same adapter, but
+# once per worker a garbage line, a reply to another id, no reply at all,
+# or an exit): each such operation is info, the client restarts under a
+# new process id, and nothing acknowledged is lost; a client that keeps
+# crashing, crashes at start or refuses to start ends the run with exit 2
+# and a message naming it. No client process is left running.
+source "$(dirname "$0")/lib.sh"
+/usr/bin/python3 -c 'import redis' 2>/dev/null \
+  || fail "python3-redis is not installed (./setup.sh test installs it)"
+S="$SB_SOURCE_DIR/scenarios/clients"
+FLAKY="$SB_SOURCE_DIR/tests/integration/clients/flaky.py"
+no_clients_left() {
+  ! pgrep -af "[a]dapter.py|[f]laky.py" || fail "client processes left running"
+}
+
+ADAPTER="$SB_SOURCE_DIR/clients/redis-py/adapter.py"
+# shorten IN OUT DURATION [PARTITION_AT HEAL_AT]: a copy of a shipped
+# scenario in the work folder, its client given by absolute path.
+shorten() {
+  python3 - "$ADAPTER" "$@" <<'PY'
+import json, sys
+adapter, src, out, duration = sys.argv[1:5]
+s = json.load(open(src))
+s["duration"] = duration
+s["clients"][0]["client"]["command"] = [adapter]
+if len(sys.argv) > 5:
+    s["nemesis"][0]["at"], s["nemesis"][1]["at"] = sys.argv[5], sys.argv[6]
+json.dump(s, open(out, "w"))
+PY
+}
+T="$WORK/scen"
+mkdir -p "$T"
+
+# 1. Healthy, through redis-py, the shipped file as it is (its client found
+# from scenarios/clients/, above it): nothing lost; every write
+# acknowledged by n1.
+"$SB_BIN" run --out "$WORK/runs" "$S/healthy-redis-py.json" >"$WORK/healthy.txt" 2>&1 \
+  || { cat "$WORK/healthy.txt"; fail "the healthy redis-py run exited $?"; }
+run=$(ls -d "$WORK"/runs/healthy-redis-py-* | head -1)
+python3 - "$run" <<'PY'
+import json, os, sys
+run = sys.argv[1]
+ops = [json.loads(l) for l in open(run + "/history.jsonl")]
+done = [o for o in ops if isinstance(o["process"], int) and o["type"] != "invoke"]
+assert len(done) > 1000, len(done)
+assert all(o["type"] == "ok" and o.get("node") == "n1" for o in done), \
+    [o for o in done if o["type"] != "ok" or o.get("node") != "n1"][:3]
+logs = sorted(os.listdir(run + "/clients"))
+assert logs == ["redis-py-%d.log" % i for i in range(4)], logs
+res = json.load(open(run + "/results.json"))
+assert res["checkers"]["set"]["figures"]["lost_count"] == 0
+print("healthy: %d writes through redis-py, all acknowledged by n1, none lost" % len(done))
+PY
+no_clients_left
+
+# 2. Case II through redis-py (9 s, partition 2-6 s): writes n1 acknowledged
+# while cut off are lost; counted again here from the history.
+shorten "$S/case2-redis-py.json" "$T/case2.json" 9s 2s 6s
+set +e
+"$SB_BIN" run --out "$WORK/runs" "$T/case2.json" >"$WORK/case2.txt" 2>&1
+status=$?
+set -e
+[ $status -eq 0 ] || { cat "$WORK/case2.txt"; fail "the Case II redis-py run exited $status (expected 0: loss expected)"; }
+run=$(ls -d "$WORK"/runs/case2-redis-py-* | head -1)
+python3 - "$run" <<'PY'
+import json, sys
+run = sys.argv[1]
+ops = [json.loads(l) for l in open(run + "/history.jsonl")]
+acked = {o["value"] for o in ops if isinstance(o["process"], int) and o["type"] == "ok" and o["f"] == "add"}
+final = next(o for o in reversed(ops) if o["process"] == "controller" and o["f"] == "read" and o["type"] == "ok")
+lost = acked - set(final["value"])
+res = json.load(open(run + "/results.json"))["checkers"]["set"]["figures"]
+assert lost and len(lost) == res["lost_count"], (len(lost), res["lost_count"])
+by = {o["value"]: o.get("node") for o in ops if isinstance(o["process"], int) and o["type"] == "ok"}
+assert all(by[v] == "n1" for v in lost), "a lost write not acknowledged by n1"
+print("case2: redis-py lost %d of %d acknowledged writes (recounted), all acknowledged by n1"
+      % (len(lost), len(acked)))
+PY
+no_clients_left
+
+# 3. Misbehaving clients: each bad reply is the operation's info, then a
+# restart under a new process id; nothing acknowledged is lost.
+flaky_scenario() { # MODE -> $T/flaky-MODE.json (4 s, healthy, flaky.py)
+  python3 - "$S/healthy-redis-py.json" "$T/flaky-$1.json" "$1" "$FLAKY" "$WORK/state-$1" <<'PY'
+import json, sys
+s = json.load(open(sys.argv[1]))
+mode, flaky, state = sys.argv[3], sys.argv[4], sys.argv[5]
+# "loop" crashes at every instance's first request: 10 s is room for 6 restarts
+s.update(name="flaky-" + mode, duration="10s" if mode == "loop" else "4s")
+s["clients"][0]["client"] = {"command": [flaky], "name": "flaky",
+                             "env": {"FLAKY_MODE": mode, "FLAKY_STATE": state,
+                                     "FLAKY_AT": "1" if mode == "loop" else "20"}}
+json.dump(s, open(sys.argv[2], "w"))
+PY
+  mkdir -p "$WORK/state-$1"
+}
+for mode in garbage wrongid hang exit; do
+  flaky_scenario $mode
+  "$SB_BIN" run --out "$WORK/runs" "$T/flaky-$mode.json" >"$WORK/flaky-$mode.txt" 2>&1 \
+    || { cat "$WORK/flaky-$mode.txt"; fail "the run with a client that does '$mode' exited $?"; }
+  run=$(ls -d "$WORK"/runs/flaky-$mode-* | head -1)
+  python3 - "$run" "$mode" <<'PY'
+import json, sys
+run, mode = sys.argv[1], sys.argv[2]
+ops = [json.loads(l) for l in open(run + "/history.jsonl")]
+infos = [o for o in ops if isinstance(o["process"], int) and o["type"] == "info"]
+why = {"garbage": "not a reply to request", "wrongid": "not a reply to request",
+       "hang": "no reply from the client within 1500 ms", "exit": "exited with status 3 before replying"}[mode]
+assert len(infos) == 4 and all(why in o["error"] for o in infos), [o.get("error") for o in infos]
+restarts = [o["value"] for o in ops if o["process"] == "controller" and o["f"] == "client-restart"]
+assert sorted(r["worker"] for r in restarts) == [0, 1, 2, 3], restarts
+assert all(r["new_process"] == r["process"] + 4 and r["client"] == "flaky" for r in restarts), restarts
+procs = {o["process"] for o in ops if isinstance(o["process"], int)}
+assert procs == set(range(8)), procs  # 0-3, then 4-7 after the restarts
+res = json.load(open(run + "/results.json"))["checkers"]["set"]
+assert res["verdict"] == "valid" and res["figures"]["lost_count"] == 0, res["summary"]
+print("%s: 4 operations info (%s...), 4 restarts as processes 4-7, nothing lost" % (mode, why))
+PY
+  no_clients_left
+done
+
+# 4. Clients the run cannot go on with: exit 2, the client named, its words quoted.
+expect_error() { # MODE PHRASE
+  flaky_scenario "$1"
+  set +e
+  "$SB_BIN" run --out "$WORK/runs" "$T/flaky-$1.json" >"$WORK/flaky-$1.txt" 2>&1
+  local st=$?
+  set -e
+  [ $st -eq 2 ] || { cat "$WORK/flaky-$1.txt"; fail "a client that does '$1': exit $st, expected 2"; }
+  grep -aF "$2" "$WORK/flaky-$1.txt" >/dev/null \
+    || { cat "$WORK/flaky-$1.txt"; fail "a client that does '$1': no '$2' in the output"; }
+  echo "$1: exit 2, says: $(grep -aoF "$2" "$WORK/flaky-$1.txt" | head -1)"
+  no_clients_left
+}
+expect_error loop "was restarted 5 times within a minute"
+expect_error startcrash "flaky: cannot start: the configuration is broken"
+expect_error refuse "refused to start: flaky refuses to start"
+grep -aE "client flaky \(worker [0-9], process [0-9]+\) exited with status 3 before" "$WORK/flaky-startcrash.txt" >/dev/null \
+  || fail "the start crash message does not name the client and its exit"
+
+assert_nothing_left
+echo PASS
