@@ -4,6 +4,8 @@
 #   ./setup.sh demo   # Case II of the background document, prints its report
 #   ./setup.sh test   # unit + integration tests, plain and under ASan/UBSan,
 #                     # then each fuzz target for 20 s
+#   ./setup.sh clients # what the client adapters need (clients/: python3-redis,
+#                      # Node.js and the npm packages their lock files pin)
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -50,6 +52,19 @@ install_deps() { # install_deps PACKAGE...
   fi
 }
 
+# The shipped client adapters' own dependencies (clients/*/): Node.js and
+# npm from Debian when the machine has none, then each adapter's npm
+# packages exactly as its package-lock.json pins them (npm ci).
+client_deps() {
+  command -v node >/dev/null && command -v npm >/dev/null || install_deps nodejs npm
+  local dir
+  for dir in clients/*/; do
+    [ -f "$dir/package-lock.json" ] || continue
+    echo "setup.sh: npm ci in $dir"
+    npm ci --prefix "$dir" --no-audit --no-fund --loglevel=error >/dev/null
+  done
+}
+
 build() { # build DIR [cmake args...]
   local dir=$1; shift
   cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo "$@" >/dev/null
@@ -72,6 +87,7 @@ case "${1:-}" in
   test)
     need_root test
     install_deps "${RUN_PACKAGES[@]}" "${BUILD_PACKAGES[@]}" "${TEST_PACKAGES[@]}"
+    client_deps
     build build -DSPLITBRAIN_TESTS=ON
     build build-asan -DSPLITBRAIN_SANITIZE=ON -DSPLITBRAIN_TESTS=ON
     export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1
@@ -148,8 +164,13 @@ case "${1:-}" in
     done
     exit 1
     ;;
+  clients)
+    need_root clients
+    install_deps python3-redis
+    client_deps
+    ;;
   *)
-    echo "usage: ./setup.sh demo|test" >&2
+    echo "usage: ./setup.sh demo|test|clients" >&2
     exit 2
     ;;
 esac

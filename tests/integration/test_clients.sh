@@ -1,8 +1,8 @@
 # test_clients.sh -- external clients (clients/PROTOCOL.md) against real
 # Redis in the lab: the redis-py adapter (Debian's python3-redis) runs the
-# shipped healthy and Case II scenarios, shortened, from the repository's
-# own scenario files (the adapter found above scenarios/clients/); Case II's
-# lost writes are recounted from the history. Then clients that misbehave
+# shipped healthy scenario as it is (the adapter found above
+# scenarios/clients/), ioredis (npm, pinned) a shortened healthy run, and
+# both a shortened Case II whose lost writes are recounted from the history. Then clients that misbehave
 # on purpose (tests/integration/clients/flaky.py: the same adapter, but
 # once per worker a garbage line, a reply to another id, no reply at all,
 # or an exit): each such operation is info, the client restarts under a
@@ -12,22 +12,24 @@
 source "$(dirname "$0")/lib.sh"
 /usr/bin/python3 -c 'import redis' 2>/dev/null \
   || fail "python3-redis is not installed (./setup.sh test installs it)"
+[ -d "$SB_SOURCE_DIR/clients/ioredis/node_modules/ioredis" ] \
+  || fail "ioredis is not installed: npm ci in clients/ioredis (./setup.sh test does it)"
 S="$SB_SOURCE_DIR/scenarios/clients"
 FLAKY="$SB_SOURCE_DIR/tests/integration/clients/flaky.py"
 no_clients_left() {
   ! pgrep -af "[a]dapter.py|[f]laky.py" || fail "client processes left running"
 }
 
-ADAPTER="$SB_SOURCE_DIR/clients/redis-py/adapter.py"
 # shorten IN OUT DURATION [PARTITION_AT HEAL_AT]: a copy of a shipped
 # scenario in the work folder, its client given by absolute path.
 shorten() {
-  python3 - "$ADAPTER" "$@" <<'PY'
-import json, sys
-adapter, src, out, duration = sys.argv[1:5]
+  python3 - "$SB_SOURCE_DIR" "$@" <<'PY'
+import json, os, sys
+root, src, out, duration = sys.argv[1:5]
 s = json.load(open(src))
 s["duration"] = duration
-s["clients"][0]["client"]["command"] = [adapter]
+cmd = s["clients"][0]["client"]["command"]
+cmd[0] = os.path.join(root, cmd[0])
 if len(sys.argv) > 5:
     s["nemesis"][0]["at"], s["nemesis"][1]["at"] = sys.argv[5], sys.argv[6]
 json.dump(s, open(out, "w"))
@@ -58,18 +60,26 @@ print("healthy: %d writes through redis-py, all acknowledged by n1, none lost" %
 PY
 no_clients_left
 
-# 2. Case II through redis-py (9 s, partition 2-6 s): writes n1 acknowledged
-# while cut off are lost; counted again here from the history.
-shorten "$S/case2-redis-py.json" "$T/case2.json" 9s 2s 6s
-set +e
-"$SB_BIN" run --out "$WORK/runs" "$T/case2.json" >"$WORK/case2.txt" 2>&1
-status=$?
-set -e
-[ $status -eq 0 ] || { cat "$WORK/case2.txt"; fail "the Case II redis-py run exited $status (expected 0: loss expected)"; }
-run=$(ls -d "$WORK"/runs/case2-redis-py-* | head -1)
-python3 - "$run" <<'PY'
+# 2. Healthy through ioredis (4 s), then Case II through each adapter (9 s,
+# partition 2-6 s): writes n1 acknowledged while cut off are lost; counted
+# again here from the history.
+shorten "$S/healthy-ioredis.json" "$T/healthy-ioredis.json" 4s
+"$SB_BIN" run --out "$WORK/runs" "$T/healthy-ioredis.json" >"$WORK/healthy-ioredis.txt" 2>&1 \
+  || { cat "$WORK/healthy-ioredis.txt"; fail "the healthy ioredis run exited $?"; }
+grep -q "lost 0 of" "$WORK/healthy-ioredis.txt" || fail "the healthy ioredis run lost writes"
+echo "healthy: ioredis lost nothing"
+no_clients_left
+for name in case2-redis-py case2-ioredis; do
+  shorten "$S/$name.json" "$T/$name.json" 9s 2s 6s
+  set +e
+  "$SB_BIN" run --out "$WORK/runs" "$T/$name.json" >"$WORK/$name.txt" 2>&1
+  status=$?
+  set -e
+  [ $status -eq 0 ] || { cat "$WORK/$name.txt"; fail "$name exited $status (expected 0: loss expected)"; }
+  run=$(ls -d "$WORK"/runs/$name-* | head -1)
+  python3 - "$run" "$name" <<'PY'
 import json, sys
-run = sys.argv[1]
+run, name = sys.argv[1], sys.argv[2]
 ops = [json.loads(l) for l in open(run + "/history.jsonl")]
 acked = {o["value"] for o in ops if isinstance(o["process"], int) and o["type"] == "ok" and o["f"] == "add"}
 final = next(o for o in reversed(ops) if o["process"] == "controller" and o["f"] == "read" and o["type"] == "ok")
@@ -78,10 +88,11 @@ res = json.load(open(run + "/results.json"))["checkers"]["set"]["figures"]
 assert lost and len(lost) == res["lost_count"], (len(lost), res["lost_count"])
 by = {o["value"]: o.get("node") for o in ops if isinstance(o["process"], int) and o["type"] == "ok"}
 assert all(by[v] == "n1" for v in lost), "a lost write not acknowledged by n1"
-print("case2: redis-py lost %d of %d acknowledged writes (recounted), all acknowledged by n1"
-      % (len(lost), len(acked)))
+print("%s: lost %d of %d acknowledged writes (recounted), all acknowledged by n1"
+      % (name, len(lost), len(acked)))
 PY
-no_clients_left
+  no_clients_left
+done
 
 # 3. Misbehaving clients: each bad reply is the operation's info, then a
 # restart under a new process id; nothing acknowledged is lost.
