@@ -2,11 +2,20 @@
  * against redis-benchmark on the same redis-server with the same number of
  * connections. Prints both and their ratio (target: >= 0.8).
  *
+ * With --clients, the same workload through external clients
+ * (clients/PROTOCOL.md) too, in the same run and against the same server:
+ * bench_echo_client (answers ok without touching Redis: the protocol's own
+ * cost, target >= 50,000 ops/s with 10 workers), then each adapter under
+ * clients/ that is installed (redis-py, ioredis).
+ *
  * usage: bench_set [--scenario FILE] [--rounds N] [--redis-server PATH]
- *                  [--redis-benchmark PATH] [--out DIR]
- * Needs root (it builds a one-host namespace lab). */
+ *                  [--redis-benchmark PATH] [--out DIR] [--clients]
+ * Run from the repository's root (the default scenario and the adapters
+ * are found from there). Needs root (it builds a one-host namespace lab). */
 #define _GNU_SOURCE
+#include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +25,7 @@
 #include "controller.h"
 #include "deploy.h"
 #include "history.h"
+#include <jansson.h>
 #include "lab.h"
 #include "scenario.h"
 #include "util.h"
@@ -63,7 +73,7 @@ static double our_workload(const sb_scenario *s, sb_lab *lab, sb_deploy *d, cons
     sb_recorder *rec = recorder_open(path, start, err);
     if (!rec)
         return -1;
-    int rc = controller_run_workload(s, lab, d, rec, start, err);
+    int rc = controller_run_workload(s, lab, d, rec, start, dir, err);
     int64_t elapsed = sb_now_ns() - start;
     uint64_t ok, fail, info;
     recorder_counts(rec, &ok, &fail, &info);
@@ -75,15 +85,80 @@ static double our_workload(const sb_scenario *s, sb_lab *lab, sb_deploy *d, cons
     return (double)ok * 1e9 / (double)elapsed;
 }
 
+/* s with its first client group running command (absolute) under name;
+ * NULL with err. */
+static sb_scenario *with_client(const sb_scenario *s, const char *command, const char *name,
+                                char *err)
+{
+    json_t *j = json_loads(s->text, 0, NULL);
+    json_t *cl = json_array_get(json_object_get(j, "clients"), 0);
+    if (!cl) {
+        json_decref(j);
+        sb_err_set(err, "%s: no client group", s->path);
+        return NULL;
+    }
+    json_object_set_new(cl, "client", json_pack("{s:[s],s:s}", "command", command, "name", name));
+    char *text = json_dumps(j, 0);
+    json_decref(j);
+    sb_scenario *v = text ? scenario_parse(s->path, text, err) : NULL;
+    free(text);
+    return v;
+}
+
+/* The external clients measured by --clients: the echo client beside
+ * this binary, and the adapters that are installed. */
+static void bench_clients(const sb_scenario *s, sb_lab *lab, sb_deploy *d, const char *dir,
+                          const char *self, double builtin)
+{
+    char echo[PATH_MAX + 32], self_dir[PATH_MAX];
+    snprintf(self_dir, sizeof(self_dir), "%s", self);
+    char *slash = strrchr(self_dir, '/');
+    if (slash)
+        *slash = '\0';
+    snprintf(echo, sizeof(echo), "%s/bench_echo_client", slash ? self_dir : ".");
+    char *echo_abs = realpath(echo, NULL);
+    char *py = realpath("clients/redis-py/adapter.py", NULL);
+    char *js = access("clients/ioredis/node_modules/ioredis", F_OK) == 0
+                   ? realpath("clients/ioredis/adapter.js", NULL)
+                   : NULL;
+    const struct {
+        const char *name;
+        char *path;
+    } v[] = {{"echo", echo_abs}, {"redis-py", py}, {"ioredis", js}};
+    for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+        char err[SB_ERR_LEN];
+        if (!v[i].path) {
+            printf("client %-9s not installed, skipped\n", v[i].name);
+            continue;
+        }
+        sb_scenario *vs = with_client(s, v[i].path, v[i].name, err);
+        double ops = vs ? our_workload(vs, lab, d, dir, 100 + (int)i, err) : -1;
+        if (ops < 0)
+            printf("client %-9s failed: %s\n", v[i].name, err);
+        else
+            printf("client %-9s %.0f ops/s through the protocol (%d workers), %.2f of the "
+                   "built-in client's\n",
+                   v[i].name, ops, s->clients[0].workers, ops / builtin);
+        fflush(stdout);
+        scenario_free(vs);
+    }
+    free(echo_abs);
+    free(py);
+    free(js);
+}
+
 int main(int argc, char **argv)
 {
     const char *scenario = "bench/set-throughput.json", *redis = "/usr/bin/redis-server",
                *rb = "/usr/bin/redis-benchmark", *out = "runs/bench";
-    int rounds = 3;
-    static const struct option opts[] = {
-        {"scenario", required_argument, 0, 's'},     {"rounds", required_argument, 0, 'n'},
-        {"redis-server", required_argument, 0, 'r'}, {"redis-benchmark", required_argument, 0, 'b'},
-        {"out", required_argument, 0, 'o'},          {0, 0, 0, 0}};
+    int rounds = 3, clients = 0;
+    static const struct option opts[] = {{"scenario", required_argument, 0, 's'},
+                                         {"rounds", required_argument, 0, 'n'},
+                                         {"redis-server", required_argument, 0, 'r'},
+                                         {"redis-benchmark", required_argument, 0, 'b'},
+                                         {"out", required_argument, 0, 'o'},
+                                         {"clients", no_argument, 0, 'c'},
+                                         {0, 0, 0, 0}};
     int c;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (c) {
@@ -102,6 +177,9 @@ int main(int argc, char **argv)
         case 'o':
             out = optarg;
             break;
+        case 'c':
+            clients = 1;
+            break;
         default:
             fprintf(stderr, "usage: bench_set [--scenario F] [--rounds N] ...\n");
             return 2;
@@ -118,6 +196,15 @@ int main(int argc, char **argv)
         fprintf(stderr, "bench_set: %s\n", err);
         return 2;
     }
+    /* Absolute: redis-server starts in its own folder and is given paths
+     * under this one (a relative --out made it look for
+     * runs/bench/nodes/n1/redis/runs/bench/...). */
+    char out_abs[PATH_MAX];
+    if (!realpath(out, out_abs)) {
+        fprintf(stderr, "bench_set: %s: %s\n", out, strerror(errno));
+        return 2;
+    }
+    out = out_abs;
     const char *names[] = {s->hosts[0].name};
     sb_lab *lab = lab_create(names, 1, out, err);
     sb_deploy *d = lab ? deploy_start(lab, s, out, redis, err) : NULL;
@@ -153,6 +240,8 @@ int main(int argc, char **argv)
         printf("best of %d: splitbrain %.0f ops/s (%d workers, full history) vs redis-benchmark "
                "%.0f req/s (-c %d): ratio %.2f\n",
                rounds, best_ours, conns, best_rb, conns, best_ours / best_rb);
+    if (status == 0 && clients)
+        bench_clients(s, lab, d, out, argv[0], best_ours);
     if (d)
         deploy_free(d);
     if (lab)

@@ -779,7 +779,7 @@ out:
 }
 
 int controller_run_workload(const sb_scenario *s, sb_lab *lab, sb_deploy *d, sb_recorder *rec,
-                            int64_t start_ns, char *err)
+                            int64_t start_ns, const char *dir, char *err)
 {
     sb_run_opts quiet = {0};
     run rr = {.s = s, .o = &quiet, .lab = lab, .deploy = d, .rec = rec};
@@ -789,6 +789,7 @@ int controller_run_workload(const sb_scenario *s, sb_lab *lab, sb_deploy *d, sb_
     r->wk = workload_find(s->workload.kind);
     r->start_ns = start_ns;
     r->end_ns = start_ns + s->duration_ns;
+    snprintf(r->run_dir, sizeof(r->run_dir), "%s", dir);
     int rc = start_workers(r, err);
     if (rc == 0)
         sleep_until(r, r->end_ns);

@@ -55,10 +55,11 @@ int controller_run(const sb_scenario *s, const sb_run_opts *o, sb_run_meta *meta
 /* Only the workload phase: s's workers against an already started
  * deployment for s->duration_ns, recording into rec, no faults and no
  * progress output. For the benchmark, which measures exactly the code the
- * runs use. Returns 0 or -1 with err. */
+ * runs use. External clients' logs go to dir/clients/. Returns 0 or -1
+ * with err. */
 struct sb_deploy;
 struct sb_recorder;
 int controller_run_workload(const sb_scenario *s, sb_lab *lab, struct sb_deploy *d,
-                            struct sb_recorder *rec, int64_t start_ns, char *err);
+                            struct sb_recorder *rec, int64_t start_ns, const char *dir, char *err);
 
 #endif
