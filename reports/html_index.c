@@ -87,25 +87,6 @@ static void relative_link(const char *dir, const char *run_dir, sb_buf *out)
     sb_buf_free(&rel);
 }
 
-static const json_t *run_figure(const sb_run_result *r, const char *checker, const char *name)
-{
-    for (size_t i = 0; i < r->n_checks; i++)
-        if (!strcmp(r->checks[i].checker, checker))
-            return json_object_get(r->checks[i].figures, name);
-    return NULL;
-}
-
-/* The first of (checker, figure) pairs that the run reported. */
-static const json_t *first_figure(const sb_run_result *r, const char *const (*pairs)[2])
-{
-    for (size_t i = 0; pairs[i][0]; i++) {
-        const json_t *v = run_figure(r, pairs[i][0], pairs[i][1]);
-        if (json_is_number(v))
-            return v;
-    }
-    return NULL;
-}
-
 static void td_number(sb_buf *b, const json_t *v, const char *fmt, double scale)
 {
     if (json_is_integer(v) && scale == 1)
@@ -118,8 +99,8 @@ static void td_number(sb_buf *b, const json_t *v, const char *fmt, double scale)
 
 static void longest_two_masters(sb_buf *b, const sb_run_result *r)
 {
-    const json_t *d = run_figure(r, "split-brain", "detail");
-    const json_t *total = run_figure(r, "split-brain", "two_master_seconds");
+    const json_t *d = results_figure(r, "split-brain", "detail");
+    const json_t *total = results_figure(r, "split-brain", "two_master_seconds");
     double best = -1;
     for (size_t i = 0; i < json_array_size(d); i++) {
         double s = json_number_value(json_object_get(json_array_get(d, i), "duration_s"));
@@ -172,18 +153,18 @@ static void index_row(sb_buf *b, const sb_run_result *r, const char *dir)
         sb_buf_puts(b, "</span>");
     }
     sb_buf_puts(b, "</td>");
-    const json_t *a = first_figure(r, acked), *l = first_figure(r, lost);
+    const json_t *a = results_first_figure(r, acked), *l = results_first_figure(r, lost);
     td_number(b, a, "<td class=\"num\">%.0f</td>", 1);
     td_number(b, l, "<td class=\"num\">%.0f</td>", 1);
-    const json_t *frac = run_figure(r, "set", "lost_fraction");
+    const json_t *frac = results_figure(r, "set", "lost_fraction");
     json_t *computed = NULL;
     if (!json_is_number(frac) && json_is_number(a) && json_is_number(l) && json_number_value(a) > 0)
         frac = computed = json_real(json_number_value(l) / json_number_value(a));
     td_number(b, frac, "<td class=\"num\">%.2f%%</td>", 100);
     json_decref(computed);
-    td_number(b, run_figure(r, "perf", "availability_in_faults"), "<td class=\"num\">%.1f%%</td>",
-              100);
-    td_number(b, run_figure(r, "perf", "availability_outside_faults"),
+    td_number(b, results_figure(r, "perf", "availability_in_faults"),
+              "<td class=\"num\">%.1f%%</td>", 100);
+    td_number(b, results_figure(r, "perf", "availability_outside_faults"),
               "<td class=\"num\">%.1f%%</td>", 100);
     longest_two_masters(b, r);
     sb_buf_printf(b, "<td class=\"num\">%.1f s</td><td class=\"num\">%llu</td></tr>\n",
@@ -194,22 +175,6 @@ static void index_row(sb_buf *b, const sb_run_result *r, const char *dir)
 
 #define FAMILY_BAR_H 18
 #define FAMILY_LABEL_W 260
-
-/* The lost share of a run (set's lost_fraction, else lost / acknowledged
- * of the other workloads), -1 when it reports neither. */
-static double lost_share(const sb_run_result *r, long long *lost, long long *acked)
-{
-    static const char *const acked_f[][2] = {
-        {"set", "acknowledged"}, {"counter", "acknowledged"}, {"list-append", "ok"}, {NULL, NULL}};
-    static const char *const lost_f[][2] = {
-        {"set", "lost_count"}, {"counter", "lost"}, {"list-append", "lost_count"}, {NULL, NULL}};
-    const json_t *a = first_figure(r, acked_f), *l = first_figure(r, lost_f);
-    *acked = json_is_number(a) ? (long long)json_number_value(a) : -1;
-    *lost = json_is_number(l) ? (long long)json_number_value(l) : -1;
-    if (*acked < 0 || *lost < 0)
-        return -1;
-    return *acked ? (double)*lost / (double)*acked : 0;
-}
 
 /* One family: a bar per member (its setting), the share of acknowledged
  * writes it lost, and availability in faults beside it. */
@@ -248,7 +213,7 @@ static void family_chart(sb_buf *b, const sb_run_result *runs, size_t n, const c
         if (strcmp(r->family, family))
             continue;
         long long lost, acked;
-        double share = lost_share(r, &lost, &acked);
+        double share = results_lost_share(r, &lost, &acked);
         double y = top + (double)k++ * (FAMILY_BAR_H + 6);
         sb_buf_printf(b, "<text class=\"fam-l\" x=\"%.0f\" y=\"%.1f\" text-anchor=\"end\">", x0 - 8,
                       y + 13);
@@ -267,8 +232,8 @@ static void family_chart(sb_buf *b, const sb_run_result *runs, size_t n, const c
         html_escape(b, r->name);
         sb_buf_printf(b, ": lost %lld of %lld acknowledged (%.2f%%)</title></rect>", lost, acked,
                       share * 100);
-        const json_t *av = run_figure(r, "perf", "availability_in_faults");
-        const json_t *att = run_figure(r, "set", "attempted");
+        const json_t *av = results_figure(r, "perf", "availability_in_faults");
+        const json_t *att = results_figure(r, "set", "attempted");
         sb_buf_printf(b, "<text class=\"fam-v\" x=\"%.1f\" y=\"%.1f\">%.1f%% (%lld of %lld)",
                       x0 + bw + 6, y + 13, share * 100, lost, acked);
         if (json_is_number(att) && json_number_value(att) > (double)acked)
@@ -455,7 +420,7 @@ static void index_cache_table(sb_buf *b, const sb_run_result *runs, size_t n, co
                 {"longest wait ms", "longest_wait_ms", "%.0f"}};
     size_t nc = sizeof(cols) / sizeof(cols[0]), shown = 0;
     for (size_t i = 0; i < n; i++)
-        shown += run_figure(&runs[i], "cache", "gets") != NULL;
+        shown += results_figure(&runs[i], "cache", "gets") != NULL;
     if (!shown)
         return;
     sb_buf_puts(b, "<h2>Cache strategies</h2>\n");

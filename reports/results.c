@@ -190,3 +190,37 @@ void results_free(sb_run_result *r)
     r->faults = NULL;
     r->n_checks = 0;
 }
+
+/* ====== Figures across runs ====== */
+
+const json_t *results_figure(const sb_run_result *r, const char *checker, const char *name)
+{
+    for (size_t i = 0; i < r->n_checks; i++)
+        if (!strcmp(r->checks[i].checker, checker))
+            return json_object_get(r->checks[i].figures, name);
+    return NULL;
+}
+
+const json_t *results_first_figure(const sb_run_result *r, const char *const (*pairs)[2])
+{
+    for (size_t i = 0; pairs[i][0]; i++) {
+        const json_t *v = results_figure(r, pairs[i][0], pairs[i][1]);
+        if (json_is_number(v))
+            return v;
+    }
+    return NULL;
+}
+
+double results_lost_share(const sb_run_result *r, long long *lost, long long *acked)
+{
+    static const char *const acked_f[][2] = {
+        {"set", "acknowledged"}, {"counter", "acknowledged"}, {"list-append", "ok"}, {NULL, NULL}};
+    static const char *const lost_f[][2] = {
+        {"set", "lost_count"}, {"counter", "lost"}, {"list-append", "lost_count"}, {NULL, NULL}};
+    const json_t *a = results_first_figure(r, acked_f), *l = results_first_figure(r, lost_f);
+    *acked = json_is_number(a) ? (long long)json_number_value(a) : -1;
+    *lost = json_is_number(l) ? (long long)json_number_value(l) : -1;
+    if (*acked < 0 || *lost < 0)
+        return -1;
+    return *acked ? (double)*lost / (double)*acked : 0;
+}

@@ -82,6 +82,15 @@ int report_color_wanted(FILE *out, const char *mode);
 #define SB_JUNIT_BODY_LINES 20
 int report_junit(const sb_run_result *runs, size_t n, const char *path, char *err);
 
+/* A figure of a checker of r (NULL when the checker did not run or has no
+ * such figure). */
+const json_t *results_figure(const sb_run_result *r, const char *checker, const char *name);
+/* The first number among (checker, figure) pairs, NULL-terminated. */
+const json_t *results_first_figure(const sb_run_result *r, const char *const (*pairs)[2]);
+/* The share of acknowledged writes a run lost (set), of increments
+ * (counter) or transactions (list-append); -1 when it reports none. */
+double results_lost_share(const sb_run_result *r, long long *lost, long long *acked);
+
 /* With two runs or more that ran the cache checker: one line per strategy
  * (herd, origin load, latency, staleness, starvation) on out. Returns the
  * number of lines (0: nothing printed). */
