@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "checker.h"
+#include "groups.h"
 #include "util.h"
 #include "windows.h"
 
@@ -22,6 +23,7 @@ typedef struct attempt {
     int state;          /* ST_* bits */
     int64_t ok_time_ns; /* when acknowledged */
     const char *node;   /* who acknowledged */
+    int process;        /* who was acknowledged */
 } attempt;
 
 static int cmp_i64(const void *a, const void *b)
@@ -68,6 +70,7 @@ static attempt *collect(const sb_history *h, size_t *n_out)
                                             : ST_INFO;
         a->ok_time_ns = op->time_ns;
         a->node = op->node;
+        a->process = op->process;
     }
     qsort(raw, k, sizeof(attempt), cmp_attempt);
     size_t m = 0;
@@ -77,6 +80,7 @@ static attempt *collect(const sb_history *h, size_t *n_out)
             if (raw[i].state & ST_OK) {
                 raw[m - 1].ok_time_ns = raw[i].ok_time_ns;
                 raw[m - 1].node = raw[i].node;
+                raw[m - 1].process = raw[i].process;
             }
         } else {
             raw[m++] = raw[i];
@@ -84,6 +88,59 @@ static attempt *collect(const sb_history *h, size_t *n_out)
     }
     *n_out = m;
     return raw;
+}
+
+/* When the clients followed a failover: the node that acknowledged the
+ * first write, and the first acknowledgement by another node ("moved_to",
+ * "moved_at_s"; null when every acknowledged write came from one node). */
+static void moved(const sb_history *h, json_t *fig)
+{
+    const char *first = NULL;
+    for (size_t i = 0; i < h->n; i++) {
+        const sb_op *op = &h->ops[i];
+        if (op->process < 0 || op->type != SB_OP_OK || strcmp(op->f, "add") || !op->node[0])
+            continue;
+        if (!first) {
+            first = op->node;
+            json_object_set_new(fig, "first_node", json_string(first));
+        } else if (strcmp(op->node, first)) {
+            json_object_set_new(fig, "moved_to", json_string(op->node));
+            json_object_set_new(fig, "moved_at_s", json_real((double)op->time_ns / 1e9));
+            return;
+        }
+    }
+    json_object_set_new(fig, "moved_to", json_null());
+    json_object_set_new(fig, "moved_at_s", json_null());
+}
+
+/* With workers of two clients or more: acknowledged and lost writes per
+ * client ("by_client": {"redis-py": {"acknowledged": n, "lost": m}}). */
+static void by_client(const sb_history *h, const attempt *a, size_t n, const int64_t *fv, size_t nf,
+                      json_t *fig)
+{
+    sb_groups g;
+    groups_read(h, &g);
+    if (!g.n)
+        return;
+    long long *acked = sb_xcalloc(g.n, sizeof(long long)),
+              *lost = sb_xcalloc(g.n, sizeof(long long));
+    for (size_t i = 0; i < n; i++) {
+        int k = groups_of(&g, a[i].process);
+        if (k < 0 || !(a[i].state & ST_OK))
+            continue;
+        acked[k]++;
+        lost[k] += !in_sorted(fv, nf, a[i].value);
+    }
+    json_t *by = json_object();
+    for (size_t k = 0; k < g.n; k++)
+        json_object_set_new(by, g.name[k],
+                            json_pack("{s:I,s:I,s:f}", "acknowledged", (json_int_t)acked[k], "lost",
+                                      (json_int_t)lost[k], "lost_fraction",
+                                      acked[k] ? (double)lost[k] / (double)acked[k] : 0.0));
+    json_object_set_new(fig, "by_client", by);
+    free(acked);
+    free(lost);
+    groups_free(&g);
 }
 
 static void add_capped(json_t *arr, int64_t v, json_t *figures, const char *flag)
@@ -186,6 +243,8 @@ static int set_check(const sb_history *h, sb_check_result *out, char *err)
     json_object_set_new(fig, "failed_present_count", json_integer((json_int_t)failed_present));
     json_object_set_new(fig, "final_read_size", json_integer((json_int_t)fn));
     json_object_set_new(fig, "final_read_node", json_string(final->node));
+    moved(h, fig);
+    by_client(h, a, n, fv, nf, fig);
 
     out->verdict =
         (n_lost || n_unexpected || failed_present) ? SB_VERDICT_INVALID : SB_VERDICT_VALID;
@@ -205,8 +264,19 @@ static int set_check(const sb_history *h, sb_check_result *out, char *err)
         len += snprintf(out->summary + len, sizeof(out->summary) - (size_t)len,
                         "; %zu unexpected values", n_unexpected);
     if (failed_present)
-        snprintf(out->summary + len, sizeof(out->summary) - (size_t)len,
-                 "; %zu writes reported failed are present", failed_present);
+        len += snprintf(out->summary + len, sizeof(out->summary) - (size_t)len,
+                        "; %zu writes reported failed are present", failed_present);
+    const char *client;
+    json_t *c;
+    json_object_foreach(json_object_get(fig, "by_client"), client, c)
+    {
+        if (len < 0 || (size_t)len >= sizeof(out->summary))
+            break;
+        len += snprintf(out->summary + len, sizeof(out->summary) - (size_t)len,
+                        "; %s lost %lld of %lld", client,
+                        (long long)json_integer_value(json_object_get(c, "lost")),
+                        (long long)json_integer_value(json_object_get(c, "acknowledged")));
+    }
     free(lost_a);
     free(fv);
     free(a);

@@ -212,6 +212,7 @@ static int run_scenarios(char **files, size_t n, sb_run_opts *ro, const char *ju
         if (stop_flag)
             status = SB_EXIT_ERROR;
         report_cache_table(results, n_done, stdout);
+        report_family_table(results, n_done, stdout);
         if (n > 1 && n_done > 0) {
             char index[4200];
             snprintf(index, sizeof(index), "%s/index.html", ro->out_dir);

@@ -428,6 +428,32 @@ static void record_hosts(run *r)
     sb_buf_free(&b);
 }
 
+/* Which client each worker runs: {"workers": 8, "groups": [{"client":
+ * "built-in", "processes": [0,1,2,3]}, {"client": "redis-py", ...}]}
+ * (client-restart ops add the new process ids of restarted programs). */
+static void record_clients(run *r)
+{
+    sb_buf b;
+    sb_buf_init(&b);
+    int n = 0;
+    for (size_t i = 0; i < r->s->n_clients; i++)
+        n += r->s->clients[i].workers;
+    sb_buf_printf(&b, "{\"workers\":%d,\"groups\":[", n);
+    int p = 0;
+    for (size_t i = 0; i < r->s->n_clients; i++) {
+        const sb_client *c = &r->s->clients[i];
+        sb_buf_puts(&b, i ? ",{\"client\":" : "{\"client\":");
+        sb_buf_json_string(&b, c->ext_argv ? c->ext_name : "built-in");
+        sb_buf_puts(&b, ",\"processes\":[");
+        for (int k = 0; k < c->workers; k++, p++)
+            sb_buf_printf(&b, "%s%d", k ? "," : "", p);
+        sb_buf_puts(&b, "]}");
+    }
+    sb_buf_puts(&b, "]}");
+    recorder_record(r->rec, SB_PROC_CONTROLLER, SB_OP_OK, "clients", b.data, NULL, NULL);
+    sb_buf_free(&b);
+}
+
 static void final_read(run *r, int master)
 {
     char err[SB_ERR_LEN];
@@ -708,6 +734,7 @@ int controller_run(const sb_scenario *s, const sb_run_opts *o, sb_run_meta *out,
     point_latest(o->out_dir, run_dir);
     record_topology(r, "ready", 1, topo.json, NULL);
     record_hosts(r);
+    record_clients(r);
     if (!strcmp(s->workload.kind, "cache"))
         cache_record_config(s, r->rec);
     /* What the list-append checker judges by: a Redis master (one per

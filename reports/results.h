@@ -95,5 +95,10 @@ double results_lost_share(const sb_run_result *r, long long *lost, long long *ac
  * (herd, origin load, latency, staleness, starvation) on out. Returns the
  * number of lines (0: nothing printed). */
 int report_cache_table(const sb_run_result *runs, size_t n, FILE *out);
+/* For each family with two runs or more: a line per setting (acknowledged,
+ * lost and its share, unknown outcomes, when the clients' writes first went
+ * to another node, availability in faults) on out. Returns the families
+ * printed. */
+int report_family_table(const sb_run_result *runs, size_t n, FILE *out);
 
 #endif

@@ -60,6 +60,31 @@ print("healthy: %d writes through redis-py, all acknowledged by n1, none lost" %
 PY
 no_clients_left
 
+# 1b. Two clients in one run: two built-in workers and two redis-py ones,
+# the set checker counting each client's writes (nothing lost by either).
+python3 - "$S/healthy-redis-py.json" "$T/mixed.json" "$SB_SOURCE_DIR" <<'PY'
+import json, os, sys
+s = json.load(open(sys.argv[1]))
+py = dict(s["clients"][0], workers=2)
+py["client"] = {"command": [os.path.join(sys.argv[3], "clients/redis-py/adapter.py")]}
+builtin = {k: v for k, v in py.items() if k != "client"}
+s.update(name="mixed", duration="4s", clients=[builtin, py])
+json.dump(s, open(sys.argv[2], "w"))
+PY
+"$SB_BIN" run --out "$WORK/runs" "$T/mixed.json" >"$WORK/mixed.txt" 2>&1 \
+  || { cat "$WORK/mixed.txt"; fail "the mixed run exited $?"; }
+run=$(ls -d "$WORK"/runs/mixed-* | head -1)
+python3 - "$run" <<'PY'
+import json, sys
+run = sys.argv[1]
+by = json.load(open(run + "/results.json"))["checkers"]["set"]["figures"]["by_client"]
+assert set(by) == {"built-in", "redis-py"}, by
+assert all(c["lost"] == 0 and c["acknowledged"] > 500 for c in by.values()), by
+print("mixed: %s" % {k: v["acknowledged"] for k, v in by.items()})
+PY
+grep -q "built-in lost 0 of" "$WORK/mixed.txt" || fail "the summary does not count per client"
+no_clients_left
+
 # 2. Healthy through ioredis (4 s), then Case II through each adapter (9 s,
 # partition 2-6 s): writes n1 acknowledged while cut off are lost; counted
 # again here from the history.

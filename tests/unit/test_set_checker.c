@@ -165,9 +165,60 @@ static void convergence_reports_the_master_change(void **state)
     history_free(h);
 }
 
+/* Two clients: writes counted per client, a restarted program's new
+ * process id counted with its client; when the clients' writes moved to
+ * another node. */
+static void writes_are_counted_per_client_and_the_move_is_dated(void **state)
+{
+    (void)state;
+    sb_history *h = history_new();
+    op(h, SB_PROC_CONTROLLER, SB_OP_OK, "clients",
+       json_loads("{\"workers\":2,\"groups\":[{\"client\":\"built-in\",\"processes\":[0]},"
+                  "{\"client\":\"redis-py\",\"processes\":[1]}]}",
+                  0, NULL),
+       0, NULL);
+    add(h, 0, 0, SB_OP_OK, 10, "n1");
+    add(h, 1, 1, SB_OP_OK, 11, "n1");
+    add(h, 1, 3, SB_OP_INFO, 12, NULL);
+    op(h, SB_PROC_CONTROLLER, SB_OP_OK, "client-restart",
+       json_pack("{s:i,s:s,s:i,s:i,s:s}", "worker", 1, "client", "redis-py", "process", 1,
+                 "new_process", 3, "why", "no reply"),
+       13, NULL);
+    add(h, 3, 5, SB_OP_OK, 2000, "n3");
+    add(h, 0, 2, SB_OP_OK, 2500, "n3");
+    final_read(h, "[0, 2]"); /* 1 and 5 (redis-py's) lost */
+    sb_check_result r = check(h);
+    assert_int_equal(r.verdict, SB_VERDICT_INVALID);
+    json_t *by = json_object_get(r.figures, "by_client");
+    assert_int_equal(json_integer_value(json_object_get(json_object_get(by, "built-in"), "lost")),
+                     0);
+    assert_int_equal(
+        json_integer_value(json_object_get(json_object_get(by, "built-in"), "acknowledged")), 2);
+    assert_int_equal(json_integer_value(json_object_get(json_object_get(by, "redis-py"), "lost")),
+                     2);
+    assert_int_equal(
+        json_integer_value(json_object_get(json_object_get(by, "redis-py"), "acknowledged")), 2);
+    assert_non_null(strstr(r.summary, "; built-in lost 0 of 2; redis-py lost 2 of 2"));
+    assert_string_equal(json_string_value(json_object_get(r.figures, "first_node")), "n1");
+    assert_string_equal(json_string_value(json_object_get(r.figures, "moved_to")), "n3");
+    assert_true(json_real_value(json_object_get(r.figures, "moved_at_s")) == 2.001);
+    check_result_free(&r);
+    history_free(h);
+    /* one client: no split, and writes that never moved */
+    h = history_new();
+    add(h, 0, 0, SB_OP_OK, 10, "n1");
+    final_read(h, "[0]");
+    r = check(h);
+    assert_null(json_object_get(r.figures, "by_client"));
+    assert_true(json_is_null(json_object_get(r.figures, "moved_to")));
+    check_result_free(&r);
+    history_free(h);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(writes_are_counted_per_client_and_the_move_is_dated),
         cmocka_unit_test(all_acknowledged_present_is_valid),
         cmocka_unit_test(lost_acknowledged_write_is_reported_with_node_and_window),
         cmocka_unit_test(indeterminate_writes_are_never_lost),
