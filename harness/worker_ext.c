@@ -63,7 +63,18 @@ static void init_message(const sb_ext_worker *x, sb_buf *b)
         sb_buf_puts(b, ",\"masters\":");
         hosts_json(b, x, d->redis.idx, d->redis.n, d->redis_port);
     }
-    sb_buf_printf(b, "},\"options\":%s}", x->spec->ext_options ? x->spec->ext_options : "{}");
+    sb_buf_puts(b, "}");
+    if (!strcmp(w->kind, "lock")) {
+        const sb_lock_cfg *k = &w->lock;
+        sb_buf_printf(b, ",\"lock\":{\"mode\":\"%s\",\"drift_ms\":%lld",
+                      k->redlock ? "redlock" : "single", (long long)(k->drift_ns / SB_NS_PER_MS));
+        if (k->redlock) {
+            sb_buf_puts(b, ",\"nodes\":");
+            hosts_json(b, x, k->nodes.idx, k->nodes.n, d->redis_port);
+        }
+        sb_buf_puts(b, "}");
+    }
+    sb_buf_printf(b, ",\"options\":%s}", x->spec->ext_options ? x->spec->ext_options : "{}");
 }
 
 /* "client redis-py (worker 3)" */
@@ -166,19 +177,47 @@ static void reply_node(sb_ext_worker *x, const char *node)
     }
 }
 
+/* An event of the request in flight (the lock workload's): its time
+ * stamped into stamps; "releasing" is answered with "go". 0, or -1 with
+ * why when the program is gone. */
+static int on_event(sb_ext_worker *x, long long id, const json_t *j, json_t *stamps, char *why,
+                    size_t whylen)
+{
+    const char *ev = json_string_value(json_object_get(j, "event"));
+    int64_t now = recorder_elapsed_ns(x->rec);
+    if (ev && !strcmp(ev, "acquired")) {
+        json_object_set_new(stamps, "acquired", json_integer(now));
+        const json_t *v = json_object_get(j, "validity_ms");
+        if (json_is_number(v))
+            json_object_set_new(stamps, "validity_ms",
+                                json_integer((json_int_t)json_number_value(v)));
+    } else if (ev && !strcmp(ev, "releasing")) {
+        json_object_set_new(stamps, "released", json_integer(now));
+        char go[64], e[SB_ERR_LEN];
+        int n = snprintf(go, sizeof(go), "{\"id\":%lld,\"go\":true}", id);
+        if (ext_send(&x->proc, go, (size_t)n, e) == -1) {
+            snprintf(why, whylen, "the client is gone (%s) while releasing", e);
+            return -1;
+        }
+    }
+    return 0;
+}
+
 sb_outcome ext_worker_apply(sb_ext_worker *x, const sb_wop *op, sb_buf *out, char *why,
                             size_t whylen, int *broken)
 {
     char e[SB_ERR_LEN];
     long long id = x->next_id++;
+    int64_t extra = 0;
     sb_buf req, line;
     sb_buf_init(&req);
     sb_buf_init(&line);
     sb_buf_printf(&req, "{\"id\":%lld,", id);
-    x->wk->ext_request(&x->s->workload, x->s, op, &req);
+    x->wk->ext_request(&x->s->workload, x->s, x->process, op, &req, &extra);
     sb_buf_puts(&req, "}");
     *broken = 0;
     x->node[0] = '\0';
+    json_t *stamps = json_object();
     sb_outcome o = SB_OUTCOME_INFO;
     if (ext_send(&x->proc, req.data, req.len, e) == -1) {
         /* Not written: the operation never reached the program. */
@@ -187,45 +226,79 @@ sb_outcome ext_worker_apply(sb_ext_worker *x, const sb_wop *op, sb_buf *out, cha
         o = SB_OUTCOME_FAIL;
         goto out;
     }
-    int64_t deadline = sb_now_ns() + x->spec->timeout_ns + EXT_GRACE_NS;
-    int got = ext_recv(&x->proc, deadline, &line, e);
-    if (got == 0) {
-        snprintf(why, whylen, "no reply from the client within %lld ms",
-                 (long long)((x->spec->timeout_ns + EXT_GRACE_NS) / SB_NS_PER_MS));
-        *broken = 1;
-        goto out;
-    }
-    if (got == -1) {
-        char st[64];
-        ext_stop(&x->proc, 200 * SB_NS_PER_MS);
-        ext_describe_exit(&x->proc, st, sizeof(st));
-        snprintf(why, whylen, "the client %s before replying (%s)", st, e);
-        *broken = 1;
-        goto out;
-    }
-    json_t *j = json_loadb(line.data ? line.data : "", line.len, 0, NULL);
-    json_t *jid = json_object_get(j, "id");
-    const char *type = json_string_value(json_object_get(j, "type"));
-    const char *error = json_string_value(json_object_get(j, "error"));
-    int known = type && (!strcmp(type, "ok") || !strcmp(type, "fail") || !strcmp(type, "info"));
-    if (!json_is_object(j) || !json_is_integer(jid) || json_integer_value(jid) != id || !known) {
-        snprintf(why, whylen,
-                 "the client's reply is not a reply to request %lld of the protocol: %.*s", id,
-                 (int)(line.len < EXT_GARBAGE_QUOTE ? line.len : EXT_GARBAGE_QUOTE),
-                 line.data ? line.data : "");
-        *broken = 1;
+    for (;;) {
+        int64_t budget = x->spec->timeout_ns + EXT_GRACE_NS + extra;
+        int got = ext_recv(&x->proc, sb_now_ns() + budget, &line, e);
+        if (got == 0) {
+            snprintf(why, whylen, "no reply from the client within %lld ms",
+                     (long long)(budget / SB_NS_PER_MS));
+            *broken = 1;
+            break;
+        }
+        if (got == -1) {
+            char st[64];
+            ext_stop(&x->proc, 200 * SB_NS_PER_MS);
+            ext_describe_exit(&x->proc, st, sizeof(st));
+            snprintf(why, whylen, "the client %s before replying (%s)", st, e);
+            *broken = 1;
+            break;
+        }
+        json_t *j = json_loadb(line.data ? line.data : "", line.len, 0, NULL);
+        json_t *jid = json_object_get(j, "id");
+        const char *type = json_string_value(json_object_get(j, "type"));
+        const char *error = json_string_value(json_object_get(j, "error"));
+        int ours = json_is_object(j) && json_is_integer(jid) && json_integer_value(jid) == id;
+        if (ours && !type && json_is_string(json_object_get(j, "event"))) {
+            int rc = on_event(x, id, j, stamps, why, whylen);
+            json_decref(j);
+            if (rc == -1) {
+                *broken = 1;
+                break;
+            }
+            continue;
+        }
+        int known = type && (!strcmp(type, "ok") || !strcmp(type, "fail") || !strcmp(type, "info"));
+        if (!ours || !known) {
+            snprintf(why, whylen,
+                     "the client's reply is not a reply to request %lld of the protocol: %.*s", id,
+                     (int)(line.len < EXT_GARBAGE_QUOTE ? line.len : EXT_GARBAGE_QUOTE),
+                     line.data ? line.data : "");
+            *broken = 1;
+            json_decref(j);
+            break;
+        }
+        reply_node(x, json_string_value(json_object_get(j, "node")));
+        sb_outcome reported = !strcmp(type, "ok")     ? SB_OUTCOME_OK
+                              : !strcmp(type, "fail") ? SB_OUTCOME_FAIL
+                                                      : SB_OUTCOME_INFO;
+        if (reported != SB_OUTCOME_OK)
+            snprintf(why, whylen, "%s", error && error[0] ? error : "(the client gave no reason)");
+        if (reported == SB_OUTCOME_OK || json_object_size(stamps)) {
+            /* Times are the harness's own: a program's "acquired" or
+             * "released" (its clock) never reaches the history. */
+            json_t *v = json_object_get(j, "value");
+            json_t *merged = json_is_object(v) ? json_deep_copy(v) : NULL;
+            if (merged || json_object_size(stamps)) {
+                if (!merged)
+                    merged = json_object();
+                json_object_del(merged, "acquired");
+                json_object_del(merged, "released");
+                json_object_update(merged, stamps);
+            }
+            o = x->wk->ext_reply(&x->s->workload, op, reported, merged ? merged : v, out, why,
+                                 whylen);
+            json_decref(merged);
+        } else {
+            o = reported;
+        }
         json_decref(j);
-        goto out;
+        break;
     }
-    reply_node(x, json_string_value(json_object_get(j, "node")));
-    if (!strcmp(type, "ok")) {
-        o = x->wk->ext_reply(&x->s->workload, op, json_object_get(j, "value"), out, why, whylen);
-    } else {
-        o = !strcmp(type, "fail") ? SB_OUTCOME_FAIL : SB_OUTCOME_INFO;
-        snprintf(why, whylen, "%s", error && error[0] ? error : "(the client gave no reason)");
-    }
-    json_decref(j);
+    /* A program that broke after taking a lock: what it told us so far. */
+    if (*broken && json_object_size(stamps))
+        x->wk->ext_reply(&x->s->workload, op, SB_OUTCOME_INFO, stamps, out, e, sizeof(e));
 out:
+    json_decref(stamps);
     sb_buf_free(&req);
     sb_buf_free(&line);
     return o;

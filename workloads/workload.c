@@ -198,9 +198,10 @@ static sb_outcome set_apply(const sb_workload *w, sb_wctx *x, const sb_wop *op, 
 }
 
 /* External clients: SADD key value (then WAIT when the workload asks). */
-static void set_ext_request(const sb_workload *w, const sb_scenario *s, const sb_wop *op,
-                            sb_buf *req)
+static void set_ext_request(const sb_workload *w, const sb_scenario *s, int process,
+                            const sb_wop *op, sb_buf *req, int64_t *extra_ns)
 {
+    (void)process, (void)extra_ns;
     char key[160];
     set_key(w, s, op->arg, key, sizeof(key));
     sb_buf_puts(req, "\"f\":\"add\",\"key\":");
@@ -208,9 +209,10 @@ static void set_ext_request(const sb_workload *w, const sb_scenario *s, const sb
     sb_buf_printf(req, ",\"value\":%s", op->value);
 }
 
-static sb_outcome set_ext_reply(const sb_workload *w, const sb_wop *op, const json_t *value,
-                                sb_buf *out_value, char *why, size_t whylen)
+static sb_outcome set_ext_reply(const sb_workload *w, const sb_wop *op, sb_outcome reported,
+                                const json_t *value, sb_buf *out_value, char *why, size_t whylen)
 {
+    (void)reported;
     (void)w, (void)op, (void)value, (void)out_value, (void)why, (void)whylen;
     return SB_OUTCOME_OK;
 }
@@ -393,9 +395,10 @@ static int reply_int(const json_t *value, long long *v, int *is_null, char *why,
 
 /* External clients: read GET key, write SET key v, cas [old, new] as the
  * script above (fail when the compare fails). */
-static void register_ext_request(const sb_workload *w, const sb_scenario *s, const sb_wop *op,
-                                 sb_buf *req)
+static void register_ext_request(const sb_workload *w, const sb_scenario *s, int process,
+                                 const sb_wop *op, sb_buf *req, int64_t *extra_ns)
 {
+    (void)process, (void)extra_ns;
     (void)s;
     int kind = (int)(op->arg >> 8), key = (int)(op->arg & 0xff);
     char k[160];
@@ -408,9 +411,11 @@ static void register_ext_request(const sb_workload *w, const sb_scenario *s, con
     }
 }
 
-static sb_outcome register_ext_reply(const sb_workload *w, const sb_wop *op, const json_t *value,
-                                     sb_buf *out_value, char *why, size_t whylen)
+static sb_outcome register_ext_reply(const sb_workload *w, const sb_wop *op, sb_outcome reported,
+                                     const json_t *value, sb_buf *out_value, char *why,
+                                     size_t whylen)
 {
+    (void)reported;
     (void)w;
     int kind = (int)(op->arg >> 8), key = (int)(op->arg & 0xff), is_null;
     long long v;
@@ -515,9 +520,10 @@ static sb_outcome counter_apply(const sb_workload *w, sb_wctx *x, const sb_wop *
 
 /* External clients: incr INCR key (the reply's value: what INCR
  * returned), read GET key (null: 0). */
-static void counter_ext_request(const sb_workload *w, const sb_scenario *s, const sb_wop *op,
-                                sb_buf *req)
+static void counter_ext_request(const sb_workload *w, const sb_scenario *s, int process,
+                                const sb_wop *op, sb_buf *req, int64_t *extra_ns)
 {
+    (void)process, (void)extra_ns;
     (void)s;
     char k[160];
     counter_key(w, (int)(op->arg >> 1), k, sizeof(k));
@@ -525,9 +531,11 @@ static void counter_ext_request(const sb_workload *w, const sb_scenario *s, cons
     sb_buf_json_string(req, k);
 }
 
-static sb_outcome counter_ext_reply(const sb_workload *w, const sb_wop *op, const json_t *value,
-                                    sb_buf *out_value, char *why, size_t whylen)
+static sb_outcome counter_ext_reply(const sb_workload *w, const sb_wop *op, sb_outcome reported,
+                                    const json_t *value, sb_buf *out_value, char *why,
+                                    size_t whylen)
 {
+    (void)reported;
     int read = (int)(op->arg & 1), key = (int)(op->arg >> 1), is_null;
     long long v;
     if (reply_int(value, &v, &is_null, why, whylen) == -1)
@@ -579,7 +587,7 @@ static const sb_workload_kind workloads[] = {
     {"counter", counter_generate, counter_apply, counter_final_read, NULL, NULL, NULL,
      counter_ext_request, counter_ext_reply},
     {"lock", lock_generate, lock_apply, lock_final_read, lock_worker_new, lock_worker_free, NULL,
-     NULL, NULL},
+     lock_ext_request, lock_ext_reply},
     {"list-append", listappend_generate, listappend_apply, listappend_final_read, NULL, NULL, NULL,
      NULL, NULL},
     {"stale-read", stale_generate, stale_apply, stale_final_read, stale_worker_new,
@@ -603,5 +611,5 @@ const char *workload_names(void)
 
 const char *workload_ext_names(void)
 {
-    return "set, register, counter";
+    return "set, register, counter, lock";
 }

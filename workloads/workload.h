@@ -77,12 +77,18 @@ typedef struct sb_workload_kind {
      * members after "id" ("\"f\":\"add\",\"key\":\"k\",\"value\":17"), naming
      * the Redis keys so that the program needs no knowledge of the layout.
      * NULL: the workload runs on the built-in client only. */
-    void (*ext_request)(const sb_workload *w, const sb_scenario *s, const sb_wop *op, sb_buf *req);
-    /* The completion of op from an ok reply's "value" (NULL when absent):
-     * out_value as apply() fills it; a value the workload cannot read
-     * makes the outcome info, with why. */
-    sb_outcome (*ext_reply)(const sb_workload *w, const sb_wop *op, const json_t *value,
-                            sb_buf *out_value, char *why, size_t whylen);
+    /* process: the worker's process id in the history now; *extra_ns: time
+     * the operation may take beyond the client's timeout (a lock's hold). */
+    void (*ext_request)(const sb_workload *w, const sb_scenario *s, int process, const sb_wop *op,
+                        sb_buf *req, int64_t *extra_ns);
+    /* The completion of op from a reply's "value" (NULL when absent), into
+     * which the harness merged the times it stamped on the program's events
+     * ("acquired", "released": ns on the history's clock). Called for an ok
+     * reply, and for fail and info ones when the program sent events:
+     * reported is the reply's type. out_value as apply() fills it; a value
+     * the workload cannot read makes the outcome info, with why. */
+    sb_outcome (*ext_reply)(const sb_workload *w, const sb_wop *op, sb_outcome reported,
+                            const json_t *value, sb_buf *out_value, char *why, size_t whylen);
 } sb_workload_kind;
 
 const sb_workload_kind *workload_find(const char *name);

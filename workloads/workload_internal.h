@@ -24,6 +24,10 @@ void lock_generate(const sb_workload *w, int process, int n_processes, uint64_t 
 sb_outcome lock_apply(const sb_workload *w, sb_wctx *x, const sb_wop *op, sb_buf *out_value,
                       char *why, size_t whylen);
 int lock_final_read(const sb_workload *w, sb_fread *fr, sb_buf *value, char *err);
+void lock_ext_request(const sb_workload *w, const sb_scenario *s, int process, const sb_wop *op,
+                      sb_buf *req, int64_t *extra_ns);
+sb_outcome lock_ext_reply(const sb_workload *w, const sb_wop *op, sb_outcome reported,
+                          const json_t *value, sb_buf *out_value, char *why, size_t whylen);
 /* The lock's two halves, for the cache workload's Redlock strategy (state
  * from lock_worker_new; maybe[] has one flag per node). acquire: 1 held
  * (validity set), 0 certainly not, -1 unknown; release: keys deleted. */

@@ -264,6 +264,80 @@ sb_outcome lock_apply(const sb_workload *w, sb_wctx *x, const sb_wop *op, sb_buf
     return o;
 }
 
+/* ====== External clients (clients/PROTOCOL.md, "The lock workload") ======
+ * The program takes the lock, tells the harness ("acquired", stamped when
+ * read: after the fact), takes the fence, appends, holds, asks to release
+ * ("releasing", stamped before the harness answers "go": before the
+ * release), releases and replies. Holds so stamped are never longer than
+ * the program's: no false overlap. */
+
+void lock_ext_request(const sb_workload *w, const sb_scenario *s, int process, const sb_wop *op,
+                      sb_buf *req, int64_t *extra_ns)
+{
+    (void)s;
+    const sb_lock_cfg *k = &w->lock;
+    char lockkey[160], fencekey[160], reskey[160];
+    key_of(w, "lock", lockkey, sizeof(lockkey));
+    key_of(w, "fence", fencekey, sizeof(fencekey));
+    key_of(w, "resource", reskey, sizeof(reskey));
+    int slot = (int)(op->arg >> 40);
+    uint64_t seq = (uint64_t)(op->arg & 0xffffffffffLL);
+    int64_t pause =
+        slot == k->pause_process && k->pause_every > 0 && (seq + 1) % (uint64_t)k->pause_every == 0
+            ? k->pause_ns
+            : 0;
+    sb_buf_puts(req, "\"f\":\"lock\",\"keys\":{\"lock\":");
+    sb_buf_json_string(req, lockkey);
+    sb_buf_puts(req, ",\"fence\":");
+    sb_buf_json_string(req, fencekey);
+    sb_buf_puts(req, ",\"resource\":");
+    sb_buf_json_string(req, reskey);
+    sb_buf_printf(req,
+                  "},\"token\":\"%d-%" PRIu64 "\",\"process\":%d,\"ttl_ms\":%lld,\"hold_ms\":%lld,"
+                  "\"pause_ms\":%lld,\"retry_ms\":%lld",
+                  process, seq, process, (long long)(k->ttl_ns / SB_NS_PER_MS),
+                  (long long)(k->hold_ns / SB_NS_PER_MS), (long long)(pause / SB_NS_PER_MS),
+                  (long long)(k->retry_ns / SB_NS_PER_MS));
+    *extra_ns = k->ttl_ns + k->hold_ns + pause + k->retry_ns;
+}
+
+sb_outcome lock_ext_reply(const sb_workload *w, const sb_wop *op, sb_outcome reported,
+                          const json_t *value, sb_buf *out_value, char *why, size_t whylen)
+{
+    (void)op;
+    const json_t *acq = json_object_get(value, "acquired");
+    if (!json_is_integer(acq)) {
+        if (reported == SB_OUTCOME_OK) {
+            snprintf(why, whylen, "the client replied ok without an \"acquired\" event");
+            return SB_OUTCOME_INFO;
+        }
+        return reported; /* not acquired: the invocation's value */
+    }
+    const json_t *fence = json_object_get(value, "fence");
+    const json_t *validity = json_object_get(value, "validity_ms");
+    const json_t *released = json_object_get(value, "released");
+    sb_buf_puts(out_value, "{\"lock\":");
+    sb_buf_json_string(out_value, w->key);
+    sb_buf_printf(out_value, ",\"ttl_ms\":%lld,\"acquired\":%lld,\"validity_ms\":%lld",
+                  (long long)(w->lock.ttl_ns / SB_NS_PER_MS), (long long)json_integer_value(acq),
+                  json_is_number(validity) ? (long long)json_number_value(validity)
+                                           : (long long)(w->lock.ttl_ns / SB_NS_PER_MS));
+    if (json_is_integer(fence))
+        sb_buf_printf(out_value, ",\"fence\":%lld", (long long)json_integer_value(fence));
+    sb_buf_printf(out_value, ",\"appended\":%s",
+                  json_is_true(json_object_get(value, "appended")) ? "true" : "false");
+    if (json_is_integer(released))
+        sb_buf_printf(out_value, ",\"released\":%lld", (long long)json_integer_value(released));
+    sb_buf_printf(out_value, ",\"release_ok\":%s}",
+                  json_is_true(json_object_get(value, "release_ok")) ? "true" : "false");
+    if (reported == SB_OUTCOME_OK && !json_is_integer(fence)) {
+        snprintf(why, whylen, "the client replied ok without a fence");
+        return SB_OUTCOME_INFO;
+    }
+    /* The lock was held: an attempt that went wrong after that is info. */
+    return reported == SB_OUTCOME_OK ? SB_OUTCOME_OK : SB_OUTCOME_INFO;
+}
+
 int lock_final_read(const sb_workload *w, sb_fread *fr, sb_buf *value, char *err)
 {
     char reskey[160];

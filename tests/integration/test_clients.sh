@@ -119,6 +119,52 @@ PY
   no_clients_left
 done
 
+# 2b. The lock workload through node-redlock: a healthy Redlock (4 s)
+# keeps mutual exclusion; Kleppmann's clock jump breaks it, as it breaks
+# the algorithm (the lock checker finds overlapping holds).
+[ -d "$SB_SOURCE_DIR/clients/node-redlock/node_modules/redlock" ] \
+  || fail "redlock is not installed: npm ci in clients/node-redlock (./setup.sh test does it)"
+shorten "$S/lock-healthy-node-redlock.json" "$T/lock-healthy.json" 4s
+"$SB_BIN" run --out "$WORK/runs" "$T/lock-healthy.json" >"$WORK/lock-healthy.txt" 2>&1 \
+  || { cat "$WORK/lock-healthy.txt"; fail "the healthy node-redlock run exited $?"; }
+python3 - "$S/redlock-clock-jump-node-redlock.json" "$T/clock-jump.json" "$SB_SOURCE_DIR" <<'PY'
+import json, os, sys
+s = json.load(open(sys.argv[1]))
+for c in s["clients"]:
+    c["client"]["command"][0] = os.path.join(sys.argv[3], c["client"]["command"][0])
+json.dump(s, open(sys.argv[2], "w"))
+PY
+"$SB_BIN" run --out "$WORK/runs" "$T/clock-jump.json" >"$WORK/clock-jump.txt" 2>&1 \
+  || { cat "$WORK/clock-jump.txt"; fail "the node-redlock clock jump exited $? (expected 0: overlap expected)"; }
+for name in lock-healthy-node-redlock redlock-clock-jump-node-redlock; do
+  run=$(ls -d "$WORK"/runs/$name-* | head -1)
+  python3 - "$run" "$name" <<'PY'
+import json, sys
+run, name = sys.argv[1], sys.argv[2]
+ops = [json.loads(l) for l in open(run + "/history.jsonl")]
+holds = [o["value"] for o in ops if isinstance(o["process"], int) and o["f"] == "lock"
+         and o["type"] != "invoke" and "acquired" in (o.get("value") or {})]
+# the harness's own stamps: a hold starts after the invocation and ends
+# (released) before the completion
+inv = {}
+for o in ops:
+    if isinstance(o["process"], int) and o["f"] == "lock":
+        if o["type"] == "invoke":
+            inv[o["process"]] = o["time"]
+        elif "acquired" in (o.get("value") or {}):
+            v = o["value"]
+            assert inv[o["process"]] <= v["acquired"] <= v.get("released", o["time"]) <= o["time"], o
+lock = json.load(open(run + "/results.json"))["checkers"]["lock"]
+f = lock["figures"]
+if name.startswith("lock-healthy"):
+    assert lock["verdict"] == "valid" and f["overlaps"] == 0 and f["acquired"] >= 20, lock["summary"]
+else:
+    assert lock["verdict"] == "invalid" and f["overlaps"] >= 1, lock["summary"]
+print("%s: %d holds through node-redlock, %d overlapping pairs" % (name, len(holds), f["overlaps"]))
+PY
+done
+no_clients_left
+
 # 3. Misbehaving clients: each bad reply is the operation's info, then a
 # restart under a new process id; nothing acknowledged is lost.
 flaky_scenario() { # MODE -> $T/flaky-MODE.json (4 s, healthy, flaky.py)

@@ -655,7 +655,7 @@ static void external_clients_are_found_and_checked(void **state)
              (int)(t2 - t), t, t2 + strlen(from));
     assert_null(scenario_parse(path, text, err));
     assert_non_null(strstr(err, "workload \"list-append\" runs on the built-in client only; "
-                                "external clients run: set, register, counter"));
+                                "external clients run: set, register, counter, lock"));
     free(t);
     snprintf(path, sizeof(path), "rm -rf %s", dir);
     assert_int_equal(system(path), 0);
