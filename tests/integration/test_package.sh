@@ -41,12 +41,17 @@ for p in libc6 libhiredis0.14 libjansson4 libpcre2-8-0 libnl-3-200 libnl-route-3
 done
 [[ $(dpkg-deb -f "$deb" Recommends) == *redis-server* ]] || fail "redis-server not recommended"
 
-# Exactly the tool's files: no tests, benchmarks or fuzzers.
+# Exactly the tool's files: no tests, benchmarks or fuzzers; the client
+# adapters without their npm packages.
 pkglib=usr/$libdir/splitbrain
 want=$({
   printf '%s\n' usr/bin/splitbrain "$pkglib/libsbclock.so" "$pkglib/sbclockctl" \
     usr/share/man/man1/splitbrain.1 usr/share/bash-completion/completions/splitbrain
   (cd "$SB_SOURCE_DIR" && find scenarios -name '*.json' | sed 's,^,usr/share/splitbrain/,')
+  (cd "$SB_SOURCE_DIR" && { echo clients/PROTOCOL.md
+    find clients/redis-py clients/ioredis clients/node-redlock \( -name node_modules -o -name __pycache__ \) \
+      -prune -o -type f -print
+  } | sed 's,^,usr/share/splitbrain/,')
 } | LC_ALL=C sort)
 got=$(dpkg-deb -c "$deb" | awk '$6 !~ /\/$/ {sub(/^\.\//, "", $6); print $6}' | LC_ALL=C sort)
 [ "$got" = "$want" ] || fail "package contents, expected < got >: $(diff <(echo "$want") <(echo "$got"))"
