@@ -674,3 +674,37 @@ char *sb_xstrndup(const char *s, size_t n)
         sb_out_of_memory(n + 1);
     return p;
 }
+
+void sb_strv_free(char **v)
+{
+    if (!v)
+        return;
+    for (size_t i = 0; v[i]; i++)
+        free(v[i]);
+    free(v);
+}
+
+char **sb_env_with(char *const extra[])
+{
+    extern char **environ;
+    if (!extra || !extra[0])
+        return NULL;
+    size_t n = 0, k = 0, ne = 0;
+    while (environ[n])
+        n++;
+    while (extra[ne])
+        ne++;
+    char **out = sb_xcalloc(n + ne + 1, sizeof(char *));
+    for (size_t i = 0; i < n; i++) {
+        int replaced = 0;
+        for (size_t j = 0; j < ne && !replaced; j++) {
+            size_t len = strcspn(extra[j], "=");
+            replaced = strncmp(environ[i], extra[j], len) == 0 && environ[i][len] == '=';
+        }
+        if (!replaced)
+            out[k++] = sb_xstrdup(environ[i]);
+    }
+    for (size_t j = 0; j < ne; j++)
+        out[k++] = sb_xstrdup(extra[j]);
+    return out;
+}

@@ -60,6 +60,11 @@ void *sb_xmalloc(size_t n);
 void *sb_xcalloc(size_t n, size_t size);
 void *sb_xrealloc(void *p, size_t n);
 char *sb_xstrdup(const char *s);
+/* Frees a NULL-terminated array of strings and the strings (NULL: nothing). */
+void sb_strv_free(char **v);
+/* The process's environment with extra "NAME=value" entries replacing or
+ * adding to it, as a new array (sb_strv_free); NULL when there are none. */
+char **sb_env_with(char *const extra[]);
 char *sb_xstrndup(const char *s, size_t n);
 /* Ends the process as the sb_x* functions do (for other allocators). */
 void sb_out_of_memory(size_t n) __attribute__((noreturn));

@@ -71,15 +71,6 @@ static char **argv_dup(char *const argv[])
     return out;
 }
 
-static void argv_free(char **argv)
-{
-    if (!argv)
-        return;
-    for (size_t i = 0; argv[i]; i++)
-        free(argv[i]);
-    free(argv);
-}
-
 void lab_argv_join(char *const argv[], char *buf, size_t len)
 {
     buf[0] = '\0';
@@ -244,33 +235,6 @@ int lab_exec(sb_lab *lab, int host, char *const argv[], const char *stdin_text, 
     return lab->be->exec(lab, host, argv, stdin_text, timeout_ns, err);
 }
 
-/* The harness's environment with extra "NAME=value" entries replacing or
- * adding to it; NULL when there are none. */
-static char **env_with(char *const extra[])
-{
-    extern char **environ;
-    if (!extra || !extra[0])
-        return NULL;
-    size_t n = 0, k = 0, ne = 0;
-    while (environ[n])
-        n++;
-    while (extra[ne])
-        ne++;
-    char **out = sb_xcalloc(n + ne + 1, sizeof(char *));
-    for (size_t i = 0; i < n; i++) {
-        int replaced = 0;
-        for (size_t j = 0; j < ne && !replaced; j++) {
-            size_t len = strcspn(extra[j], "=");
-            replaced = strncmp(environ[i], extra[j], len) == 0 && environ[i][len] == '=';
-        }
-        if (!replaced)
-            out[k++] = sb_xstrdup(environ[i]);
-    }
-    for (size_t j = 0; j < ne; j++)
-        out[k++] = sb_xstrdup(extra[j]);
-    return out;
-}
-
 sb_proc *lab_spawn(sb_lab *lab, int host, char *const argv[], const char *cwd, const char *log_path,
                    char *err)
 {
@@ -288,12 +252,12 @@ sb_proc *lab_spawn_env(sb_lab *lab, int host, char *const argv[], char *const en
     p->lab = lab;
     p->host = host;
     p->argv = argv_dup(argv);
-    p->env = env_with(env);
+    p->env = sb_env_with(env);
     p->cwd = sb_xstrdup(cwd);
     p->log = sb_xstrdup(log_path);
     if (lab->be->start(p, err) == -1) {
-        argv_free(p->argv);
-        argv_free(p->env);
+        sb_strv_free(p->argv);
+        sb_strv_free(p->env);
         free(p->cwd);
         free(p->log);
         free(p);
@@ -450,8 +414,8 @@ void lab_destroy(sb_lab *lab)
         close(lab->lock_fd);
     }
     for (size_t i = 0; i < lab->n_procs; i++) {
-        argv_free(lab->procs[i]->argv);
-        argv_free(lab->procs[i]->env);
+        sb_strv_free(lab->procs[i]->argv);
+        sb_strv_free(lab->procs[i]->env);
         free(lab->procs[i]->cwd);
         free(lab->procs[i]->log);
         free(lab->procs[i]);
