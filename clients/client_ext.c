@@ -18,29 +18,6 @@
 
 extern char **environ;
 
-/* environ with extra "NAME=value" entries replacing or adding to it. */
-static char **env_merged(char *const extra[])
-{
-    size_t n = 0, k = 0, ne = 0;
-    while (environ[n])
-        n++;
-    while (extra && extra[ne])
-        ne++;
-    char **env = sb_xcalloc(n + ne + 1, sizeof(char *));
-    for (size_t i = 0; i < n; i++) {
-        int replaced = 0;
-        for (size_t j = 0; j < ne && !replaced; j++) {
-            size_t l = strcspn(extra[j], "=");
-            replaced = !strncmp(environ[i], extra[j], l) && environ[i][l] == '=';
-        }
-        if (!replaced)
-            env[k++] = environ[i];
-    }
-    for (size_t j = 0; j < ne; j++)
-        env[k++] = extra[j];
-    return env;
-}
-
 int ext_start(sb_ext *e, char *const argv[], char *const env_extra[], const char *stderr_path,
               char *err)
 {
@@ -56,12 +33,12 @@ int ext_start(sb_ext *e, char *const argv[], char *const env_extra[], const char
         sb_err_set(err, "pipe: %s", strerror(errno));
         goto fail;
     }
-    char **env = env_merged(env_extra);
+    char **env = sb_env_with(env_extra); /* NULL: the harness's own */
     pid_t parent = getpid();
     pid_t pid = fork();
     if (pid == -1) {
         sb_err_set(err, "fork: %s", strerror(errno));
-        free(env);
+        sb_strv_free(env);
         goto fail;
     }
     if (pid == 0) {
@@ -77,12 +54,12 @@ int ext_start(sb_ext *e, char *const argv[], char *const env_extra[], const char
         if (dup2(in[0], 0) == -1 || dup2(out[1], 1) == -1 || dup2(log, 2) == -1)
             _exit(127);
         syscall(SYS_close_range, 3, ~0U, 0);
-        execve(argv[0], argv, env);
+        execve(argv[0], argv, env ? env : environ);
         static const char msg[] = "splitbrain: exec of the client program failed\n";
         (void)!write(2, msg, sizeof(msg) - 1);
         _exit(127);
     }
-    free(env);
+    sb_strv_free(env);
     close(in[0]);
     close(out[1]);
     close(log);

@@ -119,6 +119,22 @@ static int worker_pace(run *r, int64_t interval, int64_t *next)
     return !(atomic_load(&r->workload_stop) || stop_requested(r) || sb_now_ns() >= r->end_ns);
 }
 
+/* The time of worker w's first operation: the workers staggered over one
+ * interval, so that a rate is smooth. */
+static int64_t worker_first(const run *r, const worker *w, int64_t interval)
+{
+    return r->start_ns + (interval * w->process) / (r->n_workers ? r->n_workers : 1);
+}
+
+/* Records op's completion by process, with outcome o. */
+static void record_completion(run *r, int process, sb_outcome o, const sb_wop *op,
+                              const sb_buf *out, const char *node, const char *why)
+{
+    sb_op_type t = o == SB_OUTCOME_OK ? SB_OP_OK : o == SB_OUTCOME_FAIL ? SB_OP_FAIL : SB_OP_INFO;
+    recorder_record(r->rec, process, t, op->f, out->len ? out->data : op->value,
+                    node && node[0] ? node : NULL, o == SB_OUTCOME_OK ? NULL : why);
+}
+
 /* A worker of a group with an external client (worker_ext.h). */
 static void worker_ext_loop(worker *w)
 {
@@ -149,7 +165,7 @@ static void worker_ext_loop(worker *w)
         return;
     }
     int64_t interval = worker_interval(r);
-    int64_t next = r->start_ns + (interval * w->process) / (r->n_workers ? r->n_workers : 1);
+    int64_t next = worker_first(r, w, interval);
     sb_buf out;
     sb_buf_init(&out);
     for (uint64_t seq = 0; worker_pace(r, interval, &next); seq++) {
@@ -160,11 +176,7 @@ static void worker_ext_loop(worker *w)
         int broken = 0;
         sb_buf_reset(&out);
         sb_outcome o = ext_worker_apply(&x, &op, &out, why, sizeof(why), &broken);
-        sb_op_type t = o == SB_OUTCOME_OK     ? SB_OP_OK
-                       : o == SB_OUTCOME_FAIL ? SB_OP_FAIL
-                                              : SB_OP_INFO;
-        recorder_record(r->rec, x.process, t, op.f, out.len ? out.data : op.value,
-                        x.node[0] ? x.node : NULL, o == SB_OUTCOME_OK ? NULL : why);
+        record_completion(r, x.process, o, &op, &out, x.node, why);
         if (broken && !stop_requested(r) && ext_worker_restart(&x, why, err) == -1) {
             run_fail(r, err);
             break;
@@ -209,8 +221,7 @@ static void *worker_main(void *arg)
     if (r->wk->worker_new)
         x.state = r->wk->worker_new(r->s, w->process);
     int64_t interval = worker_interval(r);
-    /* Stagger the workers over one interval so a rate is smooth. */
-    int64_t next = r->start_ns + (interval * w->process) / (r->n_workers ? r->n_workers : 1);
+    int64_t next = worker_first(r, w, interval);
     sb_buf out;
     sb_buf_init(&out);
     for (uint64_t seq = 0; worker_pace(r, interval, &next); seq++) {
@@ -224,11 +235,7 @@ static void *worker_main(void *arg)
         const char *wnode = r->wk->node ? r->wk->node(x.state, r->lab) : NULL;
         if (wnode)
             node = wnode;
-        sb_op_type t = o == SB_OUTCOME_OK     ? SB_OP_OK
-                       : o == SB_OUTCOME_FAIL ? SB_OP_FAIL
-                                              : SB_OP_INFO;
-        recorder_record(r->rec, w->process, t, op.f, out.len ? out.data : op.value,
-                        node[0] ? node : NULL, o == SB_OUTCOME_OK ? NULL : why);
+        record_completion(r, w->process, o, &op, &out, node, why);
         if (o == SB_OUTCOME_FAIL && !node[0]) {
             int64_t backoff = w->spec->timeout_ns < DISCOVERY_BACKOFF_NS ? w->spec->timeout_ns
                                                                          : DISCOVERY_BACKOFF_NS;

@@ -180,11 +180,14 @@ static void reply_node(sb_ext_worker *x, const char *node)
 /* An event of the request in flight (the lock workload's): its time
  * stamped into stamps; "releasing" is answered with "go". 0, or -1 with
  * why when the program is gone. */
-static int on_event(sb_ext_worker *x, long long id, const json_t *j, json_t *stamps, char *why,
+static int on_event(sb_ext_worker *x, long long id, const json_t *j, json_t **stampsp, char *why,
                     size_t whylen)
 {
     const char *ev = json_string_value(json_object_get(j, "event"));
     int64_t now = recorder_elapsed_ns(x->rec);
+    if (!*stampsp)
+        *stampsp = json_object();
+    json_t *stamps = *stampsp;
     if (ev && !strcmp(ev, "acquired")) {
         json_object_set_new(stamps, "acquired", json_integer(now));
         const json_t *v = json_object_get(j, "validity_ms");
@@ -217,7 +220,7 @@ sb_outcome ext_worker_apply(sb_ext_worker *x, const sb_wop *op, sb_buf *out, cha
     sb_buf_puts(&req, "}");
     *broken = 0;
     x->node[0] = '\0';
-    json_t *stamps = json_object();
+    json_t *stamps = NULL; /* made at the first event: most requests have none */
     sb_outcome o = SB_OUTCOME_INFO;
     if (ext_send(&x->proc, req.data, req.len, e) == -1) {
         /* Not written: the operation never reached the program. */
@@ -249,7 +252,7 @@ sb_outcome ext_worker_apply(sb_ext_worker *x, const sb_wop *op, sb_buf *out, cha
         const char *error = json_string_value(json_object_get(j, "error"));
         int ours = json_is_object(j) && json_is_integer(jid) && json_integer_value(jid) == id;
         if (ours && !type && json_is_string(json_object_get(j, "event"))) {
-            int rc = on_event(x, id, j, stamps, why, whylen);
+            int rc = on_event(x, id, j, &stamps, why, whylen);
             json_decref(j);
             if (rc == -1) {
                 *broken = 1;
@@ -283,7 +286,8 @@ sb_outcome ext_worker_apply(sb_ext_worker *x, const sb_wop *op, sb_buf *out, cha
                     merged = json_object();
                 json_object_del(merged, "acquired");
                 json_object_del(merged, "released");
-                json_object_update(merged, stamps);
+                if (stamps)
+                    json_object_update(merged, stamps);
             }
             o = x->wk->ext_reply(&x->s->workload, op, reported, merged ? merged : v, out, why,
                                  whylen);

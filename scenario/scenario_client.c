@@ -67,13 +67,6 @@ static int beside_scenario(const char *scenario, const char *rel, char *out, siz
     }
 }
 
-static void free_strv(char **v)
-{
-    for (size_t i = 0; v && v[i]; i++)
-        free(v[i]);
-    free(v);
-}
-
 int sc_parse_client_ext(pctx *c, json_t *o, const char *p, sb_client *cl)
 {
     static const char *const keys[] = {"command", "env", "options", "name", NULL};
@@ -205,8 +198,8 @@ int sc_check_clients_ext(pctx *c, const sb_scenario *s)
 
 void sc_free_client_ext(sb_client *cl)
 {
-    free_strv(cl->ext_argv);
-    free_strv(cl->ext_env);
+    sb_strv_free(cl->ext_argv);
+    sb_strv_free(cl->ext_env);
     free(cl->ext_options);
     cl->ext_argv = cl->ext_env = NULL;
     cl->ext_options = NULL;

@@ -111,7 +111,9 @@ class Adapter {
     const p = build(this.r.pipeline());
     p.call("WAIT", this.wait[0], this.wait[1]);
     const res = await p.exec();
-    for (const [err] of res) if (err) throw err;
+    if (res[0][0]) throw res[0][0]; // the write itself was refused: classified as such
+    // The write was applied; only its durability is unknown.
+    if (res[1][0]) throw new Outcome("info", `WAIT failed after the write: ${res[1][0].message}`);
     const acked = res[1][1];
     if (acked < this.wait[0])
       throw new Outcome("info", `WAIT: ${acked} of ${this.wait[0]} replicas acknowledged`);

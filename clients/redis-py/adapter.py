@@ -108,7 +108,12 @@ class Adapter:
         pipe = self.r.pipeline(transaction=False)
         command(pipe)
         pipe.execute_command("WAIT", self.wait[0], self.wait[1])
-        result, acked = pipe.execute()
+        result, acked = pipe.execute(raise_on_error=False)
+        if isinstance(result, Exception):
+            raise result  # the write itself was refused: classified as such
+        if isinstance(acked, Exception):
+            # The write was applied; only its durability is unknown.
+            raise Outcome("info", f"WAIT failed after the write: {type(acked).__name__}: {acked}")
         if acked < self.wait[0]:
             raise Outcome("info", f"WAIT: {acked} of {self.wait[0]} replicas acknowledged")
         return result

@@ -17,7 +17,7 @@ source "$(dirname "$0")/lib.sh"
 S="$SB_SOURCE_DIR/scenarios/clients"
 FLAKY="$SB_SOURCE_DIR/tests/integration/clients/flaky.py"
 no_clients_left() {
-  ! pgrep -af "[a]dapter.py|[f]laky.py" || fail "client processes left running"
+  ! pgrep -af "[a]dapter\.(py|js)|[f]laky\.py" || fail "client processes left running"
 }
 
 # shorten IN OUT DURATION [PARTITION_AT HEAL_AT]: a copy of a shipped
