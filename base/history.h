@@ -15,6 +15,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* The start of the "error" of an ok operation that the client applied more
+ * than once (an external client's library re-sent it; clients/PROTOCOL.md):
+ * the operation happened, and the set checker counts it as a duplicate. */
+#define SB_APPLIED_TWICE "applied twice"
+
 #define SB_PROC_NEMESIS (-1)
 #define SB_PROC_CONTROLLER (-2)
 #define SB_PROC_NODE (-3) /* events read from node logs ("node") */

@@ -132,16 +132,20 @@ static int counter_check_one(const sb_history *h, sb_check_result *out)
     json_object_set_new(fig, "reads", json_integer(reads));
     json_object_set_new(fig, "bad_reads", json_integer(bad));
     json_object_set_new(fig, "bad", bad_list);
-    long long lost = 0, unacked = 0;
+    long long lost = 0, unacked = 0, dup = 0;
     if (final >= 0) {
         lost = final < final_lower ? final_lower - final : 0;
         unacked = final > final_lower ? final - final_lower : 0;
+        /* Above every increment that may have happened: some happened
+         * twice (a client re-sent an INCR), at least this many times. */
+        dup = final > final_upper ? final - final_upper : 0;
         json_object_set_new(fig, "final", json_integer(final));
         json_object_set_new(fig, "final_min", json_integer(final_lower));
         json_object_set_new(fig, "final_max", json_integer(final_upper));
     }
     json_object_set_new(fig, "lost", json_integer(lost));
     json_object_set_new(fig, "unacknowledged_applied", json_integer(unacked));
+    json_object_set_new(fig, "duplicates", json_integer(dup));
     out->figures = fig;
     if (final < 0) {
         out->verdict = SB_VERDICT_UNKNOWN;
@@ -153,6 +157,11 @@ static int counter_check_one(const sb_history *h, sb_check_result *out)
                  "final %lld (acknowledged %lld, attempted %lld): %lld lost, %lld applied "
                  "unacknowledged; %lld of %lld reads out of bounds",
                  final, final_lower, final_upper, lost, unacked, bad, reads);
+        if (dup) {
+            size_t len = strlen(out->summary);
+            snprintf(out->summary + len, sizeof(out->summary) - len,
+                     "; at least %lld increments applied twice", dup);
+        }
     }
     free(failed);
     free(last_invoke);
@@ -203,8 +212,9 @@ static int counter_check(const sb_history *h, sb_check_result *out, char *err)
         return counter_check_one(h, out);
     }
     static const char *const sums[] = {
-        "acknowledged", "attempted", "indeterminate",          "reads",     "bad_reads",
-        "final",        "lost",      "unacknowledged_applied", "final_min", "final_max"};
+        "acknowledged", "attempted", "indeterminate", "reads",
+        "bad_reads",    "final",     "lost",          "unacknowledged_applied",
+        "final_min",    "final_max", "duplicates"};
     long long total[sizeof(sums) / sizeof(sums[0])] = {0};
     int invalid = 0, unknown = 0;
     json_t *per_key = json_object(), *bad = json_array();
@@ -248,13 +258,18 @@ static int counter_check(const sb_history *h, sb_check_result *out, char *err)
              "lost, %lld applied unacknowledged; %lld of %lld reads out of bounds",
              nk, invalid, unknown ? ", some without a final read" : "", total[5], total[0],
              total[1], total[6], total[7], total[4], total[3]);
+    if (total[10]) {
+        size_t len = strlen(out->summary);
+        snprintf(out->summary + len, sizeof(out->summary) - len,
+                 "; at least %lld increments applied twice", total[10]);
+    }
     json_decref(keys);
     return 0;
 }
 
 static const char *const counter_figures[] = {
-    "acknowledged", "attempted", "indeterminate",          "reads", "bad_reads",
-    "final",        "lost",      "unacknowledged_applied", NULL};
+    "acknowledged", "attempted", "indeterminate",          "reads",      "bad_reads",
+    "final",        "lost",      "unacknowledged_applied", "duplicates", NULL};
 
 static int counter_applies(const sb_history *h)
 {

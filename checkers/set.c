@@ -113,6 +113,25 @@ static void moved(const sb_history *h, json_t *fig)
     json_object_set_new(fig, "moved_at_s", json_null());
 }
 
+/* Writes the client applied more than once (SB_APPLIED_TWICE: a library
+ * re-sent the SADD, which found its own value already there). Counted per
+ * group into dup (g->n entries) when g is given. */
+static size_t duplicates(const sb_history *h, const sb_groups *g, long long *dup)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < h->n; i++) {
+        const sb_op *op = &h->ops[i];
+        if (op->process < 0 || op->type != SB_OP_OK || strcmp(op->f, "add") || !op->error ||
+            strncmp(op->error, SB_APPLIED_TWICE, strlen(SB_APPLIED_TWICE)))
+            continue;
+        n++;
+        int k = g ? groups_of(g, op->process) : -1;
+        if (k >= 0)
+            dup[k]++;
+    }
+    return n;
+}
+
 /* With workers of two clients or more: acknowledged and lost writes per
  * client ("by_client": {"redis-py": {"acknowledged": n, "lost": m}}). */
 static void by_client(const sb_history *h, const attempt *a, size_t n, const int64_t *fv, size_t nf,
@@ -123,7 +142,8 @@ static void by_client(const sb_history *h, const attempt *a, size_t n, const int
     if (!g.n)
         return;
     long long *acked = sb_xcalloc(g.n, sizeof(long long)),
-              *lost = sb_xcalloc(g.n, sizeof(long long));
+              *lost = sb_xcalloc(g.n, sizeof(long long)), *dup = sb_xcalloc(g.n, sizeof(long long));
+    duplicates(h, &g, dup);
     for (size_t i = 0; i < n; i++) {
         int k = groups_of(&g, a[i].process);
         if (k < 0 || !(a[i].state & ST_OK))
@@ -134,10 +154,12 @@ static void by_client(const sb_history *h, const attempt *a, size_t n, const int
     json_t *by = json_object();
     for (size_t k = 0; k < g.n; k++)
         json_object_set_new(by, g.name[k],
-                            json_pack("{s:I,s:I,s:f}", "acknowledged", (json_int_t)acked[k], "lost",
-                                      (json_int_t)lost[k], "lost_fraction",
-                                      acked[k] ? (double)lost[k] / (double)acked[k] : 0.0));
+                            json_pack("{s:I,s:I,s:f,s:I}", "acknowledged", (json_int_t)acked[k],
+                                      "lost", (json_int_t)lost[k], "lost_fraction",
+                                      acked[k] ? (double)lost[k] / (double)acked[k] : 0.0,
+                                      "duplicates", (json_int_t)dup[k]));
     json_object_set_new(fig, "by_client", by);
+    free(dup);
     free(acked);
     free(lost);
     groups_free(&g);
@@ -186,6 +208,7 @@ static int set_check(const sb_history *h, sb_check_result *out, char *err)
     json_object_set_new(fig, "acknowledged", json_integer((json_int_t)acked));
     json_object_set_new(fig, "failed", json_integer((json_int_t)failed));
     json_object_set_new(fig, "indeterminate", json_integer((json_int_t)indeterminate));
+    json_object_set_new(fig, "duplicates", json_integer((json_int_t)duplicates(h, NULL, NULL)));
     if (!final) {
         out->verdict = SB_VERDICT_UNKNOWN;
         snprintf(out->summary, sizeof(out->summary),
@@ -283,17 +306,11 @@ static int set_check(const sb_history *h, sb_check_result *out, char *err)
     return 0;
 }
 
-static const char *const set_figures[] = {"attempted",
-                                          "acknowledged",
-                                          "failed",
-                                          "indeterminate",
-                                          "lost_count",
-                                          "recovered_count",
-                                          "unexpected_count",
-                                          "failed_present_count",
-                                          "lost_fraction",
-                                          "final_read_size",
-                                          NULL};
+static const char *const set_figures[] = {
+    "attempted",       "acknowledged",     "failed",
+    "indeterminate",   "duplicates",       "lost_count",
+    "recovered_count", "unexpected_count", "failed_present_count",
+    "lost_fraction",   "final_read_size",  NULL};
 
 static int set_applies(const sb_history *h)
 {

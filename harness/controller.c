@@ -127,12 +127,16 @@ static int64_t worker_first(const run *r, const worker *w, int64_t interval)
 }
 
 /* Records op's completion by process, with outcome o. */
+/* why is the error of a fail or info; of an ok, only a note the workload
+ * made on purpose (SB_APPLIED_TWICE) is kept, so ok_note says whether why
+ * can hold one. */
 static void record_completion(run *r, int process, sb_outcome o, const sb_wop *op,
-                              const sb_buf *out, const char *node, const char *why)
+                              const sb_buf *out, const char *node, const char *why, int ok_note)
 {
     sb_op_type t = o == SB_OUTCOME_OK ? SB_OP_OK : o == SB_OUTCOME_FAIL ? SB_OP_FAIL : SB_OP_INFO;
+    const char *error = o != SB_OUTCOME_OK ? why : ok_note && why && why[0] ? why : NULL;
     recorder_record(r->rec, process, t, op->f, out->len ? out->data : op->value,
-                    node && node[0] ? node : NULL, o == SB_OUTCOME_OK ? NULL : why);
+                    node && node[0] ? node : NULL, error);
 }
 
 /* A worker of a group with an external client (worker_ext.h). */
@@ -176,7 +180,7 @@ static void worker_ext_loop(worker *w)
         int broken = 0;
         sb_buf_reset(&out);
         sb_outcome o = ext_worker_apply(&x, &op, &out, why, sizeof(why), &broken);
-        record_completion(r, x.process, o, &op, &out, x.node, why);
+        record_completion(r, x.process, o, &op, &out, x.node, why, 1);
         if (broken && !stop_requested(r) && ext_worker_restart(&x, why, err) == -1) {
             run_fail(r, err);
             break;
@@ -235,7 +239,7 @@ static void *worker_main(void *arg)
         const char *wnode = r->wk->node ? r->wk->node(x.state, r->lab) : NULL;
         if (wnode)
             node = wnode;
-        record_completion(r, w->process, o, &op, &out, node, why);
+        record_completion(r, w->process, o, &op, &out, node, why, 0);
         if (o == SB_OUTCOME_FAIL && !node[0]) {
             int64_t backoff = w->spec->timeout_ns < DISCOVERY_BACKOFF_NS ? w->spec->timeout_ns
                                                                          : DISCOVERY_BACKOFF_NS;

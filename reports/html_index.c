@@ -173,6 +173,44 @@ static void index_row(sb_buf *b, const sb_run_result *r, const char *dir)
 
 /* ====== Families: one question across settings ====== */
 
+/* The family's figures as `run` prints them (results_family_row): one row
+ * per setting, with the columns of the first member's kind. */
+static void family_table(sb_buf *b, const sb_run_result *runs, size_t n, const char *family)
+{
+    int lock = -1;
+    for (size_t i = 0; i < n; i++) {
+        if (strcmp(runs[i].family, family))
+            continue;
+        sb_family_row w;
+        results_family_row(&runs[i], &w);
+        if (lock < 0) {
+            lock = w.lock;
+            sb_buf_puts(b, "<div class=\"tw\"><table class=\"index family-table\"><tr>"
+                           "<th>setting</th>");
+            for (size_t k = 0; results_family_column(lock, 1, k); k++)
+                sb_buf_printf(b, "<th>%s</th>", results_family_column(lock, 1, k));
+            sb_buf_puts(b, "</tr>\n");
+        }
+        sb_buf_puts(b, "<tr><td>");
+        html_escape(b, w.setting);
+        sb_buf_puts(b, "</td>");
+        for (size_t k = 0; results_family_column(lock, 1, k); k++) {
+            sb_buf_puts(b, "<td class=\"num\">");
+            html_escape(b, w.cell[k]);
+            sb_buf_puts(b, "</td>");
+        }
+        sb_buf_puts(b, "</tr>\n");
+    }
+    if (lock < 0)
+        return;
+    sb_buf_puts(b, "</table></div>\n");
+    if (!lock)
+        sb_buf_puts(b, "<p class=\"note\">Duplicates: writes a client applied twice (a library "
+                       "re-sent them). Follows the failover after: from the first +switch-master "
+                       "(or the first promotion) to the first write acknowledged by another "
+                       "node.</p>\n");
+}
+
 #define FAMILY_BAR_H 18
 #define FAMILY_LABEL_W 260
 
@@ -181,14 +219,24 @@ static void index_row(sb_buf *b, const sb_run_result *r, const char *dir)
 static void family_chart(sb_buf *b, const sb_run_result *runs, size_t n, const char *family,
                          const char *dir)
 {
-    size_t m = 0;
-    for (size_t i = 0; i < n; i++)
+    size_t m = 0, shares = 0;
+    for (size_t i = 0; i < n; i++) {
+        long long lost, acked;
         m += !strcmp(runs[i].family, family);
+        shares +=
+            !strcmp(runs[i].family, family) && results_lost_share(&runs[i], &lost, &acked) >= 0;
+    }
     sb_buf_puts(b, "<section class=\"family\" data-family=\"");
     html_escape(b, family);
     sb_buf_puts(b, "\"><h2>");
     html_escape(b, family);
-    sb_buf_puts(b, ": what each setting loses</h2>\n");
+    sb_buf_puts(b, shares ? ": what each setting loses</h2>\n" : ": what each setting does</h2>\n");
+    if (!shares) {
+        /* Nothing lost to draw (a lock family): the table says it all. */
+        family_table(b, runs, n, family);
+        sb_buf_puts(b, "</section>\n");
+        return;
+    }
     const double top = 22, h = top + (double)m * (FAMILY_BAR_H + 6) + 26;
     const double x0 = FAMILY_LABEL_W, w = 560;
     sb_buf_printf(b,
@@ -261,7 +309,9 @@ static void family_chart(sb_buf *b, const sb_run_result *runs, size_t n, const c
             html_escape(b, runs[i].name);
         }
     }
-    sb_buf_puts(b, ".</p></section>\n");
+    sb_buf_puts(b, ".</p>\n");
+    family_table(b, runs, n, family);
+    sb_buf_puts(b, "</section>\n");
 }
 
 /* A chart per family named by the runs, in order of first appearance. */

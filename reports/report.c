@@ -645,44 +645,32 @@ int report_cache_table(const sb_run_result *runs, size_t n, FILE *out)
 
 /* ====== A family's settings side by side ====== */
 
-/* One family (runs[first]'s): a line per member. */
+/* One family (runs[first]'s): a line per member, with the columns of the
+ * first member's kind (writes or a lock). */
 static void family_lines(const sb_run_result *runs, size_t n, size_t first, FILE *out)
 {
+    static const int width[SB_FAMILY_CELLS] = {12, 8, 8, 8, 6, 16, 8, 10};
     const char *fam = runs[first].family;
     int sw = 7;
     for (size_t i = first; i < n; i++)
         if (!strcmp(runs[i].family, fam) && (int)strlen(runs[i].setting) > sw)
             sw = strlen(runs[i].setting) > 56 ? 56 : (int)strlen(runs[i].setting);
-    fprintf(out, "\nfamily %s: what each setting loses\n%-*s %12s %8s %7s %8s %16s %10s\n", fam, sw,
-            "setting", "acknowledged", "lost", "lost %", "unknown", "moved to (at)", "available");
+    sb_family_row w;
+    results_family_row(&runs[first], &w);
+    fprintf(out, "\nfamily %s: what each setting %s\n%-*s", fam, w.lock ? "does" : "loses", sw,
+            "setting");
+    for (size_t k = 0; results_family_column(w.lock, 0, k); k++)
+        fprintf(out, " %*s", width[k], results_family_column(w.lock, 0, k));
+    fputc('\n', out);
     for (size_t i = first; i < n; i++) {
-        const sb_run_result *r = &runs[i];
-        if (strcmp(r->family, fam))
+        if (strcmp(runs[i].family, fam))
             continue;
-        long long lost, acked;
-        double share = results_lost_share(r, &lost, &acked);
-        const json_t *unk = results_figure(r, "set", "indeterminate");
-        const json_t *to = results_figure(r, "set", "moved_to");
-        const json_t *at = results_figure(r, "set", "moved_at_s");
-        const json_t *av = results_figure(r, "perf", "availability_in_faults");
-        char c_ack[24] = "-", c_lost[24] = "-", c_share[16] = "-", c_unk[24] = "-",
-             c_moved[40] = "-", c_av[16] = "-";
-        if (share >= 0) {
-            snprintf(c_ack, sizeof(c_ack), "%lld", acked);
-            snprintf(c_lost, sizeof(c_lost), "%lld", lost);
-            snprintf(c_share, sizeof(c_share), "%.1f%%", 100 * share);
-        }
-        if (json_is_number(unk))
-            snprintf(c_unk, sizeof(c_unk), "%.0f", json_number_value(unk));
-        if (json_is_string(to) && json_is_number(at))
-            snprintf(c_moved, sizeof(c_moved), "%.8s (%.1f s)", json_string_value(to),
-                     json_number_value(at));
-        else if (to)
-            snprintf(c_moved, sizeof(c_moved), "never");
-        if (json_is_number(av))
-            snprintf(c_av, sizeof(c_av), "%.1f%%", 100 * json_number_value(av));
-        fprintf(out, "%-*.*s %12s %8s %7s %8s %16s %10s\n", sw, sw,
-                r->setting[0] ? r->setting : r->name, c_ack, c_lost, c_share, c_unk, c_moved, c_av);
+        int lock = w.lock;
+        results_family_row(&runs[i], &w);
+        fprintf(out, "%-*.*s", sw, sw, w.setting);
+        for (size_t k = 0; results_family_column(lock, 0, k); k++)
+            fprintf(out, " %*s", width[k], w.cell[k]);
+        fputc('\n', out);
     }
 }
 

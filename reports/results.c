@@ -224,3 +224,92 @@ double results_lost_share(const sb_run_result *r, long long *lost, long long *ac
         return -1;
     return *acked ? (double)*lost / (double)*acked : 0;
 }
+
+double results_failover_s(const sb_run_result *r)
+{
+    const json_t *timeline = results_figure(r, "events", "timeline");
+    double promoted = -1;
+    size_t i;
+    const json_t *e;
+    json_array_foreach(timeline, i, e)
+    {
+        const char *ev = json_string_value(json_object_get(e, "event"));
+        double t = json_number_value(json_object_get(e, "time_s"));
+        if (ev && !strcmp(ev, "+switch-master"))
+            return t;
+        if (ev && !strcmp(ev, "role-master") && promoted < 0)
+            promoted = t;
+    }
+    return promoted;
+}
+
+const char *results_family_column(int lock, int wide, size_t k)
+{
+    static const char *const cols[2][2][SB_FAMILY_CELLS] = {
+        {{"acknowledged", "lost", "lost %", "unknown", "dups", "moved to (at)", "follows",
+          "available"},
+         {"acknowledged", "lost", "lost %", "unknown", "duplicates", "moved to (at)",
+          "follows the failover after", "available in faults"}},
+        {{"attempts", "holds", "overlaps", "fence", "unknown", "expired", "-", "-"},
+         {"attempts", "holds", "overlapping holds", "fencing order broken", "unknown outcome",
+          "expired while held", NULL, NULL}}};
+    if (k >= SB_FAMILY_CELLS)
+        return NULL;
+    const char *c = cols[lock ? 1 : 0][wide ? 1 : 0][k];
+    return lock && !wide && k >= 6 ? NULL : c;
+}
+
+static void cell_figure(char *cell, size_t len, const sb_run_result *r, const char *checker,
+                        const char *name)
+{
+    const json_t *v = results_figure(r, checker, name);
+    if (json_is_number(v))
+        snprintf(cell, len, "%.0f", json_number_value(v));
+}
+
+void results_family_row(const sb_run_result *r, sb_family_row *row)
+{
+    static const char *const dup_f[][2] = {
+        {"set", "duplicates"}, {"counter", "duplicates"}, {NULL, NULL}};
+    static const char *const unk_f[][2] = {{"set", "indeterminate"},
+                                           {"counter", "indeterminate"},
+                                           {"list-append", "info"},
+                                           {NULL, NULL}};
+    const size_t cw = sizeof(row->cell[0]);
+    snprintf(row->setting, sizeof(row->setting), "%s", r->setting[0] ? r->setting : r->name);
+    for (size_t k = 0; k < SB_FAMILY_CELLS; k++)
+        snprintf(row->cell[k], cw, "-");
+    row->lock = results_figure(r, "lock", "attempts") != NULL;
+    if (row->lock) {
+        static const char *const lock_f[] = {"attempts",         "acquired", "overlaps",
+                                             "fence_violations", "info",     "expired_while_held"};
+        for (size_t k = 0; k < 6; k++)
+            cell_figure(row->cell[k], cw, r, "lock", lock_f[k]);
+        return;
+    }
+    long long lost, acked;
+    double share = results_lost_share(r, &lost, &acked);
+    if (share >= 0) {
+        snprintf(row->cell[0], cw, "%lld", acked);
+        snprintf(row->cell[1], cw, "%lld", lost);
+        snprintf(row->cell[2], cw, "%.1f%%", 100 * share);
+    }
+    const json_t *unk = results_first_figure(r, unk_f), *dup = results_first_figure(r, dup_f);
+    if (unk)
+        snprintf(row->cell[3], cw, "%.0f", json_number_value(unk));
+    if (dup)
+        snprintf(row->cell[4], cw, "%.0f", json_number_value(dup));
+    const json_t *to = results_figure(r, "set", "moved_to");
+    const json_t *at = results_figure(r, "set", "moved_at_s");
+    if (json_is_string(to) && json_is_number(at)) {
+        snprintf(row->cell[5], cw, "%.8s (%.1f s)", json_string_value(to), json_number_value(at));
+        double f = results_failover_s(r);
+        if (f >= 0)
+            snprintf(row->cell[6], cw, "%+.1f s", json_number_value(at) - f);
+    } else if (to) {
+        snprintf(row->cell[5], cw, "never");
+    }
+    const json_t *av = results_figure(r, "perf", "availability_in_faults");
+    if (json_is_number(av))
+        snprintf(row->cell[7], cw, "%.1f%%", 100 * json_number_value(av));
+}

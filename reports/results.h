@@ -91,6 +91,28 @@ const json_t *results_first_figure(const sb_run_result *r, const char *const (*p
  * (counter) or transactions (list-append); -1 when it reports none. */
 double results_lost_share(const sb_run_result *r, long long *lost, long long *acked);
 
+/* One run's line in its family's table, as text cells ("-" when the run
+ * has no such figure): what `run` prints and index.html shows. A family of
+ * writes (set, counter, list-append) gives acknowledged, lost, lost %,
+ * unknown, duplicates, where the writes moved and when, how long after the
+ * failover (the first +switch-master, else the first node promoted to
+ * master) that was, and availability in faults. A lock family gives
+ * attempts, holds, overlapping holds, fencing order broken, unknown,
+ * expired while held. */
+#define SB_FAMILY_CELLS 8
+typedef struct sb_family_row {
+    int lock; /* 1: the lock columns */
+    char setting[96];
+    char cell[SB_FAMILY_CELLS][40];
+} sb_family_row;
+void results_family_row(const sb_run_result *r, sb_family_row *row);
+/* The column names after "setting" for a row of that kind: short ones for
+ * text, long ones (wide = 1) for HTML. NULL past the last column. */
+const char *results_family_column(int lock, int wide, size_t k);
+/* The failover's time in seconds from the run's start, -1 when the run's
+ * node events show none. */
+double results_failover_s(const sb_run_result *r);
+
 /* With two runs or more that ran the cache checker: one line per strategy
  * (herd, origin load, latency, staleness, starvation) on out. Returns the
  * number of lines (0: nothing printed). */

@@ -124,8 +124,9 @@ class Adapter {
     const { f, key } = req;
     switch (f) {
       case "add":
-        await this.write((c) => c.sadd(key, req.value));
-        return null;
+        // SADD's reply (1 added, 0 already there) tells the harness when a
+        // re-sent command applied the write twice.
+        return await this.write((c) => c.sadd(key, req.value));
       case "read": {
         const v = await this.r.get(key);
         return v === null ? null : parseInt(v, 10);

@@ -121,8 +121,9 @@ class Adapter:
     def apply(self, req):
         f, key = req["f"], req.get("key")
         if f == "add":
-            self.write(key, lambda c: c.sadd(key, req["value"]))
-            return None
+            # SADD's reply (1 added, 0 already there) tells the harness when a
+            # retry applied the write twice.
+            return self.write(key, lambda c: c.sadd(key, req["value"]))
         if f == "read":
             v = self.r.get(key)
             return None if v is None else int(v)

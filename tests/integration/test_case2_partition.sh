@@ -114,6 +114,17 @@ for d in sys.argv[2:]:
     else:
         assert m and m.group(1) == f["moved_to"], (line, f["moved_to"])
     moved[setting] = float(m.group(2)) if m else None
+    # dups: the built-in client never sends a write twice; follows: from
+    # the first +switch-master in the history to the move, recomputed here.
+    after = line[len(setting):][m.end():].split() if m else cells[6:]
+    assert cells[4] == "0" == str(f["duplicates"]), (line, f["duplicates"])
+    switch = [o["time"] / 1e9 for o in map(json.loads, open(d + "/history.jsonl"))
+              if o["process"] == "node" and o["f"] == "+switch-master"]
+    if m and switch:
+        assert abs(float(after[0].rstrip("s").strip()) - (f["moved_at_s"] - switch[0])) < 0.06, \
+            (line, f["moved_at_s"], switch[0])
+    else:
+        assert after[0] == "-", line
 # 9 s: the asking client never leaves n1 within the workload (n1 is demoted
 # after it); the subscribing one follows Sentinel 1's announcement.
 asking, subscribing = moved.values()

@@ -257,9 +257,38 @@ static void keyed_read_above_its_keys_attempts_is_a_bad_read(void **state)
     check_result_free(&r);
 }
 
+/* A final value above every increment attempted: a client re-sent an
+ * INCR that had been applied. The excess is reported as duplicates (a lower
+ * bound), and a final value within bounds reports none. */
+static void increments_applied_twice_are_duplicates(void **state)
+{
+    (void)state;
+    const char *l[] = {"0 invoke incr 1",     "0 ok incr 1",     "1 invoke incr 1",
+                       "1 info incr null",    "0 invoke incr 1", "0 ok incr 4",
+                       "-2 invoke read null", "-2 ok read 5",    NULL};
+    sb_check_result r = check(l);
+    assert_int_equal(r.verdict, SB_VERDICT_INVALID);
+    assert_int_equal(fx_fig(&r, "duplicates"), 2);
+    assert_non_null(strstr(r.summary, "at least 2 increments applied twice"));
+    check_result_free(&r);
+    const char *fine[] = {"0 invoke incr 1",
+                          "0 ok incr 1",
+                          "1 invoke incr 1",
+                          "1 info incr null",
+                          "-2 invoke read null",
+                          "-2 ok read 2",
+                          NULL};
+    r = check(fine);
+    assert_int_equal(r.verdict, SB_VERDICT_VALID);
+    assert_int_equal(fx_fig(&r, "duplicates"), 0);
+    assert_null(strstr(r.summary, "twice"));
+    check_result_free(&r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(increments_applied_twice_are_duplicates),
         cmocka_unit_test(reads_within_bounds_are_valid),
         cmocka_unit_test(stale_and_impossible_reads_are_caught),
         cmocka_unit_test(lost_increments_show_in_the_final_read),

@@ -345,6 +345,85 @@ static void junit_body_is_bounded_however_many_kinds_of_anomaly(void **state)
     results_free(&r);
 }
 
+/* ====== Families side by side ====== */
+
+/* A write family's row: the lost share, duplicates, where the writes moved
+ * and how long after the first +switch-master; a lock family's row: its
+ * own columns; the text table prints each family with its kind's header. */
+static void family_rows_give_each_kind_its_columns(void **state)
+{
+    (void)state;
+    static const sb_expect any = {.valid = SB_VALID_ANY};
+    sb_run_result runs[3];
+    run_init(&runs[0], "case2-a", 1);
+    snprintf(runs[0].family, sizeof(runs[0].family), "f");
+    snprintf(runs[0].setting, sizeof(runs[0].setting), "ioredis");
+    add_check(&runs[0], "set", SB_VERDICT_INVALID, "",
+              json_pack("{s:i,s:i,s:i,s:i,s:s,s:f}", "acknowledged", 200, "lost_count", 50,
+                        "indeterminate", 3, "duplicates", 2, "moved_to", "n3", "moved_at_s", 13.25),
+              1, &any);
+    add_check(&runs[0], "events", SB_VERDICT_VALID, "",
+              json_pack("{s:[{s:f,s:s},{s:f,s:s},{s:f,s:s}]}", "timeline", "time_s", 7.0, "event",
+                        "+odown", "time_s", 8.0, "event", "role-master", "time_s", 8.5, "event",
+                        "+switch-master"),
+              1, &any);
+    run_init(&runs[1], "case2-b", 1);
+    snprintf(runs[1].family, sizeof(runs[1].family), "f");
+    add_check(&runs[1], "set", SB_VERDICT_VALID, "",
+              json_pack("{s:i,s:i,s:n}", "acknowledged", 10, "lost_count", 0, "moved_to"), 1, &any);
+    run_init(&runs[2], "lock-a", 1);
+    snprintf(runs[2].family, sizeof(runs[2].family), "g");
+    add_check(&runs[2], "lock", SB_VERDICT_INVALID, "",
+              json_pack("{s:i,s:i,s:i,s:i,s:i,s:i}", "attempts", 9, "acquired", 6, "overlaps", 2,
+                        "fence_violations", 1, "info", 0, "expired_while_held", 3),
+              1, &any);
+
+    sb_family_row w;
+    results_family_row(&runs[0], &w);
+    assert_false(w.lock);
+    assert_string_equal(w.setting, "ioredis");
+    const char *want0[] = {"200", "50", "25.0%", "3", "2", "n3 (13.2 s)", "+4.8 s", "-"};
+    for (size_t k = 0; k < SB_FAMILY_CELLS; k++)
+        assert_string_equal(w.cell[k], want0[k]);
+    assert_true(results_failover_s(&runs[0]) == 8.5);
+    results_family_row(&runs[1], &w);
+    assert_string_equal(w.setting, "case2-b"); /* no setting: the name */
+    assert_string_equal(w.cell[5], "never");
+    assert_string_equal(w.cell[6], "-");
+    results_family_row(&runs[2], &w);
+    assert_true(w.lock);
+    const char *want2[] = {"9", "6", "2", "1", "0", "3"};
+    for (size_t k = 0; k < 6; k++)
+        assert_string_equal(w.cell[k], want2[k]);
+    assert_null(results_family_column(1, 0, 6));
+    assert_string_equal(results_family_column(1, 1, 2), "overlapping holds");
+
+    char *text = NULL;
+    size_t len = 0;
+    FILE *out = open_memstream(&text, &len);
+    /* g has one member: no table for it */
+    assert_int_equal(report_family_table(runs, 3, out), 1);
+    fclose(out);
+    assert_non_null(strstr(text, "family f: what each setting loses\n"));
+    assert_non_null(strstr(text, " dups "));
+    assert_non_null(strstr(text, " follows "));
+    assert_non_null(strstr(text, "+4.8 s"));
+    assert_null(strstr(text, "family g"));
+    free(text);
+    text = NULL;
+    out = open_memstream(&text, &len);
+    results_free(&runs[1]);
+    runs[1] = runs[2]; /* two lock runs in g (runs[2] is freed once, below) */
+    snprintf(runs[1].family, sizeof(runs[1].family), "g");
+    assert_int_equal(report_family_table(runs + 1, 2, out), 1);
+    fclose(out);
+    assert_non_null(strstr(text, "family g: what each setting does\n"));
+    assert_non_null(strstr(text, "overlaps"));
+    free(text);
+    results_free(&runs[0]);
+    results_free(&runs[2]);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -353,6 +432,7 @@ int main(void)
         cmocka_unit_test(several_missed_bounds_are_named_with_value_bound_and_direction),
         cmocka_unit_test(junit_names_the_missed_bound_and_times_each_checker),
         cmocka_unit_test(junit_body_is_bounded_however_many_kinds_of_anomaly),
+        cmocka_unit_test(family_rows_give_each_kind_its_columns),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

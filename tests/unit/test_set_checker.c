@@ -215,9 +215,45 @@ static void writes_are_counted_per_client_and_the_move_is_dated(void **state)
     history_free(h);
 }
 
+/* A write the client sent twice (SADD found its value: "applied
+ * twice") is acknowledged, not lost, and counted as a duplicate, per client
+ * too; an ok add with no note is not. */
+static void writes_applied_twice_are_counted_as_duplicates(void **state)
+{
+    (void)state;
+    sb_history *h = history_new();
+    op(h, SB_PROC_CONTROLLER, SB_OP_OK, "clients",
+       json_loads("{\"workers\":2,\"groups\":[{\"client\":\"built-in\",\"processes\":[0]},"
+                  "{\"client\":\"ioredis\",\"processes\":[1]}]}",
+                  0, NULL),
+       0, NULL);
+    add(h, 0, 0, SB_OP_OK, 10, "n1");
+    add(h, 1, 1, SB_OP_INVOKE, 11, NULL);
+    sb_op dup = {.process = 1, .type = SB_OP_OK, .time_ns = 12 * SB_NS_PER_MS};
+    snprintf(dup.f, sizeof(dup.f), "add");
+    dup.value = json_integer(1);
+    dup.error = (char *)SB_APPLIED_TWICE ": SADD found 1 already in the set";
+    history_add(h, &dup);
+    json_decref(dup.value);
+    add(h, 1, 3, SB_OP_OK, 13, "n1");
+    final_read(h, "[0, 1, 3]");
+    sb_check_result r = check(h);
+    assert_int_equal(r.verdict, SB_VERDICT_VALID);
+    assert_int_equal(fx_fig(&r, "duplicates"), 1);
+    assert_int_equal(fx_fig(&r, "lost_count"), 0);
+    json_t *by = json_object_get(r.figures, "by_client");
+    assert_int_equal(
+        json_integer_value(json_object_get(json_object_get(by, "ioredis"), "duplicates")), 1);
+    assert_int_equal(
+        json_integer_value(json_object_get(json_object_get(by, "built-in"), "duplicates")), 0);
+    check_result_free(&r);
+    history_free(h);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(writes_applied_twice_are_counted_as_duplicates),
         cmocka_unit_test(writes_are_counted_per_client_and_the_move_is_dated),
         cmocka_unit_test(all_acknowledged_present_is_valid),
         cmocka_unit_test(lost_acknowledged_write_is_reported_with_node_and_window),
