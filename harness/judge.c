@@ -43,7 +43,7 @@ int judge_run_dir(const char *dir_in, char *dir, size_t dirlen, const char *cons
         return -1;
     if (sb_path_join(path, sizeof(path), dir, "scenario.json", err) == -1)
         return -1;
-    sb_scenario *s = scenario_load(path, err);
+    sb_scenario *s = scenario_load_saved(path, err);
     if (!s)
         return -1;
     sb_run_meta meta = {.seed = s->seed};

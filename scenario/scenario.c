@@ -761,7 +761,7 @@ static int parse_root(pctx *c, json_t *root, sb_scenario *s)
                : 0;
 }
 
-sb_scenario *scenario_parse(const char *path, const char *text, char *err)
+static sb_scenario *parse(const char *path, const char *text, int saved, char *err)
 {
     json_error_t je;
     json_t *root = json_loads(text, JSON_REJECT_DUPLICATES, &je);
@@ -773,7 +773,7 @@ sb_scenario *scenario_parse(const char *path, const char *text, char *err)
     sb_scenario *s = sb_xcalloc(1, sizeof(*s));
     s->path = sb_xstrdup(path);
     s->text = sb_xstrdup(text);
-    pctx c = {.file = path, .err = err};
+    pctx c = {.file = path, .err = err, .saved = saved};
     jpos_build(&c.pos, text);
     int rc = parse_root(&c, root, s);
     jpos_free(&c.pos);
@@ -786,7 +786,12 @@ sb_scenario *scenario_parse(const char *path, const char *text, char *err)
     return s;
 }
 
-sb_scenario *scenario_load(const char *path, char *err)
+sb_scenario *scenario_parse(const char *path, const char *text, char *err)
+{
+    return parse(path, text, 0, err);
+}
+
+static sb_scenario *load(const char *path, int saved, char *err)
 {
     char e[SB_ERR_LEN];
     char *text = sb_read_file(path, NULL, e);
@@ -794,9 +799,19 @@ sb_scenario *scenario_load(const char *path, char *err)
         sb_err_set(err, "%s:1:1: %s", path, e);
         return NULL;
     }
-    sb_scenario *s = scenario_parse(path, text, err);
+    sb_scenario *s = parse(path, text, saved, err);
     free(text);
     return s;
+}
+
+sb_scenario *scenario_load(const char *path, char *err)
+{
+    return load(path, 0, err);
+}
+
+sb_scenario *scenario_load_saved(const char *path, char *err)
+{
+    return load(path, 1, err);
 }
 
 static void config_free(sb_config *cfg)

@@ -10,7 +10,13 @@
 
 /* Loads and validates; NULL with err = "file:line:col: ...; ..." on error. */
 sb_scenario *scenario_load(const char *path, char *err);
-/* Same, from text in memory (path is used only for messages). */
+/* A run folder's copy of the scenario, read to judge the run again
+ * (check, report): the same, except that client programs ("client":
+ * {"command"}) are not looked for, since nothing starts them and the copy
+ * sits away from the folder its relative command was found from. */
+sb_scenario *scenario_load_saved(const char *path, char *err);
+/* Same as scenario_load, from text in memory (path is used only for
+ * messages). */
 sb_scenario *scenario_parse(const char *path, const char *text, char *err);
 void scenario_free(sb_scenario *s);
 

@@ -103,6 +103,10 @@ int sc_parse_client_ext(pctx *c, json_t *o, const char *p, sb_client *cl)
     } else {
         found = beside_scenario(c->file, prog, path, sizeof(path), looked, sizeof(looked)) == 0;
     }
+    if (!found && c->saved) {
+        found = 1; /* kept as written: judging a saved run starts no client */
+        snprintf(path, sizeof(path), "%s", prog);
+    }
     if (!found) {
         char p0[160];
         snprintf(p0, sizeof(p0), "%s/0", cp);

@@ -13,6 +13,7 @@ typedef struct pctx {
     const char *file;
     jpos_index pos;
     char *err;
+    int saved; /* a run folder's copy: client programs are not looked for */
 } pctx;
 
 void sc_human_path(const char *path, char *out, size_t len);

@@ -640,6 +640,25 @@ static void external_clients_are_found_and_checked(void **state)
     assert_non_null(strstr(err, "client program \"prog/nope.sh\" is not an executable file "
                                 "(looked in "));
     assert_non_null(strstr(err, "/scenarios/sub/prog/nope.sh and above)"));
+    /* A run folder's copy is read to judge the run, which starts no client:
+     * the program is kept as written, found or not. */
+    {
+        char saved[300];
+        snprintf(saved, sizeof(saved), "%s/scenario.json", dir);
+        char *st =
+            variant(from, "{\"host\": \"n3\", \"client\": {\"command\": [\"prog/nope.sh\"]}}");
+        FILE *sf = fopen(saved, "w");
+        assert_non_null(sf);
+        fputs(st, sf);
+        fclose(sf);
+        free(st);
+        assert_null(scenario_load(saved, err));
+        s = scenario_load_saved(saved, err);
+        if (!s)
+            fail_msg("%s", err);
+        assert_string_equal(s->clients[1].ext_argv[0], "prog/nope.sh");
+        scenario_free(s);
+    }
     assert_int_equal(chmod(prog, 0644), 0);
     assert_null(parse_at(path, from,
                          "{\"host\": \"n3\", \"client\": {\"command\": [\"prog/run.sh\"]}}", err));
