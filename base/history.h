@@ -20,6 +20,11 @@
  * the operation happened, and the set checker counts it as a duplicate. */
 #define SB_APPLIED_TWICE "applied twice"
 
+/* In a cluster the set workload spreads its values over this many keys,
+ * value v to key "<key>:<v mod SB_SET_CLUSTER_KEYS>", so the set checker
+ * can tell when one key's writes moved to another master. */
+#define SB_SET_CLUSTER_KEYS 256
+
 #define SB_PROC_NEMESIS (-1)
 #define SB_PROC_CONTROLLER (-2)
 #define SB_PROC_NODE (-3) /* events read from node logs ("node") */

@@ -91,19 +91,34 @@ static attempt *collect(const sb_history *h, size_t *n_out)
 }
 
 /* When the clients followed a failover: the node that acknowledged the
- * first write, and the first acknowledgement by another node ("moved_to",
- * "moved_at_s"; null when every acknowledged write came from one node). */
+ * first write, and the first acknowledgement of a key's write by another
+ * node than the one that acknowledged that key's first write ("moved_to",
+ * "moved_at_s"; null when no key's writes moved). With one master there is
+ * one key: the first move is the first write another node acknowledged. In
+ * a cluster (its history records "slot-claims") the keys are the
+ * workload's SB_SET_CLUSTER_KEYS, and the first move is the first write of
+ * a key that a new master took over. */
 static void moved(const sb_history *h, json_t *fig)
 {
-    const char *first = NULL;
+    const char *first[SB_SET_CLUSTER_KEYS] = {0};
+    /* A cluster's run records who claims which slots. */
+    const int classes =
+        history_has_op(h, SB_PROC_CONTROLLER, "slot-claims") ? SB_SET_CLUSTER_KEYS : 1;
+    int any = 0;
     for (size_t i = 0; i < h->n; i++) {
         const sb_op *op = &h->ops[i];
-        if (op->process < 0 || op->type != SB_OP_OK || strcmp(op->f, "add") || !op->node[0])
+        if (op->process < 0 || op->type != SB_OP_OK || strcmp(op->f, "add") || !op->node[0] ||
+            !json_is_integer(op->value))
             continue;
-        if (!first) {
-            first = op->node;
-            json_object_set_new(fig, "first_node", json_string(first));
-        } else if (strcmp(op->node, first)) {
+        json_int_t v = json_integer_value(op->value);
+        size_t k = (size_t)((v % classes + classes) % classes);
+        if (!any) {
+            any = 1;
+            json_object_set_new(fig, "first_node", json_string(op->node));
+        }
+        if (!first[k]) {
+            first[k] = op->node;
+        } else if (strcmp(op->node, first[k])) {
             json_object_set_new(fig, "moved_to", json_string(op->node));
             json_object_set_new(fig, "moved_at_s", json_real((double)op->time_ns / 1e9));
             return;

@@ -304,8 +304,11 @@ void results_family_row(const sb_run_result *r, sb_family_row *row)
     if (json_is_string(to) && json_is_number(at)) {
         snprintf(row->cell[5], cw, "%.8s (%.1f s)", json_string_value(to), json_number_value(at));
         double f = results_failover_s(r);
+        /* Node events are stamped when their log line is read, a few ms
+         * late: a client that moved with the announcement shows +0.0. */
+        double after = json_number_value(at) - f;
         if (f >= 0)
-            snprintf(row->cell[6], cw, "%+.1f s", json_number_value(at) - f);
+            snprintf(row->cell[6], cw, "%+.1f s", after > -0.05 && after < 0.05 ? 0.0 : after);
     } else if (to) {
         snprintf(row->cell[5], cw, "never");
     }

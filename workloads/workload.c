@@ -146,8 +146,6 @@ static sb_outcome wait_replicas(const sb_workload *w, sb_sentinel_client *c, cha
 
 /* ====== set ====== */
 
-#define SET_CLUSTER_KEYS 256
-
 /* Values are unique across workers without shared state: worker p of n
  * writes p, p+n, p+2n, ... */
 static void set_generate(const sb_workload *w, int process, int n_processes, uint64_t seq,
@@ -160,11 +158,11 @@ static void set_generate(const sb_workload *w, int process, int n_processes, uin
     op->arg = v;
 }
 
-/* The key of value v: in a cluster one of SET_CLUSTER_KEYS. */
+/* The key of value v: in a cluster one of SB_SET_CLUSTER_KEYS. */
 static void set_key(const sb_workload *w, const sb_scenario *s, int64_t v, char *key, size_t len)
 {
     if (s->deployment.kind == SB_DEPLOY_CLUSTER)
-        snprintf(key, len, "%s:%lld", w->key, (long long)(v % SET_CLUSTER_KEYS));
+        snprintf(key, len, "%s:%lld", w->key, (long long)(v % SB_SET_CLUSTER_KEYS));
     else
         snprintf(key, len, "%s", w->key);
 }
@@ -174,9 +172,9 @@ static sb_outcome set_apply(const sb_workload *w, sb_wctx *x, const sb_wop *op, 
 {
     sb_sentinel_client *c = x->c;
     (void)out_value;
-    /* In a cluster the set is spread over SET_CLUSTER_KEYS keys (so over
+    /* In a cluster the set is spread over SB_SET_CLUSTER_KEYS keys (so over
      * every shard, and over enough slots that moving some moves keys): value v goes to "<key>:<v
-     * mod SET_CLUSTER_KEYS>". */
+     * mod SB_SET_CLUSTER_KEYS>". */
     char key[160];
     set_key(w, x->s, op->arg, key, sizeof(key));
     const char *argv[3] = {"SADD", key, op->value};
@@ -225,7 +223,7 @@ static sb_outcome set_ext_reply(const sb_workload *w, const sb_wop *op, sb_outco
 
 static int set_final_read(const sb_workload *w, sb_fread *fr, sb_buf *value, char *err)
 {
-    int nkeys = fr->deploy ? SET_CLUSTER_KEYS : 1, n = 0;
+    int nkeys = fr->deploy ? SB_SET_CLUSTER_KEYS : 1, n = 0;
     sb_buf_puts(value, "[");
     for (int ki = 0; ki < nkeys; ki++) {
         char key[160];

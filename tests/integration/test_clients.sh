@@ -116,6 +116,13 @@ assert all(by[v] == "n1" for v in lost), "a lost write not acknowledged by n1"
 print("%s: lost %d of %d acknowledged writes (recounted), all acknowledged by n1"
       % (name, len(lost), len(acked)))
 PY
+  # Judged again offline from the run folder, where the scenario's relative
+  # client command no longer resolves: check starts no client, so it must
+  # not need one.
+  (cd "$WORK" && "$SB_BIN" check "$run" >"$WORK/$name-check.txt" 2>&1) \
+    || { cat "$WORK/$name-check.txt"; fail "check of the $name run folder exited $?"; }
+  grep -q "lost $(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["checkers"]["set"]["figures"]["lost_count"])' "$run/results.json") of" \
+    "$WORK/$name-check.txt" || { cat "$WORK/$name-check.txt"; fail "check of $name disagrees with the run"; }
   no_clients_left
 done
 
@@ -205,6 +212,26 @@ print("%s: 4 operations info (%s...), 4 restarts as processes 4-7, nothing lost"
 PY
   no_clients_left
 done
+
+# 3b. A client that sends a write twice (as a library re-sending a command
+# whose reply it lost): once per worker, its second SADD finds the value
+# there; the operation is ok with "applied twice" and the set checker
+# counts 4 duplicates, all of the flaky client, nothing lost.
+flaky_scenario twice
+"$SB_BIN" run --out "$WORK/runs" "$T/flaky-twice.json" >"$WORK/flaky-twice.txt" 2>&1 \
+  || { cat "$WORK/flaky-twice.txt"; fail "the run with a client that sends writes twice exited $?"; }
+python3 - "$(ls -d "$WORK"/runs/flaky-twice-* | head -1)" <<'PY'
+import json, sys
+run = sys.argv[1]
+ops = [json.loads(l) for l in open(run + "/history.jsonl")]
+twice = [o for o in ops if isinstance(o["process"], int) and "applied twice" in (o.get("error") or "")]
+assert len(twice) == 4 and all(o["type"] == "ok" and o["f"] == "add" for o in twice), twice
+res = json.load(open(run + "/results.json"))["checkers"]["set"]
+assert res["verdict"] == "valid" and res["figures"]["duplicates"] == 4, res
+assert res["figures"]["lost_count"] == 0, res["summary"]
+print("twice: 4 writes applied twice, counted as 4 duplicates, nothing lost")
+PY
+no_clients_left
 
 # 4. Clients the run cannot go on with: exit 2, the client named, its words quoted.
 expect_error() { # MODE PHRASE

@@ -11,6 +11,9 @@ for the "loop" mode:
   loop       like exit, on every instance (the harness must give up)
   startcrash writes to stderr and exits before answering init
   refuse     answers init with an error
+  twice      applies the request twice, as a library that re-sends a
+             command whose reply it lost, and replies what the second
+             attempt got (SADD: 0, the value was already there)
 """
 import json
 import os
@@ -67,6 +70,8 @@ def main():
                 time.sleep(3600)
             if MODE in ("exit", "loop"):
                 os._exit(3)
+            if MODE == "twice":
+                a.handle(req)
         adapter.send(a.handle(req))
     return 0
 
