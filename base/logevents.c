@@ -97,6 +97,9 @@ static const logev_row logev_table[] = {
      "^MASTER MODE enabled \\((\\w+) request from '(?:[^']*?\\baddr=(\\S+))?",
      "$1 request from $2"},
     {"role-replica", SB_PROC_REDIS, "^REPLICAOF (\\S+) enabled \\(", "$1"},
+    /* Redis Cluster: a replica that won its failover election (automatic;
+     * CLUSTER FAILOVER logs the same after its manual handshake). */
+    {"cluster-promoted", SB_PROC_REDIS, "^Failover election won: I'm the new master\\.$", ""},
     /* Every attempt to reach the master: at start-up, after REPLICAOF, and
      * every second while the master is unreachable. */
     {"master-connect", SB_PROC_REDIS, "^(?:Connecting|Reconnecting) to MASTER (\\S+)", "$1"},

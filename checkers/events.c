@@ -140,10 +140,10 @@ static int events_check(const sb_history *h, sb_check_result *out, char *err)
             }
         }
         /* The failover story, in order, for the report. */
-        static const char *const story[] = {
-            "+odown", "+try-failover", "+elected-leader", "+promoted-slave", "+switch-master",
-            "+tilt",  "-tilt",         "role-master",     "full-resync",     "+sentinel",
-            NULL};
+        static const char *const story[] = {"+odown",          "+try-failover",  "+elected-leader",
+                                            "+promoted-slave", "+switch-master", "+tilt",
+                                            "-tilt",           "role-master",    "cluster-promoted",
+                                            "full-resync",     "+sentinel",      NULL};
         for (size_t k = 0; story[k]; k++)
             if (!strcmp(op->f, story[k]) && json_array_size(timeline) < 200) {
                 json_t *t = json_pack("{s:f,s:s,s:s,s:s}", "time_s", op->time_ns / 1e9, "event",

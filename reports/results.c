@@ -237,7 +237,7 @@ double results_failover_s(const sb_run_result *r)
         double t = json_number_value(json_object_get(e, "time_s"));
         if (ev && !strcmp(ev, "+switch-master"))
             return t;
-        if (ev && !strcmp(ev, "role-master") && promoted < 0)
+        if (ev && (!strcmp(ev, "role-master") || !strcmp(ev, "cluster-promoted")) && promoted < 0)
             promoted = t;
     }
     return promoted;

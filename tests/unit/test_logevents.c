@@ -197,6 +197,8 @@ static const logev_case cases[] = {
      "multi-mem=178 rbs=8192 rbp=4096 obl=45 oll=0 omem=0 tot-mem=29742 events=r cmd=exec "
      "user=default redir=-1 resp=2')",
      "role-replica", "10.77.0.12:6379"},
+    {SB_PROC_REDIS, "30786:S 06 Dec 2026 04:45:21.025 # Failover election won: I'm the new master.",
+     "cluster-promoted", ""},
     {SB_PROC_REDIS, "17935:S 25 Nov 2026 03:20:07.509 * Connecting to MASTER 10.77.0.10:6379",
      "master-connect", "10.77.0.10:6379"},
     {SB_PROC_REDIS, RS("* Reconnecting to MASTER 10.77.0.10:6379 after failure"), "master-connect",
