@@ -111,10 +111,17 @@ int results_compute(const sb_scenario *s, const char *const *checker_names, size
     snprintf(out->family, sizeof(out->family), "%s", s ? s->family : "");
     snprintf(out->setting, sizeof(out->setting), "%s", s ? s->setting : "");
     out->faults = json_array();
+    out->failover_ns = -1;
+    int64_t promoted_ns = -1;
     for (size_t i = 0; i < h->n; i++) {
         const sb_op *op = &h->ops[i];
         if (op->time_ns > out->duration_ns)
             out->duration_ns = op->time_ns;
+        if (op->process == SB_PROC_NODE && !strcmp(op->f, "+switch-master") && out->failover_ns < 0)
+            out->failover_ns = op->time_ns;
+        if (op->process == SB_PROC_NODE && promoted_ns < 0 &&
+            (!strcmp(op->f, "role-master") || !strcmp(op->f, "cluster-promoted")))
+            promoted_ns = op->time_ns;
         if (op->process >= 0) {
             out->n_ok += op->type == SB_OP_OK;
             out->n_fail += op->type == SB_OP_FAIL;
@@ -129,6 +136,8 @@ int results_compute(const sb_scenario *s, const char *const *checker_names, size
             json_array_append_new(out->faults, f);
         }
     }
+    if (out->failover_ns < 0)
+        out->failover_ns = promoted_ns;
     out->checks = sb_xcalloc(n_checkers ? n_checkers : 1, sizeof(sb_check_result));
     out->outcomes = sb_xcalloc(n_checkers ? n_checkers : 1, sizeof(sb_expect_outcome));
     out->passed = 1;
@@ -225,24 +234,6 @@ double results_lost_share(const sb_run_result *r, long long *lost, long long *ac
     return *acked ? (double)*lost / (double)*acked : 0;
 }
 
-double results_failover_s(const sb_run_result *r)
-{
-    const json_t *timeline = results_figure(r, "events", "timeline");
-    double promoted = -1;
-    size_t i;
-    const json_t *e;
-    json_array_foreach(timeline, i, e)
-    {
-        const char *ev = json_string_value(json_object_get(e, "event"));
-        double t = json_number_value(json_object_get(e, "time_s"));
-        if (ev && !strcmp(ev, "+switch-master"))
-            return t;
-        if (ev && (!strcmp(ev, "role-master") || !strcmp(ev, "cluster-promoted")) && promoted < 0)
-            promoted = t;
-    }
-    return promoted;
-}
-
 const char *results_family_column(int lock, int wide, size_t k)
 {
     static const char *const cols[2][2][SB_FAMILY_CELLS] = {
@@ -303,7 +294,7 @@ void results_family_row(const sb_run_result *r, sb_family_row *row)
     const json_t *at = results_figure(r, "set", "moved_at_s");
     if (json_is_string(to) && json_is_number(at)) {
         snprintf(row->cell[5], cw, "%.8s (%.1f s)", json_string_value(to), json_number_value(at));
-        double f = results_failover_s(r);
+        double f = r->failover_ns > 0 ? (double)r->failover_ns / 1e9 : -1;
         /* Node events are stamped when their log line is read, a few ms
          * late: a client that moved with the announcement shows +0.0. */
         double after = json_number_value(at) - f;

@@ -32,6 +32,8 @@ typedef struct sb_run_result {
     char family[64], setting[96]; /* the scenario's family ("" none) and setting */
     sb_run_meta meta;
     int64_t duration_ns;           /* time of the last operation */
+    int64_t failover_ns;           /* the node events' failover: the first +switch-master, else
+                                      the first node promoted to master; -1 or 0: none */
     uint64_t n_ok, n_fail, n_info; /* completions of worker operations */
     json_t *faults;                /* the fault timeline from the nemesis ops:
                                       [{"time":ns,"type":"info|ok..","f":"partition","value":...}] */
@@ -109,9 +111,6 @@ void results_family_row(const sb_run_result *r, sb_family_row *row);
 /* The column names after "setting" for a row of that kind: short ones for
  * text, long ones (wide = 1) for HTML. NULL past the last column. */
 const char *results_family_column(int lock, int wide, size_t k);
-/* The failover's time in seconds from the run's start, -1 when the run's
- * node events show none. */
-double results_failover_s(const sb_run_result *r);
 
 /* With two runs or more that ran the cache checker: one line per strategy
  * (herd, origin load, latency, staleness, starvation) on out. Returns the

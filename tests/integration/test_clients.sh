@@ -205,7 +205,9 @@ restarts = [o["value"] for o in ops if o["process"] == "controller" and o["f"] =
 assert sorted(r["worker"] for r in restarts) == [0, 1, 2, 3], restarts
 assert all(r["new_process"] == r["process"] + 4 and r["client"] == "flaky" for r in restarts), restarts
 procs = {o["process"] for o in ops if isinstance(o["process"], int)}
-assert procs == set(range(8)), procs  # 0-3, then 4-7 after the restarts
+# 0-3, then 4-7 after the restarts; a restarted program that was still
+# starting when the run ended has no operation of its own
+assert set(range(4)) <= procs <= set(range(8)) and procs & set(range(4, 8)), procs
 res = json.load(open(run + "/results.json"))["checkers"]["set"]
 assert res["verdict"] == "valid" and res["figures"]["lost_count"] == 0, res["summary"]
 print("%s: 4 operations info (%s...), 4 restarts as processes 4-7, nothing lost" % (mode, why))
