@@ -188,4 +188,6 @@ async function main() {
   process.exit(0);
 }
 
-main();
+// Run by the harness; required (by the unit tests), it only exports.
+if (require.main === module) main();
+else module.exports = { Adapter };
