@@ -172,19 +172,32 @@ static void dt_meet(struct disktrack *t, int dirfd, const char *path, const char
     errno = saved;
 }
 
-/* Saves bytes [off, end) of fd (inode ino) as UNDO records. */
+/* Saves bytes [off, end) of fd (inode ino) as UNDO records. Redis writes
+ * through descriptors opened write-only, so the bytes are read through a
+ * read-only descriptor of the same inode, opened by /proc (which works for
+ * an unlinked file too). */
 static void dt_save(struct disktrack *t, int fd, uint64_t ino, off_t off, off_t end)
 {
     char buf[DISKTRACK_CHUNK];
     int saved = errno;
+    if (off >= end)
+        return;
+    char link[64];
+    snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+    int rfd = dt_openat(AT_FDCWD, link, O_RDONLY | O_CLOEXEC, 0);
+    if (rfd == -1) {
+        errno = saved;
+        return;
+    }
     while (off < end) {
         size_t want = (size_t)(end - off) < sizeof(buf) ? (size_t)(end - off) : sizeof(buf);
-        ssize_t n = dt_pread(fd, buf, want, off);
+        ssize_t n = dt_pread(rfd, buf, want, off);
         if (n <= 0)
             break;
         dt_record(t, SB_DISK_UNDO, ino, off, 0, NULL, buf, (size_t)n);
         off += n;
     }
+    dt_close(rfd);
     errno = saved;
 }
 
@@ -227,6 +240,7 @@ int disktrack_init(struct disktrack *t, const char *dir)
         dt_close(cfd);
     }
     memset(t->fds, 0, sizeof(t->fds));
+    memset(t->inos, 0, sizeof(t->inos));
     t->active = 1;
     return 0;
 }
@@ -242,6 +256,36 @@ void disktrack_fini(struct disktrack *t)
     t->journal_fd = t->keep_fd = -1;
     t->ctl = NULL;
     t->active = 0;
+}
+
+/* ino's slot in the inode table, claimed if new; DISKTRACK_MAX_INOS when
+ * the table is full. */
+static uint16_t dt_slot(struct disktrack *t, uint64_t ino)
+{
+    for (uint16_t i = 0; i < DISKTRACK_MAX_INOS; i++) {
+        uint64_t cur = __atomic_load_n(&t->inos[i].ino, __ATOMIC_ACQUIRE);
+        if (cur == ino)
+            return i;
+        if (cur == 0 && __atomic_compare_exchange_n(&t->inos[i].ino, &cur, ino, 0, __ATOMIC_ACQ_REL,
+                                                    __ATOMIC_ACQUIRE))
+            return i;
+        if (cur == ino)
+            return i;
+    }
+    return DISKTRACK_MAX_INOS;
+}
+
+static int64_t dt_durable(const struct disktrack *t, const struct disktrack_fd *f)
+{
+    if (f->slot >= DISKTRACK_MAX_INOS)
+        return INT64_MAX;
+    return __atomic_load_n(&t->inos[f->slot].durable, __ATOMIC_RELAXED);
+}
+
+static void dt_set_durable(struct disktrack *t, uint16_t slot, int64_t durable)
+{
+    if (slot < DISKTRACK_MAX_INOS)
+        __atomic_store_n(&t->inos[slot].durable, durable, __ATOMIC_RELAXED);
 }
 
 static struct disktrack_fd *dt_fd(struct disktrack *t, int fd)
@@ -300,7 +344,8 @@ int disktrack_open(struct disktrack *t, int dirfd, const char *path, int flags, 
     if (dt_fstat(fd, &st) == 0 && st.st_dev == t->dev && fd < DISKTRACK_MAX_FDS) {
         struct disktrack_fd *f = &t->fds[fd];
         if (S_ISDIR(st.st_mode)) {
-            *f = (struct disktrack_fd){.kind = DISKTRACK_DIR, .ino = st.st_ino};
+            *f = (struct disktrack_fd){
+                .kind = DISKTRACK_DIR, .slot = DISKTRACK_MAX_INOS, .ino = st.st_ino};
         } else if (S_ISREG(st.st_mode)) {
             if (!existed) {
                 if (dt_keep(t, dirfd, path, st.st_ino) == 1)
@@ -308,10 +353,12 @@ int disktrack_open(struct disktrack *t, int dirfd, const char *path, int flags, 
             } else if (before.st_ino != st.st_ino) {
                 dt_meet(t, dirfd, path, rel, &st); /* replaced in between */
             }
+            uint16_t slot = dt_slot(t, st.st_ino);
+            dt_set_durable(t, slot, st.st_size);
             *f = (struct disktrack_fd){.kind = DISKTRACK_FILE,
                                        .append = (flags & O_APPEND) != 0,
-                                       .ino = st.st_ino,
-                                       .durable = st.st_size};
+                                       .slot = slot,
+                                       .ino = st.st_ino};
         }
     }
     errno = saved;
@@ -357,7 +404,7 @@ static void dt_before_write(struct disktrack *t, int fd, struct disktrack_fd *f,
 {
     if (f->append || len == 0)
         return;
-    int64_t durable = __atomic_load_n(&f->durable, __ATOMIC_RELAXED);
+    int64_t durable = dt_durable(t, f);
     if (off < 0) {
         int saved = errno;
         off = (off_t)syscall(SYS_lseek, fd, 0, SEEK_CUR);
@@ -437,9 +484,10 @@ int disktrack_ftruncate(struct disktrack *t, int fd, off_t len)
 {
     struct disktrack_fd *f = dt_fd(t, fd);
     if (f && f->kind == DISKTRACK_FILE) {
-        dt_before_truncate(t, fd, f->ino, f->durable, len);
-        if (len < f->durable)
-            __atomic_store_n(&f->durable, len, __ATOMIC_RELAXED);
+        int64_t durable = dt_durable(t, f);
+        dt_before_truncate(t, fd, f->ino, durable, len);
+        if (len < durable)
+            dt_set_durable(t, f->slot, len);
     }
     return (int)syscall(SYS_ftruncate, fd, len);
 }
@@ -474,7 +522,7 @@ int disktrack_fsync(struct disktrack *t, int fd, int datasync)
     struct stat st;
     if (dt_fstat(fd, &st) == -1)
         return (int)syscall(nr, fd);
-    if (f->kind == DISKTRACK_FILE && st.st_size > f->durable && dt_budget(t, 1) < 0)
+    if (f->kind == DISKTRACK_FILE && st.st_size > dt_durable(t, f) && dt_budget(t, 1) < 0)
         return -1; /* delayed allocation: the full disk shows at fsync */
     int rc = (int)syscall(nr, fd);
     if (rc != 0)
@@ -482,7 +530,7 @@ int disktrack_fsync(struct disktrack *t, int fd, int datasync)
     int saved = errno;
     if (f->kind == DISKTRACK_FILE) {
         dt_record(t, SB_DISK_SYNC, f->ino, st.st_size, 0, NULL, NULL, 0);
-        __atomic_store_n(&f->durable, st.st_size, __ATOMIC_RELAXED);
+        dt_set_durable(t, f->slot, st.st_size);
     } else {
         char rel[PATH_MAX], link[64], abs[PATH_MAX];
         snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);

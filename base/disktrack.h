@@ -19,11 +19,13 @@
  *     sync (DIRSYNC).
  * Files outside the data folder are passed through after a compare.
  *
- * The fd table is per process and lock-free: fork children inherit it with
- * the descriptors. Its durable size per descriptor is an over-estimate
- * (the size when opened, or when last fsynced through it), so an overwrite
- * is never missed; a file overwritten through one descriptor and fsynced
- * through another could be, and Redis never does that. */
+ * The fd and inode tables are per process and lock-free: fork children
+ * inherit them with the descriptors. An inode's durable size there is an
+ * over-estimate (its size when last opened or fsynced in this process,
+ * lowered by truncation, whose cut bytes are saved), so an overwrite of
+ * durable bytes is never missed. An inode written by two processes at once
+ * could be (Redis never does that: its children write files of their own);
+ * with the table full, every overwrite is saved. */
 #ifndef SB_DISKTRACK_H
 #define SB_DISKTRACK_H
 
@@ -36,14 +38,22 @@
 #include "sbdisk_ctl.h"
 
 #define DISKTRACK_MAX_FDS 65536 /* descriptors above are passed through */
+#define DISKTRACK_MAX_INOS 256  /* inodes with a durable estimate, per process */
 
 enum { DISKTRACK_NONE, DISKTRACK_FILE, DISKTRACK_DIR };
 
 struct disktrack_fd {
     uint8_t kind;   /* DISKTRACK_* */
     uint8_t append; /* opened O_APPEND: writes land at the end */
+    uint16_t slot;  /* in inos; DISKTRACK_MAX_INOS: none (the table is full) */
     uint64_t ino;
-    int64_t durable; /* over-estimate of the durable size */
+};
+
+/* An over-estimate of an inode's durable size, shared by its descriptors
+ * (a slot is claimed once, by compare-and-swap on ino, and never freed). */
+struct disktrack_ino {
+    uint64_t ino;
+    int64_t durable;
 };
 
 struct disktrack {
@@ -55,6 +65,7 @@ struct disktrack {
     dev_t dev;
     volatile struct sb_disk_ctl *ctl;
     struct disktrack_fd fds[DISKTRACK_MAX_FDS];
+    struct disktrack_ino inos[DISKTRACK_MAX_INOS];
 };
 
 /* Starts tracking dir (absolute, no symbolic links) if its state folder
