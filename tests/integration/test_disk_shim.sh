@@ -192,6 +192,28 @@ start "$D" 0 --appendonly no
 stop
 echo "ok: BGSAVE's renamed snapshot survives the power loss, later writes do not"
 
+# ====== a replica's received RDB (temp file, fsync, rename, folder sync) ======
+linked() { cli info replication | tr -d '\r' | grep -q '^master_link_status:up$'; }
+MPORT=$((PORT + 1))
+mkdir -p "$WORK/master"
+redis-server --port "$MPORT" --bind 127.0.0.1 --dir "$WORK/master" --save '' \
+  --repl-diskless-sync-delay 0 --logfile "$WORK/master.log" &
+MPID=$!
+trap 'kill -9 $MPID 2>/dev/null || true; cleanup' EXIT
+wait_for 10 eval '[ "$(redis-cli -p $MPORT ping 2>/dev/null)" = PONG ]' || fail "replica: no master"
+for ((i = 0; i < 100; i++)); do echo "SET m:$i v$i"; done | redis-cli -p "$MPORT" >/dev/null
+D=$(fresh replica)
+start "$D" 1 --appendonly no --replicaof 127.0.0.1 "$MPORT"
+wait_for 20 linked || fail "replica: no full sync"
+kill9
+redis-cli -p "$MPORT" shutdown nosave >/dev/null 2>&1 || true
+wait "$MPID" 2>/dev/null || true
+power_loss "$D"
+start "$D" 0 --appendonly no
+[ "$(dbsize)" = 100 ] || fail "replica: $(dbsize) keys in its dump.rdb after the power loss, 100 synced"
+stop
+echo "ok: a replica's received RDB survives the power loss whole"
+
 # ====== torn write: a seeded prefix of the unsynced tail survives ======
 D=$(fresh torn)
 start "$D" 1 --appendonly yes --appendfsync no

@@ -522,6 +522,19 @@ static const op redis_sequence[] = {
 };
 #define REDIS_OPS (sizeof(redis_sequence) / sizeof(redis_sequence[0]))
 
+/* strace -f of a redis-server 7.0.15 replica's first full sync
+ * (readSyncBulkPayload, disk-based load): the payload written to an
+ * O_EXCL temp file, fsync, rename over dump.rdb, fsyncFileDir. */
+static const op replica_sequence[] = {
+    {OP_OPEN, 0, "temp-1796532027.15846.rdb", NULL, O_EXCL, 0, 0, NULL},
+    {OP_WRITE, 0, NULL, NULL, 0, 222, 0, NULL},
+    {OP_FSYNC, 0, NULL, NULL, 0, 0, 0, NULL},
+    {OP_RENAME, 0, "temp-1796532027.15846.rdb", "dump.rdb", 0, 0, 0, NULL},
+    {OP_DIRSYNC, 0, "", NULL, 0, 0, 0, NULL},
+    {OP_CLOSE, 0, NULL, NULL, 0, 0, 0, NULL},
+};
+#define REPLICA_OPS (sizeof(replica_sequence) / sizeof(replica_sequence[0]))
+
 /* What Redis needs to start: every base and incr file the manifest names
  * exists (history files may be gone). */
 static void assert_manifest_loadable(const rig *r, size_t cut)
@@ -562,6 +575,36 @@ static void redis_aof_rewrite_sequence_cut_after_every_call(void **state)
         struct diskloss_opts lo = {.torn_bytes = -1};
         rig_power_loss(&r, &lo, NULL);
         assert_manifest_loadable(&r, cut);
+        rig_free(&r);
+    }
+}
+
+/* The replica's received RDB replaces an older dump.rdb only once the
+ * folder is synced; cut anywhere, exactly one of the two is there whole. */
+static void replica_received_rdb_cut_after_every_call(void **state)
+{
+    (void)state;
+    for (size_t cut = 0; cut <= REPLICA_OPS; cut++) {
+        rig r;
+        rig_new(&r, NULL);
+        const op old[] = {
+            {OP_OPEN, 1, "dump.rdb", NULL, O_TRUNC, 0, 0, NULL},
+            {OP_WRITE, 1, NULL, NULL, 0, 150, 0, NULL},
+            {OP_FSYNC, 1, NULL, NULL, 0, 0, 0, NULL},
+            {OP_CLOSE, 1, NULL, NULL, 0, 0, 0, NULL},
+            {OP_DIRSYNC, 0, "", NULL, 0, 0, 0, NULL},
+        };
+        for (size_t i = 0; i < sizeof(old) / sizeof(old[0]); i++)
+            rig_do(&r, &old[i], 999);
+        for (size_t i = 0; i < cut; i++)
+            rig_do(&r, &replica_sequence[i], i);
+        struct diskloss_opts lo = {.torn_bytes = -1};
+        rig_power_loss(&r, &lo, NULL);
+        char p[PATH_MAX];
+        struct stat st;
+        rig_path(&r, "dump.rdb", p);
+        assert_int_equal(stat(p, &st), 0);
+        assert_int_equal(st.st_size, cut >= 5 ? 222 : 150);
         rig_free(&r);
     }
 }
@@ -700,6 +743,7 @@ int main(void)
         cmocka_unit_test(random_sequences_leave_exactly_the_durable_state),
         cmocka_unit_test(redis_aof_rewrite_sequence_cut_after_every_call),
         cmocka_unit_test(redis_sequence_keeps_the_rewritten_aof_and_the_snapshot),
+        cmocka_unit_test(replica_received_rdb_cut_after_every_call),
         cmocka_unit_test(unsynced_rename_of_a_snapshot_is_undone),
         cmocka_unit_test(torn_write_keeps_a_prefix_of_the_last_append),
         cmocka_unit_test(full_disk_fails_writes_after_the_budget),
