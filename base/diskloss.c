@@ -81,7 +81,7 @@ int diskloss_set_full(const char *dir, int full, int64_t budget, char *err)
 /* ====== Reading the journal ====== */
 
 struct dl_rec {
-    const struct sb_disk_rec *h;
+    struct sb_disk_rec h; /* copied out: records are not aligned in the file */
     char *name;
     const unsigned char *data;
     size_t dlen;
@@ -126,7 +126,9 @@ static int dl_read(const char *dir, struct dl_state *s, char *err)
         return -1;
     size_t off = 0;
     while (off + sizeof(struct sb_disk_rec) <= len) {
-        const struct sb_disk_rec *h = (const void *)(s->raw + off);
+        struct sb_disk_rec hdr;
+        memcpy(&hdr, s->raw + off, sizeof(hdr));
+        const struct sb_disk_rec *h = &hdr;
         if (h->magic != SB_DISK_REC_MAGIC || h->len < sizeof(*h) + h->namelen) {
             sb_err_set(err, "%s: bad record at byte %zu", p, off);
             return -1;
@@ -135,7 +137,7 @@ static int dl_read(const char *dir, struct dl_state *s, char *err)
             break;
         s->recs = sb_xrealloc(s->recs, (s->nrecs + 1) * sizeof(*s->recs));
         struct dl_rec *r = &s->recs[s->nrecs++];
-        r->h = h;
+        r->h = hdr;
         r->name = sb_xstrndup(s->raw + off + sizeof(*h), h->namelen);
         r->data = (const unsigned char *)s->raw + off + sizeof(*h) + h->namelen;
         r->dlen = h->len - sizeof(*h) - h->namelen;
@@ -163,7 +165,7 @@ static struct dl_ino *dl_ino(struct dl_state *s, uint64_t ino, int add)
 static void dl_durable(struct dl_state *s)
 {
     for (size_t i = 0; i < s->nrecs; i++) {
-        const struct sb_disk_rec *h = s->recs[i].h;
+        const struct sb_disk_rec *h = &s->recs[i].h;
         int base = h->type == SB_DISK_SEEN || (h->type == SB_DISK_ADD && h->b == 1);
         if (!base && h->type != SB_DISK_SYNC && h->type != SB_DISK_UNDO)
             continue;
@@ -195,7 +197,7 @@ static int dl_volatile(const struct dl_state *s, size_t i)
     char d[PATH_MAX];
     dl_dirname(s->recs[i].name, d);
     for (size_t j = i + 1; j < s->nrecs; j++)
-        if (s->recs[j].h->type == SB_DISK_DIRSYNC && !strcmp(s->recs[j].name, d))
+        if (s->recs[j].h.type == SB_DISK_DIRSYNC && !strcmp(s->recs[j].name, d))
             return 0;
     return 1;
 }
@@ -206,7 +208,7 @@ static int dl_volatile(const struct dl_state *s, size_t i)
 static void dl_undo_entries(const char *dir, struct dl_state *s, sb_buf *out, int *count)
 {
     for (size_t k = s->nrecs; k-- > 0;) {
-        const struct sb_disk_rec *h = s->recs[k].h;
+        const struct sb_disk_rec *h = &s->recs[k].h;
         if ((h->type != SB_DISK_ADD && h->type != SB_DISK_DEL) || !dl_volatile(s, k))
             continue;
         char full[PATH_MAX * 2], keep[PATH_MAX + 32];
@@ -296,7 +298,7 @@ static int dl_restore(const char *kpath, struct dl_state *s, struct dl_ino *n, i
     }
     *restored = 0;
     for (size_t k = s->nrecs; k-- > n->sync_at + 1;) {
-        const struct sb_disk_rec *h = s->recs[k].h;
+        const struct sb_disk_rec *h = &s->recs[k].h;
         if (h->type != SB_DISK_UNDO || h->ino != n->ino)
             continue;
         if (pwrite(fd, s->recs[k].data, s->recs[k].dlen, h->a) != (ssize_t)s->recs[k].dlen) {

@@ -52,7 +52,8 @@ typedef struct model {
 static void mb_set(mbytes *b, const mbytes *from)
 {
     b->p = sb_xrealloc(b->p, from->len + 1);
-    memcpy(b->p, from->p, from->len);
+    if (from->len)
+        memcpy(b->p, from->p, from->len);
     b->len = from->len;
 }
 
@@ -364,7 +365,7 @@ static void rig_power_loss(rig *r, const struct diskloss_opts *o, sb_buf *report
         expected++;
         if (!got)
             fail_msg("%s is gone after the power loss: %s", m->names[i], err);
-        if (len != m->dur[di].len || memcmp(got, m->dur[di].p, len) != 0)
+        if (len != m->dur[di].len || (len && memcmp(got, m->dur[di].p, len) != 0))
             fail_msg("%s: %zu bytes after the power loss, the durable state has %zu%s", m->names[i],
                      len, m->dur[di].len, len == m->dur[di].len ? " (different bytes)" : "");
         free(got);
