@@ -335,3 +335,10 @@ int clockctl_tool_path(const char *shim, char *out, size_t len, char *err)
                          "sbclockctl or install splitbrain",
                          out, len, err);
 }
+
+int clockctl_disk_shim_path(char *out, size_t len, char *err)
+{
+    return clockctl_find("libsbdisk.so", NULL,
+                         "the file-system fault layer; build target sbdisk or install splitbrain",
+                         out, len, err);
+}

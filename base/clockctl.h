@@ -59,5 +59,9 @@ int clockctl_shim_path(char *out, size_t len, char *err);
  * as the shim is (next to the binary, then installed). 0, or -1 with err
  * naming every path tried. */
 int clockctl_tool_path(const char *shim, char *out, size_t len, char *err);
+/* Path of libsbdisk.so (the file-system fault layer, shim/sbdisk.c),
+ * looked up as the clock shim is. 0, or -1 with err naming every path
+ * tried. */
+int clockctl_disk_shim_path(char *out, size_t len, char *err);
 
 #endif

@@ -66,6 +66,7 @@ static const char *const fault_names[] = {
     [SB_FAULT_MIGRATE_SLOTS] = "migrate-slots",
     [SB_FAULT_ADD_SHARD] = "add-shard",
     [SB_FAULT_REMOVE_SHARD] = "remove-shard",
+    [SB_FAULT_POWER_LOSS] = "power-loss",
 };
 #define N_FAULT_NAMES (sizeof(fault_names) / sizeof(fault_names[0]))
 

@@ -195,6 +195,8 @@ typedef enum {
                                   and takes its share of every master's slots */
     SB_FAULT_REMOVE_SHARD,     /* a master's slots move to the others; it and its
                                   replicas are forgotten (CLUSTER FORGET) and reset */
+    SB_FAULT_POWER_LOSS,       /* every process of hosts killed, redis's files set back to
+                                  what they made durable (libsbdisk.so); undo: restart */
 } sb_fault_kind;
 
 /* Processes of a host: redis, sentinel, and the cache workload's origin
@@ -255,6 +257,10 @@ typedef struct sb_fault {
     int64_t latency_ns;
     int64_t delay_ns, jitter_ns; /* netem */
     double loss, duplicate, reorder, corrupt;
+    /* power-loss: torn > 0 keeps part of the last unsynced append, torn_bytes of it
+       (< 0: a number drawn from the run's seed) */
+    int torn;
+    int64_t torn_bytes;
     /* clock */
     sb_clock_op clock_op;
     int64_t delta_ns, period_ns, duration_ns;

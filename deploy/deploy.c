@@ -7,6 +7,7 @@
 #include "deploy.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +17,7 @@
 #include "client.h"
 #include "clockctl.h"
 #include "cluster_slots.h"
+#include "diskloss.h"
 
 #include "deploy_internal.h"
 
@@ -29,6 +31,15 @@ static int scenario_has_clock_faults(const sb_scenario *s)
         for (size_t i = 0; i < s->generators[g].n_templates; i++)
             if (s->generators[g].templates[i].kind == SB_FAULT_CLOCK)
                 return 1;
+    return 0;
+}
+
+/* Does any fault of the scenario need redis under the file-system layer? */
+static int scenario_has_disk_faults(const sb_scenario *s)
+{
+    for (size_t i = 0; i < s->n_fixed; i++)
+        if (s->fixed[i].kind == SB_FAULT_POWER_LOSS)
+            return 1;
     return 0;
 }
 
@@ -130,8 +141,23 @@ int deploy_start_node(sb_deploy *d, int host, sb_proc_kind kind, const char *run
     snprintf(log, sizeof(log), "%s/%s.log", dir, kname);
     char *argv[] = {(char *)redis_server, conf, kind == SB_PROC_SENTINEL ? "--sentinel" : NULL,
                     NULL};
-    char *env[3] = {NULL, NULL, NULL};
-    char preload[4200], ctl[4200];
+    char *env[4] = {NULL, NULL, NULL, NULL};
+    char preload[8400], ctl[4200], disk[4200];
+    if (d->disk_shim[0] && kind == SB_PROC_REDIS) {
+        /* A run with power losses: every redis-server journals what it
+         * makes durable in its folder (libsbdisk.so), from a clean start. */
+        char real[PATH_MAX];
+        if (!realpath(dir, real)) {
+            sb_err_set(err, "realpath(%s): %s", dir, strerror(errno));
+            return -1;
+        }
+        if (diskloss_init(real, err) == -1)
+            return -1;
+        snprintf(disk, sizeof(disk), "SB_DISK_DIR=%s", real);
+        snprintf(preload, sizeof(preload), "LD_PRELOAD=%s", d->disk_shim);
+        env[0] = preload;
+        env[1] = disk;
+    }
     if (d->shim[0]) {
         /* Every node of a run with clock faults runs under the shim, with
          * its own control file (offset 0 until a fault changes it). */
@@ -142,10 +168,13 @@ int deploy_start_node(sb_deploy *d, int host, sb_proc_kind kind, const char *run
         if (!c)
             return -1;
         d->clock[host][kind] = c;
-        snprintf(preload, sizeof(preload), "LD_PRELOAD=%s", d->shim);
+        if (env[0])
+            snprintf(preload, sizeof(preload), "LD_PRELOAD=%s %s", d->shim, d->disk_shim);
+        else
+            snprintf(preload, sizeof(preload), "LD_PRELOAD=%s", d->shim);
         snprintf(ctl, sizeof(ctl), "SB_CLOCK_CTL=%s", path);
         env[0] = preload;
-        env[1] = ctl;
+        env[env[1] ? 2 : 1] = ctl;
     }
     sb_proc *p = lab_spawn_env(d->lab, host, argv, env, dir, log, err);
     if (!p)
@@ -300,6 +329,15 @@ sb_deploy *deploy_start(sb_lab *lab, const sb_scenario *s, const char *run_dir,
         d->active[dep->sentinels.idx[i]] = 1;
     if (scenario_has_clock_faults(s) && clockctl_shim_path(d->shim, sizeof(d->shim), err) == -1)
         goto fail;
+    if (scenario_has_disk_faults(s)) {
+        if (lab_is_remote(lab)) {
+            sb_err_set(err, "power-loss runs on the local backend only (the file-system layer "
+                            "is not yet copied to ssh hosts)");
+            goto fail;
+        }
+        if (clockctl_disk_shim_path(d->disk_shim, sizeof(d->disk_shim), err) == -1)
+            goto fail;
+    }
     /* The master first, so replicas find it; sentinels last. */
     if (deploy_start_node(d, dep->master, SB_PROC_REDIS, run_dir, redis_server, err) == -1)
         goto fail;
@@ -447,4 +485,14 @@ void deploy_redis_roles(sb_deploy *d, int64_t timeout_ns, sb_buf *out)
             redisFree(c);
     }
     sb_buf_puts(out, "}");
+}
+
+void deploy_redis_dir(const sb_deploy *d, int host, char *out, size_t len)
+{
+    deploy_node_dir(d->run_dir, lab_host_name(d->lab, host), "redis", out, len);
+}
+
+int deploy_disk_layer(const sb_deploy *d)
+{
+    return d->disk_shim[0] != 0;
 }

@@ -113,5 +113,9 @@ int deploy_cluster_remove_shard(sb_deploy *d, int host, sb_buf *v, char *err);
 /* The clock control of a node when the scenario has clock faults (every
  * node then runs under the shim), else NULL. */
 sb_clockctl *deploy_clock(sb_deploy *d, int host, sb_proc_kind kind);
+/* The data folder of host's redis-server, and whether it runs under the
+ * file-system layer (libsbdisk.so: the scenario has power losses). */
+void deploy_redis_dir(const sb_deploy *d, int host, char *out, size_t len);
+int deploy_disk_layer(const sb_deploy *d);
 
 #endif

@@ -26,7 +26,8 @@ struct sb_deploy {
     sb_proc *mediator; /* strategy mediator: the coalescing proxy beside it */
     char run_dir[4096];
     char redis_server[1024];
-    char shim[4096]; /* libsbclock.so when the scenario has clock faults */
+    char shim[4096];      /* libsbclock.so when the scenario has clock faults */
+    char disk_shim[4096]; /* libsbdisk.so when it has disk faults (power-loss) */
     sb_clockctl *clock[SB_MAX_HOSTS][2];
 };
 

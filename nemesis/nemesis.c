@@ -33,6 +33,7 @@ static const sb_fault_impl fault_impls[] = {
     {SB_FAULT_MIGRATE_SLOTS, "cluster", nemesis_migrate_slots_apply, NULL},
     {SB_FAULT_ADD_SHARD, "cluster", nemesis_add_shard_apply, NULL},
     {SB_FAULT_REMOVE_SHARD, "cluster", nemesis_remove_shard_apply, NULL},
+    {SB_FAULT_POWER_LOSS, "disk", nemesis_disk_apply, NULL},
 };
 
 static const sb_fault_impl *fault_impl(sb_fault_kind k)

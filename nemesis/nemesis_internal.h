@@ -110,5 +110,7 @@ int nemesis_migrate_slots_apply(sb_nemesis *n, const sb_fault *f, resolved *r, s
                                 char *err);
 int nemesis_add_shard_apply(sb_nemesis *n, const sb_fault *f, resolved *r, sb_buf *v, char *err);
 int nemesis_remove_shard_apply(sb_nemesis *n, const sb_fault *f, resolved *r, sb_buf *v, char *err);
+/* fault_disk.c: power-loss. */
+int nemesis_disk_apply(sb_nemesis *n, const sb_fault *f, resolved *r, sb_buf *v, char *err);
 
 #endif

@@ -15,7 +15,8 @@
 
 #define ALLOWED_FAULTS                                                                             \
     "partition, heal, kill, restart, pause, resume, loss, bandwidth, netem, clock, "               \
-    "sentinel-add, sentinel-remove, cluster-failover, migrate-slots, add-shard, remove-shard"
+    "sentinel-add, sentinel-remove, cluster-failover, migrate-slots, add-shard, remove-shard, "    \
+    "power-loss"
 
 /* Faults that stay in force until undone, so "for" means something. */
 static int undoable(sb_fault_kind k)
@@ -636,6 +637,33 @@ static int parse_cluster_fault(pctx *c, const sb_scenario *s, json_t *o, const c
     return 0;
 }
 
+/* power-loss: the hosts whose redis loses power (as kill), and "torn":
+ * bytes of the last unsynced append to keep, or "random" (drawn from the
+ * run's seed). */
+static int parse_power_loss(pctx *c, const sb_scenario *s, json_t *o, const char *p, sb_fault *f)
+{
+    if (parse_process_fault(c, s, o, p, f) == -1)
+        return -1;
+    json_t *t;
+    if (sc_member(c, o, p, "torn", 0, &t) == -1)
+        return -1;
+    if (!t)
+        return 0;
+    char tp[256];
+    sc_child(tp, sizeof(tp), p, "torn");
+    f->torn = 1;
+    if (json_is_string(t) && !strcmp(json_string_value(t), "random")) {
+        f->torn_bytes = -1;
+        return 0;
+    }
+    if (!json_is_integer(t) || json_integer_value(t) < 0)
+        return sc_perr(c, tp, 0,
+                       "torn must be a number of bytes or \"random\"; allowed: an integer >= 0, "
+                       "\"random\"");
+    f->torn_bytes = json_integer_value(t);
+    return 0;
+}
+
 /* Keys each fault kind takes (besides "at", "fault", "for"). */
 static const char *const *fault_keys(sb_fault_kind k)
 {
@@ -655,7 +683,10 @@ static const char *const *fault_keys(sb_fault_kind k)
     static const char *const migrate[] = {"from", "to", "slots", "hold", NULL};
     static const char *const addshard[] = {"host", "replica", "slots", NULL};
     static const char *const remshard[] = {"host", NULL};
+    static const char *const power[] = {"host", "target", "torn", NULL};
     switch (k) {
+    case SB_FAULT_POWER_LOSS:
+        return power;
     case SB_FAULT_ADD_SHARD:
         return addshard;
     case SB_FAULT_REMOVE_SHARD:
@@ -773,6 +804,8 @@ int sc_parse_fault(pctx *c, const sb_scenario *s, json_t *o, const char *p, int 
     case SB_FAULT_ADD_SHARD:
     case SB_FAULT_REMOVE_SHARD:
         return parse_cluster_fault(c, s, o, p, f);
+    case SB_FAULT_POWER_LOSS:
+        return parse_power_loss(c, s, o, p, f);
     default:
         return 0;
     }

@@ -328,6 +328,7 @@ void scenario_fault_describe(const sb_scenario *s, const sb_fault *f, char *buf,
         break;
     }
     if ((f->kind >= SB_FAULT_KILL && f->kind <= SB_FAULT_RESUME) || f->kind == SB_FAULT_CLOCK ||
+        f->kind == SB_FAULT_POWER_LOSS ||
         (f->kind == SB_FAULT_PARTITION && f->shape == SB_SHAPE_ISOLATE)) {
         size_t k = strlen(what);
         if (f->target.kind == SB_TARGET_HOSTS)

@@ -21,7 +21,7 @@ cache() { sed -n "s/^$1:[A-Z]*=//p" "$build/CMakeCache.txt"; }
 # and cmake --install do not build the rest).
 log configure cmake -S "$SB_SOURCE_DIR" -B "$build" -DSPLITBRAIN_TESTS=OFF \
   -DCMAKE_INSTALL_PREFIX=/usr -DCMAKE_SKIP_INSTALL_ALL_DEPENDENCY=ON
-log build cmake --build "$build" -j2 --target splitbrain sbclock sbclockctl
+log build cmake --build "$build" -j2 --target splitbrain sbclock sbclockctl sbdisk sbdiskctl
 (cd "$build" && log cpack cpack -G DEB)
 version=$(cache CMAKE_PROJECT_VERSION) bindir=$(cache CMAKE_INSTALL_BINDIR)
 libdir=$(cache CMAKE_INSTALL_LIBDIR)
@@ -46,6 +46,7 @@ done
 pkglib=usr/$libdir/splitbrain
 want=$({
   printf '%s\n' usr/bin/splitbrain "$pkglib/libsbclock.so" "$pkglib/sbclockctl" \
+    "$pkglib/libsbdisk.so" "$pkglib/sbdiskctl" \
     usr/share/man/man1/splitbrain.1 usr/share/bash-completion/completions/splitbrain
   (cd "$SB_SOURCE_DIR" && find scenarios -name '*.json' | sed 's,^,usr/share/splitbrain/,')
   (cd "$SB_SOURCE_DIR" && { echo clients/PROTOCOL.md

@@ -537,6 +537,7 @@ FAULT_SAMPLES = {
     "migrate-slots": "{'fault': 'migrate-slots', 'from': 'n1', 'to': 'n2'}",
     "add-shard": "{'fault': 'add-shard', 'host': 'n6'}",
     "remove-shard": "{'fault': 'remove-shard', 'host': 'n1'}",
+    "power-loss": "{'fault': 'power-loss', 'target': 'master'}",
 }
 for kind in sorted(schema_names("/$defs/fault/properties/fault/enum")):
     sample = FAULT_SAMPLES.get(kind)

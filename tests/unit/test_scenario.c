@@ -70,6 +70,59 @@ static void expect_error(const char *from, const char *to, int line, int col, co
     free(text);
 }
 
+/* The fault of kind k in s (the first). */
+static const sb_fault *fault_of(const sb_scenario *s, sb_fault_kind k)
+{
+    for (size_t i = 0; i < s->n_fixed; i++)
+        if (s->fixed[i].kind == k)
+            return &s->fixed[i];
+    fail_msg("no fault of kind %d", (int)k);
+    return NULL;
+}
+
+static void power_loss_faults_parse_and_check(void **state)
+{
+    (void)state;
+    static const char *const heal = "{\"at\": \"6s\", \"fault\": \"heal\"}";
+    char err[SB_ERR_LEN];
+    char *text = variant(heal, "{\"at\": \"6s\", \"fault\": \"power-loss\", \"host\": \"n2\", "
+                               "\"torn\": 5}");
+    sb_scenario *s = scenario_parse("x.json", text, err);
+    if (!s)
+        fail_msg("%s", err);
+    const sb_fault *f = fault_of(s, SB_FAULT_POWER_LOSS);
+    assert_int_equal(f->target.kind, SB_TARGET_HOSTS);
+    assert_int_equal(f->target.hosts.idx[0], 1);
+    assert_int_equal(f->process, SB_PROC_REDIS);
+    assert_int_equal(f->torn, 1);
+    assert_int_equal(f->torn_bytes, 5);
+    scenario_free(s);
+    free(text);
+    text = variant(heal, "{\"at\": \"6s\", \"fault\": \"power-loss\", \"target\": "
+                         "\"master\", \"torn\": \"random\"}");
+    s = scenario_parse("x.json", text, err);
+    if (!s)
+        fail_msg("%s", err);
+    f = fault_of(s, SB_FAULT_POWER_LOSS);
+    assert_int_equal(f->target.kind, SB_TARGET_MASTER);
+    assert_int_equal(f->torn_bytes, -1);
+    scenario_free(s);
+    free(text);
+    expect_error(heal,
+                 "{\"at\": \"6s\", \"fault\": \"power-loss\", \"host\": \"n2\", "
+                 "\"torn\": -1}",
+                 15, 73, "torn must be a number of bytes or \"random\"");
+    expect_error(heal,
+                 "{\"at\": \"6s\", \"fault\": \"power-loss\", \"host\": \"n2\", "
+                 "\"process\": \"sentinel\"}",
+                 15, 65, "unknown key \"process\"");
+    expect_error(heal,
+                 "{\"at\": \"6s\", \"fault\": \"power-loss\", \"host\": \"n2\", "
+                 "\"for\": \"1s\"}",
+                 15, 65, "\"for\" needs a fault that stays in force");
+    expect_error(heal, "{\"at\": \"6s\", \"fault\": \"power-loss\"}", 15, 15, "missing \"target\"");
+}
+
 static void valid_scenario_becomes_structs(void **state)
 {
     (void)state;
@@ -686,6 +739,7 @@ int main(void)
         cmocka_unit_test(family_setting_and_discovery),
         cmocka_unit_test(external_clients_are_found_and_checked),
         cmocka_unit_test(valid_scenario_becomes_structs),
+        cmocka_unit_test(power_loss_faults_parse_and_check),
         cmocka_unit_test(unknown_keys_point_at_the_key),
         cmocka_unit_test(wrong_types_say_what_was_expected),
         cmocka_unit_test(missing_keys_point_at_the_object),

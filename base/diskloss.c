@@ -1,0 +1,462 @@
+/* diskloss.c -- power loss, torn write and corruption applied to a stopped
+ * node's data folder, from the journal of the file-system layer (see
+ * diskloss.h, disktrack.h and sbdisk_ctl.h for its records). */
+#define _GNU_SOURCE
+#include "diskloss.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "sbdisk_ctl.h"
+
+/* ====== The state folder ====== */
+
+static int dl_path(char *out, const char *dir, const char *what, char *err)
+{
+    int n = snprintf(out, PATH_MAX, "%s/%s%s%s", dir, SB_DISK_STATE, what[0] ? "/" : "", what);
+    if (n < 0 || n >= PATH_MAX) {
+        sb_err_set(err, "%s: path too long", dir);
+        return -1;
+    }
+    return 0;
+}
+
+static int dl_reset_journal(const char *dir, char *err)
+{
+    char p[PATH_MAX];
+    if (dl_path(p, dir, SB_DISK_KEEP, err) == -1)
+        return -1;
+    if (sb_rm_rf(p, err) == -1 || sb_mkdir_p(p, err) == -1)
+        return -1;
+    if (dl_path(p, dir, SB_DISK_JOURNAL, err) == -1)
+        return -1;
+    int fd = open(p, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd == -1) {
+        sb_err_set(err, "open(%s): %s", p, strerror(errno));
+        return -1;
+    }
+    close(fd);
+    return 0;
+}
+
+int diskloss_init(const char *dir, char *err)
+{
+    if (dir[0] != '/') {
+        sb_err_set(err, "%s: the data folder must be an absolute path", dir);
+        return -1;
+    }
+    if (dl_reset_journal(dir, err) == -1)
+        return -1;
+    return diskloss_set_full(dir, 0, -1, err);
+}
+
+int diskloss_set_full(const char *dir, int full, int64_t budget, char *err)
+{
+    char p[PATH_MAX];
+    if (dl_path(p, dir, SB_DISK_CTL, err) == -1)
+        return -1;
+    struct sb_disk_ctl c = {
+        .magic = SB_DISK_CTL_MAGIC, .full = full ? 1u : 0u, .budget = full ? budget : 0};
+    /* In place, not by rename: the shims map this very inode. */
+    int fd = open(p, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd == -1) {
+        sb_err_set(err, "open(%s): %s", p, strerror(errno));
+        return -1;
+    }
+    ssize_t n = pwrite(fd, &c, sizeof(c), 0);
+    close(fd);
+    if (n != (ssize_t)sizeof(c)) {
+        sb_err_set(err, "pwrite(%s): %s", p, n < 0 ? strerror(errno) : "short write");
+        return -1;
+    }
+    return 0;
+}
+
+/* ====== Reading the journal ====== */
+
+struct dl_rec {
+    struct sb_disk_rec h; /* copied out: records are not aligned in the file */
+    char *name;
+    const unsigned char *data;
+    size_t dlen;
+};
+
+struct dl_ino {
+    uint64_t ino;
+    int64_t durable;
+    size_t sync_at; /* undo records after this index apply */
+    int has_undo;
+    struct stat st;
+    int present;
+    char *path; /* a name in the data folder after the entries are undone */
+};
+
+struct dl_state {
+    char *raw;
+    struct dl_rec *recs;
+    size_t nrecs;
+    struct dl_ino *inos;
+    size_t ninos;
+};
+
+static void dl_state_free(struct dl_state *s)
+{
+    for (size_t i = 0; i < s->nrecs; i++)
+        free(s->recs[i].name);
+    for (size_t i = 0; i < s->ninos; i++)
+        free(s->inos[i].path);
+    free(s->recs);
+    free(s->inos);
+    free(s->raw);
+}
+
+/* Parses the journal; a record cut short (SIGKILL inside its write) ends
+ * it, anything else malformed is an error. */
+static int dl_read(const char *dir, struct dl_state *s, char *err)
+{
+    char p[PATH_MAX];
+    size_t len;
+    if (dl_path(p, dir, SB_DISK_JOURNAL, err) == -1 || !(s->raw = sb_read_file(p, &len, err)))
+        return -1;
+    size_t off = 0;
+    while (off + sizeof(struct sb_disk_rec) <= len) {
+        struct sb_disk_rec hdr;
+        memcpy(&hdr, s->raw + off, sizeof(hdr));
+        const struct sb_disk_rec *h = &hdr;
+        if (h->magic != SB_DISK_REC_MAGIC || h->len < sizeof(*h) + h->namelen) {
+            sb_err_set(err, "%s: bad record at byte %zu", p, off);
+            return -1;
+        }
+        if (off + h->len > len)
+            break;
+        s->recs = sb_xrealloc(s->recs, (s->nrecs + 1) * sizeof(*s->recs));
+        struct dl_rec *r = &s->recs[s->nrecs++];
+        r->h = hdr;
+        r->name = sb_xstrndup(s->raw + off + sizeof(*h), h->namelen);
+        r->data = (const unsigned char *)s->raw + off + sizeof(*h) + h->namelen;
+        r->dlen = h->len - sizeof(*h) - h->namelen;
+        off += h->len;
+    }
+    return 0;
+}
+
+static struct dl_ino *dl_ino(struct dl_state *s, uint64_t ino, int add)
+{
+    for (size_t i = 0; i < s->ninos; i++)
+        if (s->inos[i].ino == ino)
+            return &s->inos[i];
+    if (!add)
+        return NULL;
+    s->inos = sb_xrealloc(s->inos, (s->ninos + 1) * sizeof(*s->inos));
+    struct dl_ino *n = &s->inos[s->ninos++];
+    memset(n, 0, sizeof(*n));
+    n->ino = ino;
+    return n;
+}
+
+/* Each inode's durable size: its baseline (the first SEEN or creating
+ * ADD), then its last SYNC. */
+static void dl_durable(struct dl_state *s)
+{
+    for (size_t i = 0; i < s->nrecs; i++) {
+        const struct sb_disk_rec *h = &s->recs[i].h;
+        int base = h->type == SB_DISK_SEEN || (h->type == SB_DISK_ADD && h->b == 1);
+        if (!base && h->type != SB_DISK_SYNC && h->type != SB_DISK_UNDO)
+            continue;
+        int fresh = !dl_ino(s, h->ino, 0);
+        struct dl_ino *n = dl_ino(s, h->ino, 1);
+        if ((base && fresh) || h->type == SB_DISK_SYNC) {
+            n->durable = h->type == SB_DISK_SYNC ? h->a : (h->type == SB_DISK_SEEN ? h->a : 0);
+            n->sync_at = i;
+            n->has_undo = 0;
+        } else if (h->type == SB_DISK_UNDO) {
+            n->has_undo = 1;
+        }
+    }
+}
+
+/* ====== Directory entries ====== */
+
+static void dl_dirname(const char *name, char *out)
+{
+    const char *s = strrchr(name, '/');
+    size_t n = s ? (size_t)(s - name) : 0;
+    memcpy(out, name, n);
+    out[n] = 0;
+}
+
+/* Whether entry record i is volatile: no sync of its folder follows it. */
+static int dl_volatile(const struct dl_state *s, size_t i)
+{
+    char d[PATH_MAX];
+    dl_dirname(s->recs[i].name, d);
+    for (size_t j = i + 1; j < s->nrecs; j++)
+        if (s->recs[j].h.type == SB_DISK_DIRSYNC && !strcmp(s->recs[j].name, d))
+            return 0;
+    return 1;
+}
+
+/* Undoes the volatile entries, newest first; an undo whose precondition
+ * no longer holds (the entry was changed behind the layer's back) is
+ * skipped and reported. */
+static void dl_undo_entries(const char *dir, struct dl_state *s, sb_buf *out, int *count)
+{
+    for (size_t k = s->nrecs; k-- > 0;) {
+        const struct sb_disk_rec *h = &s->recs[k].h;
+        if ((h->type != SB_DISK_ADD && h->type != SB_DISK_DEL) || !dl_volatile(s, k))
+            continue;
+        char full[PATH_MAX * 2], keep[PATH_MAX + 32];
+        snprintf(full, sizeof(full), "%s/%s", dir, s->recs[k].name);
+        snprintf(keep, sizeof(keep), "%s/%s/%s/%llu", dir, SB_DISK_STATE, SB_DISK_KEEP,
+                 (unsigned long long)h->ino);
+        struct stat st;
+        int exists = lstat(full, &st) == 0;
+        const char *op = NULL;
+        if (h->type == SB_DISK_ADD) {
+            if (exists && st.st_ino == h->ino && unlink(full) == 0)
+                op = "remove";
+        } else if (!(exists && st.st_ino == h->ino)) {
+            if (exists)
+                unlink(full);
+            if (link(keep, full) == 0)
+                op = "restore";
+        }
+        sb_buf_puts(out, (*count)++ ? "," : "");
+        sb_buf_printf(out, "{\"op\":\"%s\",\"path\":", op ? op : "skipped");
+        sb_buf_json_string(out, s->recs[k].name);
+        sb_buf_printf(out, ",\"ino\":%llu}", (unsigned long long)h->ino);
+    }
+}
+
+/* Finds a name for every inode in the data folder (not the state folder). */
+static void dl_scan(struct dl_state *s, const char *dir, const char *rel)
+{
+    char path[PATH_MAX * 2];
+    snprintf(path, sizeof(path), "%s%s%s", dir, rel[0] ? "/" : "", rel);
+    DIR *d = opendir(path);
+    if (!d)
+        return;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..") ||
+            (!rel[0] && !strcmp(e->d_name, SB_DISK_STATE)))
+            continue;
+        char sub[PATH_MAX];
+        snprintf(sub, sizeof(sub), "%s%s%s", rel, rel[0] ? "/" : "", e->d_name);
+        char full[PATH_MAX * 3];
+        snprintf(full, sizeof(full), "%s/%s", dir, sub);
+        struct stat st;
+        if (lstat(full, &st) == -1)
+            continue;
+        if (S_ISDIR(st.st_mode)) {
+            dl_scan(s, dir, sub);
+        } else if (S_ISREG(st.st_mode)) {
+            struct dl_ino *n = dl_ino(s, st.st_ino, 0);
+            if (n && (!n->path || strcmp(sub, n->path) < 0)) {
+                free(n->path);
+                n->path = sb_xstrdup(sub);
+            }
+        }
+    }
+    closedir(d);
+}
+
+/* ====== File contents ====== */
+
+/* The torn write's file: the one appended to last (latest mtime) among the
+ * named files with an unsynced tail and no overwrite to undo. */
+static struct dl_ino *dl_torn_pick(struct dl_state *s)
+{
+    struct dl_ino *best = NULL;
+    for (size_t i = 0; i < s->ninos; i++) {
+        struct dl_ino *n = &s->inos[i];
+        if (!n->present || !n->path || n->has_undo || n->st.st_size <= n->durable)
+            continue;
+        if (!best || n->st.st_mtim.tv_sec > best->st.st_mtim.tv_sec ||
+            (n->st.st_mtim.tv_sec == best->st.st_mtim.tv_sec &&
+             n->st.st_mtim.tv_nsec > best->st.st_mtim.tv_nsec))
+            best = n;
+    }
+    return best;
+}
+
+/* Writes back the saved bytes (newest first), then cuts the file to its
+ * durable size (plus keep bytes of a torn write). */
+static int dl_restore(const char *kpath, struct dl_state *s, struct dl_ino *n, int64_t keep,
+                      int64_t *restored, int64_t *after, char *err)
+{
+    int fd = open(kpath, O_RDWR | O_CLOEXEC);
+    if (fd == -1) {
+        sb_err_set(err, "open(%s): %s", kpath, strerror(errno));
+        return -1;
+    }
+    *restored = 0;
+    for (size_t k = s->nrecs; k-- > n->sync_at + 1;) {
+        const struct sb_disk_rec *h = &s->recs[k].h;
+        if (h->type != SB_DISK_UNDO || h->ino != n->ino)
+            continue;
+        if (pwrite(fd, s->recs[k].data, s->recs[k].dlen, h->a) != (ssize_t)s->recs[k].dlen) {
+            sb_err_set(err, "pwrite(%s): %s", kpath, strerror(errno));
+            close(fd);
+            return -1;
+        }
+        *restored += (int64_t)s->recs[k].dlen;
+    }
+    struct stat st;
+    int rc = fstat(fd, &st);
+    int64_t target = n->durable + keep;
+    if (rc == 0 && st.st_size > target)
+        rc = ftruncate(fd, target);
+    if (rc == 0)
+        rc = fstat(fd, &st);
+    if (rc == -1) {
+        sb_err_set(err, "ftruncate(%s): %s", kpath, strerror(errno));
+        close(fd);
+        return -1;
+    }
+    *after = st.st_size;
+    close(fd);
+    return 0;
+}
+
+static int64_t dl_torn_keep(const struct diskloss_opts *o, int64_t tail)
+{
+    if (o->torn_bytes >= 0)
+        return o->torn_bytes < tail ? o->torn_bytes : tail;
+    if (tail < 2)
+        return 0;
+    sb_rng r;
+    sb_rng_seed(&r, o->seed);
+    return 1 + (int64_t)(sb_rng_next(&r) % (uint64_t)(tail - 1)); /* 1 .. tail-1 */
+}
+
+/* ====== Power loss ====== */
+
+int diskloss_power_loss(const char *dir, const struct diskloss_opts *o, sb_buf *out, char *err)
+{
+    struct dl_state s = {0};
+    if (dl_read(dir, &s, err) == -1) {
+        dl_state_free(&s);
+        return -1;
+    }
+    dl_durable(&s);
+    sb_buf entries;
+    sb_buf_init(&entries);
+    int nentries = 0;
+    dl_undo_entries(dir, &s, &entries, &nentries);
+    dl_scan(&s, dir, "");
+    char kdir[PATH_MAX];
+    dl_path(kdir, dir, SB_DISK_KEEP, err);
+    for (size_t i = 0; i < s.ninos; i++) {
+        char kpath[PATH_MAX + 32];
+        snprintf(kpath, sizeof(kpath), "%s/%llu", kdir, (unsigned long long)s.inos[i].ino);
+        s.inos[i].present = stat(kpath, &s.inos[i].st) == 0;
+    }
+    struct dl_ino *torn = o->torn ? dl_torn_pick(&s) : NULL;
+    int64_t torn_keep = torn ? dl_torn_keep(o, torn->st.st_size - torn->durable) : 0;
+    sb_buf files;
+    sb_buf_init(&files);
+    int64_t dropped = 0, restored_all = 0;
+    int touched = 0, nfiles = 0, rc = 0;
+    for (size_t i = 0; i < s.ninos && rc == 0; i++) {
+        struct dl_ino *n = &s.inos[i];
+        if (!n->present)
+            continue;
+        char kpath[PATH_MAX + 32];
+        snprintf(kpath, sizeof(kpath), "%s/%llu", kdir, (unsigned long long)n->ino);
+        int64_t restored, after;
+        if ((rc = dl_restore(kpath, &s, n, n == torn ? torn_keep : 0, &restored, &after, err)))
+            break;
+        int64_t lost = n->st.st_size > after ? n->st.st_size - after : 0;
+        dropped += lost;
+        restored_all += restored;
+        touched += lost > 0 || restored > 0;
+        if (!n->path)
+            continue; /* no name survives: nothing left to show */
+        sb_buf_puts(&files, nfiles++ ? "," : "");
+        sb_buf_puts(&files, "{\"path\":");
+        sb_buf_json_string(&files, n->path);
+        sb_buf_printf(&files,
+                      ",\"ino\":%llu,\"size_before\":%lld,\"durable\":%lld,\"size_after\":%lld,"
+                      "\"bytes_dropped\":%lld,\"bytes_restored\":%lld}",
+                      (unsigned long long)n->ino, (long long)n->st.st_size, (long long)n->durable,
+                      (long long)after, (long long)lost, (long long)restored);
+    }
+    if (rc == 0) {
+        sb_buf_printf(out,
+                      "{\"fault\":\"%s\",\"files_touched\":%d,\"bytes_dropped\":%lld,"
+                      "\"bytes_restored\":%lld,\"entries_undone\":[%s],\"files\":[%s]",
+                      o->torn ? "torn-write" : "power-loss", touched, (long long)dropped,
+                      (long long)restored_all, entries.len ? entries.data : "",
+                      files.len ? files.data : "");
+        if (torn) {
+            sb_buf_puts(out, ",\"torn\":{\"path\":");
+            sb_buf_json_string(out, torn->path);
+            sb_buf_printf(out, ",\"kept\":%lld,\"of\":%lld}", (long long)torn_keep,
+                          (long long)(torn->st.st_size - torn->durable));
+        }
+        sb_buf_puts(out, "}\n");
+        rc = dl_reset_journal(dir, err);
+    }
+    sb_buf_free(&entries);
+    sb_buf_free(&files);
+    dl_state_free(&s);
+    return rc;
+}
+
+/* ====== Corruption ====== */
+
+int diskloss_corrupt(const char *dir, const char *file, int count, int64_t truncate_to,
+                     uint64_t seed, sb_buf *out, char *err)
+{
+    char path[PATH_MAX * 2];
+    snprintf(path, sizeof(path), "%s/%s", dir, file);
+    int fd = open(path, O_RDWR | O_CLOEXEC);
+    struct stat st;
+    if (fd == -1 || fstat(fd, &st) == -1) {
+        sb_err_set(err, "open(%s): %s", path, strerror(errno));
+        if (fd != -1)
+            close(fd);
+        return -1;
+    }
+    sb_buf_puts(out, "{\"fault\":\"corrupt\",\"path\":");
+    sb_buf_json_string(out, file);
+    sb_buf_printf(out, ",\"size_before\":%lld", (long long)st.st_size);
+    int rc = 0;
+    if (truncate_to >= 0) {
+        int64_t to = truncate_to < st.st_size ? truncate_to : st.st_size;
+        rc = ftruncate(fd, to);
+        sb_buf_printf(out, ",\"truncated_to\":%lld,\"bytes_dropped\":%lld", (long long)to,
+                      (long long)(st.st_size - to));
+    } else {
+        sb_rng r;
+        sb_rng_seed(&r, seed);
+        sb_buf_puts(out, ",\"flipped\":[");
+        for (int i = 0; i < count && st.st_size > 0 && rc == 0; i++) {
+            off_t pos = (off_t)(sb_rng_next(&r) % (uint64_t)st.st_size);
+            unsigned char b;
+            unsigned char mask = (unsigned char)(1u << (sb_rng_next(&r) % 8));
+            if (pread(fd, &b, 1, pos) != 1) {
+                rc = -1;
+                break;
+            }
+            b ^= mask;
+            if (pwrite(fd, &b, 1, pos) != 1)
+                rc = -1;
+            sb_buf_printf(out, "%s{\"offset\":%lld,\"mask\":%u}", i ? "," : "", (long long)pos,
+                          mask);
+        }
+        sb_buf_puts(out, "]");
+    }
+    sb_buf_puts(out, "}\n");
+    if (rc == -1)
+        sb_err_set(err, "corrupt(%s): %s", path, strerror(errno));
+    close(fd);
+    return rc;
+}

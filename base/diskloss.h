@@ -1,0 +1,42 @@
+/* diskloss.h -- the faults of the file-system layer applied to a stopped
+ * node's data folder, from the durability journal that libsbdisk.so
+ * (disktrack.h) kept while Redis ran: a power loss sets every file back to
+ * exactly its durable state; a torn write does the same but keeps a prefix
+ * of the last unsynced append; corrupt flips bytes or truncates a file.
+ * Each returns one JSON line for the history: the files touched and the
+ * bytes dropped or changed. Used by sbdiskctl and the tests. */
+#ifndef SB_DISKLOSS_H
+#define SB_DISKLOSS_H
+
+#include <stdint.h>
+
+#include "util.h"
+
+/* Creates (or resets) dir's state folder: an empty journal, no kept
+ * inodes, a control page with the disk not full. Everything in dir is
+ * then durable. */
+int diskloss_init(const char *dir, char *err);
+
+/* Disk full: writes fail with ENOSPC after budget more bytes (< 0: at
+ * once); full 0 heals. */
+int diskloss_set_full(const char *dir, int full, int64_t budget, char *err);
+
+struct diskloss_opts {
+    int torn;           /* keep part of the last unsynced append */
+    int64_t torn_bytes; /* that many bytes of it (< 0: a seeded number) */
+    uint64_t seed;      /* for torn_bytes < 0 */
+    int dry_run;        /* report what would change, change nothing */
+};
+
+/* Power loss on dir, whose processes must all be stopped: undoes the
+ * volatile directory entries, then sets each file's bytes back to their
+ * durable state, then resets the journal (init). Appends the JSON line to
+ * out. Returns 0, or -1 with err. */
+int diskloss_power_loss(const char *dir, const struct diskloss_opts *o, sb_buf *out, char *err);
+
+/* Corrupts file (relative to dir): flips count bytes at seeded positions,
+ * or (truncate_to >= 0) truncates it there. JSON line to out. */
+int diskloss_corrupt(const char *dir, const char *file, int count, int64_t truncate_to,
+                     uint64_t seed, sb_buf *out, char *err);
+
+#endif
