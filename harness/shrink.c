@@ -221,18 +221,24 @@ static int try_duration(search *s, int64_t duration_ns)
     return failed;
 }
 
-/* Tries the whole cut, then halves of what is left to cut, down to one
- * step; cut(s, x) tries cutting x. */
+/* The largest cut of at most room (in steps) that still fails, by
+ * bisection: the whole of it first, then halves between the largest cut
+ * known to fail and the smallest known to pass. cut(s, x) tries cutting x
+ * more from the best (which then holds every cut made so far). */
 static void cut_down(search *s, int64_t room, int (*cut)(search *, int64_t))
 {
     const int64_t step = s->o->step_ns > 0 ? s->o->step_ns : 1;
-    for (int64_t x = round_step(room, step); x >= step && !s->over;) {
-        if (cut(s, x)) {
-            room -= x;
-            x = round_step(room, step);
-        } else {
-            x = round_step(x / 2, step);
-        }
+    int64_t lo = 0, hi = round_step(room, step);
+    if (hi < step || cut(s, hi))
+        return;
+    while (hi - lo > step && !s->over) {
+        int64_t mid = lo + round_step((hi - lo) / 2, step);
+        if (mid <= lo)
+            mid = lo + step;
+        if (cut(s, mid - lo))
+            lo = mid;
+        else
+            hi = mid;
     }
 }
 
