@@ -24,6 +24,7 @@
 #include "judge.h"
 #include "scenario.h"
 #include "shrink.h"
+#include "shrink_faults.h"
 #include "util.h"
 
 static const char *usage_shrink =
@@ -56,7 +57,6 @@ static const char *usage_shrink =
     "2 the run missed no expectation, or the harness could not run (reason on\n"
     "stderr).\n";
 
-#define SHRINK_MAX_UNITS 256
 #define SHRINK_MAX_ACCEPTED 256
 
 /* ====== The failure to keep ====== */
@@ -158,25 +158,8 @@ static void failure_describe(const failure *f, char *buf, size_t len)
     sb_buf_free(&b);
 }
 
-/* ====== The faults as they were applied ====== */
-
-/* One fault of the run as a scenario entry without its times ("at",
- * "for"), and how it is made smaller: hosts (shrink.h) are, for a partition
- * of two sides, the side cut off (the other side is every other host of the
- * two); for a process or clock fault, the hosts whose processes it acts on. */
-typedef struct fault_unit {
-    json_t *spec;     /* {"fault": ..., ...} without "at" and "for"; owned */
-    char kind[48];    /* "partition", "pause", ... */
-    int two_sides;    /* partition: groups [[hosts], [side - hosts]] */
-    uint64_t side;    /* partition: the hosts of both sides */
-    int random_shape; /* partition: its shape is drawn again when it fires */
-} fault_unit;
-
 typedef struct shrink_ctx {
-    const sb_scenario *s;
-    json_t *root; /* the run's scenario.json */
-    fault_unit units[SHRINK_MAX_UNITS];
-    size_t n_units;
+    shrink_faults f;
     failure fail;
     /* options */
     int attempts, confirm, jobs;
@@ -191,320 +174,6 @@ typedef struct shrink_ctx {
     size_t n_accepted;
     char err[SB_ERR_LEN];
 } shrink_ctx;
-
-static int host_bit(const sb_scenario *s, const char *name, uint64_t *mask)
-{
-    int h = name ? scenario_host_index(s, name) : -1;
-    if (h < 0)
-        return -1;
-    *mask |= (uint64_t)1 << h;
-    return 0;
-}
-
-static json_t *hosts_json(const sb_scenario *s, uint64_t mask)
-{
-    json_t *a = json_array();
-    for (size_t h = 0; h < s->n_hosts; h++)
-        if (mask & ((uint64_t)1 << h))
-            json_array_append_new(a, json_string(s->hosts[h].name));
-    return a;
-}
-
-/* The sides of a partition from its recorded grudge, when it is one that
- * "groups" can say (two hosts either see each other both ways or neither);
- * else 0 with nothing set. */
-static int partition_sides(const sb_scenario *s, json_t *grudge, uint64_t *comp, size_t *n_comp)
-{
-    unsigned char g[SB_MAX_HOSTS][SB_MAX_HOSTS] = {{0}};
-    const char *name;
-    json_t *peers;
-    json_object_foreach(grudge, name, peers)
-    {
-        int a = scenario_host_index(s, name);
-        size_t i;
-        json_t *p;
-        if (a < 0)
-            return 0;
-        json_array_foreach(peers, i, p)
-        {
-            int b = scenario_host_index(s, json_string_value(p));
-            if (b < 0)
-                return 0;
-            g[a][b] = 1;
-        }
-    }
-    int group[SB_MAX_HOSTS];
-    *n_comp = 0;
-    for (size_t a = 0; a < s->n_hosts; a++) {
-        group[a] = -1;
-        for (size_t k = 0; k < *n_comp && group[a] < 0; k++) {
-            int b = __builtin_ctzll(comp[k]);
-            if (!g[a][b] && !g[b][a])
-                group[a] = (int)k;
-        }
-        if (group[a] < 0) {
-            group[a] = (int)(*n_comp)++;
-            comp[group[a]] = 0;
-        }
-        comp[group[a]] |= (uint64_t)1 << a;
-    }
-    for (size_t a = 0; a < s->n_hosts; a++)
-        for (size_t b = 0; b < s->n_hosts; b++)
-            if (a != b && (group[a] == group[b]) != (!g[a][b] && !g[b][a]))
-                return 0;
-    return *n_comp >= 2;
-}
-
-static int unit_partition(shrink_ctx *c, json_t *v, fault_unit *u, shrink_unit *su)
-{
-    uint64_t comp[SB_MAX_HOSTS];
-    size_t n = 0;
-    json_t *grudge = json_object_get(v, "grudge");
-    if (grudge && partition_sides(c->s, grudge, comp, &n)) {
-        if (n == 2) {
-            u->two_sides = 1;
-            u->side = comp[0] | comp[1];
-            su->hosts =
-                __builtin_popcountll(comp[0]) <= __builtin_popcountll(comp[1]) ? comp[0] : comp[1];
-            return 0;
-        }
-        json_t *groups = json_array();
-        for (size_t k = 0; k < n; k++)
-            json_array_append_new(groups, hosts_json(c->s, comp[k]));
-        json_object_set_new(u->spec, "groups", groups);
-        return 0;
-    }
-    /* a ring or a bridge: "groups" cannot say it; drawn again when it fires */
-    const char *shape = json_string_value(json_object_get(v, "shape"));
-    json_object_set_new(u->spec, "shape", json_string(shape ? shape : "halves"));
-    u->random_shape = 1;
-    return 0;
-}
-
-/* "targets": [{"host": ..., "process": ...}] as "target" and "process". */
-static int unit_targets(shrink_ctx *c, json_t *v, fault_unit *u, shrink_unit *su)
-{
-    json_t *targets = json_object_get(v, "targets"), *t;
-    size_t i;
-    uint64_t per[SB_PROC_KINDS] = {0};
-    json_array_foreach(targets, i, t)
-    {
-        const char *proc = json_string_value(json_object_get(t, "process"));
-        for (int k = 0; k < SB_PROC_KINDS; k++)
-            if (proc && !strcmp(proc, scenario_proc_name((sb_proc_kind)k)) &&
-                host_bit(c->s, json_string_value(json_object_get(t, "host")), &per[k]) == -1)
-                return -1;
-    }
-    const char *proc = NULL;
-    if (per[SB_PROC_REDIS] && per[SB_PROC_REDIS] == per[SB_PROC_SENTINEL]) {
-        proc = "both";
-        su->hosts = per[SB_PROC_REDIS];
-    } else {
-        for (int k = 0; k < SB_PROC_KINDS && !proc; k++)
-            if (per[k]) {
-                proc = scenario_proc_name((sb_proc_kind)k);
-                su->hosts = per[k];
-            }
-    }
-    if (!proc)
-        return -1;
-    json_object_set_new(u->spec, "process", json_string(proc));
-    return 0;
-}
-
-static void set_ms(json_t *o, const char *key, double ms, int sign)
-{
-    char buf[48];
-    long long us = llround(ms * 1000);
-    snprintf(buf, sizeof(buf), "%s%lldus", sign && us < 0 ? "-" : "", us < 0 ? -us : us);
-    json_object_set_new(o, key, json_string(buf));
-}
-
-/* The scenario entry of an applied fault f with value v; -1 with c->err
- * when it is a kind shrink cannot write yet. */
-static int unit_from(shrink_ctx *c, const char *f, json_t *v, fault_unit *u, shrink_unit *su)
-{
-    memset(u, 0, sizeof(*u));
-    snprintf(u->kind, sizeof(u->kind), "%s", f);
-    u->spec = json_pack("{s:s}", "fault", f);
-    int rc = 0;
-    if (!strcmp(f, "partition")) {
-        rc = unit_partition(c, v, u, su);
-    } else if (!strcmp(f, "pause") || !strcmp(f, "kill")) {
-        rc = unit_targets(c, v, u, su);
-    } else if (!strcmp(f, "clock")) {
-        const char *op = json_string_value(json_object_get(v, "op"));
-        json_object_set_new(u->spec, "op", json_string(op ? op : "bump"));
-        if (json_is_number(json_object_get(v, "delta_ms")))
-            set_ms(u->spec, "delta", json_number_value(json_object_get(v, "delta_ms")), 1);
-        if (json_is_number(json_object_get(v, "period_ms"))) {
-            set_ms(u->spec, "period", json_number_value(json_object_get(v, "period_ms")), 0);
-            set_ms(u->spec, "duration", json_number_value(json_object_get(v, "duration_ms")), 0);
-        }
-        rc = unit_targets(c, v, u, su);
-    } else if (!strcmp(f, "loss")) {
-        json_object_set(u->spec, "probability", json_object_get(v, "probability"));
-        json_object_set(u->spec, "hosts", json_object_get(v, "hosts"));
-        if (json_object_get(v, "peers"))
-            json_object_set(u->spec, "peers", json_object_get(v, "peers"));
-    } else {
-        sb_err_set(c->err,
-                   "the run applied a %s fault, which shrink cannot write as a fixed fault yet "
-                   "(it can: partition, pause, kill, clock, loss, with their undos and heals)",
-                   f);
-        rc = -1;
-    }
-    if (rc == -1 && !c->err[0])
-        sb_err_set(c->err, "the %s fault recorded in the history names no host of the scenario", f);
-    return rc;
-}
-
-static int is_network(const char *kind)
-{
-    return !strcmp(kind, "partition") || !strcmp(kind, "loss") || !strcmp(kind, "bandwidth") ||
-           !strcmp(kind, "netem");
-}
-
-/* The units of the run: every fault the history records as applied (an
- * ok completion, not skipped), starting at its invoke, and ending with its
- * undo, a heal (network faults), a restart (kill) or a resume (pause). */
-static int units_from_history(shrink_ctx *c, const sb_history *h, shrink_sched *sched)
-{
-    int64_t invoked[4096];
-    int hist_id[SHRINK_MAX_UNITS];
-    for (size_t i = 0; i < 4096; i++)
-        invoked[i] = -1;
-    sched->units = sb_xcalloc(SHRINK_MAX_UNITS, sizeof(shrink_unit));
-    sched->n = 0;
-    sched->duration_ns = c->s->duration_ns;
-    for (size_t i = 0; i < h->n; i++) {
-        const sb_op *op = &h->ops[i];
-        if (op->process != SB_PROC_NEMESIS || !json_is_object(op->value))
-            continue;
-        json_int_t id = json_integer_value(json_object_get(op->value, "id"));
-        if (!json_is_integer(json_object_get(op->value, "id")) || id < 0 || id >= 4096)
-            continue; /* the final heal (id -1) */
-        if (op->type == SB_OP_INVOKE) {
-            invoked[id] = op->time_ns;
-            continue;
-        }
-        if (op->type != SB_OP_OK || json_is_true(json_object_get(op->value, "skipped")))
-            continue;
-        int64_t at = invoked[id] >= 0 ? invoked[id] : op->time_ns;
-        const char *f = op->f;
-        int undo = !strcmp(f, "undo"), heal = !strcmp(f, "heal");
-        int restart = !strcmp(f, "restart"), resume = !strcmp(f, "resume");
-        if (undo || heal || restart || resume) {
-            json_int_t of = json_integer_value(json_object_get(op->value, "of"));
-            for (size_t k = 0; k < sched->n; k++) {
-                shrink_unit *su = &sched->units[k];
-                const char *kind = c->units[k].kind;
-                int ends = undo
-                               ? hist_id[k] == of
-                               : (heal && is_network(kind)) || (restart && !strcmp(kind, "kill")) ||
-                                     (resume && !strcmp(kind, "pause"));
-                if (ends && su->for_ns == 0)
-                    su->for_ns = at - su->at_ns > 0 ? at - su->at_ns : 1;
-            }
-            continue;
-        }
-        if (sched->n >= SHRINK_MAX_UNITS) {
-            sb_err_set(c->err, "the run applied more than %d faults", SHRINK_MAX_UNITS);
-            return -1;
-        }
-        shrink_unit *su = &sched->units[sched->n];
-        memset(su, 0, sizeof(*su));
-        su->id = (int)sched->n;
-        su->at_ns = at;
-        hist_id[sched->n] = (int)id;
-        if (unit_from(c, f, op->value, &c->units[sched->n], su) == -1)
-            return -1;
-        sched->n++;
-        c->n_units = sched->n;
-    }
-    return 0;
-}
-
-/* ====== Candidates as scenario files ====== */
-
-static void put_ms(json_t *o, const char *key, int64_t ns)
-{
-    char buf[48];
-    snprintf(buf, sizeof(buf), "%lldms", (long long)((ns + SB_NS_PER_MS / 2) / SB_NS_PER_MS));
-    json_object_set_new(o, key, json_string(buf));
-}
-
-/* The schedule as a scenario: the run's, with these faults at fixed times,
- * this duration, the run's seed, name and description as given. */
-static json_t *sched_scenario(const shrink_ctx *c, const shrink_sched *sc, const char *name,
-                              const char *description)
-{
-    json_t *root = json_deep_copy(c->root);
-    json_t *nem = json_array();
-    for (size_t i = 0; i < sc->n; i++) {
-        const shrink_unit *su = &sc->units[i];
-        const fault_unit *u = &c->units[su->id];
-        json_t *e = json_object();
-        put_ms(e, "at", su->at_ns);
-        json_object_update(e, u->spec);
-        if (u->two_sides) {
-            json_t *groups = json_array();
-            json_array_append_new(groups, hosts_json(c->s, su->hosts));
-            json_array_append_new(groups, hosts_json(c->s, u->side & ~su->hosts));
-            json_object_set_new(e, "groups", groups);
-        } else if (su->hosts && json_object_get(u->spec, "process")) {
-            json_object_set_new(e, "target", hosts_json(c->s, su->hosts));
-        }
-        int64_t end = su->at_ns + su->for_ns;
-        if (su->for_ns > 0 && (end + SB_NS_PER_MS / 2) / SB_NS_PER_MS <
-                                  (sc->duration_ns + SB_NS_PER_MS / 2) / SB_NS_PER_MS)
-            put_ms(e, "for", su->for_ns < SB_NS_PER_MS ? SB_NS_PER_MS : su->for_ns);
-        json_array_append_new(nem, e);
-    }
-    json_object_set_new(root, "name", json_string(name));
-    json_object_set_new(root, "description", json_string(description));
-    json_object_set_new(root, "seed", json_integer((json_int_t)c->s->seed));
-    put_ms(root, "duration", sc->duration_ns);
-    json_object_set_new(root, "nemesis", nem);
-    /* a family would draw the shrunk run beside the run it came from */
-    json_object_del(root, "family");
-    json_object_del(root, "setting");
-    return root;
-}
-
-/* "1 partition + 1 heal": the faults of a schedule by kind, each with its
- * undo ("heal" for a network fault, "restart" for a kill, "resume" for a
- * pause, "undo" otherwise) when it has one within the run. */
-static void sched_words(const shrink_ctx *c, const shrink_sched *sc, char *buf, size_t len)
-{
-    static const char *const order[] = {"partition", "loss", "pause", "kill", "clock", NULL};
-    sb_buf b;
-    sb_buf_init(&b);
-    int undos[4] = {0};
-    static const char *const undo_names[] = {"heal", "resume", "restart", "undo"};
-    for (size_t k = 0; order[k]; k++) {
-        int n = 0;
-        for (size_t i = 0; i < sc->n; i++) {
-            const fault_unit *u = &c->units[sc->units[i].id];
-            if (strcmp(u->kind, order[k]) != 0)
-                continue;
-            n++;
-            if (sc->units[i].for_ns > 0 &&
-                sc->units[i].at_ns + sc->units[i].for_ns < sc->duration_ns)
-                undos[is_network(u->kind)         ? 0
-                      : !strcmp(u->kind, "pause") ? 1
-                      : !strcmp(u->kind, "kill")  ? 2
-                                                  : 3]++;
-        }
-        if (n)
-            sb_buf_printf(&b, "%s%d %s", b.len ? " + " : "", n, order[k]);
-    }
-    for (int k = 0; k < 4; k++)
-        if (undos[k])
-            sb_buf_printf(&b, "%s%d %s", b.len ? " + " : "", undos[k], undo_names[k]);
-    snprintf(buf, len, "%s", b.len ? b.data : "no faults");
-    sb_buf_free(&b);
-}
 
 static int write_json(json_t *root, const char *path, char *err)
 {
@@ -650,7 +319,7 @@ static int replay(shrink_ctx *c, const char *file, const char *tag, int n, int s
 static void progress(const shrink_ctx *c, const shrink_sched *cur, const char *what)
 {
     char words[256];
-    sched_words(c, cur, words, sizeof(words));
+    shrink_faults_words(&c->f, cur, words, sizeof(words));
     double el = (double)(sb_now_ns() - c->start_ns) / 1e9;
     fprintf(stderr, "%s[shrink %6.1fs] candidates %d, best: %s, %.1f s%s%s",
             c->progress_tty ? "\r\033[K" : "", el, c->candidates, words,
@@ -671,13 +340,13 @@ static int test_candidate(void *ctx, const shrink_sched *cand)
     snprintf(tag, sizeof(tag), "c%03d", k);
     snprintf(file, sizeof(file), "%s/%s.json", c->work, tag);
     char name[96];
-    snprintf(name, sizeof(name), "%.50s-c%03d", c->s->name, k);
-    json_t *root = sched_scenario(c, cand, name, "a candidate of splitbrain shrink");
+    snprintf(name, sizeof(name), "%.50s-c%03d", c->f.s->name, k);
+    json_t *root = shrink_faults_scenario(&c->f, cand, name, "a candidate of splitbrain shrink");
     int rc = write_json(root, file, c->err);
     json_decref(root);
     if (rc == -1)
         return SHRINK_STOP;
-    sched_words(c, cand, words, sizeof(words));
+    shrink_faults_words(&c->f, cand, words, sizeof(words));
     progress(c, &c->best, "replaying");
     int64_t t0 = sb_now_ns();
     fprintf(c->log, "candidate %d: %zu faults (%s), %.1f s: %s\n", k, cand->n, words,
@@ -716,7 +385,8 @@ static void confirm(shrink_ctx *c, const shrink_sched *orig, int *same, int *ran
             shrink_sched_free(&c->best);
             shrink_sched_copy(&c->best, cand);
         }
-        json_t *root = sched_scenario(c, &c->best, c->s->name, "splitbrain shrink: confirming");
+        json_t *root =
+            shrink_faults_scenario(&c->f, &c->best, c->f.s->name, "splitbrain shrink: confirming");
         int rc = write_json(root, file, err);
         json_decref(root);
         if (rc == -1)
@@ -802,7 +472,7 @@ static int shrink_options(int argc, char **argv, shrink_ctx *c, int64_t *budget,
     return 0;
 }
 
-/* The run in dir_in: its scenario (c->s, c->root), its failure and its
+/* The run in dir_in: its scenario (c->f.s, c->f.root), its failure and its
  * faults into sched. SB_EXIT_OK, or SB_EXIT_ERROR once said. */
 static int load_run(shrink_ctx *c, const char *dir_in, char *dir, size_t dirlen,
                     shrink_sched *sched, sb_scenario **sp)
@@ -827,8 +497,8 @@ static int load_run(shrink_ctx *c, const char *dir_in, char *dir, size_t dirlen,
     snprintf(path, sizeof(path), "%s/scenario.json", dir);
     sb_run_meta meta = {0};
     *sp = scenario_load(path, err);
-    c->root = *sp ? json_load_file(path, 0, NULL) : NULL;
-    if (!*sp || !c->root) {
+    c->f.root = *sp ? json_load_file(path, 0, NULL) : NULL;
+    if (!*sp || !c->f.root) {
         fprintf(stderr, "splitbrain shrink: %s\n", *sp ? path : err);
         history_free(h);
         return SB_EXIT_ERROR;
@@ -836,11 +506,11 @@ static int load_run(shrink_ctx *c, const char *dir_in, char *dir, size_t dirlen,
     meta.seed = (*sp)->seed;
     load_run_meta(dir, &meta);
     scenario_set_seed(*sp, meta.seed);
-    c->s = *sp;
-    int rc = units_from_history(c, h, sched);
+    c->f.s = *sp;
+    int rc = shrink_faults_load(&c->f, h, sched);
     history_free(h);
     if (rc == -1) {
-        fprintf(stderr, "splitbrain shrink: %s/history.jsonl: %s\n", dir, c->err);
+        fprintf(stderr, "splitbrain shrink: %s/history.jsonl: %s\n", dir, c->f.err);
         return SB_EXIT_ERROR;
     }
     if ((*sp)->ssh) {
@@ -853,9 +523,8 @@ static int load_run(shrink_ctx *c, const char *dir_in, char *dir, size_t dirlen,
 
 static void free_ctx(shrink_ctx *c)
 {
-    for (size_t i = 0; i < c->n_units; i++)
-        json_decref(c->units[i].spec);
-    json_decref(c->root);
+    shrink_faults_free(&c->f);
+    json_decref(c->f.root);
     shrink_sched_free(&c->best);
     for (size_t i = 0; i < c->n_accepted; i++)
         shrink_sched_free(&c->accepted[i]);
@@ -866,7 +535,7 @@ static int write_result(shrink_ctx *c, const shrink_sched *orig, const char *dir
                         const char *logp, const shrink_stats *st, int same, int ran)
 {
     char before[256], after[256], fail[512], err[SB_ERR_LEN], rate[64] = "not confirmed";
-    sched_words(c, &c->best, after, sizeof(after));
+    shrink_faults_words(&c->f, &c->best, after, sizeof(after));
     snprintf(before, sizeof(before), "%zu faults", orig->n);
     failure_describe(&c->fail, fail, sizeof(fail));
     if (ran > 0)
@@ -879,13 +548,13 @@ static int write_result(shrink_ctx *c, const shrink_sched *orig, const char *dir
                   "Shrunk by splitbrain shrink from the run %s (scenario %s, seed %llu): %s, "
                   "%.1f s -> %s, %.1f s; %s after %d candidates (%s). It misses its expect as "
                   "that run did: %s. It %s.",
-                  dir, c->s->name, (unsigned long long)c->s->seed, before,
+                  dir, c->f.s->name, (unsigned long long)c->f.s->seed, before,
                   (double)orig->duration_ns / 1e9, after, (double)c->best.duration_ns / 1e9,
                   ends[st->end], c->candidates, ran > 0 ? "confirmed" : "not confirmed", fail,
                   ran > 0 ? rate : "was not replayed to confirm it");
     char name[96];
-    snprintf(name, sizeof(name), "%.50s-shrunk", c->s->name);
-    json_t *root = sched_scenario(c, &c->best, name, d.data);
+    snprintf(name, sizeof(name), "%.50s-shrunk", c->f.s->name);
+    json_t *root = shrink_faults_scenario(&c->f, &c->best, name, d.data);
     sb_buf_free(&d);
     int rc = write_json(root, out, err);
     json_decref(root);
@@ -960,12 +629,12 @@ int cmd_shrink(int argc, char **argv)
             (double)orig.duration_ns / 1e9, fail);
     fprintf(c->log, "# attempts %d, confirm %d, jobs %d, budget %.0f s\n", c->attempts, c->confirm,
             c->jobs, (double)budget / 1e9);
-    for (size_t i = 0; i < c->n_units; i++)
-        if (c->units[i].random_shape)
+    for (size_t i = 0; i < c->f.n; i++)
+        if (c->f.units[i].random_shape)
             fprintf(c->log,
                     "# fault %zu: a %s partition that \"groups\" cannot say; its shape is "
                     "drawn again in every replay\n",
-                    i, json_string_value(json_object_get(c->units[i].spec, "shape")));
+                    i, json_string_value(json_object_get(c->f.units[i].spec, "shape")));
     shrink_opts so = {.budget_ns = budget};
     shrink_stats st;
     shrink_sched best;
