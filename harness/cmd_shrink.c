@@ -37,10 +37,12 @@ static const char *usage_shrink =
     "and the same kinds of anomaly (lost writes, two masters, ...). The faults are\n"
     "those the history recorded, at their times and on their resolved hosts; a\n"
     "fault and its undo stay together. The search removes faults (ddmin), then\n"
-    "makes each remaining one smaller (fewer hosts, shorter, later), then the run\n"
-    "shorter. Every candidate is a fixed-time scenario replayed with `run`; it\n"
-    "fails when it misses the expect the same way in one of N attempts. The\n"
-    "result is replayed K more times and its reproduction rate reported.\n"
+    "makes each remaining one smaller (fewer hosts, shorter, later, a smaller\n"
+    "clock skew or loss probability), then the run shorter. Every candidate is a\n"
+    "fixed-time scenario replayed with `run`; it fails when it misses the expect\n"
+    "the same way in one of N attempts. The result is replayed K more times and\n"
+    "its reproduction rate reported (a result that never reproduces gives way to\n"
+    "the schedule accepted before it).\n"
     "\n"
     "  --attempts N     replays of a candidate before it counts as passing (default 3)\n"
     "  --confirm K      replays of the result that measure how often it reproduces\n"
@@ -513,9 +515,11 @@ static int load_run(shrink_ctx *c, const char *dir_in, char *dir, size_t dirlen,
         fprintf(stderr, "splitbrain shrink: %s/history.jsonl: %s\n", dir, c->f.err);
         return SB_EXIT_ERROR;
     }
-    if ((*sp)->ssh) {
-        fprintf(stderr, "splitbrain shrink: %s: runs of the ssh backend cannot be shrunk yet\n",
-                dir);
+    if ((*sp)->ssh && c->jobs > 1) {
+        fprintf(stderr,
+                "splitbrain shrink: --jobs %d: the run's scenario names ssh hosts, which hold one "
+                "lab at a time; allowed: --jobs 1\n",
+                c->jobs);
         return SB_EXIT_ERROR;
     }
     return SB_EXIT_OK;

@@ -196,6 +196,20 @@ static void shrink_duration(search *s, size_t i)
     }
 }
 
+/* Halves the unit's size while it still fails, down to an eighth of it. */
+static void shrink_size(search *s, size_t i)
+{
+    const int64_t floor = s->best.units[i].size / 8 > 0 ? s->best.units[i].size / 8 : 1;
+    while (!s->over) {
+        shrink_unit u = s->best.units[i];
+        if (u.size / 2 < floor)
+            break;
+        u.size /= 2;
+        if (!try_unit(s, i, &u))
+            break;
+    }
+}
+
 /* ====== The run shorter ====== */
 
 /* Every unit moved earlier by shift, and the run shortened by as much. */
@@ -290,6 +304,7 @@ int shrink_search(const shrink_sched *orig, const shrink_opts *o_in, shrink_test
     for (size_t i = 0; i < s.best.n && !s.over; i++) {
         shrink_hosts(&s, i);
         shrink_duration(&s, i);
+        shrink_size(&s, i);
     }
     if (!s.over)
         shrink_run(&s);

@@ -16,12 +16,15 @@
  * the run). hosts is a set of hosts the caller lets the search make smaller
  * (bit i: host i; 0 when the fault has none): the hosts cut off by a
  * partition, the processes a pause or kill acts on. The search never empties
- * a non-empty set. id is the caller's, carried along. */
+ * a non-empty set. size is a magnitude the caller lets the search halve
+ * (a clock skew, a loss probability; 0: none), down to an eighth of what
+ * it was. id is the caller's, carried along. */
 typedef struct shrink_unit {
     int id;
     int64_t at_ns;
     int64_t for_ns;
     uint64_t hosts;
+    int64_t size;
 } shrink_unit;
 
 /* A schedule: its faults, sorted by at_ns, and the run's duration. */
@@ -58,7 +61,7 @@ typedef struct shrink_stats {
  * still fails; best receives the smallest failing one found (orig itself
  * when nothing smaller fails), which the caller frees with
  * shrink_sched_free. The stages: ddmin over the units; per unit, fewer
- * hosts, a shorter for_ns, a later at_ns with the same end; then the run:
+ * hosts, a shorter for_ns, a later at_ns with the same end, a smaller size; then the run:
  * faults moved earlier down to min_lead_ns, the tail after the last undo
  * cut down to min_tail_ns. Returns 0 (st says why it ended). */
 int shrink_search(const shrink_sched *orig, const shrink_opts *o, shrink_test_fn test, void *ctx,

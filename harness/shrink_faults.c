@@ -138,6 +138,14 @@ static void set_ms(json_t *o, const char *key, double ms, int sign)
     json_object_set_new(o, key, json_string(buf));
 }
 
+/* The keys of v (those it has) into o. */
+static void copy_keys(json_t *o, json_t *v, const char *const *keys)
+{
+    for (size_t i = 0; keys[i]; i++)
+        if (json_object_get(v, keys[i]))
+            json_object_set(o, keys[i], json_object_get(v, keys[i]));
+}
+
 /* The scenario entry of an applied fault f with value v; -1 with c->err
  * when it is a kind shrink cannot write yet. */
 static int unit_from(shrink_faults *c, const char *f, json_t *v, fault_unit *u, shrink_unit *su)
@@ -153,22 +161,51 @@ static int unit_from(shrink_faults *c, const char *f, json_t *v, fault_unit *u, 
     } else if (!strcmp(f, "clock")) {
         const char *op = json_string_value(json_object_get(v, "op"));
         json_object_set_new(u->spec, "op", json_string(op ? op : "bump"));
-        if (json_is_number(json_object_get(v, "delta_ms")))
-            set_ms(u->spec, "delta", json_number_value(json_object_get(v, "delta_ms")), 1);
+        if (json_is_number(json_object_get(v, "delta_ms"))) {
+            long long us = llround(json_number_value(json_object_get(v, "delta_ms")) * 1000);
+            u->size_kind = SHRINK_SIZE_CLOCK_US;
+            u->negative = us < 0;
+            su->size = us < 0 ? -us : us;
+        }
         if (json_is_number(json_object_get(v, "period_ms"))) {
             set_ms(u->spec, "period", json_number_value(json_object_get(v, "period_ms")), 0);
             set_ms(u->spec, "duration", json_number_value(json_object_get(v, "duration_ms")), 0);
         }
         rc = unit_targets(c, v, u, su);
     } else if (!strcmp(f, "loss")) {
-        json_object_set(u->spec, "probability", json_object_get(v, "probability"));
-        json_object_set(u->spec, "hosts", json_object_get(v, "hosts"));
-        if (json_object_get(v, "peers"))
-            json_object_set(u->spec, "peers", json_object_get(v, "peers"));
+        u->size_kind = SHRINK_SIZE_LOSS_PPM;
+        su->size = llround(json_number_value(json_object_get(v, "probability")) * 1e6);
+        copy_keys(u->spec, v, (const char *const[]){"hosts", "peers", NULL});
+    } else if (!strcmp(f, "bandwidth")) {
+        char rate[48];
+        snprintf(rate, sizeof(rate), "%lldB",
+                 (long long)json_integer_value(json_object_get(v, "rate_bytes_per_s")));
+        json_object_set_new(u->spec, "rate", json_string(rate));
+        copy_keys(u->spec, v, (const char *const[]){"burst", "hosts", NULL});
+        set_ms(u->spec, "latency", json_number_value(json_object_get(v, "latency_ms")), 0);
+    } else if (!strcmp(f, "netem")) {
+        static const char *const probs[] = {"loss", "duplicate", "reorder", "corrupt"};
+        for (size_t k = 0; k < 4; k++)
+            if (json_number_value(json_object_get(v, probs[k])) > 0)
+                json_object_set(u->spec, probs[k], json_object_get(v, probs[k]));
+        if (json_number_value(json_object_get(v, "delay_ms")) > 0)
+            set_ms(u->spec, "delay", json_number_value(json_object_get(v, "delay_ms")), 0);
+        if (json_number_value(json_object_get(v, "jitter_ms")) > 0)
+            set_ms(u->spec, "jitter", json_number_value(json_object_get(v, "jitter_ms")), 0);
+        copy_keys(u->spec, v, (const char *const[]){"hosts", NULL});
+    } else if (!strcmp(f, "sentinel-add") || !strcmp(f, "sentinel-remove") ||
+               !strcmp(f, "cluster-failover") || !strcmp(f, "remove-shard")) {
+        /* hosts and mode as recorded ("mode" of a failover: default, force,
+         * takeover; of sentinel-add: together, one-by-one) */
+        copy_keys(u->spec, v, (const char *const[]){"hosts", "host", "mode", NULL});
+    } else if (!strcmp(f, "add-shard")) {
+        copy_keys(u->spec, v, (const char *const[]){"host", "replica", "slots", NULL});
     } else {
         sb_err_set(c->err,
                    "the run applied a %s fault, which shrink cannot write as a fixed fault yet "
-                   "(it can: partition, pause, kill, clock, loss, with their undos and heals)",
+                   "(it can: partition, pause, kill, clock, loss, bandwidth, netem, "
+                   "sentinel-add, sentinel-remove, cluster-failover, add-shard, remove-shard, "
+                   "with their undos and heals)",
                    f);
         rc = -1;
     }
@@ -265,6 +302,10 @@ json_t *shrink_faults_scenario(const shrink_faults *c, const shrink_sched *sc, c
         json_t *e = json_object();
         put_ms(e, "at", su->at_ns);
         json_object_update(e, u->spec);
+        if (u->size_kind == SHRINK_SIZE_CLOCK_US)
+            set_ms(e, "delta", (double)(u->negative ? -su->size : su->size) / 1000, 1);
+        else if (u->size_kind == SHRINK_SIZE_LOSS_PPM)
+            json_object_set_new(e, "probability", json_real((double)su->size / 1e6));
         if (u->two_sides) {
             json_t *groups = json_array();
             json_array_append_new(groups, hosts_json(c->s, su->hosts));
@@ -295,7 +336,19 @@ json_t *shrink_faults_scenario(const shrink_faults *c, const shrink_sched *sc, c
  * pause, "undo" otherwise) when it has one within the run. */
 void shrink_faults_words(const shrink_faults *c, const shrink_sched *sc, char *buf, size_t len)
 {
-    static const char *const order[] = {"partition", "loss", "pause", "kill", "clock", NULL};
+    static const char *const order[] = {"partition",
+                                        "loss",
+                                        "bandwidth",
+                                        "netem",
+                                        "pause",
+                                        "kill",
+                                        "clock",
+                                        "sentinel-add",
+                                        "sentinel-remove",
+                                        "cluster-failover",
+                                        "add-shard",
+                                        "remove-shard",
+                                        NULL};
     sb_buf b;
     sb_buf_init(&b);
     int undos[4] = {0};

@@ -15,6 +15,8 @@
 #include "util.h"
 
 #define SHRINK_MAX_UNITS 256
+#define SHRINK_SIZE_CLOCK_US 1 /* a clock fault's delta, microseconds */
+#define SHRINK_SIZE_LOSS_PPM 2 /* a loss fault's probability, parts per million */
 
 /* One fault of the run as a scenario entry without its times ("at",
  * "for"), and how it is made smaller: hosts (shrink.h) are, for a partition
@@ -26,6 +28,8 @@ typedef struct fault_unit {
     int two_sides;    /* partition: groups [[hosts], [side - hosts]] */
     uint64_t side;    /* partition: the hosts of both sides */
     int random_shape; /* partition: its shape is drawn again when it fires */
+    int size_kind;    /* what the unit's size is: 0 nothing, SHRINK_SIZE_* */
+    int negative;     /* a clock delta below zero */
 } fault_unit;
 
 typedef struct shrink_faults {

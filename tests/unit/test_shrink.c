@@ -141,6 +141,45 @@ static void ddmin_keeps_two_faults_that_only_fail_together(void **state)
     shrink_sched_free(&best);
 }
 
+/* A clock skew that must stay at least 300 ms of its 2 s: halved while
+ * that holds, never below an eighth. */
+static int skew_test(void *ctx, const shrink_sched *c)
+{
+    (void)ctx;
+    for (size_t i = 0; i < c->n; i++)
+        if (c->units[i].id == 1 && c->units[i].size >= 300)
+            return SHRINK_FAILS;
+    return SHRINK_PASSES;
+}
+
+static void sizes_halve_while_the_failure_holds(void **state)
+{
+    (void)state;
+    shrink_sched orig, best;
+    make_sched(4, 3, &orig);
+    orig.units[1].size = 2000;
+    shrink_opts opts = {0};
+    shrink_stats st;
+    shrink_search(&orig, &opts, skew_test, NULL, &best, &st);
+    assert_int_equal(best.n, 1);
+    assert_int_equal(best.units[0].id, 1);
+    assert_int_equal(best.units[0].size, 500); /* 250 would pass */
+    shrink_sched_free(&orig);
+    shrink_sched_free(&best);
+    /* always failing: an eighth at the least */
+    make_sched(4, 1, &orig);
+    orig.units[0].size = 2000;
+    orig.units[0].id = 1;
+    shrink_search(&orig, &opts, skew_test, NULL, &best, &st);
+    assert_int_equal(best.units[0].size, 500);
+    orig.units[0].size = 8000;
+    shrink_sched_free(&best);
+    shrink_search(&orig, &opts, skew_test, NULL, &best, &st);
+    assert_int_equal(best.units[0].size, 1000);
+    shrink_sched_free(&orig);
+    shrink_sched_free(&best);
+}
+
 static void same_seed_asks_the_same_questions(void **state)
 {
     (void)state;
@@ -234,6 +273,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(ddmin_keeps_only_the_fault_that_causes_the_failure),
         cmocka_unit_test(ddmin_keeps_two_faults_that_only_fail_together),
+        cmocka_unit_test(sizes_halve_while_the_failure_holds),
         cmocka_unit_test(same_seed_asks_the_same_questions),
         cmocka_unit_test(budget_stops_with_the_best_so_far),
         cmocka_unit_test(a_stop_keeps_the_best_so_far),
