@@ -38,11 +38,11 @@ static const char *usage_shrink =
     "those the history recorded, at their times and on their resolved hosts; a\n"
     "fault and its undo stay together. The search removes faults (ddmin), then\n"
     "makes each remaining one smaller (fewer hosts, shorter, later, a smaller\n"
-    "clock skew or loss probability), then the run shorter. Every candidate is a\n"
-    "fixed-time scenario replayed with `run`; it fails when it misses the expect\n"
-    "the same way in one of N attempts. The result is replayed K more times and\n"
-    "its reproduction rate reported (a result that never reproduces gives way to\n"
-    "the schedule accepted before it).\n"
+    "clock skew or loss probability), then the run shorter and its workload's\n"
+    "rate lower. Every candidate is a fixed-time scenario replayed with `run`;\n"
+    "it fails when it misses the expect the same way in one of N attempts. The\n"
+    "result is replayed K more times and its reproduction rate reported (a\n"
+    "result that never reproduces gives way to the schedule accepted before it).\n"
     "\n"
     "  --attempts N     replays of a candidate before it counts as passing (default 3)\n"
     "  --confirm K      replays of the result that measure how often it reproduces\n"
@@ -571,6 +571,8 @@ static int write_result(shrink_ctx *c, const shrink_sched *orig, const char *dir
     printf("%s, %.0f s -> %s, %.1f s; %s\n", before, (double)orig->duration_ns / 1e9, after,
            (double)c->best.duration_ns / 1e9, rate);
     printf("  failure kept: %s\n", fail);
+    if (c->best.rate != orig->rate)
+        printf("  workload rate: %.0f -> %.0f operations/s\n", orig->rate, c->best.rate);
     printf("  %d candidates in %.0f s (%s); scenario: %s; log: %s\n", c->candidates,
            (double)(sb_now_ns() - c->start_ns) / 1e9, ends[st->end], out, logp);
     return SB_EXIT_OK;

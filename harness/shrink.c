@@ -19,6 +19,7 @@ void shrink_sched_copy(shrink_sched *dst, const shrink_sched *src)
 {
     dst->n = src->n;
     dst->duration_ns = src->duration_ns;
+    dst->rate = src->rate;
     dst->units = sb_xcalloc(src->n ? src->n : 1, sizeof(shrink_unit));
     if (src->n)
         memcpy(dst->units, src->units, src->n * sizeof(shrink_unit));
@@ -98,6 +99,7 @@ static void subset(const shrink_sched *from, const unsigned char *keep, shrink_s
     out->units = sb_xcalloc(from->n ? from->n : 1, sizeof(shrink_unit));
     out->n = 0;
     out->duration_ns = from->duration_ns;
+    out->rate = from->rate;
     for (size_t i = 0; i < from->n; i++)
         if (keep[i])
             out->units[out->n++] = from->units[i];
@@ -282,6 +284,21 @@ static void shrink_run(search *s)
         cut_down(s, s->best.duration_ns - floor, cut_tail);
 }
 
+/* The workload's rate halved while the failure holds, down to an eighth. */
+static void shrink_rate(search *s)
+{
+    const double floor = s->best.rate / 8;
+    while (!s->over && s->best.rate / 2 >= floor && s->best.rate >= 2) {
+        shrink_sched cand;
+        shrink_sched_copy(&cand, &s->best);
+        cand.rate = (double)(int64_t)(cand.rate / 2);
+        int failed = try_candidate(s, &cand);
+        shrink_sched_free(&cand);
+        if (!failed)
+            break;
+    }
+}
+
 /* ====== The search ====== */
 
 int shrink_search(const shrink_sched *orig, const shrink_opts *o_in, shrink_test_fn test, void *ctx,
@@ -308,6 +325,8 @@ int shrink_search(const shrink_sched *orig, const shrink_opts *o_in, shrink_test
     }
     if (!s.over)
         shrink_run(&s);
+    if (!s.over && s.best.rate > 0)
+        shrink_rate(&s);
     *best = s.best;
     return 0;
 }

@@ -27,11 +27,13 @@ typedef struct shrink_unit {
     int64_t size;
 } shrink_unit;
 
-/* A schedule: its faults, sorted by at_ns, and the run's duration. */
+/* A schedule: its faults, sorted by at_ns, the run's duration, and the
+ * workload's rate (operations per second; 0: unlimited, left alone). */
 typedef struct shrink_sched {
     shrink_unit *units;
     size_t n;
     int64_t duration_ns;
+    double rate;
 } shrink_sched;
 
 /* The caller's verdict on a candidate. */
@@ -63,7 +65,8 @@ typedef struct shrink_stats {
  * shrink_sched_free. The stages: ddmin over the units; per unit, fewer
  * hosts, a shorter for_ns, a later at_ns with the same end, a smaller size; then the run:
  * faults moved earlier down to min_lead_ns, the tail after the last undo
- * cut down to min_tail_ns. Returns 0 (st says why it ended). */
+ * cut down to min_tail_ns; then the rate halved while it fails, down to an
+ * eighth. Returns 0 (st says why it ended). */
 int shrink_search(const shrink_sched *orig, const shrink_opts *o, shrink_test_fn test, void *ctx,
                   shrink_sched *best, shrink_stats *st);
 

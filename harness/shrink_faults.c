@@ -232,6 +232,7 @@ int shrink_faults_load(shrink_faults *c, const sb_history *h, shrink_sched *sche
     sched->units = sb_xcalloc(SHRINK_MAX_UNITS, sizeof(shrink_unit));
     sched->n = 0;
     sched->duration_ns = c->s->duration_ns;
+    sched->rate = c->s->workload.rate;
     for (size_t i = 0; i < h->n; i++) {
         const sb_op *op = &h->ops[i];
         if (op->process != SB_PROC_NEMESIS || !json_is_object(op->value))
@@ -324,6 +325,9 @@ json_t *shrink_faults_scenario(const shrink_faults *c, const shrink_sched *sc, c
     json_object_set_new(root, "description", json_string(description));
     json_object_set_new(root, "seed", json_integer((json_int_t)c->s->seed));
     put_ms(root, "duration", sc->duration_ns);
+    json_t *workload = json_object_get(root, "workload");
+    if (sc->rate > 0 && json_is_object(workload))
+        json_object_set_new(workload, "rate", json_integer((json_int_t)sc->rate));
     json_object_set_new(root, "nemesis", nem);
     /* a family would draw the shrunk run beside the run it came from */
     json_object_del(root, "family");

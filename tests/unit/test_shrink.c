@@ -77,6 +77,7 @@ static void make_sched(uint64_t seed, size_t n, shrink_sched *s)
         s->units[i].hosts = 0x7;
     }
     s->duration_ns = 2 * S + (int64_t)n * 4 * S + 3 * S;
+    s->rate = seed % 2 ? 800 : 0;
 }
 
 static const shrink_unit *find_unit(const shrink_sched *s, int id)
@@ -109,6 +110,8 @@ static void ddmin_keeps_only_the_fault_that_causes_the_failure(void **state)
         /* the run: 1 s of lead, the tail down to 500 ms */
         assert_true(best.units[0].at_ns >= 1 * S && best.units[0].at_ns < 1100 * MS);
         assert_true(best.duration_ns <= shrink_sched_end(&best) + 600 * MS);
+        /* a rate the failure does not need: an eighth; none: left alone */
+        assert_true(best.rate == (seed % 2 ? 100 : 0));
         assert_int_equal(o.asked, st.tried);
         assert_true(oracle_test(&o, &best) == SHRINK_FAILS);
         shrink_sched_free(&orig);

@@ -107,6 +107,7 @@ static void faults_come_from_the_history_as_applied(void **state)
     assert_int_equal(shrink_faults_load(&x->f, x->h, &x->sched), 0);
     assert_int_equal(x->sched.n, 4);
     assert_true(x->sched.duration_ns == 9 * S);
+    assert_true(x->sched.rate == 10);
     const shrink_unit *u = x->sched.units;
     /* the partition: from its invoke to its undo's; the side cut off */
     assert_string_equal(x->f.units[0].kind, "partition");
@@ -145,6 +146,7 @@ static void schedules_become_scenarios_the_parser_accepts(void **state)
     x->sched.units[2].size /= 2;
     x->sched.units[3].size /= 2;
     x->sched.duration_ns = 7 * S;
+    x->sched.rate = 5;
     json_t *root = shrink_faults_scenario(&x->f, &x->sched, "t-shrunk", "from a test");
     char *text = json_dumps(root, JSON_INDENT(2));
     char err[SB_ERR_LEN];
@@ -154,6 +156,7 @@ static void schedules_become_scenarios_the_parser_accepts(void **state)
     assert_string_equal(back->name, "t-shrunk");
     assert_true(back->duration_ns == 7 * S);
     assert_int_equal(back->n_fixed, 4);
+    assert_true(back->workload.rate == 5);
     json_t *p = entry(root, 0), *pause = entry(root, 1), *clock = entry(root, 2),
            *loss = entry(root, 3);
     char *groups = json_dumps(json_object_get(p, "groups"), JSON_COMPACT);
