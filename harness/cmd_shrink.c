@@ -633,7 +633,7 @@ int cmd_shrink(int argc, char **argv)
     failure_describe(&c->fail, fail, sizeof(fail));
     fprintf(c->log, "# splitbrain shrink %s: %zu faults, %.1f s; keeping: %s\n", dir, orig.n,
             (double)orig.duration_ns / 1e9, fail);
-    fprintf(c->log, "# attempts %d, confirm %d, jobs %d, budget %.0f s\n", c->attempts, c->confirm,
+    fprintf(c->log, "# attempts %d, confirm %d, jobs %d, budget %.3g s\n", c->attempts, c->confirm,
             c->jobs, (double)budget / 1e9);
     for (size_t i = 0; i < c->f.n; i++)
         if (c->f.units[i].random_shape)

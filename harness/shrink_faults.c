@@ -273,8 +273,11 @@ int shrink_faults_load(shrink_faults *c, const sb_history *h, shrink_sched *sche
         su->id = (int)sched->n;
         su->at_ns = at;
         hist_id[sched->n] = (int)id;
-        if (unit_from(c, f, op->value, &c->units[sched->n], su) == -1)
+        if (unit_from(c, f, op->value, &c->units[sched->n], su) == -1) {
+            json_decref(c->units[sched->n].spec); /* not counted in c->n */
+            c->units[sched->n].spec = NULL;
             return -1;
+        }
         sched->n++;
         c->n = sched->n;
     }
