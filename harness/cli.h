@@ -96,5 +96,6 @@ int cmd_compare(int argc, char **argv);  /* cmd_report.c */
 int cmd_report(int argc, char **argv);   /* cmd_report.c */
 int cmd_list(int argc, char **argv);     /* cmd_list.c */
 int cmd_clean(int argc, char **argv);    /* cmd_list.c */
+int cmd_shrink(int argc, char **argv);   /* cmd_shrink.c */
 
 #endif

@@ -23,6 +23,7 @@ static const char *usage_main =
     "  check TARGET...       re-run the checkers offline on run folders or histories\n"
     "  compare RUN_A RUN_B   two runs' results side by side; bounds for regression gates\n"
     "  report RUN...         rebuild report.html (and index.html) from saved run folders\n"
+    "  shrink RUN_DIR        a failing run -> the smallest fault schedule that still fails\n"
     "  clean                 remove what killed runs left (namespaces, processes)\n"
     "  origin, mediator      the cache workload's HTTP services (started by `run`)\n"
     "  help COMMAND          the same as COMMAND --help\n"
@@ -36,9 +37,11 @@ static const struct {
     const char *name;
     int (*fn)(int argc, char **argv);
 } commands[] = {
-    {"run", cmd_run},     {"validate", cmd_validate}, {"list", cmd_list},
-    {"check", cmd_check}, {"compare", cmd_compare},   {"report", cmd_report},
-    {"clean", cmd_clean}, {"origin", origin_main},    {"mediator", mediator_main},
+    {"run", cmd_run},         {"validate", cmd_validate},
+    {"list", cmd_list},       {"check", cmd_check},
+    {"compare", cmd_compare}, {"report", cmd_report},
+    {"clean", cmd_clean},     {"shrink", cmd_shrink},
+    {"origin", origin_main},  {"mediator", mediator_main},
 };
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
 

@@ -137,7 +137,7 @@ expect_completion() { # expect_completion "WANTED" WORD...
   [ "$got" = "$want " ] || fail "completion of '$*': got '$got', want '$want '"
 }
 expect_completion \
-  "--help --version check clean compare help list mediator origin report run validate" splitbrain ""
+  "--help --version check clean compare help list mediator origin report run shrink validate" splitbrain ""
 expect_completion "check clean compare" splitbrain c
 # Every checker of the table, no more.
 checkers=$(grep -ho '\.name = "[a-z-]*"' "$SB_SOURCE_DIR"/checkers/*.c | cut -d'"' -f2 |
@@ -149,11 +149,13 @@ expect_completion "always auto never" splitbrain run --color ""
 expect_completion "a.json sub" splitbrain validate ""
 expect_completion "a.json sub" splitbrain run --seed 3 ""
 expect_completion "sub" splitbrain report ""
+expect_completion "sub" splitbrain shrink ""
+expect_completion "a.json sub" splitbrain shrink runs --out ""
 expect_completion "a.json sub" splitbrain list ""
 expect_completion "a.json b.txt sub" splitbrain check ""
 expect_completion "" splitbrain run --seed ""
 # Every option a command's --help lists is offered.
-for cmd in run validate list check compare report clean origin; do
+for cmd in run validate list check compare report shrink clean origin; do
   offered=" $(complete_words splitbrain "$cmd" --) "
   # the options of the usage line and of the option list, not those quoted in prose
   for opt in $("$sb" "$cmd" --help | grep -oE '(^ +|\[|\|)--[a-z][a-z-]*' |
