@@ -126,6 +126,37 @@ PY
   no_clients_left
 done
 
+# 2a. WAIT through each adapter: the workload asks for WAIT 2 after every
+# write, and replica n3 is paused (SIGSTOP) from the start: each adapter
+# sends WAIT on the write's connection and reports the shortfall as info
+# (the write was applied, its durability is unknown), never ok, never fail.
+for name in healthy-redis-py healthy-ioredis; do
+  shorten "$S/$name.json" "$T/$name-wait.json" 2s
+  python3 - "$T/$name-wait.json" <<'PY'
+import json, sys
+s = json.load(open(sys.argv[1]))
+s["name"] += "-wait"
+s["workload"]["wait"] = {"replicas": 2, "timeout": "20ms"}
+s["workload"]["rate"] = 200
+s["nemesis"] = [{"at": "0s", "fault": "pause", "host": "n3", "process": "redis"}]
+s["expect"] = {"set": {"valid": "any"}}
+json.dump(s, open(sys.argv[1], "w"))
+PY
+  "$SB_BIN" run --out "$WORK/runs" "$T/$name-wait.json" >"$WORK/$name-wait.txt" 2>&1 \
+    || { cat "$WORK/$name-wait.txt"; fail "$name with WAIT 2 and n3 paused failed"; }
+  python3 - "$(ls -d "$WORK"/runs/$name-wait-* | head -1)" "$name" <<'PY'
+import json, sys
+ops = [json.loads(l) for l in open(sys.argv[1] + "/history.jsonl")]
+paused = next(o["time"] for o in ops if o["process"] == "nemesis" and o["f"] == "pause" and o["type"] != "invoke")
+done = [o for o in ops if isinstance(o["process"], int) and o["type"] != "invoke" and o["time"] > paused]
+assert len(done) > 20, len(done)  # each write waits 20 ms for WAIT
+bad = [o for o in done if o["type"] != "info" or "WAIT: 1 of 2 replicas acknowledged" not in o.get("error", "")]
+assert not bad, bad[:3]
+print("%s: WAIT 2 with n3 paused: all %d writes info, \"WAIT: 1 of 2 replicas acknowledged\"" % (sys.argv[2], len(done)))
+PY
+  no_clients_left
+done
+
 # 2b. The lock workload through node-redlock: a healthy Redlock (4 s)
 # keeps mutual exclusion; Kleppmann's clock jump breaks it, as it breaks
 # the algorithm (the lock checker finds overlapping holds).
