@@ -11,6 +11,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <math.h>
 #include <getopt.h>
 #include <signal.h>
@@ -176,6 +177,61 @@ typedef struct shrink_ctx {
     size_t n_accepted;
     char err[SB_ERR_LEN];
 } shrink_ctx;
+
+/* The run folder's copy of the scenario names its client programs as the
+ * scenario did: relative to the folder the scenario was run from, which the
+ * replays' candidate files are not in. Each such program is found again from
+ * that scenario (results.json's "scenario", as run was given it, so from the
+ * folder run was started in) and written into root by absolute path. */
+static int resolve_clients(json_t *root, const char *dir, char *err)
+{
+    json_t *clients = json_object_get(root, "clients"), *cl;
+    size_t i, relative = 0;
+    json_array_foreach(clients, i, cl)
+    {
+        const char *prog = json_string_value(
+            json_array_get(json_object_get(json_object_get(cl, "client"), "command"), 0));
+        relative += prog && prog[0] != '/' && strchr(prog, '/');
+    }
+    if (!relative)
+        return 0;
+    char path[4400];
+    snprintf(path, sizeof(path), "%s/results.json", dir);
+    json_t *saved = json_load_file(path, 0, NULL);
+    const char *orig = json_string_value(json_object_get(saved, "scenario"));
+    sb_scenario *s = orig && orig[0] ? scenario_load(orig, err) : NULL;
+    if (!s) {
+        char why[SB_ERR_LEN];
+        snprintf(why, sizeof(why), "%s", orig && orig[0] ? err : "results.json names none");
+        sb_err_set(err,
+                   "%s: the run's clients name their programs relative to its scenario, which "
+                   "cannot be read from here (%s); run shrink from the folder the run was "
+                   "started in",
+                   dir, why);
+        json_decref(saved);
+        return -1;
+    }
+    int rc = 0;
+    json_array_foreach(clients, i, cl)
+    {
+        json_t *cmd = json_object_get(json_object_get(cl, "client"), "command");
+        const char *prog = json_string_value(json_array_get(cmd, 0));
+        char real[PATH_MAX];
+        if (!prog || prog[0] == '/' || !strchr(prog, '/'))
+            continue;
+        if (i >= s->n_clients || !s->clients[i].ext_argv ||
+            !realpath(s->clients[i].ext_argv[0], real)) {
+            sb_err_set(err, "%s: client program \"%s\" of the run's scenario %s is not found", dir,
+                       prog, orig);
+            rc = -1;
+            break;
+        }
+        json_array_set_new(cmd, 0, json_string(real));
+    }
+    scenario_free(s);
+    json_decref(saved);
+    return rc;
+}
 
 static int write_json(json_t *root, const char *path, char *err)
 {
@@ -498,10 +554,15 @@ static int load_run(shrink_ctx *c, const char *dir_in, char *dir, size_t dirlen,
     }
     snprintf(path, sizeof(path), "%s/scenario.json", dir);
     sb_run_meta meta = {0};
-    *sp = scenario_load(path, err);
+    *sp = scenario_load_saved(path, err);
     c->f.root = *sp ? json_load_file(path, 0, NULL) : NULL;
     if (!*sp || !c->f.root) {
         fprintf(stderr, "splitbrain shrink: %s\n", *sp ? path : err);
+        history_free(h);
+        return SB_EXIT_ERROR;
+    }
+    if (resolve_clients(c->f.root, dir, err) == -1) {
+        fprintf(stderr, "splitbrain shrink: %s\n", err);
         history_free(h);
         return SB_EXIT_ERROR;
     }
@@ -540,7 +601,7 @@ static int write_result(shrink_ctx *c, const shrink_sched *orig, const char *dir
 {
     char before[256], after[256], fail[512], err[SB_ERR_LEN], rate[64] = "not confirmed";
     shrink_faults_words(&c->f, &c->best, after, sizeof(after));
-    snprintf(before, sizeof(before), "%zu faults", orig->n);
+    snprintf(before, sizeof(before), "%zu fault%s", orig->n, orig->n == 1 ? "" : "s");
     failure_describe(&c->fail, fail, sizeof(fail));
     if (ran > 0)
         snprintf(rate, sizeof(rate), "reproduces %d/%d", same, ran);

@@ -134,4 +134,39 @@ grep -q "best schedule so far" "$WORK/int.err" || fail "interrupted: $(cat "$WOR
 left=$(labs_of_this_test)
 [ -z "$left" ] || fail "labs left behind after Ctrl-C: $left"
 assert_nothing_left
+
+# ====== 6. A run through an external client, shrunk from the user's folder ======
+# The scenario names its client relative to itself (clients/redis-py/...
+# from scenarios/clients/, as the shipped ones do), and the run folder's
+# copy cannot resolve that: shrink finds the program again from the
+# scenario run was given, and its candidates name it by absolute path.
+U="$WORK/user"
+mkdir -p "$U/scenarios/clients"
+ln -s "$SB_SOURCE_DIR/clients" "$U/clients"
+python3 - "$SB_SOURCE_DIR/scenarios/clients/case2-redis-py.json" \
+  "$U/scenarios/clients/ext.json" <<'PY'
+import json, sys
+s = json.load(open(sys.argv[1]))
+s.update(name="ext", duration="7s", checkers=["set"], expect={"set": {"valid": True}})
+s["nemesis"] = [{"at": "1s", "fault": "partition", "groups": [["n1"], ["n2", "n3"]]},
+                {"at": "5s", "fault": "heal"}]
+json.dump(s, open(sys.argv[2], "w"))
+PY
+set +e
+(cd "$U" && "$SB_BIN" run scenarios/clients/ext.json >run.txt 2>&1)
+status=$?
+set -e
+[ $status -eq 1 ] || { cat "$U/run.txt"; fail "the redis-py run exited $status, expected 1"; }
+(cd "$U" && "$SB_BIN" shrink runs/latest --attempts 1 --confirm 0 --budget 1s >shrink.txt 2>&1) \
+  || { cat "$U/shrink.txt"; fail "shrink of the redis-py run failed"; }
+python3 - "$U/ext-shrunk.json" "$SB_SOURCE_DIR" <<'PY'
+import json, os, sys
+s = json.load(open(sys.argv[1]))
+prog = s["clients"][0]["client"]["command"][0]
+assert prog == os.path.realpath(os.path.join(sys.argv[2], "clients/redis-py/adapter.py")), prog
+PY
+"$SB_BIN" validate "$U/ext-shrunk.json" >/dev/null || fail "the shrunk redis-py scenario does not validate"
+grep -q "failure kept: set invalid (lost writes)" "$U/shrink.txt" || fail "$(cat "$U/shrink.txt")"
+echo "external client: shrunk from the user's folder, the adapter named by absolute path"
+assert_nothing_left
 echo PASS
