@@ -11,7 +11,8 @@
  *   corrupt: bytes flipped at seeded positions in, or bytes cut off the end
  *     of, the AOF (its last incr file) or the RDB of a stopped redis.
  * The history gets, per host, the files touched and the bytes dropped or
- * changed. */
+ * changed. A redis restarted on damaged files may refuse to start: the
+ * restart's record then carries the node's own fatal lines. */
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <pthread.h>
@@ -232,4 +233,85 @@ int nemesis_corrupt_apply(sb_nemesis *n, const sb_fault *f, resolved *r, sb_buf 
     }
     sb_buf_puts(v, "]");
     return 0;
+}
+
+/* ====== Restarts on damaged files ====== */
+
+#define DISK_START_WAIT_NS 3000000000LL /* a refusal comes right after loading */
+#define DISK_FATAL_LINES 2
+
+/* The first DISK_FATAL_LINES warning lines ("# ...") of redis's log on
+ * host h since its last "Server initialized", as one JSON string: why the
+ * server gave up (the load error, then Redis's own verdict). */
+static void disk_fatal_json(sb_nemesis *n, int h, sb_buf *v)
+{
+    char dir[4096], path[4200], line[1024];
+    char first[DISK_FATAL_LINES][1024] = {{0}};
+    int nf = 0;
+    deploy_redis_dir(n->deploy, h, dir, sizeof(dir));
+    snprintf(path, sizeof(path), "%s/redis.log", dir);
+    FILE *fp = fopen(path, "r");
+    while (fp && fgets(line, sizeof(line), fp)) {
+        char *mark = strstr(line, " # ");
+        if (!mark)
+            continue;
+        if (strstr(mark, "Server initialized")) {
+            nf = 0;
+            continue;
+        }
+        line[strcspn(line, "\n")] = '\0';
+        if (nf == DISK_FATAL_LINES || strstr(mark, "WARNING") ||
+            !strpbrk(mark, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"))
+            continue;
+        snprintf(first[nf++], sizeof(first[0]), "%s", mark + 3);
+    }
+    if (fp)
+        fclose(fp);
+    sb_buf text;
+    sb_buf_init(&text);
+    for (int i = 0; i < nf; i++)
+        sb_buf_printf(&text, "%s%s", text.len ? " / " : "", first[i]);
+    sb_buf_json_string(v, text.len ? text.data : "(no warning in redis.log)");
+    sb_buf_free(&text);
+}
+
+/* Whether redis on h, just restarted, is up: answers (even -LOADING) 1,
+ * exited 0; still neither at the deadline counts as up. */
+static int disk_started(sb_nemesis *n, int h)
+{
+    sb_proc *p = deploy_proc(n->deploy, h, SB_PROC_REDIS);
+    int64_t end = sb_now_ns() + DISK_START_WAIT_NS;
+    while (sb_now_ns() < end) {
+        if (!p || !lab_proc_running(p))
+            return 0;
+        char e[SB_ERR_LEN];
+        redisContext *c = deploy_connect_oob(n->deploy, h, SB_PROC_REDIS, 200000000LL, e);
+        if (c) {
+            redisReply *rep = redisCommand(c, "PING");
+            int up = rep != NULL;
+            if (rep)
+                freeReplyObject(rep);
+            redisFree(c);
+            if (up)
+                return 1;
+        }
+        sb_sleep_ns(50000000LL);
+    }
+    return 1;
+}
+
+void nemesis_disk_restart_outcome(sb_nemesis *n, const resolved *r, sb_buf *v)
+{
+    int any = 0;
+    for (size_t i = 0; i < r->n; i++) {
+        if (r->kind[i] != SB_PROC_REDIS || disk_started(n, r->host[i]))
+            continue;
+        sb_buf_puts(v, any++ ? ",{\"host\":" : ",\"refused_start\":[{\"host\":");
+        sb_buf_json_string(v, host_name(n, r->host[i]));
+        sb_buf_puts(v, ",\"fatal\":");
+        disk_fatal_json(n, r->host[i], v);
+        sb_buf_puts(v, "}");
+    }
+    if (any)
+        sb_buf_puts(v, "]");
 }

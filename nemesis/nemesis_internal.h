@@ -119,5 +119,9 @@ int nemesis_disk_full_undo(sb_nemesis *n, const sb_fault *f, resolved *r, sb_buf
 /* Lifts a disk-full on host h (the final heal). */
 int nemesis_disk_heal(sb_nemesis *n, int h, char *err);
 int nemesis_corrupt_apply(sb_nemesis *n, const sb_fault *f, resolved *r, sb_buf *v, char *err);
+/* After a restart in a run with the disk layer: waits for each redis to
+ * answer or exit, and appends ",\"refused_start\":[{host, fatal}]" for
+ * those that exited (their own last warning lines). */
+void nemesis_disk_restart_outcome(sb_nemesis *n, const resolved *r, sb_buf *v);
 
 #endif
