@@ -67,6 +67,9 @@ static const char *const fault_names[] = {
     [SB_FAULT_ADD_SHARD] = "add-shard",
     [SB_FAULT_REMOVE_SHARD] = "remove-shard",
     [SB_FAULT_POWER_LOSS] = "power-loss",
+    [SB_FAULT_TORN_WRITE] = "torn-write",
+    [SB_FAULT_DISK_FULL] = "disk-full",
+    [SB_FAULT_CORRUPT] = "corrupt",
 };
 #define N_FAULT_NAMES (sizeof(fault_names) / sizeof(fault_names[0]))
 

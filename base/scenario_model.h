@@ -197,6 +197,9 @@ typedef enum {
                                   replicas are forgotten (CLUSTER FORGET) and reset */
     SB_FAULT_POWER_LOSS,       /* every process of hosts killed, redis's files set back to
                                   what they made durable (libsbdisk.so); undo: restart */
+    SB_FAULT_TORN_WRITE,       /* power-loss keeping a prefix of the last unsynced append */
+    SB_FAULT_DISK_FULL,        /* writes in redis's data folder fail with ENOSPC until undone */
+    SB_FAULT_CORRUPT,          /* flip bytes in, or truncate, the AOF or RDB of a stopped redis */
 } sb_fault_kind;
 
 /* Processes of a host: redis, sentinel, and the cache workload's origin
@@ -261,6 +264,14 @@ typedef struct sb_fault {
        (< 0: a number drawn from the run's seed) */
     int torn;
     int64_t torn_bytes;
+    /* disk-full: bytes more that may be written before ENOSPC (< 0: none) */
+    int64_t full_after;
+    /* corrupt: the file (0: the AOF's last incr file, 1: the RDB), and either
+       corrupt_flip bytes flipped at seeded positions or, corrupt_truncate >= 0,
+       the file truncated to that many bytes (-1: not truncated) */
+    int corrupt_rdb;
+    int corrupt_flip;
+    int64_t corrupt_truncate;
     /* clock */
     sb_clock_op clock_op;
     int64_t delta_ns, period_ns, duration_ns;

@@ -34,7 +34,7 @@ static int fault_class(const char *f)
     if (!strcmp(f, "partition") || !strcmp(f, "loss") || !strcmp(f, "bandwidth") ||
         !strcmp(f, "netem"))
         return F_NET;
-    if (!strcmp(f, "kill") || !strcmp(f, "power-loss"))
+    if (!strcmp(f, "kill") || !strcmp(f, "power-loss") || !strcmp(f, "torn-write"))
         return F_KILL;
     if (!strcmp(f, "pause"))
         return F_PAUSE;

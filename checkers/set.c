@@ -3,7 +3,10 @@
  * Worker ops f "add" carry unique integers. The final read (process
  * controller, f "read", ok) holds the set as it ended. An acknowledged add
  * absent from it is lost; an add of unknown outcome (info, or an invoke
- * never completed) is never counted lost — present, it is "recovered". */
+ * never completed) is never counted lost — present, it is "recovered".
+ * After a power loss (power-loss, torn-write), "lost_before_fault_s" says
+ * how long before the first one the oldest lost write was acknowledged:
+ * the window of writes an fsync policy gives up. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -198,6 +201,30 @@ static json_t *lost_windows(attempt **lost, size_t n)
     return w;
 }
 
+/* When the first power loss began (its invoke), or -1 without one. */
+static int64_t power_loss_ns(const sb_history *h)
+{
+    for (size_t i = 0; i < h->n; i++)
+        if (h->ops[i].process == SB_PROC_NEMESIS && h->ops[i].type == SB_OP_INVOKE &&
+            (!strcmp(h->ops[i].f, "power-loss") || !strcmp(h->ops[i].f, "torn-write")))
+            return h->ops[i].time_ns;
+    return -1;
+}
+
+/* lost_before_fault_s: the first power loss's time minus the oldest lost
+ * write's acknowledgement (0 when nothing was lost; absent without one). */
+static void lost_before_fault(const sb_history *h, attempt **lost, size_t n, json_t *fig)
+{
+    int64_t fault = power_loss_ns(h);
+    if (fault < 0)
+        return;
+    int64_t oldest = fault;
+    for (size_t i = 0; i < n; i++)
+        if (lost[i]->ok_time_ns < oldest)
+            oldest = lost[i]->ok_time_ns;
+    json_object_set_new(fig, "lost_before_fault_s", json_real((double)(fault - oldest) / 1e9));
+}
+
 static int set_check(const sb_history *h, sb_check_result *out, char *err)
 {
     (void)err;
@@ -275,6 +302,7 @@ static int set_check(const sb_history *h, sb_check_result *out, char *err)
     json_object_set_new(fig, "lost_fraction", json_real(fraction));
     json_object_set_new(fig, "lost_by_node", by_node);
     json_object_set_new(fig, "lost_windows", lost_windows(lost_a, n_lost));
+    lost_before_fault(h, lost_a, n_lost, fig);
     json_object_set_new(fig, "recovered_count", json_integer((json_int_t)recovered));
     json_object_set_new(fig, "unexpected_count", json_integer((json_int_t)n_unexpected));
     json_object_set_new(fig, "unexpected", unexpected);
@@ -321,11 +349,19 @@ static int set_check(const sb_history *h, sb_check_result *out, char *err)
     return 0;
 }
 
-static const char *const set_figures[] = {
-    "attempted",       "acknowledged",     "failed",
-    "indeterminate",   "duplicates",       "lost_count",
-    "recovered_count", "unexpected_count", "failed_present_count",
-    "lost_fraction",   "final_read_size",  NULL};
+static const char *const set_figures[] = {"attempted",
+                                          "acknowledged",
+                                          "failed",
+                                          "indeterminate",
+                                          "duplicates",
+                                          "lost_count",
+                                          "recovered_count",
+                                          "unexpected_count",
+                                          "failed_present_count",
+                                          "lost_fraction",
+                                          "final_read_size",
+                                          "lost_before_fault_s",
+                                          NULL};
 
 static int set_applies(const sb_history *h)
 {

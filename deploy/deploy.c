@@ -35,11 +35,21 @@ static int scenario_has_clock_faults(const sb_scenario *s)
 }
 
 /* Does any fault of the scenario need redis under the file-system layer? */
+static int disk_fault(sb_fault_kind k)
+{
+    return k == SB_FAULT_POWER_LOSS || k == SB_FAULT_TORN_WRITE || k == SB_FAULT_DISK_FULL ||
+           k == SB_FAULT_CORRUPT;
+}
+
 static int scenario_has_disk_faults(const sb_scenario *s)
 {
     for (size_t i = 0; i < s->n_fixed; i++)
-        if (s->fixed[i].kind == SB_FAULT_POWER_LOSS)
+        if (disk_fault(s->fixed[i].kind))
             return 1;
+    for (size_t g = 0; g < s->n_generators; g++)
+        for (size_t i = 0; i < s->generators[g].n_templates; i++)
+            if (disk_fault(s->generators[g].templates[i].kind))
+                return 1;
     return 0;
 }
 
@@ -144,7 +154,7 @@ int deploy_start_node(sb_deploy *d, int host, sb_proc_kind kind, const char *run
     char *env[4] = {NULL, NULL, NULL, NULL};
     char preload[8400], ctl[4200], disk[4200];
     if (d->disk_shim[0] && kind == SB_PROC_REDIS) {
-        /* A run with power losses: every redis-server journals what it
+        /* A run with disk faults: every redis-server journals what it
          * makes durable in its folder (libsbdisk.so), from a clean start. */
         char real[PATH_MAX];
         if (!realpath(dir, real)) {
@@ -331,8 +341,9 @@ sb_deploy *deploy_start(sb_lab *lab, const sb_scenario *s, const char *run_dir,
         goto fail;
     if (scenario_has_disk_faults(s)) {
         if (lab_is_remote(lab)) {
-            sb_err_set(err, "power-loss runs on the local backend only (the file-system layer "
-                            "is not yet copied to ssh hosts)");
+            sb_err_set(err, "the disk faults (power-loss, torn-write, disk-full, corrupt) run on "
+                            "the local backend only (the file-system layer is not yet copied "
+                            "to ssh hosts); drop the host addresses to run on namespaces");
             goto fail;
         }
         if (clockctl_disk_shim_path(d->disk_shim, sizeof(d->disk_shim), err) == -1)

@@ -114,7 +114,7 @@ int deploy_cluster_remove_shard(sb_deploy *d, int host, sb_buf *v, char *err);
  * node then runs under the shim), else NULL. */
 sb_clockctl *deploy_clock(sb_deploy *d, int host, sb_proc_kind kind);
 /* The data folder of host's redis-server, and whether it runs under the
- * file-system layer (libsbdisk.so: the scenario has power losses). */
+ * file-system layer (libsbdisk.so: the scenario has disk faults). */
 void deploy_redis_dir(const sb_deploy *d, int host, char *out, size_t len);
 int deploy_disk_layer(const sb_deploy *d);
 

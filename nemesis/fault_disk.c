@@ -1,15 +1,25 @@
-/* fault_disk.c -- the disk family: power-loss on hosts. Every redis-server
- * and sentinel of a target host is SIGKILLed at once, then each redis
- * data folder is set back to exactly what the process had made durable
- * (the file-system layer's journal, base/diskloss.c; a torn write keeps a
- * prefix of the last unsynced append). The history gets, per host, the
- * files touched and the bytes dropped. There is no undo of the files: the
- * processes stay down until a restart fault or the final heal starts them
- * on what is left. */
+/* fault_disk.c -- the disk family, on the data folders of redis:
+ *   power-loss: every redis-server and sentinel of a target host is
+ *     SIGKILLed at once, then each redis data folder is set back to exactly
+ *     what the process had made durable (the file-system layer's journal,
+ *     base/diskloss.c). No undo of the files: the processes stay down until
+ *     a restart fault or the final heal starts them on what is left;
+ *   torn-write: the same, keeping a prefix of the last unsynced append
+ *     (its length seeded unless given): one code path, power-loss with torn;
+ *   disk-full: writes to the folder fail with ENOSPC (after N more bytes)
+ *     until the fault is undone or the final heal;
+ *   corrupt: bytes flipped at seeded positions in, or bytes cut off the end
+ *     of, the AOF (its last incr file) or the RDB of a stopped redis.
+ * The history gets, per host, the files touched and the bytes dropped or
+ * changed. A redis restarted on damaged files may refuse to start: the
+ * restart's record then carries the node's own fatal lines. */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "diskloss.h"
 #include "nemesis_internal.h"
@@ -50,7 +60,8 @@ int nemesis_disk_apply(sb_nemesis *n, const sb_fault *f, resolved *r, sb_buf *v,
     for (size_t i = 0; i < r->n; i++) {
         char dir[4096];
         deploy_redis_dir(n->deploy, r->host[i], dir, sizeof(dir));
-        struct diskloss_opts o = {.torn = f->torn, .torn_bytes = f->torn_bytes};
+        struct diskloss_opts o = {.torn = f->torn || f->kind == SB_FAULT_TORN_WRITE,
+                                  .torn_bytes = f->torn ? f->torn_bytes : -1};
         o.seed = sb_rng_next(&n->rng);
         sb_buf rep;
         sb_buf_init(&rep);
@@ -68,4 +79,239 @@ int nemesis_disk_apply(sb_nemesis *n, const sb_fault *f, resolved *r, sb_buf *v,
     }
     sb_buf_puts(v, "]");
     return 0;
+}
+
+/* ====== disk-full ====== */
+
+static int disk_set_full(sb_nemesis *n, int h, int full, int64_t after, char *err)
+{
+    char dir[4096];
+    deploy_redis_dir(n->deploy, h, dir, sizeof(dir));
+    if (diskloss_set_full(dir, full, after, err) == -1)
+        return -1;
+    pthread_mutex_lock(&n->lock);
+    n->disk_full[h] = full;
+    pthread_mutex_unlock(&n->lock);
+    return 0;
+}
+
+int nemesis_disk_full_apply(sb_nemesis *n, const sb_fault *f, resolved *r, sb_buf *v, char *err)
+{
+    if (!deploy_disk_layer(n->deploy)) {
+        sb_err_set(err, "redis runs without the file-system layer");
+        return -1;
+    }
+    if (nemesis_resolve_procs(n, f, r, err) == -1)
+        return -1;
+    nemesis_targets_json(n, r, v);
+    sb_buf_puts(v, ",\"folders\":[");
+    for (size_t i = 0; i < r->n; i++) {
+        char dir[4096];
+        deploy_redis_dir(n->deploy, r->host[i], dir, sizeof(dir));
+        sb_buf_puts(v, i ? "," : "");
+        sb_buf_json_string(v, dir);
+    }
+    sb_buf_printf(v, "],\"after_bytes\":%lld", (long long)(f->full_after < 0 ? 0 : f->full_after));
+    for (size_t i = 0; i < r->n; i++)
+        if (disk_set_full(n, r->host[i], 1, f->full_after, err) == -1)
+            return -1;
+    return 0;
+}
+
+int nemesis_disk_full_undo(sb_nemesis *n, const sb_fault *f, resolved *r, sb_buf *v, char *err)
+{
+    (void)f;
+    nemesis_targets_json(n, r, v);
+    for (size_t i = 0; i < r->n; i++)
+        if (n->disk_full[r->host[i]] && disk_set_full(n, r->host[i], 0, 0, err) == -1)
+            return -1;
+    return 0;
+}
+
+int nemesis_disk_heal(sb_nemesis *n, int h, char *err)
+{
+    return disk_set_full(n, h, 0, 0, err);
+}
+
+/* ====== corrupt ====== */
+
+/* The file a corrupt fault acts on, relative to dir: dump.rdb, or the
+ * AOF's incr file with the highest sequence number (the one Redis appends
+ * to), or its base file when that is empty or missing. */
+static int disk_pick_file(const char *dir, int rdb, char *out, size_t len, char *err)
+{
+    if (rdb) {
+        snprintf(out, len, "dump.rdb");
+        return 0;
+    }
+    char adir[4200];
+    snprintf(adir, sizeof(adir), "%s/appendonlydir", dir);
+    DIR *d = opendir(adir);
+    if (!d) {
+        sb_err_set(err, "%s: no AOF folder (is appendonly on?)", adir);
+        return -1;
+    }
+    long best_incr = -1, best_base = -1;
+    char incr[512] = "", base[512] = "";
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        const char *dot = strstr(e->d_name, ".aof.");
+        if (!dot)
+            continue;
+        char *end;
+        long seq = strtol(dot + 5, &end, 10);
+        char path[4800];
+        struct stat st;
+        snprintf(path, sizeof(path), "%s/%s", adir, e->d_name);
+        if (stat(path, &st) == -1 || !st.st_size)
+            continue;
+        if (!strcmp(end, ".incr.aof") && seq > best_incr) {
+            best_incr = seq;
+            snprintf(incr, sizeof(incr), "%s", e->d_name);
+        } else if (strstr(end, ".base.") == end && seq > best_base) {
+            best_base = seq;
+            snprintf(base, sizeof(base), "%s", e->d_name);
+        }
+    }
+    closedir(d);
+    if (!incr[0] && !base[0]) {
+        sb_err_set(err, "%s: no AOF file with data to corrupt", adir);
+        return -1;
+    }
+    snprintf(out, len, "appendonlydir/%s", incr[0] ? incr : base);
+    return 0;
+}
+
+int nemesis_corrupt_apply(sb_nemesis *n, const sb_fault *f, resolved *r, sb_buf *v, char *err)
+{
+    if (nemesis_resolve_procs(n, f, r, err) == -1)
+        return -1;
+    nemesis_targets_json(n, r, v);
+    for (size_t i = 0; i < r->n; i++) {
+        sb_proc *p = deploy_proc(n->deploy, r->host[i], SB_PROC_REDIS);
+        if (p && lab_proc_running(p)) {
+            sb_err_set(err,
+                       "corrupt acts on the files of a stopped redis; redis on %s is running "
+                       "(kill it or cut its power first)",
+                       host_name(n, r->host[i]));
+            return -1;
+        }
+    }
+    sb_buf_puts(v, ",\"changes\":[");
+    for (size_t i = 0; i < r->n; i++) {
+        char dir[4096], file[600];
+        deploy_redis_dir(n->deploy, r->host[i], dir, sizeof(dir));
+        if (disk_pick_file(dir, f->corrupt_rdb, file, sizeof(file), err) == -1)
+            return -1;
+        int64_t to = -1;
+        if (f->corrupt_truncate >= 0) {
+            char path[4800];
+            struct stat st;
+            snprintf(path, sizeof(path), "%s/%s", dir, file);
+            if (stat(path, &st) == -1) {
+                sb_err_set(err, "stat(%s): %m", path);
+                return -1;
+            }
+            to = st.st_size > f->corrupt_truncate ? st.st_size - f->corrupt_truncate : 0;
+        }
+        sb_buf rep;
+        sb_buf_init(&rep);
+        int rc = diskloss_corrupt(dir, file, f->corrupt_flip, to, sb_rng_next(&n->rng), &rep, err);
+        /* What is in the folder now is what the next power loss starts from. */
+        if (rc == 0 && deploy_disk_layer(n->deploy))
+            rc = diskloss_init(dir, err);
+        if (rc == 0) {
+            while (rep.len && rep.data[rep.len - 1] == '\n')
+                rep.data[--rep.len] = '\0';
+            sb_buf_puts(v, i ? ",{\"host\":" : "{\"host\":");
+            sb_buf_json_string(v, host_name(n, r->host[i]));
+            sb_buf_printf(v, ",\"disk\":%s}", rep.data);
+        }
+        sb_buf_free(&rep);
+        if (rc == -1)
+            return -1;
+    }
+    sb_buf_puts(v, "]");
+    return 0;
+}
+
+/* ====== Restarts on damaged files ====== */
+
+#define DISK_START_WAIT_NS 3000000000LL /* a refusal comes right after loading */
+#define DISK_FATAL_LINES 2
+
+/* The first DISK_FATAL_LINES warning lines ("# ...") of redis's log on
+ * host h since its last "Server initialized", as one JSON string: why the
+ * server gave up (the load error, then Redis's own verdict). */
+static void disk_fatal_json(sb_nemesis *n, int h, sb_buf *v)
+{
+    char dir[4096], path[4200], line[1024];
+    char first[DISK_FATAL_LINES][1024] = {{0}};
+    int nf = 0;
+    deploy_redis_dir(n->deploy, h, dir, sizeof(dir));
+    snprintf(path, sizeof(path), "%s/redis.log", dir);
+    FILE *fp = fopen(path, "r");
+    while (fp && fgets(line, sizeof(line), fp)) {
+        char *mark = strstr(line, " # ");
+        if (!mark)
+            continue;
+        if (strstr(mark, "Server initialized")) {
+            nf = 0;
+            continue;
+        }
+        line[strcspn(line, "\n")] = '\0';
+        if (nf == DISK_FATAL_LINES || strstr(mark, "WARNING") ||
+            !strpbrk(mark, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"))
+            continue;
+        snprintf(first[nf++], sizeof(first[0]), "%s", mark + 3);
+    }
+    if (fp)
+        fclose(fp);
+    sb_buf text;
+    sb_buf_init(&text);
+    for (int i = 0; i < nf; i++)
+        sb_buf_printf(&text, "%s%s", text.len ? " / " : "", first[i]);
+    sb_buf_json_string(v, text.len ? text.data : "(no warning in redis.log)");
+    sb_buf_free(&text);
+}
+
+/* Whether redis on h, just restarted, is up: answers (even -LOADING) 1,
+ * exited 0; still neither at the deadline counts as up. */
+static int disk_started(sb_nemesis *n, int h)
+{
+    sb_proc *p = deploy_proc(n->deploy, h, SB_PROC_REDIS);
+    int64_t end = sb_now_ns() + DISK_START_WAIT_NS;
+    while (sb_now_ns() < end) {
+        if (!p || !lab_proc_running(p))
+            return 0;
+        char e[SB_ERR_LEN];
+        redisContext *c = deploy_connect_oob(n->deploy, h, SB_PROC_REDIS, 200000000LL, e);
+        if (c) {
+            redisReply *rep = redisCommand(c, "PING");
+            int up = rep != NULL;
+            if (rep)
+                freeReplyObject(rep);
+            redisFree(c);
+            if (up)
+                return 1;
+        }
+        sb_sleep_ns(50000000LL);
+    }
+    return 1;
+}
+
+void nemesis_disk_restart_outcome(sb_nemesis *n, const resolved *r, sb_buf *v)
+{
+    int any = 0;
+    for (size_t i = 0; i < r->n; i++) {
+        if (r->kind[i] != SB_PROC_REDIS || disk_started(n, r->host[i]))
+            continue;
+        sb_buf_puts(v, any++ ? ",{\"host\":" : ",\"refused_start\":[{\"host\":");
+        sb_buf_json_string(v, host_name(n, r->host[i]));
+        sb_buf_puts(v, ",\"fatal\":");
+        disk_fatal_json(n, r->host[i], v);
+        sb_buf_puts(v, "}");
+    }
+    if (any)
+        sb_buf_puts(v, "]");
 }

@@ -59,6 +59,8 @@ int nemesis_process_apply(sb_nemesis *n, const sb_fault *f, resolved *r, sb_buf 
     for (size_t i = 0; i < r->n; i++)
         if (proc_act(n, f->kind, r->host[i], r->kind[i], err) == -1)
             return -1;
+    if (f->kind == SB_FAULT_RESTART && deploy_disk_layer(n->deploy))
+        nemesis_disk_restart_outcome(n, r, v);
     return 0;
 }
 

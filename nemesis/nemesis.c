@@ -2,7 +2,7 @@
  * life cycle: each scheduled fault is recorded (invoke, then ok / fail /
  * skipped), dispatched through fault_impls[] to its family's file
  * (fault_network.c, fault_process.c, fault_clock.c, fault_membership.c,
- * fault_cluster.c), and taken back by its undo entry or by heal_all.
+ * fault_cluster.c, fault_disk.c), and taken back by its undo entry or by heal_all.
  * Adding a fault kind: its entry in the scenario model (enum and name),
  * its parsing (scenario/scenario_faults.c), its functions in its family's
  * file, and one line below. */
@@ -34,6 +34,9 @@ static const sb_fault_impl fault_impls[] = {
     {SB_FAULT_ADD_SHARD, "cluster", nemesis_add_shard_apply, NULL},
     {SB_FAULT_REMOVE_SHARD, "cluster", nemesis_remove_shard_apply, NULL},
     {SB_FAULT_POWER_LOSS, "disk", nemesis_disk_apply, NULL},
+    {SB_FAULT_TORN_WRITE, "disk", nemesis_disk_apply, NULL},
+    {SB_FAULT_DISK_FULL, "disk", nemesis_disk_full_apply, nemesis_disk_full_undo},
+    {SB_FAULT_CORRUPT, "disk", nemesis_corrupt_apply, NULL},
 };
 
 static const sb_fault_impl *fault_impl(sb_fault_kind k)
@@ -340,6 +343,11 @@ int nemesis_heal_all(sb_nemesis *n, char *err)
             return -1;
     }
     for (size_t h = 0; h < n->s->n_hosts; h++) {
+        pthread_mutex_lock(&n->lock);
+        int full = n->disk_full[h];
+        pthread_mutex_unlock(&n->lock);
+        if (full && nemesis_disk_heal(n, (int)h, err) == -1)
+            return -1;
         for (int k = 0; k < SB_PROC_KINDS; k++) {
             pthread_mutex_lock(&n->lock);
             int paused = n->paused[h][k], killed = n->killed[h][k], clock = n->clock_on[h][k];
@@ -389,6 +397,10 @@ void nemesis_describe(sb_nemesis *n, char *buf, size_t len)
         if (n->qdisc_id[h] >= 0) {
             sb_buf_puts(&b, b.len ? "; " : "");
             sb_buf_puts(&b, n->qdisc_desc[h]);
+        }
+        if (n->disk_full[h]) {
+            sb_buf_puts(&b, b.len ? "; " : "");
+            sb_buf_printf(&b, "disk full@%s", host_name(n, (int)h));
         }
         for (int k = 0; k < SB_PROC_KINDS; k++) {
             const char *pn = scenario_proc_name((sb_proc_kind)k);

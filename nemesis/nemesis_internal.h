@@ -44,6 +44,8 @@ struct sb_nemesis {
     int paused[SB_MAX_HOSTS][SB_PROC_KINDS];
     int64_t clock[SB_MAX_HOSTS][SB_PROC_KINDS]; /* last offset set (for describe), 0 none */
     int clock_on[SB_MAX_HOSTS][SB_PROC_KINDS];
+    /* disks */
+    int disk_full[SB_MAX_HOSTS];
     /* per fault id */
     resolved *res;
     size_t n_res;
@@ -110,7 +112,16 @@ int nemesis_migrate_slots_apply(sb_nemesis *n, const sb_fault *f, resolved *r, s
                                 char *err);
 int nemesis_add_shard_apply(sb_nemesis *n, const sb_fault *f, resolved *r, sb_buf *v, char *err);
 int nemesis_remove_shard_apply(sb_nemesis *n, const sb_fault *f, resolved *r, sb_buf *v, char *err);
-/* fault_disk.c: power-loss. */
+/* fault_disk.c: power-loss and torn-write, disk-full, corrupt. */
 int nemesis_disk_apply(sb_nemesis *n, const sb_fault *f, resolved *r, sb_buf *v, char *err);
+int nemesis_disk_full_apply(sb_nemesis *n, const sb_fault *f, resolved *r, sb_buf *v, char *err);
+int nemesis_disk_full_undo(sb_nemesis *n, const sb_fault *f, resolved *r, sb_buf *v, char *err);
+/* Lifts a disk-full on host h (the final heal). */
+int nemesis_disk_heal(sb_nemesis *n, int h, char *err);
+int nemesis_corrupt_apply(sb_nemesis *n, const sb_fault *f, resolved *r, sb_buf *v, char *err);
+/* After a restart in a run with the disk layer: waits for each redis to
+ * answer or exit, and appends ",\"refused_start\":[{host, fatal}]" for
+ * those that exited (their own last warning lines). */
+void nemesis_disk_restart_outcome(sb_nemesis *n, const resolved *r, sb_buf *v);
 
 #endif

@@ -14,7 +14,7 @@ static int fault_class(const sb_op *op)
     if (!strcmp(f, "partition") || !strcmp(f, "loss") || !strcmp(f, "bandwidth") ||
         !strcmp(f, "netem"))
         return HTML_FAULT_NET;
-    if (!strcmp(f, "kill") || !strcmp(f, "power-loss"))
+    if (!strcmp(f, "kill") || !strcmp(f, "power-loss") || !strcmp(f, "torn-write"))
         return HTML_FAULT_KILL;
     if (!strcmp(f, "pause"))
         return HTML_FAULT_PAUSE;

@@ -16,7 +16,7 @@
 #define ALLOWED_FAULTS                                                                             \
     "partition, heal, kill, restart, pause, resume, loss, bandwidth, netem, clock, "               \
     "sentinel-add, sentinel-remove, cluster-failover, migrate-slots, add-shard, remove-shard, "    \
-    "power-loss"
+    "power-loss, torn-write, disk-full, corrupt"
 
 /* Faults that stay in force until undone, so "for" means something. */
 static int undoable(sb_fault_kind k)
@@ -30,6 +30,7 @@ static int undoable(sb_fault_kind k)
     case SB_FAULT_NETEM:
     case SB_FAULT_CLOCK:
     case SB_FAULT_SENTINEL_ADD:
+    case SB_FAULT_DISK_FULL:
         return 1;
     default:
         return 0;
@@ -647,6 +648,11 @@ static int parse_power_loss(pctx *c, const sb_scenario *s, json_t *o, const char
     json_t *t;
     if (sc_member(c, o, p, "torn", 0, &t) == -1)
         return -1;
+    if (!t && f->kind == SB_FAULT_TORN_WRITE) {
+        f->torn = 1; /* torn-write is power-loss with "torn": "random" */
+        f->torn_bytes = -1;
+        return 0;
+    }
     if (!t)
         return 0;
     char tp[256];
@@ -661,6 +667,51 @@ static int parse_power_loss(pctx *c, const sb_scenario *s, json_t *o, const char
                        "torn must be a number of bytes or \"random\"; allowed: an integer >= 0, "
                        "\"random\"");
     f->torn_bytes = json_integer_value(t);
+    return 0;
+}
+
+/* disk-full: the hosts whose redis data folder fills up, and "after": bytes
+ * that may still be written before every write fails with ENOSPC. */
+static int parse_disk_full(pctx *c, const sb_scenario *s, json_t *o, const char *p, sb_fault *f)
+{
+    if (parse_process_fault(c, s, o, p, f) == -1)
+        return -1;
+    long long after = -1;
+    if (sc_get_int(c, o, p, "after", 0, 0, (long long)1 << 40, &after) == -1)
+        return -1;
+    f->full_after = after;
+    return 0;
+}
+
+/* corrupt: the stopped redis whose "file" (aof, rdb) gets "flip" bytes
+ * flipped at seeded positions, or "truncate" bytes cut off its end. */
+static int parse_corrupt(pctx *c, const sb_scenario *s, json_t *o, const char *p, sb_fault *f)
+{
+    if (parse_process_fault(c, s, o, p, f) == -1)
+        return -1;
+    const char *file = NULL;
+    char fp[256];
+    sc_child(fp, sizeof(fp), p, "file");
+    if (sc_get_string(c, o, p, "file", 1, &file) == -1)
+        return -1;
+    if (strcmp(file, "aof") && strcmp(file, "rdb"))
+        return sc_perr(c, fp, 0,
+                       "unknown file \"%s\"; allowed: aof (the AOF's last incr file), rdb "
+                       "(dump.rdb)",
+                       file);
+    f->corrupt_rdb = !strcmp(file, "rdb");
+    long long flip = 0, cut = -1;
+    if (sc_get_int(c, o, p, "flip", 0, 1, 4096, &flip) == -1 ||
+        sc_get_int(c, o, p, "truncate", 0, 0, (long long)1 << 40, &cut) == -1)
+        return -1;
+    if (flip && cut >= 0)
+        return sc_perr(c, p, 0, "corrupt takes \"flip\" or \"truncate\", not both");
+    if (!flip && cut < 0)
+        return sc_perr(c, p, 0,
+                       "corrupt needs \"flip\" (bytes to flip, 1..4096) or \"truncate\" (bytes "
+                       "to cut off the end)");
+    f->corrupt_flip = (int)flip;
+    f->corrupt_truncate = cut;
     return 0;
 }
 
@@ -684,9 +735,16 @@ static const char *const *fault_keys(sb_fault_kind k)
     static const char *const addshard[] = {"host", "replica", "slots", NULL};
     static const char *const remshard[] = {"host", NULL};
     static const char *const power[] = {"host", "target", "torn", NULL};
+    static const char *const full[] = {"host", "target", "after", NULL};
+    static const char *const corrupt[] = {"host", "target", "file", "flip", "truncate", NULL};
     switch (k) {
     case SB_FAULT_POWER_LOSS:
+    case SB_FAULT_TORN_WRITE:
         return power;
+    case SB_FAULT_DISK_FULL:
+        return full;
+    case SB_FAULT_CORRUPT:
+        return corrupt;
     case SB_FAULT_ADD_SHARD:
         return addshard;
     case SB_FAULT_REMOVE_SHARD:
@@ -755,7 +813,7 @@ int sc_parse_fault(pctx *c, const sb_scenario *s, json_t *o, const char *p, int 
     if (templ && !undoable(f->kind))
         return sc_perr(c, fp, 0,
                        "a random schedule needs faults it can undo; \"%s\" is not one; allowed: "
-                       "partition, kill, pause, loss, bandwidth, netem, clock",
+                       "partition, kill, pause, loss, bandwidth, netem, clock, disk-full",
                        kind);
     if (templ && f->kind == SB_FAULT_SENTINEL_ADD)
         return sc_perr(c, fp, 0, "sentinel-add cannot be drawn at random; schedule it with \"at\"");
@@ -776,7 +834,7 @@ int sc_parse_fault(pctx *c, const sb_scenario *s, json_t *o, const char *p, int 
             return sc_perr(c, ap, 1,
                            "\"for\" needs a fault that stays in force; \"%s\" does not; allowed "
                            "with: partition, kill, pause, loss, bandwidth, netem, clock, "
-                           "sentinel-add",
+                           "sentinel-add, disk-full",
                            kind);
         }
     }
@@ -805,7 +863,12 @@ int sc_parse_fault(pctx *c, const sb_scenario *s, json_t *o, const char *p, int 
     case SB_FAULT_REMOVE_SHARD:
         return parse_cluster_fault(c, s, o, p, f);
     case SB_FAULT_POWER_LOSS:
+    case SB_FAULT_TORN_WRITE:
         return parse_power_loss(c, s, o, p, f);
+    case SB_FAULT_DISK_FULL:
+        return parse_disk_full(c, s, o, p, f);
+    case SB_FAULT_CORRUPT:
+        return parse_corrupt(c, s, o, p, f);
     default:
         return 0;
     }

@@ -31,8 +31,12 @@ h=$(ls "$WORK"/runs/power-loss-always-*/history.jsonl)
 read -r acked lost _ < <(recount "$h")
 [ "$acked" -gt 1000 ] || fail "always: only $acked acknowledged writes"
 [ "$lost" = 0 ] || fail "always: $lost of $acked acknowledged writes lost"
-[ "$(aof_dropped "$h")" = 0 ] || fail "always: the power loss dropped synced AOF bytes"
-echo "ok: appendfsync always: 0 of $acked acknowledged writes lost to the power loss"
+# Redis writes a batch, fsyncs it, then answers: a loss between the write
+# and the fsync drops the batch of the 4 workers' unanswered SADDs (under
+# 100 bytes each), never more.
+dropped=$(aof_dropped "$h")
+[ "$dropped" -le 1024 ] || fail "always: the power loss dropped $dropped AOF bytes (> 1 KiB)"
+echo "ok: appendfsync always: 0 of $acked acknowledged writes lost to the power loss ($dropped unsynced AOF bytes dropped)"
 
 h=$(ls "$WORK"/runs/power-loss-no-*/history.jsonl)
 read -r acked lost _ < <(recount "$h")

@@ -538,6 +538,9 @@ FAULT_SAMPLES = {
     "add-shard": "{'fault': 'add-shard', 'host': 'n6'}",
     "remove-shard": "{'fault': 'remove-shard', 'host': 'n1'}",
     "power-loss": "{'fault': 'power-loss', 'target': 'master'}",
+    "torn-write": "{'fault': 'torn-write', 'target': 'master'}",
+    "disk-full": "{'fault': 'disk-full', 'target': 'master'}",
+    "corrupt": "{'fault': 'corrupt', 'target': 'master', 'file': 'aof', 'flip': 1}",
 }
 for kind in sorted(schema_names("/$defs/fault/properties/fault/enum")):
     sample = FAULT_SAMPLES.get(kind)

@@ -123,6 +123,62 @@ static void power_loss_faults_parse_and_check(void **state)
     expect_error(heal, "{\"at\": \"6s\", \"fault\": \"power-loss\"}", 15, 15, "missing \"target\"");
 }
 
+static void disk_faults_parse_and_check(void **state)
+{
+    (void)state;
+    static const char *const heal = "{\"at\": \"6s\", \"fault\": \"heal\"}";
+    char err[SB_ERR_LEN];
+    /* torn-write: power-loss with a seeded torn length by default */
+    char *text = variant(heal, "{\"at\": \"6s\", \"fault\": \"torn-write\", \"host\": \"n2\"}");
+    sb_scenario *s = scenario_parse("x.json", text, err);
+    if (!s)
+        fail_msg("%s", err);
+    const sb_fault *f = fault_of(s, SB_FAULT_TORN_WRITE);
+    assert_int_equal(f->torn, 1);
+    assert_int_equal(f->torn_bytes, -1);
+    scenario_free(s);
+    free(text);
+    /* disk-full: "after" bytes, and "for" (it stays in force) */
+    text = variant(heal, "{\"at\": \"6s\", \"fault\": \"disk-full\", \"target\": "
+                         "\"master\", \"after\": 4096, \"for\": \"1s\"}");
+    s = scenario_parse("x.json", text, err);
+    if (!s)
+        fail_msg("%s", err);
+    f = fault_of(s, SB_FAULT_DISK_FULL);
+    assert_int_equal(f->full_after, 4096);
+    assert_int_equal(f->for_ns, 1000000000LL);
+    scenario_free(s);
+    free(text);
+    /* corrupt: the file, and flip or truncate */
+    text = variant(heal, "{\"at\": \"6s\", \"fault\": \"corrupt\", \"host\": \"n2\", "
+                         "\"file\": \"rdb\", \"truncate\": 10}");
+    s = scenario_parse("x.json", text, err);
+    if (!s)
+        fail_msg("%s", err);
+    f = fault_of(s, SB_FAULT_CORRUPT);
+    assert_int_equal(f->corrupt_rdb, 1);
+    assert_int_equal(f->corrupt_flip, 0);
+    assert_int_equal(f->corrupt_truncate, 10);
+    scenario_free(s);
+    free(text);
+    expect_error(heal,
+                 "{\"at\": \"6s\", \"fault\": \"corrupt\", \"host\": \"n2\", "
+                 "\"file\": \"log\", \"flip\": 1}",
+                 15, 70, "unknown file \"log\"; allowed: aof");
+    expect_error(heal,
+                 "{\"at\": \"6s\", \"fault\": \"corrupt\", \"host\": \"n2\", "
+                 "\"file\": \"aof\", \"flip\": 1, \"truncate\": 5}",
+                 15, 15, "\"flip\" or \"truncate\", not both");
+    expect_error(heal,
+                 "{\"at\": \"6s\", \"fault\": \"corrupt\", \"host\": \"n2\", "
+                 "\"file\": \"aof\"}",
+                 15, 15, "corrupt needs \"flip\"");
+    expect_error(heal,
+                 "{\"at\": \"6s\", \"fault\": \"corrupt\", \"host\": \"n2\", "
+                 "\"file\": \"aof\", \"flip\": 1, \"for\": \"1s\"}",
+                 15, 88, "\"for\" needs a fault that stays in force");
+}
+
 static void valid_scenario_becomes_structs(void **state)
 {
     (void)state;
@@ -740,6 +796,7 @@ int main(void)
         cmocka_unit_test(external_clients_are_found_and_checked),
         cmocka_unit_test(valid_scenario_becomes_structs),
         cmocka_unit_test(power_loss_faults_parse_and_check),
+        cmocka_unit_test(disk_faults_parse_and_check),
         cmocka_unit_test(unknown_keys_point_at_the_key),
         cmocka_unit_test(wrong_types_say_what_was_expected),
         cmocka_unit_test(missing_keys_point_at_the_object),

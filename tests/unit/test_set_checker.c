@@ -250,6 +250,43 @@ static void writes_applied_twice_are_counted_as_duplicates(void **state)
     history_free(h);
 }
 
+/* A power loss at 5 s: the oldest lost write was acknowledged 0.8 s before
+ * it; a write acknowledged after the restart and lost counts too. */
+static void lost_writes_are_dated_from_the_power_loss(void **state)
+{
+    (void)state;
+    sb_history *h = history_new();
+    add(h, 0, 0, SB_OP_OK, 1000, "n1");
+    add(h, 1, 1, SB_OP_OK, 4199, "n1"); /* lost: acknowledged at 4.2 s */
+    add(h, 0, 2, SB_OP_OK, 4800, "n1"); /* lost */
+    op(h, SB_PROC_NEMESIS, SB_OP_INVOKE, "power-loss", json_object(), 5000, NULL);
+    op(h, SB_PROC_NEMESIS, SB_OP_OK, "power-loss", json_object(), 5010, NULL);
+    add(h, 1, 3, SB_OP_OK, 7000, "n1");
+    final_read(h, "[0, 3]");
+    sb_check_result r = check(h);
+    assert_int_equal(r.verdict, SB_VERDICT_INVALID);
+    double s = json_real_value(json_object_get(r.figures, "lost_before_fault_s"));
+    assert_true(s > 0.799 && s < 0.801);
+    check_result_free(&r);
+    history_free(h);
+
+    h = history_new(); /* nothing lost: 0; no power loss: absent */
+    add(h, 0, 0, SB_OP_OK, 1000, "n1");
+    op(h, SB_PROC_NEMESIS, SB_OP_INVOKE, "torn-write", json_object(), 5000, NULL);
+    final_read(h, "[0]");
+    r = check(h);
+    assert_true(json_real_value(json_object_get(r.figures, "lost_before_fault_s")) == 0.0);
+    check_result_free(&r);
+    history_free(h);
+    h = history_new();
+    add(h, 0, 0, SB_OP_OK, 1000, "n1");
+    final_read(h, "[]");
+    r = check(h);
+    assert_null(json_object_get(r.figures, "lost_before_fault_s"));
+    check_result_free(&r);
+    history_free(h);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -261,6 +298,7 @@ int main(void)
         cmocka_unit_test(unexpected_and_failed_present_are_anomalies),
         cmocka_unit_test(no_final_read_is_unknown),
         cmocka_unit_test(convergence_reports_the_master_change),
+        cmocka_unit_test(lost_writes_are_dated_from_the_power_loss),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
