@@ -130,6 +130,21 @@ static int unit_targets(shrink_faults *c, json_t *v, fault_unit *u, shrink_unit 
     return 0;
 }
 
+/* The hosts of "targets", whatever their processes: a disk fault acts on a
+ * host's redis and, for a power loss, on everything of it. */
+static int unit_hosts(shrink_faults *c, json_t *v, fault_unit *u, shrink_unit *su)
+{
+    json_t *t;
+    size_t i;
+    json_array_foreach(json_object_get(v, "targets"), i, t)
+    {
+        if (host_bit(c->s, json_string_value(json_object_get(t, "host")), &su->hosts) == -1)
+            return -1;
+    }
+    u->hosts_only = 1;
+    return su->hosts ? 0 : -1;
+}
+
 static void set_ms(json_t *o, const char *key, double ms, int sign)
 {
     char buf[48];
@@ -200,18 +215,46 @@ static int unit_from(shrink_faults *c, const char *f, json_t *v, fault_unit *u, 
         copy_keys(u->spec, v, (const char *const[]){"hosts", "host", "mode", NULL});
     } else if (!strcmp(f, "add-shard")) {
         copy_keys(u->spec, v, (const char *const[]){"host", "replica", "slots", NULL});
+    } else if (!strcmp(f, "power-loss") || !strcmp(f, "torn-write") || !strcmp(f, "disk-full") ||
+               !strcmp(f, "corrupt")) {
+        /* as given ("torn", "file" and "flip" or "truncate"), "after" from
+         * what disk-full recorded */
+        copy_keys(u->spec, v, (const char *const[]){"torn", "file", "flip", "truncate", NULL});
+        if (json_integer_value(json_object_get(v, "after_bytes")) > 0)
+            json_object_set(u->spec, "after", json_object_get(v, "after_bytes"));
+        rc = unit_hosts(c, v, u, su);
     } else {
         sb_err_set(c->err,
                    "the run applied a %s fault, which shrink cannot write as a fixed fault yet "
                    "(it can: partition, pause, kill, clock, loss, bandwidth, netem, "
                    "sentinel-add, sentinel-remove, cluster-failover, add-shard, remove-shard, "
-                   "with their undos and heals)",
+                   "power-loss, torn-write, disk-full, corrupt, with their undos and heals)",
                    f);
         rc = -1;
     }
     if (rc == -1 && !c->err[0])
         sb_err_set(c->err, "the %s fault recorded in the history names no host of the scenario", f);
     return rc;
+}
+
+/* Whether a record's "targets" name a sentinel. */
+static int names_sentinel(json_t *v)
+{
+    json_t *t;
+    size_t i;
+    json_array_foreach(json_object_get(v, "targets"), i, t)
+    {
+        const char *p = json_string_value(json_object_get(t, "process"));
+        if (p && !strcmp(p, "sentinel"))
+            return 1;
+    }
+    return 0;
+}
+
+/* A fault whose processes stay down until a restart. */
+static int ends_by_restart(const char *kind)
+{
+    return !strcmp(kind, "kill") || !strcmp(kind, "power-loss") || !strcmp(kind, "torn-write");
 }
 
 static int is_network(const char *kind)
@@ -257,10 +300,16 @@ int shrink_faults_load(shrink_faults *c, const sb_history *h, shrink_sched *sche
                 const char *kind = c->units[k].kind;
                 int ends = undo
                                ? hist_id[k] == of
-                               : (heal && is_network(kind)) || (restart && !strcmp(kind, "kill")) ||
+                               : (heal && is_network(kind)) || (restart && ends_by_restart(kind)) ||
                                      (resume && !strcmp(kind, "pause"));
-                if (ends && su->for_ns == 0)
+                if (ends && su->for_ns == 0) {
                     su->for_ns = at - su->at_ns > 0 ? at - su->at_ns : 1;
+                    /* A power loss ends with a restart fault of its own:
+                     * of the sentinels too when this one started them. */
+                    if (restart && strcmp(kind, "kill"))
+                        snprintf(c->units[k].restart, sizeof(c->units[k].restart), "%s",
+                                 names_sentinel(op->value) ? "both" : "redis");
+                }
             }
             continue;
         }
@@ -315,13 +364,25 @@ json_t *shrink_faults_scenario(const shrink_faults *c, const shrink_sched *sc, c
             json_array_append_new(groups, hosts_json(c->s, su->hosts));
             json_array_append_new(groups, hosts_json(c->s, u->side & ~su->hosts));
             json_object_set_new(e, "groups", groups);
-        } else if (su->hosts && json_object_get(u->spec, "process")) {
+        } else if (su->hosts && (json_object_get(u->spec, "process") || u->hosts_only)) {
             json_object_set_new(e, "target", hosts_json(c->s, su->hosts));
         }
         int64_t end = su->at_ns + su->for_ns;
-        if (su->for_ns > 0 && (end + SB_NS_PER_MS / 2) / SB_NS_PER_MS <
-                                  (sc->duration_ns + SB_NS_PER_MS / 2) / SB_NS_PER_MS)
+        int ends = su->for_ns > 0 && (end + SB_NS_PER_MS / 2) / SB_NS_PER_MS <
+                                         (sc->duration_ns + SB_NS_PER_MS / 2) / SB_NS_PER_MS;
+        if (ends && u->restart[0]) {
+            /* a power loss takes no "for": its end is a restart fault, of
+             * the sentinels too when the run's restart started them */
+            int64_t at = su->at_ns + (su->for_ns < SB_NS_PER_MS ? SB_NS_PER_MS : su->for_ns);
+            for (int both = 0; both <= !strcmp(u->restart, "both"); both++) {
+                json_array_append_new(nem, e);
+                e = json_pack("{s:s,s:o,s:s}", "fault", "restart", "target",
+                              hosts_json(c->s, su->hosts), "process", both ? "sentinel" : "redis");
+                put_ms(e, "at", at);
+            }
+        } else if (ends) {
             put_ms(e, "for", su->for_ns < SB_NS_PER_MS ? SB_NS_PER_MS : su->for_ns);
+        }
         json_array_append_new(nem, e);
     }
     json_object_set_new(root, "name", json_string(name));
@@ -339,8 +400,8 @@ json_t *shrink_faults_scenario(const shrink_faults *c, const shrink_sched *sc, c
 }
 
 /* "1 partition + 1 heal": the faults of a schedule by kind, each with its
- * undo ("heal" for a network fault, "restart" for a kill, "resume" for a
- * pause, "undo" otherwise) when it has one within the run. */
+ * undo ("heal" for a network fault, "restart" for a kill or a power loss,
+ * "resume" for a pause, "undo" otherwise) when it has one within the run. */
 void shrink_faults_words(const shrink_faults *c, const shrink_sched *sc, char *buf, size_t len)
 {
     static const char *const order[] = {"partition",
@@ -355,6 +416,10 @@ void shrink_faults_words(const shrink_faults *c, const shrink_sched *sc, char *b
                                         "cluster-failover",
                                         "add-shard",
                                         "remove-shard",
+                                        "power-loss",
+                                        "torn-write",
+                                        "disk-full",
+                                        "corrupt",
                                         NULL};
     sb_buf b;
     sb_buf_init(&b);
@@ -371,7 +436,7 @@ void shrink_faults_words(const shrink_faults *c, const shrink_sched *sc, char *b
                 sc->units[i].at_ns + sc->units[i].for_ns < sc->duration_ns)
                 undos[is_network(u->kind)         ? 0
                       : !strcmp(u->kind, "pause") ? 1
-                      : !strcmp(u->kind, "kill")  ? 2
+                      : ends_by_restart(u->kind)  ? 2
                                                   : 3]++;
         }
         if (n)

@@ -30,6 +30,9 @@ typedef struct fault_unit {
     int random_shape; /* partition: its shape is drawn again when it fires */
     int size_kind;    /* what the unit's size is: 0 nothing, SHRINK_SIZE_* */
     int negative;     /* a clock delta below zero */
+    int hosts_only;   /* written as "target": hosts, without "process" (disk faults) */
+    char restart[16]; /* power-loss, torn-write: the processes its restart started
+                         ("redis" or "both"); its end is written as that restart */
 } fault_unit;
 
 typedef struct shrink_faults {

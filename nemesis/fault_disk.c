@@ -53,6 +53,11 @@ int nemesis_disk_apply(sb_nemesis *n, const sb_fault *f, resolved *r, sb_buf *v,
     if (nemesis_resolve_procs(n, f, r, err) == -1)
         return -1;
     nemesis_targets_json(n, r, v);
+    /* The fault as given, so that a replay (shrink) can give it again. */
+    if (f->torn && f->torn_bytes >= 0)
+        sb_buf_printf(v, ",\"torn\":%lld", (long long)f->torn_bytes);
+    else if (f->torn)
+        sb_buf_puts(v, ",\"torn\":\"random\"");
     for (size_t i = 0; i < r->n; i++)
         if (disk_kill_host(n, r->host[i], err) == -1)
             return -1;
@@ -187,6 +192,12 @@ int nemesis_corrupt_apply(sb_nemesis *n, const sb_fault *f, resolved *r, sb_buf 
     if (nemesis_resolve_procs(n, f, r, err) == -1)
         return -1;
     nemesis_targets_json(n, r, v);
+    /* The fault as given, so that a replay (shrink) can give it again. */
+    sb_buf_printf(v, ",\"file\":\"%s\"", f->corrupt_rdb ? "rdb" : "aof");
+    if (f->corrupt_truncate >= 0)
+        sb_buf_printf(v, ",\"truncate\":%lld", (long long)f->corrupt_truncate);
+    else
+        sb_buf_printf(v, ",\"flip\":%d", f->corrupt_flip);
     for (size_t i = 0; i < r->n; i++) {
         sb_proc *p = deploy_proc(n->deploy, r->host[i], SB_PROC_REDIS);
         if (p && lab_proc_running(p)) {

@@ -194,6 +194,79 @@ static void a_kind_it_cannot_write_is_named(void **state)
     history_free(h);
 }
 
+/* Disk faults: a power loss ended by a restart of both processes, a torn
+ * write never restarted, a disk full undone, a corrupt of the RDB: written
+ * back as given (torn, after, file, truncate), on their hosts, the power
+ * loss's end as a restart fault (power-loss takes no "for"). */
+static void disk_faults_are_written_as_given(void **state)
+{
+    fixture *x = *state;
+    static const char *text = OP(1000000000, "invoke", "power-loss", "{\"id\":0}")
+        OP(1001000000, "ok", "power-loss",
+           "{\"id\":0,\"targets\":[{\"host\":\"n1\",\"process\":\"redis\"},"
+           "{\"host\":\"n1\",\"process\":\"sentinel\"}],\"torn\":12,\"losses\":[]}")
+            OP(2000000000, "invoke", "restart", "{\"id\":1}")
+                OP(2001000000, "ok", "restart",
+                   "{\"id\":1,\"targets\":[{\"host\":\"n1\",\"process\":\"redis\"},"
+                   "{\"host\":\"n1\",\"process\":\"sentinel\"}]}")
+                    OP(3000000000, "invoke", "disk-full", "{\"id\":2}")
+                        OP(3001000000, "ok", "disk-full",
+                           "{\"id\":2,\"targets\":[{\"host\":\"n2\",\"process\":"
+                           "\"redis\"}],\"folders\":[],\"after_bytes\":4096}")
+                            OP(4000000000, "invoke", "undo", "{\"id\":3}")
+                                OP(4001000000, "ok", "undo", "{\"id\":3,\"of\":2}")
+                                    OP(5000000000, "invoke", "torn-write", "{\"id\":4}")
+                                        OP(5001000000, "ok", "torn-write",
+                                           "{\"id\":4,\"targets\":[{\"host\":\"n3\","
+                                           "\"process\":\"redis\"}],\"torn\":\"random\"}")
+                                            OP(6000000000, "invoke", "corrupt", "{\"id\":5}")
+                                                OP(6001000000, "ok", "corrupt",
+                                                   "{\"id\":5,\"targets\":[{\"host\":"
+                                                   "\"n3\",\"process\":\"redis\"}],"
+                                                   "\"file\":\"rdb\",\"truncate\":10}");
+    char err[SB_ERR_LEN];
+    sb_history *h = history_parse("d.jsonl", text, strlen(text), err);
+    assert_non_null(h);
+    assert_int_equal(shrink_faults_load(&x->f, h, &x->sched), 0);
+    history_free(h);
+    assert_int_equal(x->sched.n, 4);
+    assert_true(x->sched.units[0].for_ns == 1 * S);
+    assert_true(x->sched.units[1].for_ns == 1 * S);
+    assert_true(x->sched.units[2].for_ns == 0);
+    json_t *root = shrink_faults_scenario(&x->f, &x->sched, "d-shrunk", "from a test");
+    char *dump = json_dumps(root, JSON_INDENT(2));
+    sb_scenario *back = scenario_parse("d-shrunk.json", dump, err);
+    if (!back)
+        fail_msg("%s\n%s", err, dump);
+    assert_int_equal(back->n_fixed, 6); /* the restarts are faults of their own */
+    json_t *pl = entry(root, 0), *rs = entry(root, 1), *rs2 = entry(root, 2),
+           *full = entry(root, 3), *torn = entry(root, 4), *cor = entry(root, 5);
+    assert_string_equal(str(pl, "fault"), "power-loss");
+    assert_int_equal(json_integer_value(json_object_get(pl, "torn")), 12);
+    assert_null(json_object_get(pl, "for"));
+    assert_null(json_object_get(pl, "process"));
+    assert_string_equal(str(rs, "fault"), "restart");
+    assert_string_equal(str(rs, "at"), "2000ms");
+    assert_string_equal(str(rs, "process"), "redis");
+    assert_string_equal(str(rs2, "fault"), "restart");
+    assert_string_equal(str(rs2, "process"), "sentinel");
+    assert_string_equal(str(full, "for"), "1000ms");
+    assert_int_equal(json_integer_value(json_object_get(full, "after")), 4096);
+    char *target = json_dumps(json_object_get(full, "target"), JSON_COMPACT);
+    assert_string_equal(target, "[\"n2\"]");
+    free(target);
+    assert_string_equal(str(torn, "torn"), "random");
+    assert_string_equal(str(cor, "file"), "rdb");
+    assert_int_equal(json_integer_value(json_object_get(cor, "truncate")), 10);
+    char words[256];
+    shrink_faults_words(&x->f, &x->sched, words, sizeof(words));
+    assert_string_equal(
+        words, "1 power-loss + 1 torn-write + 1 disk-full + 1 corrupt + 1 restart + 1 undo");
+    scenario_free(back);
+    free(dump);
+    json_decref(root);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -201,6 +274,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(schedules_become_scenarios_the_parser_accepts, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(a_kind_it_cannot_write_is_named, setup, teardown),
+        cmocka_unit_test_setup_teardown(disk_faults_are_written_as_given, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
