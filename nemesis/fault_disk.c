@@ -44,6 +44,17 @@ static int disk_kill_host(sb_nemesis *n, int h, char *err)
     return 0;
 }
 
+/* Host h's report (sbdiskctl's JSON line in rep) as the i-th entry of a
+ * list: {"host": ..., "disk": {...}}. */
+static void disk_report(const sb_nemesis *n, sb_buf *v, size_t i, int h, sb_buf *rep)
+{
+    while (rep->len && rep->data[rep->len - 1] == '\n')
+        rep->data[--rep->len] = '\0';
+    sb_buf_puts(v, i ? ",{\"host\":" : "{\"host\":");
+    sb_buf_json_string(v, host_name(n, h));
+    sb_buf_printf(v, ",\"disk\":%s}", rep->data);
+}
+
 int nemesis_disk_apply(sb_nemesis *n, const sb_fault *f, resolved *r, sb_buf *v, char *err)
 {
     if (!deploy_disk_layer(n->deploy)) {
@@ -71,13 +82,8 @@ int nemesis_disk_apply(sb_nemesis *n, const sb_fault *f, resolved *r, sb_buf *v,
         sb_buf rep;
         sb_buf_init(&rep);
         int rc = diskloss_power_loss(dir, &o, &rep, err);
-        if (rc == 0) {
-            while (rep.len && rep.data[rep.len - 1] == '\n')
-                rep.data[--rep.len] = '\0';
-            sb_buf_puts(v, i ? ",{\"host\":" : "{\"host\":");
-            sb_buf_json_string(v, host_name(n, r->host[i]));
-            sb_buf_printf(v, ",\"disk\":%s}", rep.data);
-        }
+        if (rc == 0)
+            disk_report(n, v, i, r->host[i], &rep);
         sb_buf_free(&rep);
         if (rc == -1)
             return -1;
@@ -231,13 +237,8 @@ int nemesis_corrupt_apply(sb_nemesis *n, const sb_fault *f, resolved *r, sb_buf 
         /* What is in the folder now is what the next power loss starts from. */
         if (rc == 0 && deploy_disk_layer(n->deploy))
             rc = diskloss_init(dir, err);
-        if (rc == 0) {
-            while (rep.len && rep.data[rep.len - 1] == '\n')
-                rep.data[--rep.len] = '\0';
-            sb_buf_puts(v, i ? ",{\"host\":" : "{\"host\":");
-            sb_buf_json_string(v, host_name(n, r->host[i]));
-            sb_buf_printf(v, ",\"disk\":%s}", rep.data);
-        }
+        if (rc == 0)
+            disk_report(n, v, i, r->host[i], &rep);
         sb_buf_free(&rep);
         if (rc == -1)
             return -1;
