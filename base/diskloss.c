@@ -460,3 +460,150 @@ int diskloss_corrupt(const char *dir, const char *file, int count, int64_t trunc
     close(fd);
     return rc;
 }
+
+int diskloss_pick_file(const char *dir, int rdb, char *out, size_t len, char *err)
+{
+    if (rdb) {
+        snprintf(out, len, "dump.rdb");
+        return 0;
+    }
+    char adir[PATH_MAX];
+    snprintf(adir, sizeof(adir), "%s/appendonlydir", dir);
+    DIR *d = opendir(adir);
+    if (!d) {
+        sb_err_set(err, "%s: no AOF folder (is appendonly on?)", adir);
+        return -1;
+    }
+    long best_incr = -1, best_base = -1;
+    char incr[512] = "", base[512] = "";
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        const char *dot = strstr(e->d_name, ".aof.");
+        if (!dot)
+            continue;
+        char *end;
+        long seq = strtol(dot + 5, &end, 10);
+        char path[PATH_MAX + 512];
+        struct stat st;
+        snprintf(path, sizeof(path), "%s/%s", adir, e->d_name);
+        if (stat(path, &st) == -1 || !st.st_size)
+            continue;
+        if (!strcmp(end, ".incr.aof") && seq > best_incr) {
+            best_incr = seq;
+            snprintf(incr, sizeof(incr), "%s", e->d_name);
+        } else if (strstr(end, ".base.") == end && seq > best_base) {
+            best_base = seq;
+            snprintf(base, sizeof(base), "%s", e->d_name);
+        }
+    }
+    closedir(d);
+    if (!incr[0] && !base[0]) {
+        sb_err_set(err, "%s: no AOF file with data to corrupt", adir);
+        return -1;
+    }
+    snprintf(out, len, "appendonlydir/%s", incr[0] ? incr : base);
+    return 0;
+}
+
+/* ====== The command language ====== */
+
+#define DL_USAGE                                                                                   \
+    "init | full [BYTES] | heal | power-loss [torn BYTES | torn-seed SEED] | "                     \
+    "corrupt FILE|aof|rdb (flip COUNT SEED | truncate LEN | cut BYTES)"
+
+static int dl_num(const char *s, long long *v, char *err)
+{
+    char *end;
+    errno = 0;
+    *v = s ? strtoll(s, &end, 10) : -1;
+    if (!s || errno || end == s || *end || *v < 0) {
+        sb_err_set(err, "'%s' is not a whole number >= 0", s ? s : "");
+        return -1;
+    }
+    return 0;
+}
+
+/* A seed: any 64-bit number (the nemesis draws them from its generator). */
+static int dl_seed(const char *s, uint64_t *v, char *err)
+{
+    char *end;
+    errno = 0;
+    *v = s && *s != '-' ? strtoull(s, &end, 10) : 0;
+    if (!s || *s == '-' || errno || end == s || *end) {
+        sb_err_set(err, "'%s' is not a seed (a whole number from 0 to 2^64-1)", s ? s : "");
+        return -1;
+    }
+    return 0;
+}
+
+static int dl_ctl_corrupt(const char *dir, char *const a[], size_t n, sb_buf *out, char *err)
+{
+    char file[600];
+    long long x = 0;
+    uint64_t y = 0;
+    if (n < 3 || (strcmp(a[1], "flip") ? n != 3 : n != 4)) {
+        sb_err_set(err, "usage: %s", DL_USAGE);
+        return -1;
+    }
+    if (!strcmp(a[0], "aof") || !strcmp(a[0], "rdb")) {
+        if (diskloss_pick_file(dir, !strcmp(a[0], "rdb"), file, sizeof(file), err) == -1)
+            return -1;
+    } else {
+        snprintf(file, sizeof(file), "%s", a[0]);
+    }
+    if (dl_num(a[2], &x, err) == -1 || (n == 4 && dl_seed(a[3], &y, err) == -1))
+        return -1;
+    if (!strcmp(a[1], "flip"))
+        return diskloss_corrupt(dir, file, (int)x, -1, y, out, err);
+    if (!strcmp(a[1], "truncate"))
+        return diskloss_corrupt(dir, file, 0, x, 0, out, err);
+    if (strcmp(a[1], "cut")) {
+        sb_err_set(err, "usage: %s", DL_USAGE);
+        return -1;
+    }
+    char path[PATH_MAX + 600];
+    struct stat st;
+    snprintf(path, sizeof(path), "%s/%s", dir, file);
+    if (stat(path, &st) == -1) {
+        sb_err_set(err, "stat(%s): %s", path, strerror(errno));
+        return -1;
+    }
+    return diskloss_corrupt(dir, file, 0, st.st_size > x ? st.st_size - x : 0, 0, out, err);
+}
+
+int diskloss_ctl(const char *dir, char *const argv[], sb_buf *out, char *err)
+{
+    size_t n = 0;
+    while (argv[n])
+        n++;
+    const char *op = n ? argv[0] : "";
+    long long a = -1;
+    if (!strcmp(op, "init") && n == 1)
+        return diskloss_init(dir, err);
+    if (!strcmp(op, "full") && n <= 2) {
+        if (n == 2 && dl_num(argv[1], &a, err) == -1)
+            return -1;
+        return diskloss_set_full(dir, 1, a, err);
+    }
+    if (!strcmp(op, "heal") && n == 1)
+        return diskloss_set_full(dir, 0, 0, err);
+    if (!strcmp(op, "power-loss") && (n == 1 || n == 3)) {
+        struct diskloss_opts o = {.torn_bytes = -1};
+        if (n == 3) {
+            int bytes = !strcmp(argv[1], "torn");
+            if (!bytes && strcmp(argv[1], "torn-seed")) {
+                sb_err_set(err, "usage: %s", DL_USAGE);
+                return -1;
+            }
+            if (bytes ? dl_num(argv[2], &a, err) : dl_seed(argv[2], &o.seed, err))
+                return -1;
+            o.torn = 1;
+            o.torn_bytes = bytes ? a : -1;
+        }
+        return diskloss_power_loss(dir, &o, out, err);
+    }
+    if (!strcmp(op, "corrupt"))
+        return dl_ctl_corrupt(dir, argv + 1, n - 1, out, err);
+    sb_err_set(err, "usage: %s", DL_USAGE);
+    return -1;
+}

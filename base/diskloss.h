@@ -39,4 +39,19 @@ int diskloss_power_loss(const char *dir, const struct diskloss_opts *o, sb_buf *
 int diskloss_corrupt(const char *dir, const char *file, int count, int64_t truncate_to,
                      uint64_t seed, sb_buf *out, char *err);
 
+/* The file a corrupt fault acts on, relative to dir: "dump.rdb" (rdb), or
+ * the AOF's incr file with the highest sequence number (the one Redis
+ * appends to), or its base file when that is empty or missing. */
+int diskloss_pick_file(const char *dir, int rdb, char *out, size_t len, char *err);
+
+/* The faults above as one command language, sbdiskctl's arguments after
+ * DIR (argv NULL-terminated), so that every host backend applies them
+ * alike (in process here, by sbdiskctl over ssh on a remote host):
+ *   init | full [BYTES] | heal | power-loss [torn BYTES | torn-seed SEED]
+ *   | corrupt FILE (flip COUNT SEED | truncate LEN | cut BYTES)
+ * where FILE "aof" or "rdb" is the file diskloss_pick_file names, and
+ * cut drops BYTES off the end. The JSON line (power-loss, corrupt) goes
+ * to out. 0, or -1 with err (a usage error says what is allowed). */
+int diskloss_ctl(const char *dir, char *const argv[], sb_buf *out, char *err);
+
 #endif

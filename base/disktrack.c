@@ -215,6 +215,20 @@ int disktrack_init(struct disktrack *t, const char *dir)
         return -1;
     t->dir[o] = 0;
     t->dirlen = o;
+    /* Its real path: Redis names its files from its working folder, which
+     * getcwd gives resolved (the folder may be reached through a link). */
+    int dfd = dt_openat(AT_FDCWD, t->dir, O_PATH | O_DIRECTORY | O_CLOEXEC, 0);
+    if (dfd != -1) {
+        char link[64], real[PATH_MAX];
+        snprintf(link, sizeof(link), "/proc/self/fd/%d", dfd);
+        long n = syscall(SYS_readlink, link, real, sizeof(real) - 1);
+        dt_close(dfd);
+        if (n > 1 && real[0] == '/' && (size_t)n + 32 < PATH_MAX) {
+            memcpy(t->dir, real, (size_t)n);
+            t->dir[n] = 0;
+            t->dirlen = (size_t)n;
+        }
+    }
     char p[PATH_MAX + 64];
     struct stat st;
     if (dt_fstatat(AT_FDCWD, t->dir, &st, 0) == -1)

@@ -17,7 +17,7 @@
 #include "client.h"
 #include "clockctl.h"
 #include "cluster_slots.h"
-#include "diskloss.h"
+#include "sbdisk_ctl.h"
 
 #include "deploy_internal.h"
 
@@ -156,14 +156,14 @@ int deploy_start_node(sb_deploy *d, int host, sb_proc_kind kind, const char *run
     if (d->disk_shim[0] && kind == SB_PROC_REDIS) {
         /* A run with disk faults: every redis-server journals what it
          * makes durable in its folder (libsbdisk.so), from a clean start. */
-        char real[PATH_MAX];
-        if (!realpath(dir, real)) {
-            sb_err_set(err, "realpath(%s): %s", dir, strerror(errno));
+        char *init[] = {"init", NULL};
+        sb_buf none;
+        sb_buf_init(&none);
+        rc = lab_disk(d->lab, host, dir, init, &none, err);
+        sb_buf_free(&none);
+        if (rc == -1)
             return -1;
-        }
-        if (diskloss_init(real, err) == -1)
-            return -1;
-        snprintf(disk, sizeof(disk), "SB_DISK_DIR=%s", real);
+        snprintf(disk, sizeof(disk), SB_DISK_ENV "=%s", dir);
         snprintf(preload, sizeof(preload), "LD_PRELOAD=%s", d->disk_shim);
         env[0] = preload;
         env[1] = disk;

@@ -130,6 +130,18 @@ int lab_clock_apply(sb_lab *lab, int host, const char *ctl_path, int monotonic, 
                           err);
 }
 
+int lab_disk(sb_lab *lab, int host, const char *dir, char *const argv[], sb_buf *out, char *err)
+{
+    if (host < 0 || (size_t)host >= lab->n_hosts) {
+        sb_err_set(err, "no host %d in the lab", host);
+        return -1;
+    }
+    char line[1024];
+    lab_argv_join(argv, line, sizeof(line));
+    lab_log(lab, "# disk on %s: %s %s\n", lab->hosts[host].name, dir, line);
+    return lab->be->disk(lab, host, dir, argv, out, err);
+}
+
 /* What both backends need: the log, a run id, the lock, the spawner. */
 sb_lab *lab_alloc(const sb_lab_backend *be, const char *const *host_names, size_t n_hosts,
                   const char *run_dir, char *err)

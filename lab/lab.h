@@ -19,6 +19,7 @@
 #include <sys/types.h>
 
 #include "qdisc.h" /* sb_netem, SB_QDISC_UNSUPPORTED */
+#include "util.h"  /* sb_buf */
 
 #define SB_LAB_PREFIX "sb-"
 #define SB_LAB_LOCK_DIR "/run/splitbrain"
@@ -77,6 +78,15 @@ const char *lab_runtime_dir(const sb_lab *lab);
  * file: nothing to do. 0, or -1 with err. */
 int lab_clock_apply(sb_lab *lab, int host, const char *ctl_path, int monotonic, const char *op,
                     int64_t delta_ns, int64_t period_ns, int64_t duration_ns, char *err);
+
+/* The file-system layer's faults on a data folder of host (dir: its local
+ * path under run_dir; the host's own copy on the ssh backend), in
+ * sbdiskctl's language (diskloss_ctl, argv NULL-terminated: "init",
+ * "power-loss", "corrupt aof cut 100", ...). Applied in process on the
+ * local lab; on the ssh backend by the host's own sbdiskctl, copied there
+ * with libsbdisk.so. The fault's JSON line (power-loss, corrupt) is
+ * appended to out. 0, or -1 with err. */
+int lab_disk(sb_lab *lab, int host, const char *dir, char *const argv[], sb_buf *out, char *err);
 
 /* Moves the calling thread into the host's network namespace: sockets it
  * opens afterwards live there. lab_leave() returns it to the namespace the

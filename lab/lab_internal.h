@@ -67,6 +67,8 @@ typedef struct sb_lab_backend {
      * locally, where the host keeps its own copy. */
     int (*clock)(sb_lab *lab, int host, const char *ctl_path, int monotonic, const char *op,
                  int64_t delta_ns, int64_t period_ns, int64_t duration_ns, char *err);
+    /* A fault of the file-system layer on a data folder (lab_disk). */
+    int (*disk)(sb_lab *lab, int host, const char *dir, char *const argv[], sb_buf *out, char *err);
     /* The root qdisc of host's interface (lab_qdisc), and whether netem
      * can run there (lab_netem_available). */
     int (*qdisc)(sb_lab *lab, int host, const sb_qdisc_req *req, char *err);

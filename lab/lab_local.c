@@ -16,6 +16,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "diskloss.h"
 #include "lab_internal.h"
 #include "qdisc.h"
 #include "util.h"
@@ -446,6 +447,14 @@ static int local_clock(sb_lab *lab, int host, const char *ctl_path, int monotoni
     return 0;
 }
 
+/* The data folders are this machine's: the layer's faults in process. */
+static int local_disk(sb_lab *lab, int host, const char *dir, char *const argv[], sb_buf *out,
+                      char *err)
+{
+    (void)lab, (void)host;
+    return diskloss_ctl(dir, argv, out, err);
+}
+
 /* Traffic control with libnl, from inside the host's namespace. */
 static int local_qdisc(sb_lab *lab, int host, const sb_qdisc_req *req, char *err)
 {
@@ -539,6 +548,7 @@ const sb_lab_backend lab_backend_local = {
     .signal = local_signal,
     .kill = local_kill,
     .clock = local_clock,
+    .disk = local_disk,
     .qdisc = local_qdisc,
     .netem_available = local_netem_available,
     .close = local_close,

@@ -14,14 +14,11 @@
  * changed. A redis restarted on damaged files may refuse to start: the
  * restart's record then carries the node's own fatal lines. */
 #define _GNU_SOURCE
-#include <dirent.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
-#include "diskloss.h"
 #include "nemesis_internal.h"
 
 /* Kills the processes of host h (all of them: the host lost power). */
@@ -74,14 +71,23 @@ int nemesis_disk_apply(sb_nemesis *n, const sb_fault *f, resolved *r, sb_buf *v,
             return -1;
     sb_buf_puts(v, ",\"losses\":[");
     for (size_t i = 0; i < r->n; i++) {
-        char dir[4096];
+        char dir[4096], num[32];
         deploy_redis_dir(n->deploy, r->host[i], dir, sizeof(dir));
-        struct diskloss_opts o = {.torn = f->torn || f->kind == SB_FAULT_TORN_WRITE,
-                                  .torn_bytes = f->torn ? f->torn_bytes : -1};
-        o.seed = sb_rng_next(&n->rng);
+        /* drawn for every host, torn or not: the same seed, the same run */
+        uint64_t seed = sb_rng_next(&n->rng);
+        char *argv[4] = {"power-loss", NULL, NULL, NULL};
+        if (f->torn && f->torn_bytes >= 0) {
+            snprintf(num, sizeof(num), "%lld", (long long)f->torn_bytes);
+            argv[1] = "torn";
+            argv[2] = num;
+        } else if (f->torn || f->kind == SB_FAULT_TORN_WRITE) {
+            snprintf(num, sizeof(num), "%llu", (unsigned long long)seed);
+            argv[1] = "torn-seed";
+            argv[2] = num;
+        }
         sb_buf rep;
         sb_buf_init(&rep);
-        int rc = diskloss_power_loss(dir, &o, &rep, err);
+        int rc = lab_disk(n->lab, r->host[i], dir, argv, &rep, err);
         if (rc == 0)
             disk_report(n, v, i, r->host[i], &rep);
         sb_buf_free(&rep);
@@ -97,8 +103,15 @@ int nemesis_disk_apply(sb_nemesis *n, const sb_fault *f, resolved *r, sb_buf *v,
 static int disk_set_full(sb_nemesis *n, int h, int full, int64_t after, char *err)
 {
     char dir[4096];
+    char num[32];
     deploy_redis_dir(n->deploy, h, dir, sizeof(dir));
-    if (diskloss_set_full(dir, full, after, err) == -1)
+    snprintf(num, sizeof(num), "%lld", (long long)after);
+    char *argv[] = {full ? "full" : "heal", full && after >= 0 ? num : NULL, NULL};
+    sb_buf none;
+    sb_buf_init(&none);
+    int rc = lab_disk(n->lab, h, dir, argv, &none, err);
+    sb_buf_free(&none);
+    if (rc == -1)
         return -1;
     pthread_mutex_lock(&n->lock);
     n->disk_full[h] = full;
@@ -146,53 +159,6 @@ int nemesis_disk_heal(sb_nemesis *n, int h, char *err)
 
 /* ====== corrupt ====== */
 
-/* The file a corrupt fault acts on, relative to dir: dump.rdb, or the
- * AOF's incr file with the highest sequence number (the one Redis appends
- * to), or its base file when that is empty or missing. */
-static int disk_pick_file(const char *dir, int rdb, char *out, size_t len, char *err)
-{
-    if (rdb) {
-        snprintf(out, len, "dump.rdb");
-        return 0;
-    }
-    char adir[4200];
-    snprintf(adir, sizeof(adir), "%s/appendonlydir", dir);
-    DIR *d = opendir(adir);
-    if (!d) {
-        sb_err_set(err, "%s: no AOF folder (is appendonly on?)", adir);
-        return -1;
-    }
-    long best_incr = -1, best_base = -1;
-    char incr[512] = "", base[512] = "";
-    struct dirent *e;
-    while ((e = readdir(d))) {
-        const char *dot = strstr(e->d_name, ".aof.");
-        if (!dot)
-            continue;
-        char *end;
-        long seq = strtol(dot + 5, &end, 10);
-        char path[4800];
-        struct stat st;
-        snprintf(path, sizeof(path), "%s/%s", adir, e->d_name);
-        if (stat(path, &st) == -1 || !st.st_size)
-            continue;
-        if (!strcmp(end, ".incr.aof") && seq > best_incr) {
-            best_incr = seq;
-            snprintf(incr, sizeof(incr), "%s", e->d_name);
-        } else if (strstr(end, ".base.") == end && seq > best_base) {
-            best_base = seq;
-            snprintf(base, sizeof(base), "%s", e->d_name);
-        }
-    }
-    closedir(d);
-    if (!incr[0] && !base[0]) {
-        sb_err_set(err, "%s: no AOF file with data to corrupt", adir);
-        return -1;
-    }
-    snprintf(out, len, "appendonlydir/%s", incr[0] ? incr : base);
-    return 0;
-}
-
 int nemesis_corrupt_apply(sb_nemesis *n, const sb_fault *f, resolved *r, sb_buf *v, char *err)
 {
     if (nemesis_resolve_procs(n, f, r, err) == -1)
@@ -216,27 +182,27 @@ int nemesis_corrupt_apply(sb_nemesis *n, const sb_fault *f, resolved *r, sb_buf 
     }
     sb_buf_puts(v, ",\"changes\":[");
     for (size_t i = 0; i < r->n; i++) {
-        char dir[4096], file[600];
+        char dir[4096], x[32], seed[32];
         deploy_redis_dir(n->deploy, r->host[i], dir, sizeof(dir));
-        if (disk_pick_file(dir, f->corrupt_rdb, file, sizeof(file), err) == -1)
-            return -1;
-        int64_t to = -1;
+        snprintf(seed, sizeof(seed), "%llu", (unsigned long long)sb_rng_next(&n->rng));
+        char *argv[] = {"corrupt", f->corrupt_rdb ? "rdb" : "aof", "flip", x, seed, NULL};
         if (f->corrupt_truncate >= 0) {
-            char path[4800];
-            struct stat st;
-            snprintf(path, sizeof(path), "%s/%s", dir, file);
-            if (stat(path, &st) == -1) {
-                sb_err_set(err, "stat(%s): %m", path);
-                return -1;
-            }
-            to = st.st_size > f->corrupt_truncate ? st.st_size - f->corrupt_truncate : 0;
+            argv[2] = "cut";
+            argv[4] = NULL;
+            snprintf(x, sizeof(x), "%lld", (long long)f->corrupt_truncate);
+        } else {
+            snprintf(x, sizeof(x), "%d", f->corrupt_flip);
         }
         sb_buf rep;
         sb_buf_init(&rep);
-        int rc = diskloss_corrupt(dir, file, f->corrupt_flip, to, sb_rng_next(&n->rng), &rep, err);
+        int rc = lab_disk(n->lab, r->host[i], dir, argv, &rep, err);
         /* What is in the folder now is what the next power loss starts from. */
+        char *init[] = {"init", NULL};
+        sb_buf none;
+        sb_buf_init(&none);
         if (rc == 0 && deploy_disk_layer(n->deploy))
-            rc = diskloss_init(dir, err);
+            rc = lab_disk(n->lab, r->host[i], dir, init, &none, err);
+        sb_buf_free(&none);
         if (rc == 0)
             disk_report(n, v, i, r->host[i], &rep);
         sb_buf_free(&rep);
@@ -251,14 +217,14 @@ int nemesis_corrupt_apply(sb_nemesis *n, const sb_fault *f, resolved *r, sb_buf 
 
 #define DISK_START_WAIT_NS 3000000000LL /* a refusal comes right after loading */
 #define DISK_FATAL_LINES 2
+#define DISK_LOG_WAIT_NS 2000000000LL
 
 /* The first DISK_FATAL_LINES warning lines ("# ...") of redis's log on
- * host h since its last "Server initialized", as one JSON string: why the
- * server gave up (the load error, then Redis's own verdict). */
-static void disk_fatal_json(sb_nemesis *n, int h, sb_buf *v)
+ * host h since its last "Server initialized" into first: why the server
+ * gave up (the load error, then Redis's own verdict). How many. */
+static int disk_fatal_lines(sb_nemesis *n, int h, char first[DISK_FATAL_LINES][1024])
 {
     char dir[4096], path[4200], line[1024];
-    char first[DISK_FATAL_LINES][1024] = {{0}};
     int nf = 0;
     deploy_redis_dir(n->deploy, h, dir, sizeof(dir));
     snprintf(path, sizeof(path), "%s/redis.log", dir);
@@ -275,10 +241,23 @@ static void disk_fatal_json(sb_nemesis *n, int h, sb_buf *v)
         if (nf == DISK_FATAL_LINES || strstr(mark, "WARNING") ||
             !strpbrk(mark, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"))
             continue;
-        snprintf(first[nf++], sizeof(first[0]), "%s", mark + 3);
+        snprintf(first[nf++], 1024, "%s", mark + 3);
     }
     if (fp)
         fclose(fp);
+    return nf;
+}
+
+/* Those lines as one JSON string. A remote host's log reaches the local
+ * copy a moment after the server wrote it (the lab's log mirror): waited
+ * for, up to DISK_LOG_WAIT_NS. */
+static void disk_fatal_json(sb_nemesis *n, int h, sb_buf *v)
+{
+    char first[DISK_FATAL_LINES][1024] = {{0}};
+    int64_t end = sb_now_ns() + DISK_LOG_WAIT_NS;
+    int nf;
+    while (!(nf = disk_fatal_lines(n, h, first)) && sb_now_ns() < end)
+        sb_sleep_ns(50000000LL);
     sb_buf text;
     sb_buf_init(&text);
     for (int i = 0; i < nf; i++)
