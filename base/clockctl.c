@@ -324,21 +324,35 @@ int clockctl_shim_path(char *out, size_t len, char *err)
                          out, len, err);
 }
 
-int clockctl_tool_path(const char *shim, char *out, size_t len, char *err)
+/* Path of tool: beside shim if it is there, else looked up as the shims. */
+static int clockctl_beside(const char *shim, const char *tool, const char *hint, char *out,
+                           size_t len, char *err)
 {
     char beside[PATH_MAX + 256];
     const char *slash = strrchr(shim, '/');
-    snprintf(beside, sizeof(beside), "%.*s%s", slash ? (int)(slash + 1 - shim) : 0, shim,
-             SB_CLOCK_TOOL_NAME);
-    return clockctl_find(SB_CLOCK_TOOL_NAME, beside,
-                         "copied to remote hosts with the clock shim; build target "
-                         "sbclockctl or install splitbrain",
-                         out, len, err);
+    snprintf(beside, sizeof(beside), "%.*s%s", slash ? (int)(slash + 1 - shim) : 0, shim, tool);
+    return clockctl_find(tool, beside, hint, out, len, err);
+}
+
+int clockctl_tool_path(const char *shim, char *out, size_t len, char *err)
+{
+    return clockctl_beside(shim, SB_CLOCK_TOOL_NAME,
+                           "copied to remote hosts with the clock shim; build target "
+                           "sbclockctl or install splitbrain",
+                           out, len, err);
 }
 
 int clockctl_disk_shim_path(char *out, size_t len, char *err)
 {
-    return clockctl_find("libsbdisk.so", NULL,
+    return clockctl_find(SB_DISK_SHIM_NAME, NULL,
                          "the file-system fault layer; build target sbdisk or install splitbrain",
                          out, len, err);
+}
+
+int clockctl_disk_tool_path(const char *disk_shim, char *out, size_t len, char *err)
+{
+    return clockctl_beside(disk_shim, SB_DISK_TOOL_NAME,
+                           "copied to remote hosts with libsbdisk.so; build target sbdiskctl "
+                           "or install splitbrain",
+                           out, len, err);
 }

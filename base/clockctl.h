@@ -63,5 +63,10 @@ int clockctl_tool_path(const char *shim, char *out, size_t len, char *err);
  * looked up as the clock shim is. 0, or -1 with err naming every path
  * tried. */
 int clockctl_disk_shim_path(char *out, size_t len, char *err);
+#define SB_DISK_SHIM_NAME "libsbdisk.so"
+#define SB_DISK_TOOL_NAME "sbdiskctl" /* next to it: shim/sbdiskctl.c */
+/* Path of sbdiskctl, which travels with libsbdisk.so to remote hosts:
+ * found as clockctl_tool_path finds sbclockctl, beside disk_shim. */
+int clockctl_disk_tool_path(const char *disk_shim, char *out, size_t len, char *err);
 
 #endif

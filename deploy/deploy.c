@@ -339,16 +339,9 @@ sb_deploy *deploy_start(sb_lab *lab, const sb_scenario *s, const char *run_dir,
         d->active[dep->sentinels.idx[i]] = 1;
     if (scenario_has_clock_faults(s) && clockctl_shim_path(d->shim, sizeof(d->shim), err) == -1)
         goto fail;
-    if (scenario_has_disk_faults(s)) {
-        if (lab_is_remote(lab)) {
-            sb_err_set(err, "the disk faults (power-loss, torn-write, disk-full, corrupt) run on "
-                            "the local backend only (the file-system layer is not yet copied "
-                            "to ssh hosts); drop the host addresses to run on namespaces");
-            goto fail;
-        }
-        if (clockctl_disk_shim_path(d->disk_shim, sizeof(d->disk_shim), err) == -1)
-            goto fail;
-    }
+    if (scenario_has_disk_faults(s) &&
+        clockctl_disk_shim_path(d->disk_shim, sizeof(d->disk_shim), err) == -1)
+        goto fail;
     /* The master first, so replicas find it; sentinels last. */
     if (deploy_start_node(d, dep->master, SB_PROC_REDIS, run_dir, redis_server, err) == -1)
         goto fail;

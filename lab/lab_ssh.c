@@ -49,7 +49,7 @@ typedef struct rhost {
     char rdir[1100];   /* <dir>/<runid> on the host */
     char ctl_addr[64]; /* this machine as the host sees it */
     int lo, hi;        /* local port range of clients placed here */
-    int clock_ready;   /* the clock shim and sbclockctl are in rdir */
+    int shim_ready[2]; /* remote_shims[i] and its tool are in rdir */
 } rhost;
 
 struct lab_remote {
@@ -57,7 +57,7 @@ struct lab_remote {
     char ssh_log[4200];
     pthread_t mirror;
     int mirror_started;
-    pthread_mutex_t clock_lock; /* installs of the clock shim */
+    pthread_mutex_t shim_lock; /* installs of the shims */
     atomic_int stop;
 };
 
@@ -142,7 +142,7 @@ int lab_ssh_open(sb_lab *lab, const sb_host *hosts, char *err)
 {
     struct lab_remote *rm = sb_xcalloc(1, sizeof(*rm));
     lab->rm = rm;
-    pthread_mutex_init(&rm->clock_lock, NULL);
+    pthread_mutex_init(&rm->shim_lock, NULL);
     snprintf(rm->ssh_log, sizeof(rm->ssh_log), "%s/ssh.log", lab->run_dir);
     int span = PORT_TOTAL / (int)lab->n_hosts;
     if (span > PORT_SPAN_MAX)
@@ -310,7 +310,20 @@ static int upload_dir(sb_lab *lab, int host, const char *dir, char *err)
     return rc;
 }
 
-/* ====== The clock shim on a host ====== */
+/* ====== The LD_PRELOAD layers on a host ====== */
+
+/* The shims a process may run under, each copied to the host with the tool
+ * that changes its state there. */
+static const struct remote_shim {
+    const char *lib, *tool;
+    const char *faults; /* what needs it, for errors */
+    int (*tool_path)(const char *lib, char *out, size_t len, char *err);
+} remote_shims[] = {
+    {SB_CLOCK_SHIM_NAME, SB_CLOCK_TOOL_NAME, "clock faults", clockctl_tool_path},
+    {SB_DISK_SHIM_NAME, SB_DISK_TOOL_NAME, "disk faults", clockctl_disk_tool_path},
+};
+#define SHIM_CLOCK 0
+#define SHIM_DISK 1
 
 /* Where a local clock control file (in the lab's runtime folder) lives on
  * the host: the run's folder there, same name. */
@@ -322,22 +335,38 @@ static void remote_clock_path(const sb_lab *lab, int host, const char *local, sb
     sb_buf_puts(out, base ? base + 1 : local);
 }
 
-static void remote_tool(const sb_lab *lab, int host, sb_buf *out)
+static void remote_tool(const sb_lab *lab, int host, int shim, sb_buf *out)
 {
     sb_buf_puts(out, lab->rm->h[host].rdir);
-    sb_buf_puts(out, "/" SB_CLOCK_TOOL_NAME);
+    sb_buf_puts(out, "/");
+    sb_buf_puts(out, remote_shims[shim].tool);
 }
 
-/* Copies libsbclock.so (local path shim) and sbclockctl (clockctl_tool_path:
- * beside the shim, in the build tree or an installation) into the host's
- * run folder, once per host. The shim is this machine's build: the
- * host must have the same architecture. */
-static int clock_install(sb_lab *lab, int host, const char *shim, char *err)
+/* Which of remote_shims the library at path is (by its name), or -1. */
+static int shim_of(const char *path, size_t len)
+{
+    const char *base = path;
+    for (size_t i = 0; i < len; i++)
+        if (path[i] == '/')
+            base = path + i + 1;
+    size_t blen = len - (size_t)(base - path);
+    for (int i = 0; i < 2; i++)
+        if (strlen(remote_shims[i].lib) == blen && !strncmp(base, remote_shims[i].lib, blen))
+            return i;
+    return -1;
+}
+
+/* Copies the shim (local path lib; NULL: looked up) and its tool (beside
+ * it, in the build tree or an installation) into the host's run folder,
+ * once per host. The shim is this machine's build: the host must have the
+ * same architecture. */
+static int shim_install(sb_lab *lab, int host, int shim, const char *lib, char *err)
 {
     rhost *r = &lab->rm->h[host];
-    pthread_mutex_lock(&lab->rm->clock_lock);
+    const struct remote_shim *rs = &remote_shims[shim];
+    pthread_mutex_lock(&lab->rm->shim_lock);
     int rc = 0;
-    if (r->clock_ready)
+    if (r->shim_ready[shim])
         goto out;
     struct utsname u;
     sb_buf out;
@@ -347,16 +376,20 @@ static int clock_install(sb_lab *lab, int host, const char *shim, char *err)
     out.data[strcspn(out.data, "\n")] = '\0';
     if (rc == 0 && strcmp(out.data, u.machine)) {
         sb_err_set(err,
-                   "host %s is %s and this machine %s: the clock shim built here cannot run "
-                   "there (clock faults need hosts of this machine's architecture)",
-                   lab->hosts[host].name, out.data, u.machine);
+                   "host %s is %s and this machine %s: %s built here cannot run there (%s "
+                   "need hosts of this machine's architecture)",
+                   lab->hosts[host].name, out.data, u.machine, rs->lib, rs->faults);
         rc = -1;
     }
     sb_buf_free(&out);
-    char tool[4200] = "";
+    char found[4200] = "", tool[4200] = "";
+    if (rc == 0 && !lib) {
+        rc = clockctl_disk_shim_path(found, sizeof(found), err);
+        lib = found;
+    }
     if (rc == 0)
-        rc = clockctl_tool_path(shim, tool, sizeof(tool), err);
-    const char *const files[][2] = {{shim, "/" SB_CLOCK_SHIM_NAME}, {tool, "/" SB_CLOCK_TOOL_NAME}};
+        rc = rs->tool_path(lib, tool, sizeof(tool), err);
+    const char *const files[][2] = {{lib, rs->lib}, {tool, rs->tool}};
     for (size_t i = 0; rc == 0 && i < 2; i++) {
         size_t len = 0;
         char *data = sb_read_file(files[i][0], &len, err);
@@ -365,51 +398,77 @@ static int clock_install(sb_lab *lab, int host, const char *shim, char *err)
             break;
         }
         char rpath[1200];
-        snprintf(rpath, sizeof(rpath), "%s%s", r->rdir, files[i][1]);
+        snprintf(rpath, sizeof(rpath), "%s/%s", r->rdir, files[i][1]);
         rc = ssh_put(r->conn, rpath, data, len, 0755, err);
         free(data);
     }
     if (rc == 0) {
-        r->clock_ready = 1;
-        lab_log(lab, "# %s: clock shim and %s copied to %s\n", lab->hosts[host].name,
-                SB_CLOCK_TOOL_NAME, r->rdir);
+        r->shim_ready[shim] = 1;
+        lab_log(lab, "# %s: %s and %s copied to %s\n", lab->hosts[host].name, rs->lib, rs->tool,
+                r->rdir);
     }
 out:
-    pthread_mutex_unlock(&lab->rm->clock_lock);
+    pthread_mutex_unlock(&lab->rm->shim_lock);
     return rc;
 }
 
 /* One NAME=value of a process's environment as the host needs it: the
- * shim and its control file at their places on the host, other paths
- * under run_dir rewritten. */
+ * shims and the clock control file at their places on the host, other
+ * paths under run_dir rewritten. */
 static void remote_env_entry(const sb_lab *lab, int host, const char *entry, sb_buf *out)
 {
     const char *eq = strchr(entry, '=');
     size_t k = eq ? (size_t)(eq - entry) : strlen(entry);
     if (eq && k == strlen("LD_PRELOAD") && !strncmp(entry, "LD_PRELOAD", k)) {
-        sb_buf_printf(out, "LD_PRELOAD=%s/" SB_CLOCK_SHIM_NAME, lab->rm->h[host].rdir);
+        /* each library by its name in the host's run folder */
+        sb_buf_puts(out, "LD_PRELOAD=");
+        const char *p = eq + 1;
+        int first = 1;
+        while (*p) {
+            size_t n = strcspn(p, " :");
+            int shim = shim_of(p, n);
+            if (n && shim >= 0) {
+                sb_buf_printf(out, "%s%s/%s", first ? "" : " ", lab->rm->h[host].rdir,
+                              remote_shims[shim].lib);
+                first = 0;
+            }
+            p += n + (p[n] != '\0');
+        }
     } else if (eq && k == strlen(SB_CLOCK_ENV) && !strncmp(entry, SB_CLOCK_ENV, k)) {
         sb_buf_puts(out, SB_CLOCK_ENV "=");
         remote_clock_path(lab, host, eq + 1, out);
+    } else if (eq) {
+        sb_buf_append(out, entry, k + 1);
+        to_remote(lab, host, eq + 1, out);
     } else {
         to_remote(lab, host, entry, out);
     }
 }
 
-/* Before a process with the clock shim starts: the shim on the host, and
- * the command that makes its control file unless it exists (a restarted
- * process keeps its offset, as on the local lab) added to cmd. */
+/* Before a process with a shim starts: the shims on the host, and for the
+ * clock shim the command that makes its control file unless it exists (a
+ * restarted process keeps its offset, as on the local lab) added to cmd. */
 static int remote_env(sb_lab *lab, int host, char *const env[], sb_buf *cmd, char *err)
 {
     for (size_t i = 0; env[i]; i++) {
-        if (!strncmp(env[i], "LD_PRELOAD=", 11) && clock_install(lab, host, env[i] + 11, err) == -1)
-            return -1;
+        if (!strncmp(env[i], "LD_PRELOAD=", 11)) {
+            const char *p = env[i] + 11;
+            while (*p) {
+                size_t n = strcspn(p, " :");
+                int shim = shim_of(p, n);
+                char lib[4200];
+                snprintf(lib, sizeof(lib), "%.*s", (int)n, p);
+                if (n && shim >= 0 && shim_install(lab, host, shim, lib, err) == -1)
+                    return -1;
+                p += n + (p[n] != '\0');
+            }
+        }
         if (!strncmp(env[i], SB_CLOCK_ENV "=", strlen(SB_CLOCK_ENV) + 1)) {
             sb_buf path, tool;
             sb_buf_init(&path);
             sb_buf_init(&tool);
             remote_clock_path(lab, host, env[i] + strlen(SB_CLOCK_ENV) + 1, &path);
-            remote_tool(lab, host, &tool);
+            remote_tool(lab, host, SHIM_CLOCK, &tool);
             sb_buf_puts(cmd, "{ test -e ");
             ssh_quote(cmd, path.data);
             sb_buf_puts(cmd, " || ");
@@ -424,6 +483,35 @@ static int remote_env(sb_lab *lab, int host, char *const env[], sb_buf *cmd, cha
     return 0;
 }
 
+/* The layer's faults by the host's own sbdiskctl, on the host's copy of
+ * the data folder. */
+static int ssh_disk(sb_lab *lab, int host, const char *dir, char *const argv[], sb_buf *out,
+                    char *err)
+{
+    sb_ssh *c = conn_of(lab, host, err);
+    if (!c || shim_install(lab, host, SHIM_DISK, NULL, err) == -1)
+        return -1;
+    sb_buf cmd, rdir, res;
+    sb_buf_init(&cmd);
+    sb_buf_init(&rdir);
+    sb_buf_init(&res);
+    remote_tool(lab, host, SHIM_DISK, &cmd);
+    to_remote(lab, host, dir, &rdir);
+    sb_buf_puts(&cmd, " ");
+    ssh_quote(&cmd, rdir.data);
+    for (size_t i = 0; argv[i]; i++) {
+        sb_buf_puts(&cmd, " ");
+        ssh_quote(&cmd, argv[i]);
+    }
+    int rc = ssh_check(c, cmd.data, &res, SB_SSH_CMD_TIMEOUT_NS, err);
+    if (rc == 0 && res.len)
+        sb_buf_append(out, res.data, res.len);
+    sb_buf_free(&cmd);
+    sb_buf_free(&rdir);
+    sb_buf_free(&res);
+    return rc;
+}
+
 int lab_ssh_clock(sb_lab *lab, int host, const char *ctl_path, int monotonic, const char *op,
                   int64_t delta_ns, int64_t period_ns, int64_t duration_ns, char *err)
 {
@@ -434,7 +522,7 @@ int lab_ssh_clock(sb_lab *lab, int host, const char *ctl_path, int monotonic, co
     sb_buf_init(&cmd);
     sb_buf_init(&path);
     sb_buf_init(&out);
-    remote_tool(lab, host, &cmd);
+    remote_tool(lab, host, SHIM_CLOCK, &cmd);
     remote_clock_path(lab, host, ctl_path, &path);
     sb_buf_puts(&cmd, " ");
     ssh_quote(&cmd, path.data);
@@ -982,6 +1070,7 @@ const sb_lab_backend lab_backend_ssh = {
     .signal = lab_ssh_signal,
     .kill = ssh_kill,
     .clock = lab_ssh_clock,
+    .disk = ssh_disk,
     .qdisc = ssh_qdisc,
     .netem_available = ssh_netem_available,
     .close = ssh_backend_close,

@@ -1,7 +1,8 @@
 # The ssh backend against real sshd processes (sshd_lab.sh: one network
 # namespace per host, generated keys, a file tree per host), driven from a
 # control namespace: Case II (short) and the healthy scenario with only
-# their hosts section changed. The results must agree with the local lab's
+# their hosts section changed (and traffic control, clock and disk faults
+# further down). The results must agree with the local lab's
 # (same verdicts; Case II loses acknowledged writes, all acknowledged by
 # n1, and fails over away from n1; healthy loses nothing), node logs come
 # back (and their events reach the history while the run goes, through the
@@ -166,7 +167,39 @@ grep -q '+tilt' "$t/nodes/n2/sentinel/sentinel.log" || fail "ssh: no +tilt in n2
   || fail "ssh: +tilt on a sentinel whose clock did not move"
 grep -q "clock on n2: .* bump 5000000000 -> offset_ns 5000000000" "$t/lab.log" \
   || fail "ssh: the bump did not reach n2's control file"
-grep -q "clock shim and sbclockctl copied" "$t/lab.log" || fail "ssh: the shim was not copied"
+grep -q "libsbclock.so and sbclockctl copied" "$t/lab.log" || fail "ssh: the shim was not copied"
+
+# Disk faults over ssh: libsbdisk.so and sbdiskctl go to the hosts, n1's
+# redis-server starts under the layer with its data folder there, and the
+# power loss is applied by sbdiskctl on n1. With appendfsync everysec the
+# last writes are lost (the scenario's bounds: at least one, all acknowledged
+# in the last ~2 s); a torn AOF tail makes n1 refuse to start with
+# aof-load-truncated no. The same expectations as on the local lab.
+for n in power-loss-everysec power-loss-torn-truncated-no; do
+  to_ssh "$SB_SOURCE_DIR/scenarios/blog/$n.json" "$WORK/scen/$n.json"
+done
+ip netns exec "$SSHLAB_CTL_NS" "$SB_BIN" run "$WORK/scen/power-loss-everysec.json" \
+  "$WORK/scen/power-loss-torn-truncated-no.json" --out "$WORK/disk" >"$WORK/disk.txt" 2>&1 \
+  || { cat "$WORK/disk.txt"; fail "the power-loss scenarios over ssh did not meet their expectations"; }
+e=$(ls -d "$WORK"/disk/power-loss-everysec-2*)
+t=$(ls -d "$WORK"/disk/power-loss-torn-truncated-no-2*)
+for r in "$e" "$t"; do
+  grep -q "n1: libsbdisk.so and sbdiskctl copied" "$r/lab.log" || fail "ssh: the disk layer was not copied to n1"
+done
+grep -q "disk on n1: .* power-loss\$" "$e/lab.log" || fail "ssh: no power loss applied on n1"
+grep -q "sbdiskctl.*/nodes/n1/redis.*power-loss" "$e/ssh.log" \
+  || fail "ssh: sbdiskctl did not run on n1's copy of the data folder"
+python3 - "$e/history.jsonl" <<'PY' || fail "ssh: the power loss dropped nothing on n1"
+import json, sys
+ops = [json.loads(l) for l in open(sys.argv[1])]
+rec = [o for o in ops if o.get("f") == "power-loss" and o.get("type") == "ok"]
+assert rec, "no power-loss record"
+d = rec[0]["value"]["losses"][0]["disk"]
+print("ssh power loss on n1:", d["files_touched"], "files,", d["bytes_dropped"], "bytes dropped")
+assert d["bytes_dropped"] > 0 and d["files_touched"] >= 1
+PY
+grep -q "Unexpected end of file" "$t/nodes/n1/redis/redis.log" \
+  || fail "ssh: n1 did not refuse its torn AOF (its log came back without the fatal line)"
 
 # A run killed with SIGKILL leaves its servers on the hosts (they run in
 # their own sessions there); `splitbrain clean --hosts` removes them.
