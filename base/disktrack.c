@@ -569,8 +569,12 @@ int disktrack_rename(struct disktrack *t, int olddirfd, const char *oldpath, int
     struct stat os, ns;
     int have_o = (oin || nin) && dt_fstatat(olddirfd, oldpath, &os, AT_SYMLINK_NOFOLLOW) == 0 &&
                  S_ISREG(os.st_mode);
-    int have_n = have_o && nin && dt_fstatat(newdirfd, newpath, &ns, AT_SYMLINK_NOFOLLOW) == 0 &&
-                 S_ISREG(ns.st_mode) && ns.st_ino != os.st_ino;
+    int n_exists = have_o && nin && dt_fstatat(newdirfd, newpath, &ns, AT_SYMLINK_NOFOLLOW) == 0;
+    if (n_exists && ns.st_ino == os.st_ino && ns.st_dev == os.st_dev)
+        /* two links to one file (a power loss can leave a renamed file
+         * under both names): rename does nothing */
+        return (int)syscall(SYS_renameat, olddirfd, oldpath, newdirfd, newpath);
+    int have_n = n_exists && S_ISREG(ns.st_mode);
     if (have_o && oin)
         dt_meet(t, olddirfd, oldpath, orel, &os);
     if (have_n)

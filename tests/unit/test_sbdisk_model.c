@@ -231,6 +231,8 @@ static void rig_do(rig *r, const op *o, uint64_t salt)
         rig_path(r, o->name, path);
         rig_path(r, o->name2, path2);
         assert_int_equal(disktrack_rename(r->t, AT_FDCWD, path, AT_FDCWD, path2), 0);
+        if (m->name_cur[b] == m->name_cur[a])
+            break; /* two links to one file (a power loss left both): a no-op */
         m->name_cur[b] = m->name_cur[a];
         m->name_cur[a] = -1;
         break;
