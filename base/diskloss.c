@@ -116,6 +116,61 @@ static void dl_state_free(struct dl_state *s)
     free(s->raw);
 }
 
+struct dl_prune {
+    uint64_t ino;
+    size_t at; /* index of its last PRUNE record */
+};
+
+static int dl_prune_cmp(const void *a, const void *b)
+{
+    uint64_t x = ((const struct dl_prune *)a)->ino, y = ((const struct dl_prune *)b)->ino;
+    return x < y ? -1 : x > y;
+}
+
+/* Drops the PRUNE records and every record of a file inode that comes
+ * before its inode's last PRUNE (those of an inode that is gone for good). */
+static void dl_drop_pruned(struct dl_state *s)
+{
+    struct dl_prune *p = NULL;
+    size_t np = 0;
+    for (size_t i = 0; i < s->nrecs; i++) {
+        if (s->recs[i].h.type != SB_DISK_PRUNE)
+            continue;
+        p = sb_xrealloc(p, (np + 1) * sizeof(*p));
+        p[np++] = (struct dl_prune){s->recs[i].h.ino, i};
+    }
+    if (!np)
+        return;
+    /* by inode, one entry each: its last PRUNE */
+    qsort(p, np, sizeof(*p), dl_prune_cmp);
+    size_t u = 0;
+    for (size_t i = 0; i < np; i++) {
+        if (u && p[u - 1].ino == p[i].ino) {
+            if (p[i].at > p[u - 1].at)
+                p[u - 1].at = p[i].at;
+        } else {
+            p[u++] = p[i];
+        }
+    }
+    np = u;
+    size_t w = 0;
+    for (size_t i = 0; i < s->nrecs; i++) {
+        struct dl_rec *r = &s->recs[i];
+        int drop = r->h.type == SB_DISK_PRUNE;
+        if (!drop && r->h.type != SB_DISK_DIRSYNC) {
+            struct dl_prune key = {r->h.ino, 0};
+            const struct dl_prune *f = bsearch(&key, p, np, sizeof(*p), dl_prune_cmp);
+            drop = f && f->at > i;
+        }
+        if (drop)
+            free(r->name);
+        else
+            s->recs[w++] = *r;
+    }
+    s->nrecs = w;
+    free(p);
+}
+
 /* Parses the journal; a record cut short (SIGKILL inside its write) ends
  * it, anything else malformed is an error. */
 static int dl_read(const char *dir, struct dl_state *s, char *err)
@@ -143,6 +198,7 @@ static int dl_read(const char *dir, struct dl_state *s, char *err)
         r->dlen = h->len - sizeof(*h) - h->namelen;
         off += h->len;
     }
+    dl_drop_pruned(s);
     return 0;
 }
 
@@ -410,6 +466,156 @@ int diskloss_power_loss(const char *dir, const struct diskloss_opts *o, sb_buf *
     return rc;
 }
 
+/* ====== Compaction ====== */
+
+/* Whether inode ino (a candidate: no name left) has a durable name, one a
+ * power loss would give back. Per name: it held ino at the journal's start
+ * if its first record of ino is SEEN or DEL (everything then was durable;
+ * a power loss can leave one file under two names, met by one of them);
+ * after that its last non-volatile ADD or DEL of ino says. */
+static int dl_needed(const struct dl_state *s, uint64_t ino)
+{
+    const char *names[16];
+    int in[16];
+    size_t nn = 0;
+    for (size_t i = 0; i < s->nrecs; i++) {
+        const struct sb_disk_rec *h = &s->recs[i].h;
+        int t = h->type;
+        if (h->ino != ino || (t != SB_DISK_SEEN && t != SB_DISK_ADD && t != SB_DISK_DEL))
+            continue;
+        const char *name = s->recs[i].name;
+        size_t k = 0;
+        while (k < nn && strcmp(names[k], name))
+            k++;
+        if (k == nn) {
+            if (nn == sizeof(in) / sizeof(in[0]))
+                return 1; /* more names than Redis makes: keep it */
+            names[nn] = name;
+            in[nn++] = t != SB_DISK_ADD;
+        }
+        if (t != SB_DISK_SEEN && !dl_volatile(s, i))
+            in[k] = t == SB_DISK_ADD;
+    }
+    for (size_t k = 0; k < nn; k++)
+        if (in[k])
+            return 1;
+    return 0;
+}
+
+/* Removes from the candidates (sorted) every inode of device dev that some
+ * process still has open: it could still be written and synced. */
+static void dl_drop_open(uint64_t *c, size_t *nc, dev_t dev)
+{
+    DIR *proc = opendir("/proc");
+    if (!proc)
+        return;
+    struct dirent *e;
+    while ((e = readdir(proc)) && *nc) {
+        if (e->d_name[0] < '0' || e->d_name[0] > '9')
+            continue;
+        char fdd[300];
+        snprintf(fdd, sizeof(fdd), "/proc/%s/fd", e->d_name);
+        DIR *fds = opendir(fdd);
+        if (!fds)
+            continue;
+        struct dirent *f;
+        while ((f = readdir(fds))) {
+            struct stat st;
+            if (f->d_name[0] == '.' || fstatat(dirfd(fds), f->d_name, &st, 0) == -1 ||
+                st.st_dev != dev || !S_ISREG(st.st_mode))
+                continue;
+            for (size_t i = 0; i < *nc; i++)
+                if (c[i] == (uint64_t)st.st_ino) {
+                    c[i] = c[--*nc];
+                    break;
+                }
+        }
+        closedir(fds);
+    }
+    closedir(proc);
+}
+
+int diskloss_compact(const char *dir, sb_buf *out, char *err)
+{
+    char kdir[PATH_MAX], jpath[PATH_MAX];
+    if (dl_path(kdir, dir, SB_DISK_KEEP, err) == -1 ||
+        dl_path(jpath, dir, SB_DISK_JOURNAL, err) == -1)
+        return -1;
+    DIR *d = opendir(kdir);
+    if (!d) {
+        sb_err_set(err, "opendir(%s): %s", kdir, strerror(errno));
+        return -1;
+    }
+    /* The candidates first, the journal after: an inode with no name and no
+     * open descriptor can gain neither, so whatever made it matter is in
+     * the journal read after this. */
+    uint64_t *c = NULL;
+    size_t nc = 0, kept = 0;
+    dev_t dev = 0;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        struct stat st;
+        char *end;
+        unsigned long long ino = strtoull(e->d_name, &end, 10);
+        if (e->d_name[0] == '.' || *end ||
+            fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) == -1 || !S_ISREG(st.st_mode))
+            continue;
+        kept++;
+        dev = st.st_dev;
+        if (st.st_nlink == 1) {
+            c = sb_xrealloc(c, (nc + 1) * sizeof(*c));
+            c[nc++] = ino;
+        }
+    }
+    closedir(d);
+    dl_drop_open(c, &nc, dev);
+    struct dl_state s = {0};
+    int rc = nc ? dl_read(dir, &s, err) : 0;
+    int fd = rc == 0 && nc ? open(jpath, O_WRONLY | O_APPEND | O_CLOEXEC) : -1;
+    if (rc == 0 && nc && fd == -1) {
+        sb_err_set(err, "open(%s): %s", jpath, strerror(errno));
+        rc = -1;
+    }
+    long long pruned = 0, freed = 0;
+    for (size_t i = 0; i < nc && rc == 0; i++) {
+        if (dl_needed(&s, c[i]))
+            continue;
+        /* the record first: a keep link left behind is harmless, a record
+         * of a file that may still be needed is not written */
+        struct sb_disk_rec r = {.magic = SB_DISK_REC_MAGIC,
+                                .type = SB_DISK_PRUNE,
+                                .len = sizeof(r),
+                                .pid = (uint32_t)getpid(),
+                                .ino = c[i]};
+        if (write(fd, &r, sizeof(r)) != (ssize_t)sizeof(r)) {
+            sb_err_set(err, "write(%s): %s", jpath, strerror(errno));
+            rc = -1;
+            break;
+        }
+        char name[32];
+        struct stat st;
+        snprintf(name, sizeof(name), "%llu", (unsigned long long)c[i]);
+        char kp[PATH_MAX + 32];
+        snprintf(kp, sizeof(kp), "%s/%s", kdir, name);
+        if (stat(kp, &st) == 0 && unlink(kp) == 0) {
+            pruned++;
+            freed += (long long)st.st_size;
+        }
+    }
+    if (fd != -1)
+        close(fd);
+    struct stat js;
+    if (rc == 0)
+        sb_buf_printf(out,
+                      "{\"compact\":true,\"inodes_kept\":%zu,\"pruned\":%lld,\"bytes_freed\":%lld,"
+                      "\"journal_bytes\":%lld}\n",
+                      kept - (size_t)pruned, pruned, freed,
+                      stat(jpath, &js) == 0 ? (long long)js.st_size : -1LL);
+    free(c);
+    dl_state_free(&s);
+    return rc;
+}
+
 /* ====== Corruption ====== */
 
 int diskloss_corrupt(const char *dir, const char *file, int count, int64_t truncate_to,
@@ -509,7 +715,7 @@ int diskloss_pick_file(const char *dir, int rdb, char *out, size_t len, char *er
 
 #define DL_USAGE                                                                                   \
     "init | full [BYTES] | heal | power-loss [torn BYTES | torn-seed SEED] | "                     \
-    "corrupt FILE|aof|rdb (flip COUNT SEED | truncate LEN | cut BYTES)"
+    "corrupt FILE|aof|rdb (flip COUNT SEED | truncate LEN | cut BYTES) | compact"
 
 static int dl_num(const char *s, long long *v, char *err)
 {
@@ -604,6 +810,8 @@ int diskloss_ctl(const char *dir, char *const argv[], sb_buf *out, char *err)
     }
     if (!strcmp(op, "corrupt"))
         return dl_ctl_corrupt(dir, argv + 1, n - 1, out, err);
+    if (!strcmp(op, "compact") && n == 1)
+        return diskloss_compact(dir, out, err);
     sb_err_set(err, "usage: %s", DL_USAGE);
     return -1;
 }

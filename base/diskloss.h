@@ -34,6 +34,16 @@ struct diskloss_opts {
  * out. Returns 0, or -1 with err. */
 int diskloss_power_loss(const char *dir, const struct diskloss_opts *o, sb_buf *out, char *err);
 
+/* Frees the disk that the journal's keep links hold (a long run keeps
+ * every AOF and RDB file Redis ever replaced): removes the keep link of
+ * each inode that has no name left in dir, none that a power loss could
+ * bring back (no durable entry in any folder) and no open descriptor in
+ * any process, and records that in the journal (SB_DISK_PRUNE), so that a
+ * later power loss gives exactly what it would have given without it.
+ * Safe while Redis runs. JSON line to out: inodes kept, pruned, bytes
+ * freed, the journal's size. */
+int diskloss_compact(const char *dir, sb_buf *out, char *err);
+
 /* Corrupts file (relative to dir): flips count bytes at seeded positions,
  * or (truncate_to >= 0) truncates it there. JSON line to out. */
 int diskloss_corrupt(const char *dir, const char *file, int count, int64_t truncate_to,
@@ -48,7 +58,7 @@ int diskloss_pick_file(const char *dir, int rdb, char *out, size_t len, char *er
  * DIR (argv NULL-terminated), so that every host backend applies them
  * alike (in process here, by sbdiskctl over ssh on a remote host):
  *   init | full [BYTES] | heal | power-loss [torn BYTES | torn-seed SEED]
- *   | corrupt FILE (flip COUNT SEED | truncate LEN | cut BYTES)
+ *   | corrupt FILE (flip COUNT SEED | truncate LEN | cut BYTES) | compact
  * where FILE "aof" or "rdb" is the file diskloss_pick_file names, and
  * cut drops BYTES off the end. The JSON line (power-loss, corrupt) goes
  * to out. 0, or -1 with err (a usage error says what is allowed). */

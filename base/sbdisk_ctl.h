@@ -33,6 +33,10 @@ enum sb_disk_rec_type {
     SB_DISK_ADD,      /* name now points at ino; b = 1: a new empty inode */
     SB_DISK_DEL,      /* name no longer points at ino */
     SB_DISK_DIRSYNC,  /* folder name fsynced: its entries are durable */
+    SB_DISK_PRUNE,    /* ino's keep link removed (diskloss_compact): it had no
+                       * name left, none durable, and no open descriptor, so
+                       * it can never matter again; its earlier records are
+                       * void, later ones belong to a new inode of that number */
 };
 
 /* One record: this header, namelen bytes of name (no NUL), then

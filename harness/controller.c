@@ -67,8 +67,9 @@ struct run {
     pthread_t nemesis_thread;
     int nemesis_started;
     atomic_int faults_applied;
-    sb_phases *ph;    /* after the workload: what it is doing, for people */
-    sb_phases own_ph; /* when the caller gave none */
+    atomic_int workload_over; /* the workers are done: the nemesis thread may end */
+    sb_phases *ph;            /* after the workload: what it is doing, for people */
+    sb_phases own_ph;         /* when the caller gave none */
 };
 
 static int stop_requested(run *r)
@@ -301,8 +302,10 @@ static void *nemesis_main(void *arg)
         const sb_fault *f = &r->s->faults[i];
         /* Faults run on their own clock: the schedule holds even when the
          * workload ended early, so every fault happens or the run aborts. */
-        while (sb_now_ns() < r->start_ns + f->at_ns && !stop_requested(r))
+        while (sb_now_ns() < r->start_ns + f->at_ns && !stop_requested(r)) {
+            nemesis_upkeep(r->nemesis, r->start_ns + f->at_ns);
             sb_sleep_ns(TICK_NS);
+        }
         if (stop_requested(r))
             return NULL;
         char err[SB_ERR_LEN];
@@ -314,6 +317,11 @@ static void *nemesis_main(void *arg)
             return NULL;
         }
         atomic_fetch_add(&r->faults_applied, 1);
+    }
+    /* upkeep until the workload is over */
+    while (!atomic_load(&r->workload_over) && !stop_requested(r)) {
+        nemesis_upkeep(r->nemesis, INT64_MAX);
+        sb_sleep_ns(TICK_NS);
     }
     return NULL;
 }
@@ -778,6 +786,7 @@ int controller_run(const sb_scenario *s, const sb_run_opts *o, sb_run_meta *out,
     r->nemesis_started = 1;
     watch_workload(r);
     join_workers(r);
+    atomic_store(&r->workload_over, 1);
     pthread_join(r->nemesis_thread, NULL);
     r->nemesis_started = 0;
     if (stop_requested(r))

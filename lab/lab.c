@@ -139,7 +139,14 @@ int lab_disk(sb_lab *lab, int host, const char *dir, char *const argv[], sb_buf 
     char line[1024];
     lab_argv_join(argv, line, sizeof(line));
     lab_log(lab, "# disk on %s: %s %s\n", lab->hosts[host].name, dir, line);
-    return lab->be->disk(lab, host, dir, argv, out, err);
+    size_t from = out->len;
+    int rc = lab->be->disk(lab, host, dir, argv, out, err);
+    if (rc == -1)
+        lab_log(lab, "# disk on %s: failed: %s\n", lab->hosts[host].name, err);
+    else if (out->len > from)
+        lab_log(lab, "# disk on %s: -> %.*s%s", lab->hosts[host].name, (int)(out->len - from),
+                out->data + from, out->data[out->len - 1] == '\n' ? "" : "\n");
+    return rc;
 }
 
 /* What both backends need: the log, a run id, the lock, the spawner. */

@@ -84,8 +84,9 @@ int lab_clock_apply(sb_lab *lab, int host, const char *ctl_path, int monotonic, 
  * sbdiskctl's language (diskloss_ctl, argv NULL-terminated: "init",
  * "power-loss", "corrupt aof cut 100", ...). Applied in process on the
  * local lab; on the ssh backend by the host's own sbdiskctl, copied there
- * with libsbdisk.so. The fault's JSON line (power-loss, corrupt) is
- * appended to out. 0, or -1 with err. */
+ * with libsbdisk.so. The fault's JSON line (power-loss, corrupt,
+ * compact) is appended to out. The command and its result go to lab.log.
+ * 0, or -1 with err. */
 int lab_disk(sb_lab *lab, int host, const char *dir, char *const argv[], sb_buf *out, char *err);
 
 /* Moves the calling thread into the host's network namespace: sockets it

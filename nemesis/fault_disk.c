@@ -98,6 +98,35 @@ int nemesis_disk_apply(sb_nemesis *n, const sb_fault *f, resolved *r, sb_buf *v,
     return 0;
 }
 
+/* ====== Upkeep: compaction ====== */
+
+#define DISK_COMPACT_NS (30 * SB_NS_PER_S)
+#define DISK_COMPACT_ROOM_NS (5 * SB_NS_PER_S) /* free time it needs before a fault */
+
+void nemesis_upkeep(sb_nemesis *n, int64_t next_fault_ns)
+{
+    if (!deploy_disk_layer(n->deploy))
+        return;
+    int64_t now = sb_now_ns();
+    if (!n->disk_compacted_ns)
+        n->disk_compacted_ns = now; /* the first one a period after the start */
+    if (now - n->disk_compacted_ns < DISK_COMPACT_NS ||
+        (next_fault_ns != INT64_MAX && next_fault_ns - now < DISK_COMPACT_ROOM_NS))
+        return;
+    n->disk_compacted_ns = now;
+    for (size_t h = 0; h < n->s->n_hosts; h++) {
+        if (!deploy_proc(n->deploy, (int)h, SB_PROC_REDIS))
+            continue;
+        char dir[4096], err[SB_ERR_LEN] = "";
+        char *argv[] = {"compact", NULL};
+        deploy_redis_dir(n->deploy, (int)h, dir, sizeof(dir));
+        sb_buf out;
+        sb_buf_init(&out);
+        lab_disk(n->lab, (int)h, dir, argv, &out, err); /* in lab.log, come what may */
+        sb_buf_free(&out);
+    }
+}
+
 /* ====== disk-full ====== */
 
 static int disk_set_full(sb_nemesis *n, int h, int full, int64_t after, char *err)

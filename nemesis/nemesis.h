@@ -35,6 +35,14 @@ int nemesis_preflight(sb_nemesis *n, char *err);
  * it); 0 when applied or skipped (optional faults). */
 int nemesis_apply(sb_nemesis *n, const sb_fault *f, char *err);
 
+/* The nemesis's own upkeep between faults, called by the thread that
+ * applies them (never at the same time as nemesis_apply) while it waits;
+ * next_fault_ns: when the next fault is due (INT64_MAX: none), so that no
+ * upkeep delays it. Now: every 30 s, when the file-system layer runs, the
+ * kept inodes no power loss can need go (sbdiskctl compact on each redis
+ * host; the result in lab.log). Never fails the run. */
+void nemesis_upkeep(sb_nemesis *n, int64_t next_fault_ns);
+
 /* Undoes every fault in force: network faults (rules and qdiscs), paused
  * and killed processes, clock offsets. Sentinel membership changes stay:
  * they are the deployment's new shape. Records what it did. */

@@ -46,6 +46,7 @@ struct sb_nemesis {
     int clock_on[SB_MAX_HOSTS][SB_PROC_KINDS];
     /* disks */
     int disk_full[SB_MAX_HOSTS];
+    int64_t disk_compacted_ns; /* last compaction of the layer's journals */
     /* per fault id */
     resolved *res;
     size_t n_res;

@@ -24,9 +24,10 @@ int main(int argc, char **argv)
 {
     char err[SB_ERR_LEN] = "";
     if (argc < 3) {
-        fprintf(stderr, "usage: sbdiskctl DIR init | full [BYTES] | heal | "
-                        "power-loss [torn BYTES | torn-seed SEED] | "
-                        "corrupt FILE|aof|rdb (flip COUNT SEED | truncate LEN | cut BYTES)\n");
+        fprintf(stderr,
+                "usage: sbdiskctl DIR init | full [BYTES] | heal | "
+                "power-loss [torn BYTES | torn-seed SEED] | "
+                "corrupt FILE|aof|rdb (flip COUNT SEED | truncate LEN | cut BYTES) | compact\n");
         return 2;
     }
     sb_buf out;

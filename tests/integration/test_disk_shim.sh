@@ -9,8 +9,9 @@
 #     every acknowledged write is there; with `no` the unsynced tail is
 #     gone (no write ever reached the disk); `everysec` keeps what was
 #     written a second and more before the loss.
-# Then BGREWRITEAOF and BGSAVE (temp file + rename) before the loss, a torn
-# write, disk full (ENOSPC until heal) and corruption. Needs redis-server
+# Then BGREWRITEAOF and BGSAVE (temp file + rename) before the loss,
+# compaction of the kept inodes while Redis runs, a torn write, disk full
+# (ENOSPC until heal) and corruption. Needs redis-server
 # and redis-cli, not root; nothing stays preloaded or running afterwards.
 set -euo pipefail
 : "${SB_BIN:?SB_BIN must point at the splitbrain binary}"
@@ -158,6 +159,7 @@ echo "ok: appendfsync everysec keeps the writes synced a second later ($n of 400
 
 # ====== BGREWRITEAOF, then a power loss ======
 rewritten() { [ "$(cli info persistence | tr -d '\r' | grep -cE '^aof_rewrite_(in_progress|scheduled):0$')" = 2 ]; }
+saved() { cli info persistence | tr -d '\r' | grep -q '^rdb_bgsave_in_progress:0$'; }
 D=$(fresh rewrite)
 start "$D" 1 --appendonly yes --appendfsync always
 set_keys r1 100 >/dev/null
@@ -175,8 +177,35 @@ start "$D" 0 --appendonly yes
 stop
 echo "ok: BGREWRITEAOF then power loss keeps the new base, the manifest and every write"
 
+# ====== compaction while Redis runs, then a power loss ======
+# Two rewrites and a snapshot replace the AOF's files and dump.rdb; the
+# kept inodes of the replaced ones go (their removal was synced, nothing
+# holds them open), and the power loss after it still gives every write.
+D=$(fresh compact)
+start "$D" 1 --appendonly yes --appendfsync always
+total=0
+for round in 1 2; do
+  total=$((total + $(set_keys c$round 100)))
+  cli bgrewriteaof >/dev/null
+  wait_for 20 rewritten || fail "compact: BGREWRITEAOF did not finish"
+done
+cli bgsave >/dev/null
+sleep 0.2
+wait_for 20 saved || fail "compact: BGSAVE did not finish"
+total=$((total + $(set_keys c3 50)))
+"$CTL" "$D" compact >"$D.compact" || fail "sbdiskctl compact failed"
+pruned=$(report_get "$D.compact" pruned)
+[ "$pruned" -ge 2 ] || fail "compact: $pruned inodes pruned: $(cat "$D.compact")"
+[ "$(report_get "$D.compact" bytes_freed)" -gt 0 ] || fail "compact: no bytes freed: $(cat "$D.compact")"
+total=$((total + $(set_keys c4 50)))
+kill9
+power_loss "$D"
+start "$D" 0 --appendonly yes
+[ "$(dbsize)" = "$total" ] || fail "compact: $(dbsize) keys after the power loss, $total acknowledged"
+stop
+echo "ok: compaction while Redis runs pruned $pruned kept inodes; the power loss after it keeps all $total writes"
+
 # ====== BGSAVE (temp file, fsync, rename, folder sync), then a power loss ======
-saved() { cli info persistence | tr -d '\r' | grep -q '^rdb_bgsave_in_progress:0$'; }
 D=$(fresh bgsave)
 start "$D" 1 --appendonly no
 set_keys s1 100 >/dev/null
