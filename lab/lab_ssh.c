@@ -44,12 +44,16 @@
 #define PORT_TOTAL 12000
 #define MIRROR_PERIOD_NS (200 * SB_NS_PER_MS)
 
+#define SHIM_CLOCK 0 /* remote_shims[] below */
+#define SHIM_DISK 1
+#define N_SHIMS 2
+
 typedef struct rhost {
-    sb_ssh *conn;      /* NULL: a placement on this machine */
-    char rdir[1100];   /* <dir>/<runid> on the host */
-    char ctl_addr[64]; /* this machine as the host sees it */
-    int lo, hi;        /* local port range of clients placed here */
-    int shim_ready[2]; /* remote_shims[i] and its tool are in rdir */
+    sb_ssh *conn;            /* NULL: a placement on this machine */
+    char rdir[1100];         /* <dir>/<runid> on the host */
+    char ctl_addr[64];       /* this machine as the host sees it */
+    int lo, hi;              /* local port range of clients placed here */
+    int shim_ready[N_SHIMS]; /* remote_shims[i] and its tool are in rdir */
 } rhost;
 
 struct lab_remote {
@@ -313,17 +317,19 @@ static int upload_dir(sb_lab *lab, int host, const char *dir, char *err)
 /* ====== The LD_PRELOAD layers on a host ====== */
 
 /* The shims a process may run under, each copied to the host with the tool
- * that changes its state there. */
+ * that changes its state there (local paths: lib_path, then tool_path
+ * beside it). */
 static const struct remote_shim {
     const char *lib, *tool;
     const char *faults; /* what needs it, for errors */
+    int (*lib_path)(char *out, size_t len, char *err);
     int (*tool_path)(const char *lib, char *out, size_t len, char *err);
-} remote_shims[] = {
-    {SB_CLOCK_SHIM_NAME, SB_CLOCK_TOOL_NAME, "clock faults", clockctl_tool_path},
-    {SB_DISK_SHIM_NAME, SB_DISK_TOOL_NAME, "disk faults", clockctl_disk_tool_path},
+} remote_shims[N_SHIMS] = {
+    [SHIM_CLOCK] = {SB_CLOCK_SHIM_NAME, SB_CLOCK_TOOL_NAME, "clock faults", clockctl_shim_path,
+                    clockctl_tool_path},
+    [SHIM_DISK] = {SB_DISK_SHIM_NAME, SB_DISK_TOOL_NAME, "disk faults", clockctl_disk_shim_path,
+                   clockctl_disk_tool_path},
 };
-#define SHIM_CLOCK 0
-#define SHIM_DISK 1
 
 /* Where a local clock control file (in the lab's runtime folder) lives on
  * the host: the run's folder there, same name. */
@@ -342,23 +348,32 @@ static void remote_tool(const sb_lab *lab, int host, int shim, sb_buf *out)
     sb_buf_puts(out, remote_shims[shim].tool);
 }
 
-/* Which of remote_shims the library at path is (by its name), or -1. */
-static int shim_of(const char *path, size_t len)
+/* The next library of an LD_PRELOAD value (space or colon separated) at
+ * *p: its length in *len, *p moved past it. Returns which of remote_shims
+ * it is (by its name), -1 for another, -2 at the end. */
+static int preload_next(const char **p, size_t *len)
 {
+    const char *path = *p;
+    if (!*path)
+        return -2;
+    size_t n = strcspn(path, " :");
+    *len = n;
+    *p = path + n + (path[n] != '\0');
     const char *base = path;
-    for (size_t i = 0; i < len; i++)
+    for (size_t i = 0; i < n; i++)
         if (path[i] == '/')
             base = path + i + 1;
-    size_t blen = len - (size_t)(base - path);
-    for (int i = 0; i < 2; i++)
-        if (strlen(remote_shims[i].lib) == blen && !strncmp(base, remote_shims[i].lib, blen))
+    size_t blen = n - (size_t)(base - path);
+    for (int i = 0; i < N_SHIMS; i++)
+        if (blen && strlen(remote_shims[i].lib) == blen &&
+            !strncmp(base, remote_shims[i].lib, blen))
             return i;
     return -1;
 }
 
-/* Copies the shim (local path lib; NULL: looked up) and its tool (beside
- * it, in the build tree or an installation) into the host's run folder,
- * once per host. The shim is this machine's build: the host must have the
+/* Copies the shim (local path lib; NULL: its lib_path) and its tool
+ * (beside it, in the build tree or an installation) into the host's run
+ * folder, once per host. The shim is this machine's build: the host must have the
  * same architecture. */
 static int shim_install(sb_lab *lab, int host, int shim, const char *lib, char *err)
 {
@@ -384,7 +399,7 @@ static int shim_install(sb_lab *lab, int host, int shim, const char *lib, char *
     sb_buf_free(&out);
     char found[4200] = "", tool[4200] = "";
     if (rc == 0 && !lib) {
-        rc = clockctl_disk_shim_path(found, sizeof(found), err);
+        rc = rs->lib_path(found, sizeof(found), err);
         lib = found;
     }
     if (rc == 0)
@@ -423,16 +438,14 @@ static void remote_env_entry(const sb_lab *lab, int host, const char *entry, sb_
         /* each library by its name in the host's run folder */
         sb_buf_puts(out, "LD_PRELOAD=");
         const char *p = eq + 1;
-        int first = 1;
-        while (*p) {
-            size_t n = strcspn(p, " :");
-            int shim = shim_of(p, n);
-            if (n && shim >= 0) {
-                sb_buf_printf(out, "%s%s/%s", first ? "" : " ", lab->rm->h[host].rdir,
-                              remote_shims[shim].lib);
-                first = 0;
-            }
-            p += n + (p[n] != '\0');
+        size_t n;
+        int shim, first = 1;
+        while ((shim = preload_next(&p, &n)) != -2) {
+            if (shim < 0)
+                continue;
+            sb_buf_printf(out, "%s%s/%s", first ? "" : " ", lab->rm->h[host].rdir,
+                          remote_shims[shim].lib);
+            first = 0;
         }
     } else if (eq && k == strlen(SB_CLOCK_ENV) && !strncmp(entry, SB_CLOCK_ENV, k)) {
         sb_buf_puts(out, SB_CLOCK_ENV "=");
@@ -451,17 +464,16 @@ static void remote_env_entry(const sb_lab *lab, int host, const char *entry, sb_
 static int remote_env(sb_lab *lab, int host, char *const env[], sb_buf *cmd, char *err)
 {
     for (size_t i = 0; env[i]; i++) {
-        if (!strncmp(env[i], "LD_PRELOAD=", 11)) {
-            const char *p = env[i] + 11;
-            while (*p) {
-                size_t n = strcspn(p, " :");
-                int shim = shim_of(p, n);
-                char lib[4200];
-                snprintf(lib, sizeof(lib), "%.*s", (int)n, p);
-                if (n && shim >= 0 && shim_install(lab, host, shim, lib, err) == -1)
-                    return -1;
-                p += n + (p[n] != '\0');
-            }
+        const char *p = !strncmp(env[i], "LD_PRELOAD=", 11) ? env[i] + 11 : "";
+        const char *lib = p;
+        size_t n;
+        int shim;
+        while ((shim = preload_next(&p, &n)) != -2) {
+            char path[4200];
+            snprintf(path, sizeof(path), "%.*s", (int)n, lib);
+            if (shim >= 0 && shim_install(lab, host, shim, path, err) == -1)
+                return -1;
+            lib = p;
         }
         if (!strncmp(env[i], SB_CLOCK_ENV "=", strlen(SB_CLOCK_ENV) + 1)) {
             sb_buf path, tool;
@@ -618,6 +630,16 @@ int lab_ssh_start(sb_proc *p, char *err)
     return rc;
 }
 
+/* Shell test, true while pid runs and is not a zombie (the state is the
+ * field after the command in /proc/PID/stat). */
+static void alive_test(int pid, char *out, size_t len)
+{
+    snprintf(out, len,
+             "{ s=$(sed 's/.*) //' /proc/%d/stat 2>/dev/null | cut -c1); "
+             "[ -n \"$s\" ] && [ \"$s\" != Z ] && [ \"$s\" != X ]; }",
+             pid);
+}
+
 int lab_ssh_running(sb_proc *p)
 {
     sb_lab *lab = p->lab;
@@ -625,12 +647,9 @@ int lab_ssh_running(sb_proc *p)
     sb_ssh *c = conn_of(lab, p->host, err);
     if (!c || p->pid <= 0)
         return 0;
-    /* alive and not a zombie (state is the field after the command) */
-    char cmd[160];
-    snprintf(cmd, sizeof(cmd),
-             "s=$(sed 's/.*) //' /proc/%d/stat 2>/dev/null | cut -c1); "
-             "[ -n \"$s\" ] && [ \"$s\" != Z ] && [ \"$s\" != X ] && echo up || echo down",
-             (int)p->pid);
+    char alive[200], cmd[240];
+    alive_test((int)p->pid, alive, sizeof(alive));
+    snprintf(cmd, sizeof(cmd), "%s && echo up || echo down", alive);
     sb_buf out;
     sb_buf_init(&out);
     int code = ssh_run_quiet(c, cmd, &out, SB_SSH_CMD_TIMEOUT_NS, err);
@@ -1041,13 +1060,12 @@ static void ssh_kill(sb_proc *p, char *err)
     sb_ssh *c = conn_of(p->lab, p->host, err);
     if (!c)
         return;
-    char cmd[400];
+    char alive[200], cmd[400];
+    alive_test((int)p->pid, alive, sizeof(alive));
     snprintf(cmd, sizeof(cmd),
              "kill -9 %d 2>/dev/null; i=0; "
-             "while s=$(sed 's/.*) //' /proc/%d/stat 2>/dev/null | cut -c1) && [ -n \"$s\" ] "
-             "&& [ \"$s\" != Z ] && [ \"$s\" != X ] && [ $i -lt %d ]; "
-             "do sleep 0.02; i=$((i + 1)); done; true",
-             (int)p->pid, (int)p->pid, (int)(SB_KILL_WAIT_NS / (20 * SB_NS_PER_MS)));
+             "while %s && [ $i -lt %d ]; do sleep 0.02; i=$((i + 1)); done; true",
+             (int)p->pid, alive, (int)(SB_KILL_WAIT_NS / (20 * SB_NS_PER_MS)));
     if (ssh_check(c, cmd, NULL, SB_KILL_WAIT_NS + SB_SSH_CMD_TIMEOUT_NS, err) == -1)
         lab_log(p->lab, "# %s: kill -9 %d: %s\n", p->lab->hosts[p->host].name, (int)p->pid, err);
 }
